@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * The only place that reads `process.env`. Each process parses it once at start; a missing or
+ * wrong value stops the process with one line naming the variable and the rule.
+ * `.env.example` documents every variable with its default.
+ */
+
+const durationMs = z.coerce.number().int().min(0);
+
+/** `kid:base64key[,kid:base64key...]` — each key 32 bytes (AES-256). The first is active unless named. */
+const keyring = z
+  .string()
+  .min(1)
+  .transform((raw, ctx) => {
+    const keys = new Map<string, Buffer>();
+    for (const part of raw.split(',')) {
+      const [id, b64, ...rest] = part.trim().split(':');
+      const key = b64 ? Buffer.from(b64, 'base64') : Buffer.alloc(0);
+      if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || rest.length > 0 || key.length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a comma-separated list of <keyId>:<base64 of 32 bytes>',
+        });
+        return z.NEVER;
+      }
+      keys.set(id, key);
+    }
+    return keys;
+  });
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/, 'must look like 256kb')
+    .default('256kb'),
+  PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('whatsapp'),
+
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URI')
+    .default('mongodb://127.0.0.1:27017/durable_whatsapp'),
+  MONGODB_MAX_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+
+  ENCRYPTION_KEYS: keyring,
+  ENCRYPTION_ACTIVE_KEY_ID: z.string().optional(),
+
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  WORKER_SHUTDOWN_GRACE_MS: durationMs.default(30_000),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(40),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError whose message is one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(env)');
+      const rule = env[name] === undefined ? 'is required' : issue.message;
+      return `${name}: ${rule}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+  const config = parsed.data;
+  if (config.ENCRYPTION_ACTIVE_KEY_ID && !config.ENCRYPTION_KEYS.has(config.ENCRYPTION_ACTIVE_KEY_ID)) {
+    throw new ConfigError(
+      'Invalid configuration: ENCRYPTION_ACTIVE_KEY_ID: must name a key id present in ENCRYPTION_KEYS',
+    );
+  }
+  return config;
+}
+
+/** For a process entry point: parse or print the one line and exit 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,28 @@
+import mongoose, { type Connection } from 'mongoose';
+
+/**
+ * One connection per process, created by the composition root and handed down (no global
+ * mongoose singleton). Keep the pool small: FerretDB wedged at 50 concurrent operations.
+ * The code sticks to what MongoDB and FerretDB 1.24 both support: no transactions, no TTL or
+ * partial indexes, aggregation limited to $match/$sort/$skip/$limit/$project/$count/$group+$sum.
+ */
+export async function connectMongo(uri: string, opts: { maxPoolSize: number }): Promise<Connection> {
+  const conn = mongoose.createConnection(uri, {
+    maxPoolSize: opts.maxPoolSize,
+    serverSelectionTimeoutMS: 5_000,
+    autoIndex: true,
+  });
+  await conn.asPromise();
+  return conn;
+}
+
+export async function pingMongo(conn: Connection): Promise<void> {
+  const db = conn.db;
+  if (!db) throw new Error('MongoDB connection is not open');
+  await db.admin().ping();
+}
+
+/** Mongo duplicate-key error (also what FerretDB returns for a unique index violation). */
+export function isDuplicateKeyError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

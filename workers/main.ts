@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { loadConfigOrExit } from '../src/config/env';
+import { connectMongo } from '../src/db/connection';
+import { createDiagnosticPingRepository } from '../src/db/repositories/diagnostic-ping.repository';
+import { createLogger } from '../src/logging/logger';
+import { connectTemporalClient } from '../src/temporal/client';
+import { registerSearchAttributes } from '../src/temporal/register-search-attributes';
+
+/**
+ * Composition root of the worker: config → MongoDB → providers → createActivities(deps) →
+ * Worker.create with a prebuilt workflow bundle. SIGTERM/SIGINT: the SDK's runtime stops polling,
+ * in-flight activities get WORKER_SHUTDOWN_GRACE_MS to finish, then we close MongoDB and exit 0.
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
+  Runtime.install({ logger: undefined });
+
+  const mongo = await connectMongo(config.MONGODB_URI, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
+
+  const admin = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const added = await registerSearchAttributes(admin.connection, config.TEMPORAL_NAMESPACE);
+  if (added.length > 0) logger.info({ added }, 'registered search attributes');
+  await admin.close();
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...workflowSource(config.WORKFLOW_BUNDLE_PATH, logger),
+    activities: createActivities({ pings: createDiagnosticPingRepository(mongo) }),
+    shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  });
+
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+  await worker.run();
+  await connection.close();
+  await mongo.close();
+  logger.info('worker stopped');
+}
+
+/** The prebuilt bundle (`npm run build` writes dist/workflow-bundle.js); bundling at start is the dev fallback. */
+function workflowSource(
+  configured: string | undefined,
+  logger: ReturnType<typeof createLogger>,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const codePath = configured ?? path.resolve(__dirname, '..', 'workflow-bundle.js');
+  if (existsSync(codePath)) return { workflowBundle: { codePath } };
+  if (configured) throw new Error(`WORKFLOW_BUNDLE_PATH ${configured} does not exist`);
+  logger.warn('no prebuilt workflow bundle found; bundling workflows at start (run `npm run build`)');
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
