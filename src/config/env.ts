@@ -65,7 +65,9 @@ export class ConfigError extends Error {
 }
 
 /** Parses the environment; throws a ConfigError whose message is one line per bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
+  // An empty value (`FOO=` in a file, `${FOO:-}` in compose) means "not set": the default applies.
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

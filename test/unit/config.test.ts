@@ -13,6 +13,13 @@ describe('loadConfig', () => {
     expect(c.ENCRYPTION_KEYS.get('k1')).toEqual(Buffer.alloc(32, 7));
   });
 
+  it('treats an empty value as unset (compose `${VAR:-}`), so the default applies', () => {
+    const c = loadConfig({ ENCRYPTION_KEYS: `k1:${KEY}`, PORT: '', TEMPORAL_ADDRESS: '' });
+    expect(c.PORT).toBe(3000);
+    expect(c.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
+    expect(() => loadConfig({ ENCRYPTION_KEYS: '' })).toThrow('ENCRYPTION_KEYS: is required');
+  });
+
   it('names a missing variable and says it is required', () => {
     expect(() => loadConfig({})).toThrow(new ConfigError('Invalid configuration: ENCRYPTION_KEYS: is required'));
   });

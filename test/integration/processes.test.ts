@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { freePort } from '../../scripts/lib/infra';
+import { testEnv } from '../helpers/env';
+import { openTestDatabase } from '../helpers/mongo';
+import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+
+/** The real entry points (composition roots) as child processes: start, serve, stop cleanly. */
+const root = path.join(__dirname, '../..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(entry: string, env: Record<string, string>): Running {
+  const child = spawn(tsx, [path.join(root, entry)], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('process entry points', () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  let baseEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    temporal = await connectTestTemporal();
+    baseEnv = {
+      TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
+      MONGODB_URI: db.uri,
+      ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      WORKFLOW_BUNDLE_PATH: testEnv('TEST_WORKFLOW_BUNDLE'),
+    };
+  });
+  afterAll(async () => {
+    await db.drop();
+    await temporal.close();
+  });
+
+  it('worker: serves workflows from its task queue, then exits 0 on SIGTERM', async () => {
+    const taskQueue = uniqueTaskQueue('proc');
+    const worker = run('workers/main.ts', { ...baseEnv, TEMPORAL_TASK_QUEUE: taskQueue });
+    await until(() => worker.output().includes('worker running'), 'worker running');
+
+    const result = await temporal.client.workflow.execute('pingWorkflow', {
+      taskQueue,
+      workflowId: `ping:proc:${randomBytes(4).toString('hex')}`,
+      args: [{ tenantId: 'proc', pingId: randomBytes(4).toString('hex') }],
+    });
+    expect(result).toMatchObject({ writes: 1 });
+
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    expect(worker.output()).toContain('worker stopped');
+  });
+
+  it('api: becomes ready on its port, then exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const api = run('src/api/server.ts', { ...baseEnv, PORT: String(port), HOST: '127.0.0.1' });
+    await until(async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
+      return res?.status === 200;
+    }, 'api /readyz 200');
+    api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    expect(api.output()).toContain('api stopped');
+  });
+
+  it('a missing variable stops the process with one line naming it', async () => {
+    const { ENCRYPTION_KEYS: _omit, ...env } = baseEnv;
+    const api = run('src/api/server.ts', env);
+    expect(await api.exited).toBe(1);
+    expect(api.output().trim()).toBe('Invalid configuration: ENCRYPTION_KEYS: is required');
+  });
+});
