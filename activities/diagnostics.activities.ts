@@ -1,3 +1,4 @@
+import { sleep } from '@temporalio/activity';
 import type { DiagnosticPing, DiagnosticPingRepository } from '../src/db/repositories/diagnostic-ping.repository';
 
 export interface DiagnosticsActivityDeps {
@@ -6,8 +7,10 @@ export interface DiagnosticsActivityDeps {
 
 export function createDiagnosticsActivities(deps: DiagnosticsActivityDeps) {
   return {
-    async recordPing(input: { tenantId: string; pingId: string; workflowId: string }): Promise<DiagnosticPing> {
-      return deps.pings.record(input);
+    /** `holdMs` keeps the activity in flight for a while: lets an operator (and a test) watch a graceful shutdown. */
+    async recordPing(input: { tenantId: string; pingId: string; workflowId: string; holdMs?: number }): Promise<DiagnosticPing> {
+      if (input.holdMs) await sleep(input.holdMs);
+      return deps.pings.record({ tenantId: input.tenantId, pingId: input.pingId, workflowId: input.workflowId });
     },
   };
 }

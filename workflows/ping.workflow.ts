@@ -2,13 +2,15 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 const { recordPing } = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
+  startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumAttempts: 5 },
 });
 
 export interface PingInput {
   tenantId: string;
   pingId: string;
+  /** Keep the activity in flight this long before it writes (0–10,000 ms). */
+  holdMs?: number;
 }
 
 export interface PingResult {

@@ -74,6 +74,35 @@ describe('process entry points', () => {
     expect(worker.output()).toContain('worker stopped');
   });
 
+  it('worker: SIGTERM lets an in-flight activity finish before the process exits 0', async () => {
+    const taskQueue = uniqueTaskQueue('grace');
+    const worker = run('workers/main.ts', { ...baseEnv, TEMPORAL_TASK_QUEUE: taskQueue });
+    await until(() => worker.output().includes('worker running'), 'worker running');
+
+    const pingId = randomBytes(4).toString('hex');
+    const handle = await temporal.client.workflow.start('pingWorkflow', {
+      taskQueue,
+      workflowId: `ping:grace:${pingId}`,
+      args: [{ tenantId: 'grace', pingId, holdMs: 2_000 }],
+    });
+    await until(async () => {
+      const d = await handle.describe();
+      return (d.raw.pendingActivities ?? []).some((a) => Number(a.attempt) >= 1 && a.lastStartedTime);
+    }, 'the activity to be running');
+
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    // The activity completed on the stopping worker (not failed, not timed out, not retried)…
+    const history = await handle.fetchHistory();
+    expect(history.events?.some((e) => e.activityTaskCompletedEventAttributes)).toBe(true);
+    expect(history.events?.some((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes)).toBe(false);
+    // …and the next worker finishes the workflow from there: one write, nothing redone.
+    const next = run('workers/main.ts', { ...baseEnv, TEMPORAL_TASK_QUEUE: taskQueue });
+    expect(await handle.result()).toMatchObject({ writes: 1 });
+    next.child.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+  });
+
   it('api: becomes ready on its port, then exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const api = run('src/api/server.ts', { ...baseEnv, PORT: String(port), HOST: '127.0.0.1' });

@@ -32,7 +32,7 @@ export function diagnosticsRoutes(deps: DiagnosticsDeps): Router {
       const handle = await deps.temporal.workflow.start<typeof pingWorkflow>('pingWorkflow', {
         workflowId: workflowIds.ping(tenantId, pingId),
         taskQueue: deps.taskQueue,
-        args: [{ tenantId, pingId }],
+        args: [{ tenantId, pingId, holdMs: query.holdMs }],
         workflowExecutionTimeout: '5m',
         typedSearchAttributes: [{ key: TenantIdKey, value: tenantId }],
         staticSummary: 'Diagnostics ping',
