@@ -4,6 +4,7 @@
 #   - Temporal CLI v1.5.1 (dev server + Web UI), built with `go install` (about 5-6 min on 2 cores)
 #   - FerretDB v1.24.0 (MongoDB wire protocol on PostgreSQL), built from tools/ferretdb (about 1-3 min)
 #   - docker-compose (Debian package), only to validate docker-compose.yml in the tests
+#   - chromium (Debian package), for the admin page's real-browser test (playwright-core drives it)
 # Each step is skipped when already present, or when a real server is given (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,13 +52,19 @@ else
   fi
 fi
 
-# --- docker-compose (validation only; there is no Docker engine here) ---
-if command -v docker-compose >/dev/null; then
-  say "docker-compose: present ($(docker-compose version --short 2>/dev/null || echo unknown))"
-elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  say "Installing docker-compose (Debian package) to validate docker-compose.yml"
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
-else
-  echo "docker-compose is missing and cannot be installed without root: install Debian's docker-compose package" >&2
-  exit 1
-fi
+# --- Debian packages: docker-compose (validation only; no Docker engine here) and chromium (browser test) ---
+apt_updated=
+debian_package() { # <command> <package> <why>
+  if command -v "$1" >/dev/null; then
+    say "$2: present ($(command -v "$1"))"
+  elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "Installing $2 (Debian package): $3"
+    [ -n "$apt_updated" ] || { apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null; apt_updated=1; }
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$2" >/dev/null
+  else
+    echo "$2 is missing and cannot be installed without root: install Debian's $2 package ($3)" >&2
+    exit 1
+  fi
+}
+debian_package docker-compose docker-compose "validates docker-compose.yml"
+debian_package chromium chromium "the admin page's browser test"
