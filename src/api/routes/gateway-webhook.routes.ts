@@ -1,0 +1,92 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SessionRepository } from '../../db/repositories/session.repository';
+import { DomainError } from '../../domain/errors';
+import { normaliseGatewayWebhook } from '../../providers/gateway-webhooks';
+import { safeEqual } from '../../security/api-keys';
+import { isValidWebhookToken, WEBHOOK_TOKEN_PARAM } from '../../providers/gateway-webhook-target';
+import { workflowIds } from '../../temporal/workflow-ids';
+import { gatewayWebhookEnvelope } from '../../schemas/session.schema';
+import { gatewayEventSignal } from '../../../workflows/session.definitions';
+import { route, ValidationFailed } from '../middleware/validate';
+
+const webhookQuery = z.object({ [WEBHOOK_TOKEN_PARAM]: z.string().min(1).max(128).optional() });
+
+export interface GatewayWebhookDeps {
+  temporal: Client;
+  sessions: Pick<SessionRepository, 'findByGatewaySessionId'>;
+  /** Shared secret the gateway sends in X-Webhook-Secret; unset disables the endpoint (503). */
+  secret?: string;
+}
+
+/**
+ * `POST /webhooks/gateway` (seed, WAHA and Evolution envelopes): shared secret in X-Webhook-Secret
+ * (WAHA, Evolution) or the per-session `?token=` of the URL we registered (seed), both compared in
+ * constant time → normalise → signal the owning session workflow → 200. Signal only, never signal-with-start: an event for a session we do not hold is a
+ * 404 and starts nothing. Duplicate and out-of-order events are the workflow's to ignore.
+ */
+export function gatewayWebhookRoutes(deps: GatewayWebhookDeps): Router {
+  const r = Router();
+
+  const authenticate: RequestHandler = (req, _res, next) => {
+    if (!deps.secret)
+      throw new DomainError(
+        'unavailable',
+        'webhook_not_configured',
+        'GATEWAY_WEBHOOK_SECRET is not configured',
+      );
+    const given = req.headers['x-webhook-secret'];
+    // A URL token names no session by itself: it is checked once the body says which one.
+    if (given === undefined && typeof req.query[WEBHOOK_TOKEN_PARAM] === 'string') return next();
+    if (typeof given !== 'string' || !safeEqual(given, deps.secret)) {
+      throw new DomainError('unauthorized', 'invalid_webhook_secret', 'Missing or wrong X-Webhook-Secret');
+    }
+    next();
+  };
+
+  r.post(
+    '/webhooks/gateway',
+    authenticate,
+    route({ body: gatewayWebhookEnvelope, query: webhookQuery }, async ({ body, query }, req, res) => {
+      const normalised = normaliseGatewayWebhook(body);
+      if (!normalised.ok) {
+        throw new ValidationFailed(
+          normalised.issues.map((i) => ({
+            field: ['body', ...i.path.map(String)].join('.'),
+            rule: i.code,
+            message: i.message,
+          })),
+        );
+      }
+      const { gatewaySessionId, event } = normalised;
+      // The seed gateway cannot send headers: its registered URL carries the session's HMAC token.
+      const urlToken = req.headers['x-webhook-secret'] === undefined ? query.token : undefined;
+      if (urlToken !== undefined && !isValidWebhookToken(deps.secret as string, gatewaySessionId, urlToken)) {
+        throw new DomainError(
+          'unauthorized',
+          'invalid_webhook_secret',
+          'Wrong webhook token for this session',
+        );
+      }
+      const owner = await deps.sessions.findByGatewaySessionId(gatewaySessionId);
+      if (!owner) throw new DomainError('not_found', 'unknown_session', `No session ${gatewaySessionId}`);
+      if (!event) {
+        res.json({ accepted: false, reason: 'not a session event' });
+        return;
+      }
+      try {
+        await deps.temporal.workflow
+          .getHandle(workflowIds.session(owner.tenantId, owner.sessionId))
+          .signal(gatewayEventSignal, event);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError)
+          throw new DomainError('not_found', 'unknown_session', `No running session ${gatewaySessionId}`);
+        throw err;
+      }
+      res.json({ accepted: true });
+    }),
+  );
+
+  return r;
+}

@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+import type { GatewayEvent } from '../domain/gateway-event';
+import { gatewayWebhookBody } from '../schemas/session.schema';
+import { evolutionWebhookBody, normaliseEvolutionWebhook } from './evolution/evolution.webhook';
+import { normaliseSeedWebhook } from './gateway-seed/seed.webhook';
+import { normaliseWahaWebhook, wahaWebhookBody } from './waha/waha.webhook';
+
+export type NormalisedGatewayWebhook =
+  | { ok: true; gatewaySessionId: string; event: GatewayEvent | null }
+  | { ok: false; issues: z.core.$ZodIssue[] };
+
+/**
+ * Any supported gateway's webhook body → our event. The envelopes are distinct (Evolution names
+ * the `instance`, WAHA the `session` with a `payload`, the seed a `sessionId`), so one endpoint
+ * serves all three.
+ */
+export function normaliseGatewayWebhook(body: Record<string, unknown>): NormalisedGatewayWebhook {
+  if ('instance' in body) {
+    const p = evolutionWebhookBody.safeParse(body);
+    return p.success
+      ? { ok: true, ...normaliseEvolutionWebhook(p.data) }
+      : { ok: false, issues: p.error.issues };
+  }
+  if ('session' in body && 'payload' in body) {
+    const p = wahaWebhookBody.safeParse(body);
+    return p.success ? { ok: true, ...normaliseWahaWebhook(p.data) } : { ok: false, issues: p.error.issues };
+  }
+  const p = gatewayWebhookBody.safeParse(body);
+  return p.success ? { ok: true, ...normaliseSeedWebhook(p.data) } : { ok: false, issues: p.error.issues };
+}
