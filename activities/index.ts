@@ -1,14 +1,24 @@
 import { createDiagnosticsActivities, type DiagnosticsActivityDeps } from './diagnostics.activities';
+import { createMessageActivities, type MessageActivityDeps } from './messages.activities';
+import { createCallbackActivities, type CallbackActivityDeps } from './callbacks.activities';
+import { createInboundActivities, type InboundActivityDeps } from './inbound.activities';
+import { createSessionActivities, type SessionActivityDeps } from './session.activities';
+import { createSessionHealthActivities, type SessionHealthActivityDeps } from './session-health.activities';
 
 /**
  * Every activity the worker hosts, built from injected dependencies (repositories, providers).
  * Workflows import this file as a type only: `proxyActivities<Activities>(...)`.
  */
-export type ActivityDeps = DiagnosticsActivityDeps;
+export type ActivityDeps = DiagnosticsActivityDeps & { messaging?: MessageActivityDeps } & { callbacks?: CallbackActivityDeps } & { inbound?: InboundActivityDeps } & { sessions?: SessionActivityDeps } & { health?: SessionHealthActivityDeps };
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDiagnosticsActivities(deps),
+    ...createMessageActivities(deps),
+    ...createCallbackActivities(deps),
+    ...createInboundActivities(deps),
+    ...createSessionActivities(deps),
+    ...createSessionHealthActivities(deps),
   };
 }
 

@@ -8,6 +8,16 @@ import { createDiagnosticPingRepository } from '../src/db/repositories/diagnosti
 import { createLogger } from '../src/logging/logger';
 import { connectTemporalClient } from '../src/temporal/client';
 import { registerSearchAttributes } from '../src/temporal/register-search-attributes';
+import { createMessageHistoryRepository } from '../src/db/repositories/message-history.repository';
+import { createSenderRepository } from '../src/db/repositories/sender.repository';
+import { createSessionRepository } from '../src/db/repositories/session.repository';
+import { createSecretBox } from '../src/security/secret-box';
+import { buildMessagingRegistry, gateRatesFrom } from '../src/providers/messaging-setup';
+import { createTenantCallbackRepository } from '../src/db/repositories/tenant-callback.repository';
+import { createInboundMessageRepository } from '../src/db/repositories/inbound-message.repository';
+import { buildGatewayRegistry } from '../src/providers/gateway-setup';
+import { createSessionHealthRepository } from '../src/db/repositories/session-health.repository';
+import { sessionHealthInputFrom, upsertSessionHealthSchedule } from './schedules';
 
 /**
  * Composition root of the worker: config → MongoDB → providers → createActivities(deps) →
@@ -27,20 +37,72 @@ async function main(): Promise<void> {
   await admin.close();
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  // Messages (issue 4): providers, history, and a client for signal-with-start of sender gates.
+  const messagingClient = await connectTemporalClient({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
+  const messagingBox = createSecretBox(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID);
+  const messaging = {
+    messages: createMessageHistoryRepository(mongo),
+    registry: buildMessagingRegistry(config, {
+      senders: createSenderRepository(mongo, messagingBox),
+      sessions: createSessionRepository(mongo, messagingBox),
+    }),
+    temporal: messagingClient.client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    rateFor: gateRatesFrom(config),
+  };
+  // Session health (issue 8): the schedule is upserted at every start; its activities signal session workflows.
+  const gateways = buildGatewayRegistry(config, logger);
+  const healthClient = await connectTemporalClient({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
+  const health = {
+    health: createSessionHealthRepository(mongo),
+    sessions: createSessionRepository(mongo, messagingBox),
+    gateways,
+    temporal: healthClient.client,
+    logger,
+  };
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...workflowSource(config.WORKFLOW_BUNDLE_PATH, logger),
-    activities: createActivities({ pings: createDiagnosticPingRepository(mongo) }),
+    activities: createActivities({
+      pings: createDiagnosticPingRepository(mongo),
+      messaging,
+      callbacks: {
+        repo: createTenantCallbackRepository(mongo, messagingBox),
+        timeoutMs: config.CALLBACK_TIMEOUT_MS,
+      },
+      inbound: { repo: createInboundMessageRepository(mongo) },
+      // Sessions (issue 3): gateway adapters and the whatsapp_sessions projection.
+      sessions: {
+        sessions: createSessionRepository(mongo, messagingBox),
+        gateways,
+        logger,
+      },
+      health,
+    }),
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   });
 
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+  const schedule = await upsertSessionHealthSchedule(healthClient.client, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    intervalMs: config.SESSION_HEALTH_INTERVAL_MS,
+    input: sessionHealthInputFrom(config),
+  });
+  logger.info({ schedule, intervalMs: config.SESSION_HEALTH_INTERVAL_MS }, 'session health schedule upserted');
   await worker.run();
+  await healthClient.close();
   await connection.close();
+  await messagingClient.close();
   await mongo.close();
   logger.info('worker stopped');
 }

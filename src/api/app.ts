@@ -9,6 +9,21 @@ import { requestId } from './middleware/request-id';
 import { requireApiKey, type Authenticator } from './middleware/auth';
 import { healthRoutes, type ReadinessChecks } from './routes/health.routes';
 import { diagnosticsRoutes } from './routes/diagnostics.routes';
+import { messagesRoutes } from './routes/messages.routes';
+import { sendersRoutes } from './routes/senders.routes';
+import { metaWebhookRoutes } from './routes/meta-webhook.routes';
+import { callbacksRoutes } from './routes/callbacks.routes';
+import type { TenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
+import type { MessageCommands } from './messages/message-commands';
+import type { MessageHistoryRepository } from '../db/repositories/message-history.repository';
+import type { SenderRepository } from '../db/repositories/sender.repository';
+import { sessionRoutes, type SessionRoutesDeps } from './routes/sessions.routes';
+import { gatewayWebhookRoutes } from './routes/gateway-webhook.routes';
+import type { SessionRepository } from '../db/repositories/session.repository';
+import { redactWebhookToken } from '../providers/gateway-webhook-target';
+import { sessionHealthRoutes } from './routes/session-health.routes';
+import { adminRoutes } from './routes/admin.routes';
+import type { SessionHealthRepository } from '../db/repositories/session-health.repository';
 
 export interface AppDeps {
   logger: Logger;
@@ -18,6 +33,23 @@ export interface AppDeps {
   taskQueue: string;
   readiness: ReadinessChecks;
   pings: Pick<DiagnosticPingRepository, 'get'>;
+  /** Messages, official senders and the Meta status webhook (issue 4); absent = not mounted. */
+  messaging?: {
+    commands: MessageCommands;
+    messages: MessageHistoryRepository;
+    senders: SenderRepository;
+    metaAppSecret: string | undefined;
+    callbacks?: TenantCallbackRepository;
+    /** Inbound messages from the Meta webhook; absent = not handled. */
+    inbound?: { callbackMaxAttempts: number; callbackRetryInitialMs: number };
+  };
+  /** WhatsApp Web sessions and the gateway webhook (issue 3); absent = not mounted. */
+  sessions?: Omit<SessionRoutesDeps, 'temporal' | 'taskQueue' | 'sessions'> & {
+    repository: SessionRepository;
+    webhookSecret: string | undefined;
+  };
+  /** `GET /v1/health/sessions`: the latest session health sweep (issue 8); absent = not mounted. */
+  sessionHealth?: { sweeps: Pick<SessionHealthRepository, 'latestForTenant'> };
 }
 
 declare module 'http' {
@@ -33,7 +65,20 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  app.use(pinoHttp({ logger: deps.logger, genReqId: requestId, quietReqLogger: true }));
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: requestId,
+      quietReqLogger: true,
+      // The seed gateway's webhook URL carries a per-session token in its query: never log it.
+      serializers: {
+        req: (r: { url?: string; query?: Record<string, unknown> }) =>
+          r.query?.token === undefined
+            ? r
+            : { ...r, url: redactWebhookToken(r.url ?? ''), query: { ...r.query, token: '[redacted]' } },
+      },
+    }),
+  );
   app.use(helmet());
   app.use(
     express.json({
@@ -46,10 +91,47 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use(healthRoutes(deps.readiness));
+  // The admin page (issue 8): static files only; every action it takes goes through /v1.
+  app.use(adminRoutes());
+  if (deps.sessions)
+    app.use(
+      gatewayWebhookRoutes({
+        temporal: deps.temporal,
+        sessions: deps.sessions.repository,
+        secret: deps.sessions.webhookSecret,
+      }),
+    );
+  if (deps.messaging)
+    app.use(
+      metaWebhookRoutes({
+        temporal: deps.temporal,
+        messages: deps.messaging.messages,
+        appSecret: deps.messaging.metaAppSecret,
+        logger: deps.logger,
+        inbound: deps.messaging.inbound && {
+          senders: deps.messaging.senders,
+          callbacks: deps.messaging.callbacks,
+          taskQueue: deps.taskQueue,
+          ...deps.messaging.inbound,
+        },
+      }),
+    );
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.apiKeys));
   v1.use(diagnosticsRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, pings: deps.pings }));
+  if (deps.messaging) {
+    v1.use(messagesRoutes({ commands: deps.messaging.commands, messages: deps.messaging.messages }));
+    v1.use(sendersRoutes({ senders: deps.messaging.senders }));
+    if (deps.messaging.callbacks) v1.use(callbacksRoutes({ callbacks: deps.messaging.callbacks }));
+  }
+  if (deps.sessions) {
+    const { repository, webhookSecret: _secret, ...rest } = deps.sessions;
+    v1.use(
+      sessionRoutes({ ...rest, temporal: deps.temporal, taskQueue: deps.taskQueue, sessions: repository }),
+    );
+  }
+  if (deps.sessionHealth) v1.use(sessionHealthRoutes(deps.sessionHealth));
   app.use('/v1', v1);
 
   app.use(notFoundRoute);

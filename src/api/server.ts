@@ -6,6 +6,15 @@ import { createDiagnosticPingRepository } from '../db/repositories/diagnostic-pi
 import { createLogger } from '../logging/logger';
 import { connectTemporalClient, pingTemporal } from '../temporal/client';
 import { createApp } from './app';
+import { createMessageHistoryRepository } from '../db/repositories/message-history.repository';
+import { createSenderRepository } from '../db/repositories/sender.repository';
+import { createSessionRepository } from '../db/repositories/session.repository';
+import { createSecretBox } from '../security/secret-box';
+import { buildMessagingRegistry, messageSettingsFrom } from '../providers/messaging-setup';
+import { createMessageCommands } from './messages/message-commands';
+import { createTenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
+import { sessionTimingFrom } from '../providers/gateway-setup';
+import { createSessionHealthRepository } from '../db/repositories/session-health.repository';
 
 /** Composition root of the API process: config → MongoDB → Temporal client → app → listen. */
 async function main(): Promise<void> {
@@ -15,8 +24,45 @@ async function main(): Promise<void> {
   const mongo = await connectMongo(config.MONGODB_URI, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
 
+  // Messages (issue 4): the registry only tells the API which provider a sender uses and what it can send.
+  const messagingBox = createSecretBox(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID);
+  const messageHistory = createMessageHistoryRepository(mongo);
+  const officialSenders = createSenderRepository(mongo, messagingBox);
+  const tenantCallbacks = createTenantCallbackRepository(mongo, messagingBox);
+  const messageCommands = createMessageCommands({
+    temporal: temporal.client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    messages: messageHistory,
+    registry: buildMessagingRegistry(config, {
+      senders: officialSenders,
+      sessions: createSessionRepository(mongo, messagingBox),
+    }),
+    settings: messageSettingsFrom(config),
+    maxRetries: config.MESSAGE_MAX_RETRIES,
+    waitSentMaxMs: config.MESSAGE_WAIT_SENT_MAX_MS,
+    callbacks: tenantCallbacks,
+  });
+
   const app = createApp({
     logger,
+    messaging: {
+      commands: messageCommands,
+      messages: messageHistory,
+      senders: officialSenders,
+      metaAppSecret: config.META_APP_SECRET,
+      callbacks: tenantCallbacks,
+      inbound: {
+        callbackMaxAttempts: config.CALLBACK_MAX_ATTEMPTS,
+        callbackRetryInitialMs: config.CALLBACK_RETRY_INITIAL_MS,
+      },
+    },
+    sessions: {
+      repository: createSessionRepository(mongo, messagingBox),
+      gatewayKind: config.GATEWAY_KIND,
+      timing: sessionTimingFrom(config),
+      webhookSecret: config.GATEWAY_WEBHOOK_SECRET,
+    },
+    sessionHealth: { sweeps: createSessionHealthRepository(mongo) },
     bodyLimit: config.BODY_LIMIT,
     apiKeys: createApiKeyRepository(mongo),
     temporal: temporal.client,

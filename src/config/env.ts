@@ -56,6 +56,49 @@ export const envSchema = z.object({
   WORKER_SHUTDOWN_GRACE_MS: durationMs.default(30_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(40),
+
+  // WhatsApp Web gateway (issue 3): which contract, where, and the keys it wants.
+  GATEWAY_KIND: z.enum(['seed', 'waha', 'evolution']).default('seed'),
+  GATEWAY_BASE_URL: z.url().default('http://127.0.0.1:3100'),
+  GATEWAY_MASTER_KEY: z.string().min(1).optional(),
+  GATEWAY_API_KEY: z.string().min(1).optional(),
+  GATEWAY_TIMEOUT_MS: durationMs.min(100).default(10_000),
+  GATEWAY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  SESSION_QR_EXPIRY_MS: durationMs.min(1_000).default(300_000),
+  SESSION_POLL_INITIAL_MS: durationMs.min(50).default(1_000),
+  SESSION_POLL_MAX_MS: durationMs.min(50).default(15_000),
+  SESSION_CONNECTED_POLL_MS: durationMs.min(1_000).default(60_000),
+  SESSION_CREATE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  // Session health sweep (issue 8): a Temporal Schedule the worker upserts at start.
+  SESSION_HEALTH_INTERVAL_MS: durationMs.min(1_000).default(300_000),
+  SESSION_HEALTH_AUTO_RESTART: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+
+  // Messages (issue 4): sending, retries, following statuses, rate limits per sender, Meta Cloud API.
+  MESSAGE_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  MESSAGE_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
+  MESSAGE_RETRY_MAX_MS: durationMs.min(10).default(60_000),
+  MESSAGE_SEND_TIMEOUT_MS: durationMs.min(100).default(30_000),
+  MESSAGE_STATUS_TIMEOUT_MS: durationMs.min(100).default(86_400_000),
+  MESSAGE_RATE_LIMIT_MAX_ROUNDS: z.coerce.number().int().min(1).max(1000).default(50),
+  MESSAGE_MAX_RETRIES: z.coerce.number().int().min(0).max(100).default(3),
+  MESSAGE_WAIT_SENT_MAX_MS: durationMs.min(100).max(60_000).default(10_000),
+  RATE_LIMIT_GATEWAY_PER_MINUTE: z.coerce.number().positive().default(10),
+  RATE_LIMIT_GATEWAY_BURST: z.coerce.number().int().min(1).default(50),
+  RATE_LIMIT_META_PER_SECOND: z.coerce.number().positive().default(80),
+  RATE_LIMIT_META_BURST: z.coerce.number().int().min(1).default(80),
+  META_GRAPH_BASE_URL: z.url().default('https://graph.facebook.com'),
+  META_GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v23.0')
+    .default('v23.0'),
+  META_TIMEOUT_MS: durationMs.min(100).default(15_000),
+  META_APP_SECRET: z.string().min(1).optional(),
+  CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(20),
+  CALLBACK_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
+  CALLBACK_TIMEOUT_MS: durationMs.min(100).default(10_000),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -6,5 +6,9 @@ export const workflowIds = {
   ping: (tenantId: string, pingId: string) => `ping:${tenantId}:${pingId}`,
   session: (tenantId: string, sessionId: string) => `session:${tenantId}:${sessionId}`,
   message: (tenantId: string, messageId: string) => `message:${tenantId}:${messageId}`,
+  /** One rate-limit gate per sender (messages). */
+  senderGate: (tenantId: string, senderId: string) => `sender-gate:${tenantId}:${senderId}`,
+  /** One per inbound message: a redelivered webhook maps onto the same workflow. */
+  inbound: (tenantId: string, provider: string, providerMessageId: string) => `inbound:${tenantId}:${provider}:${providerMessageId}`,
   onboarding: (tenantId: string, onboardingId: string) => `onboarding:${tenantId}:${onboardingId}`,
 };

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { MessageSettings, MessageWorkflowInput } from '../../../workflows/message.definitions';
+import type { MessageHistoryDoc } from '../../db/models/message-history.model';
+import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
+import { DomainError } from '../../domain/errors';
+import type { MessageStatus } from '../../domain/message';
+import type { MessagingRegistry } from '../../providers/messaging-registry';
+import type { SendMessageRequest } from '../../schemas/message.schema';
+import { workflowIds } from '../../temporal/workflow-ids';
+import { createMessageLifecycle } from './message-lifecycle';
+import { startMessageRun } from './message-run';
+import { messageIdForKey, requestHashOf } from './message-view';
+
+export interface MessagesApiDeps {
+  temporal: Client;
+  taskQueue: string;
+  messages: MessageHistoryRepository;
+  registry: MessagingRegistry;
+  settings: MessageSettings;
+  maxRetries: number;
+  waitSentMaxMs: number;
+  /** Bound on waiting for a worker to answer a cancel. */
+  commandTimeoutMs?: number;
+  /** Whether the tenant has a status callback (read at accept time). */
+  callbacks?: { get(tenantId: string): Promise<unknown> };
+}
+
+export interface Accepted {
+  id: string;
+  status: MessageStatus;
+  replayed: boolean;
+}
+
+/**
+ * Accept, cancel and retry: the API side of the message workflow. A 2xx is only answered once the
+ * workflow has started (the message is durable); the database is never written here.
+ */
+export function createMessageCommands(deps: MessagesApiDeps) {
+  const handleOf = (tenantId: string, id: string) =>
+    deps.temporal.workflow.getHandle(workflowIds.message(tenantId, id));
+
+  async function replay(tenantId: string, messageId: string, requestHash: string): Promise<Accepted> {
+    const doc = await deps.messages.get(tenantId, messageId);
+    let storedHash = doc?.requestHash;
+    if (!storedHash) {
+      const memo = (await handleOf(tenantId, messageId).describe()).memo as
+        { requestHash?: string } | undefined;
+      storedHash = memo?.requestHash;
+    }
+    if (storedHash !== requestHash)
+      throw new DomainError(
+        'conflict',
+        'idempotency_key_reused',
+        'This Idempotency-Key was used with a different request body',
+        { id: messageId },
+      );
+    return { id: messageId, status: doc?.status ?? 'queued', replayed: true };
+  }
+
+  return {
+    ...createMessageLifecycle(deps),
+
+    async accept(
+      tenantId: string,
+      keyId: string,
+      req: SendMessageRequest,
+      idempotencyKey: string | null,
+    ): Promise<Accepted> {
+      const sender = await deps.registry.resolveSender(tenantId, req.from);
+      if (!sender)
+        throw new DomainError(
+          'unprocessable',
+          'unknown_sender',
+          `No sender or session ${req.from} for this tenant`,
+        );
+      if (!sender.provider.supportedTypes.has(req.content.type))
+        throw new DomainError(
+          'unprocessable',
+          'unsupported_message_type',
+          `Sender ${req.from} (${sender.provider.name}) cannot send ${req.content.type} messages`,
+          {
+            supportedTypes: [...sender.provider.supportedTypes],
+          },
+        );
+      const requestHash = requestHashOf(req);
+      const messageId = idempotencyKey
+        ? messageIdForKey(tenantId, idempotencyKey)
+        : `msg_${randomBytes(16).toString('base64url')}`;
+      if (idempotencyKey && (await deps.messages.get(tenantId, messageId)))
+        return replay(tenantId, messageId, requestHash);
+      const input: MessageWorkflowInput = {
+        tenantId,
+        messageId,
+        senderId: req.from,
+        provider: sender.provider.name,
+        sessionId: sender.sessionId,
+        senderUserId: keyId,
+        priority: req.priority,
+        to: req.to,
+        recipientName: req.recipientName ?? null,
+        content: req.content,
+        metadata: req.metadata ?? null,
+        idempotencyKey,
+        requestHash,
+        acceptedAt: new Date().toISOString(),
+        retry: false,
+        notify: deps.callbacks ? (await deps.callbacks.get(tenantId)) !== null : false,
+        settings: deps.settings,
+      };
+      try {
+        await startMessageRun(deps, input, 'REJECT_DUPLICATE');
+      } catch (err) {
+        // Two requests with one key raced: the loser answers with the winner's message.
+        if (err instanceof WorkflowExecutionAlreadyStartedError && idempotencyKey)
+          return replay(tenantId, messageId, requestHash);
+        throw err;
+      }
+      return { id: messageId, status: 'queued', replayed: false };
+    },
+
+    /** `?wait=sent`: polls the history until the message left `queued`, or the bound passes. */
+    async waitUntilSent(tenantId: string, messageId: string): Promise<MessageHistoryDoc | null> {
+      const deadline = Date.now() + deps.waitSentMaxMs;
+      let doc: MessageHistoryDoc | null = null;
+      for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
+        doc = await deps.messages.get(tenantId, messageId);
+        if (doc && doc.status !== 'queued') return doc;
+        await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
+      }
+      return doc;
+    },
+
+    /**
+     * A message accepted a moment ago whose queued record is not written yet: its workflow exists.
+     * (The workflow id carries the tenant, so another tenant's id is simply not found.)
+     */
+    async acceptedButUnrecorded(tenantId: string, messageId: string): Promise<boolean> {
+      try {
+        await handleOf(tenantId, messageId).describe();
+        return true;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
+  };
+}
+
+export type MessageCommands = ReturnType<typeof createMessageCommands>;

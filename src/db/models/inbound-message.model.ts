@@ -1,0 +1,43 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/** An inbound message, stored once: `_id` = `<tenant>:<provider>:<provider message id>`. Written only by activities. */
+export interface InboundMessageDoc {
+  _id: string;
+  tenantId: string;
+  senderId: string;
+  provider: string;
+  providerMessageId: string;
+  from: string;
+  fromName: string | null;
+  type: string;
+  text: string | null;
+  content: Record<string, unknown>;
+  receivedAt: Date;
+  createdAt: Date;
+}
+
+const schema = new Schema<InboundMessageDoc>(
+  {
+    _id: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    senderId: { type: String, required: true },
+    provider: { type: String, required: true },
+    providerMessageId: { type: String, required: true },
+    from: { type: String, required: true },
+    fromName: { type: String, default: null },
+    type: { type: String, required: true },
+    text: { type: String, default: null },
+    content: { type: Schema.Types.Mixed, default: {} },
+    receivedAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'inbound_messages', versionKey: false, minimize: false },
+);
+schema.index({ tenantId: 1, receivedAt: -1 });
+
+export function inboundMessageModel(conn: Connection): Model<InboundMessageDoc> {
+  return (
+    (conn.models.InboundMessage as Model<InboundMessageDoc> | undefined) ??
+    conn.model<InboundMessageDoc>('InboundMessage', schema)
+  );
+}

@@ -1,0 +1,109 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import {
+  MESSAGE_STATUSES,
+  MESSAGE_TYPES,
+  PRIORITIES,
+  type MessageStatus,
+  type MessageType,
+  type Priority,
+} from '../../domain/message';
+
+/**
+ * The seed's `whatsapp_message_histories` (every column, camelCased: session_id → sessionId,
+ * whatsapp_message_id → providerMessageId, deleted_at → deletedAt …) plus tenant, sender,
+ * provider, priority, delivered/read times and the idempotency key. `_id` = `<tenant>:<messageId>`,
+ * so a retried write lands on the same document. Written only by activities.
+ */
+export interface MessageHistoryDoc {
+  _id: string;
+  tenantId: string;
+  messageId: string;
+  senderId: string;
+  /** Seed `session_id`: the gateway session, null for official senders. */
+  sessionId: string | null;
+  /** Seed `sender_user_id`: here the API key that sent it. */
+  senderUserId: string | null;
+  provider: string;
+  priority: Priority;
+  recipientPhone: string;
+  recipientName: string | null;
+  messageType: MessageType;
+  /** Seed `message_content`: the text, caption or a short summary. */
+  messageContent: string;
+  /** The full neutral content as accepted. */
+  content: Record<string, unknown>;
+  mediaData: Record<string, unknown> | null;
+  status: MessageStatus;
+  providerMessageId: string | null;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+  readAt: Date | null;
+  failedAt: Date | null;
+  cancelledAt: Date | null;
+  retryCount: number;
+  retryable: boolean;
+  errorCode: string | null;
+  errorMessage: string | null;
+  metadata: Record<string, unknown> | null;
+  idempotencyKey: string | null;
+  requestHash: string;
+  workflowId: string;
+  /** The workflow run that last failed this message: makes the retry_count increment idempotent. */
+  lastFailedRunId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+const schema = new Schema<MessageHistoryDoc>(
+  {
+    _id: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    messageId: { type: String, required: true },
+    senderId: { type: String, required: true },
+    sessionId: { type: String, default: null },
+    senderUserId: { type: String, default: null },
+    provider: { type: String, required: true },
+    priority: { type: String, enum: PRIORITIES, required: true },
+    recipientPhone: { type: String, required: true },
+    recipientName: { type: String, default: null },
+    messageType: { type: String, enum: MESSAGE_TYPES, required: true },
+    messageContent: { type: String, default: '' },
+    content: { type: Schema.Types.Mixed, required: true },
+    mediaData: { type: Schema.Types.Mixed, default: null },
+    status: { type: String, enum: MESSAGE_STATUSES, required: true },
+    providerMessageId: { type: String, default: null },
+    sentAt: { type: Date, default: null },
+    deliveredAt: { type: Date, default: null },
+    readAt: { type: Date, default: null },
+    failedAt: { type: Date, default: null },
+    cancelledAt: { type: Date, default: null },
+    retryCount: { type: Number, default: 0 },
+    retryable: { type: Boolean, default: false },
+    errorCode: { type: String, default: null },
+    errorMessage: { type: String, default: null },
+    metadata: { type: Schema.Types.Mixed, default: null },
+    idempotencyKey: { type: String, default: null },
+    requestHash: { type: String, required: true },
+    workflowId: { type: String, required: true },
+    lastFailedRunId: { type: String, default: null },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    deletedAt: { type: Date, default: null },
+  },
+  { collection: 'whatsapp_message_histories', versionKey: false, minimize: false },
+);
+
+// One index per filter of GET /v1/messages (newest first), and the provider-id lookup for webhooks.
+schema.index({ tenantId: 1, createdAt: -1, _id: -1 });
+schema.index({ tenantId: 1, senderId: 1, createdAt: -1 });
+schema.index({ tenantId: 1, status: 1, createdAt: -1 });
+schema.index({ tenantId: 1, recipientPhone: 1, createdAt: -1 });
+schema.index({ provider: 1, providerMessageId: 1 });
+
+export function messageHistoryModel(conn: Connection): Model<MessageHistoryDoc> {
+  return (
+    (conn.models.MessageHistory as Model<MessageHistoryDoc> | undefined) ??
+    conn.model<MessageHistoryDoc>('MessageHistory', schema)
+  );
+}

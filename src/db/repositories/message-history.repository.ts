@@ -1,0 +1,203 @@
+import type { Connection } from 'mongoose';
+import { statusesBefore, type MessageStatus, type MessageType, type Priority } from '../../domain/message';
+import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
+
+export interface QueuedMessageRecord {
+  tenantId: string;
+  messageId: string;
+  senderId: string;
+  sessionId: string | null;
+  senderUserId: string | null;
+  provider: string;
+  priority: Priority;
+  recipientPhone: string;
+  recipientName: string | null;
+  messageType: MessageType;
+  messageContent: string;
+  content: Record<string, unknown>;
+  mediaData: Record<string, unknown> | null;
+  metadata: Record<string, unknown> | null;
+  idempotencyKey: string | null;
+  requestHash: string;
+  workflowId: string;
+  acceptedAt: Date;
+}
+
+export interface MessageListFilter {
+  senderId?: string;
+  status?: MessageStatus;
+  recipientPhone?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+const docId = (tenantId: string, messageId: string) => `${tenantId}:${messageId}`;
+
+/** Cursor = base64url of `<createdAt ms>|<_id>`: newest first, stable under equal timestamps. */
+const encodeCursor = (d: Pick<MessageHistoryDoc, 'createdAt' | '_id'>) =>
+  Buffer.from(`${d.createdAt.getTime()}|${d._id}`).toString('base64url');
+function decodeCursor(cursor: string): { at: Date; id: string } | null {
+  const [ms, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const at = new Date(Number(ms));
+  return rest.length === 0 || Number.isNaN(at.getTime()) ? null : { at, id: rest.join('|') };
+}
+
+/**
+ * Message history. Every write is an idempotent upsert or a conditional update whose filter names
+ * the statuses the record may move from, so replays, duplicates and late events change nothing.
+ */
+export function createMessageHistoryRepository(conn: Connection) {
+  const Message = messageHistoryModel(conn);
+
+  async function transition(
+    tenantId: string,
+    messageId: string,
+    to: MessageStatus,
+    set: Partial<MessageHistoryDoc>,
+    inc?: Partial<Record<'retryCount', number>>,
+  ): Promise<boolean> {
+    const res = await Message.updateOne(
+      { _id: docId(tenantId, messageId), status: { $in: statusesBefore(to) } },
+      { $set: { ...set, status: to, updatedAt: new Date() }, ...(inc ? { $inc: inc } : {}) },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  return {
+    /** First run: creates the record. A retry run (the record is failed) puts it back to queued. */
+    async recordQueued(r: QueuedMessageRecord, retry: boolean): Promise<void> {
+      const { acceptedAt, ...fields } = r;
+      if (retry) {
+        await Message.updateOne(
+          { _id: docId(r.tenantId, r.messageId), status: 'failed' },
+          {
+            $set: {
+              status: 'queued',
+              errorCode: null,
+              errorMessage: null,
+              retryable: false,
+              updatedAt: new Date(),
+            },
+          },
+        );
+        return;
+      }
+      await Message.updateOne(
+        { _id: docId(r.tenantId, r.messageId) },
+        {
+          $setOnInsert: {
+            ...fields,
+            status: 'queued',
+            providerMessageId: null,
+            sentAt: null,
+            deliveredAt: null,
+            readAt: null,
+            failedAt: null,
+            cancelledAt: null,
+            retryCount: 0,
+            retryable: false,
+            errorCode: null,
+            errorMessage: null,
+            lastFailedRunId: null,
+            createdAt: acceptedAt,
+            updatedAt: acceptedAt,
+            deletedAt: null,
+          },
+        },
+        { upsert: true },
+      );
+    },
+
+    recordSent(tenantId: string, messageId: string, providerMessageId: string, at: Date): Promise<boolean> {
+      return transition(tenantId, messageId, 'sent', { providerMessageId, sentAt: at });
+    },
+
+    /** delivered / read from a status webhook; `read` also fills deliveredAt when delivered never came. */
+    async recordDelivery(
+      tenantId: string,
+      messageId: string,
+      status: 'delivered' | 'read',
+      at: Date,
+    ): Promise<boolean> {
+      if (status === 'delivered') return transition(tenantId, messageId, 'delivered', { deliveredAt: at });
+      const applied = await transition(tenantId, messageId, 'read', { readAt: at });
+      if (applied)
+        await Message.updateOne(
+          { _id: docId(tenantId, messageId), deliveredAt: null },
+          { $set: { deliveredAt: at } },
+        );
+      return applied;
+    },
+
+    /** Seed markAsFailed: failed_at, error_message, retry_count + 1 (once per workflow run). */
+    recordFailed(
+      tenantId: string,
+      messageId: string,
+      f: { at: Date; errorCode: string | null; errorMessage: string; retryable: boolean; runId: string },
+    ): Promise<boolean> {
+      return transition(
+        tenantId,
+        messageId,
+        'failed',
+        {
+          failedAt: f.at,
+          errorCode: f.errorCode,
+          errorMessage: f.errorMessage,
+          retryable: f.retryable,
+          lastFailedRunId: f.runId,
+        },
+        { retryCount: 1 },
+      );
+    },
+
+    recordCancelled(tenantId: string, messageId: string, at: Date): Promise<boolean> {
+      return transition(tenantId, messageId, 'cancelled', { cancelledAt: at });
+    },
+
+    async get(tenantId: string, messageId: string): Promise<MessageHistoryDoc | null> {
+      return Message.findOne({
+        _id: docId(tenantId, messageId),
+        tenantId,
+        deletedAt: null,
+      }).lean<MessageHistoryDoc>();
+    },
+
+    async findByProviderMessageId(
+      provider: string,
+      providerMessageId: string,
+    ): Promise<Pick<MessageHistoryDoc, 'tenantId' | 'messageId'> | null> {
+      return Message.findOne({ provider, providerMessageId }, { tenantId: 1, messageId: 1 }).lean<
+        Pick<MessageHistoryDoc, 'tenantId' | 'messageId'>
+      >();
+    },
+
+    async list(
+      tenantId: string,
+      f: MessageListFilter,
+    ): Promise<{ items: MessageHistoryDoc[]; nextCursor: string | null }> {
+      const q: Record<string, unknown> = { tenantId, deletedAt: null };
+      if (f.senderId) q.senderId = f.senderId;
+      if (f.status) q.status = f.status;
+      if (f.recipientPhone) q.recipientPhone = f.recipientPhone;
+      const range: Record<string, Date> = {};
+      if (f.since) range.$gte = f.since;
+      if (f.until) range.$lt = f.until;
+      if (Object.keys(range).length > 0) q.createdAt = range;
+      const c = f.cursor ? decodeCursor(f.cursor) : null;
+      if (c) q.$or = [{ createdAt: { ...range, $lt: c.at } }, { createdAt: c.at, _id: { $lt: c.id } }];
+      const items = await Message.find(q)
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(f.limit + 1)
+        .lean<MessageHistoryDoc[]>();
+      const page = items.slice(0, f.limit);
+      const last = page[page.length - 1];
+      return { items: page, nextCursor: items.length > f.limit && last ? encodeCursor(last) : null };
+    },
+
+    isValidCursor: (cursor: string) => decodeCursor(cursor) !== null,
+  };
+}
+
+export type MessageHistoryRepository = ReturnType<typeof createMessageHistoryRepository>;

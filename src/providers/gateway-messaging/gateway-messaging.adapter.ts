@@ -1,0 +1,94 @@
+import axios from 'axios';
+import type { MessageType } from '../../domain/message';
+import { ProviderError, parseRetryAfter } from '../errors';
+import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
+import { toGatewayMessage } from './gateway-messaging.mapper';
+
+/**
+ * What this adapter needs from the sessions area (issue 3): a port, so messaging does not depend
+ * on how sessions are stored. `gatewaySessionId` defaults to our session id.
+ */
+export interface GatewayCredentialsPort {
+  getGatewayCredentials(
+    tenantId: string,
+    sessionId: string,
+  ): Promise<{ gatewayKind: string; token: string | null; status: string; gatewaySessionId?: string } | null>;
+}
+
+export interface GatewayMessagingConfig {
+  /** The seed gateway's base URL, e.g. http://localhost:3000 (messages at `/api/v1/messages`). */
+  baseUrl: string;
+  timeoutMs: number;
+  sessions: GatewayCredentialsPort;
+}
+
+/** The seed contract sends text, image and document only (reference/gateways.md §4). */
+export const GATEWAY_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['text', 'image', 'document']);
+
+/** The seed's WhatsApp Web gateway (Super-Light-Web-WhatsApp-API-Server): `POST /api/v1/messages?sessionId=`. */
+export function createGatewayMessagingProvider(config: GatewayMessagingConfig): MessagingProvider {
+  const http = axios.create({
+    baseURL: config.baseUrl.replace(/\/$/, ''),
+    timeout: config.timeoutMs,
+    validateStatus: () => true,
+  });
+  const fail = (
+    kind: ProviderError['kind'],
+    message: string,
+    extra: { httpStatus?: number; retryAfterMs?: number; code?: string } = {},
+  ) => new ProviderError(kind, message, { provider: 'whatsapp_web', ...extra });
+
+  return {
+    name: 'whatsapp_web',
+    supportedTypes: GATEWAY_TYPES,
+    async send(msg: OutboundMessage): Promise<SendResult> {
+      const creds = await config.sessions.getGatewayCredentials(msg.tenantId, msg.senderId);
+      if (!creds) throw fail('permanent', `Session ${msg.senderId} does not exist`);
+      if (creds.gatewayKind !== 'seed')
+        throw fail('permanent', `Gateway ${creds.gatewayKind} cannot send messages yet`);
+      // A session that is reconnecting may come back: wait and retry rather than fail at once.
+      if (creds.status !== 'connected')
+        throw fail('transient', `Session ${msg.senderId} is ${creds.status}, not connected`);
+      const sessionId = creds.gatewaySessionId ?? msg.senderId;
+      let res;
+      try {
+        res = await http.post(`/api/v1/messages`, [toGatewayMessage(msg)], {
+          params: { sessionId },
+          headers: {
+            'Content-Type': 'application/json',
+            ...(creds.token ? { Authorization: `Bearer ${creds.token}` } : {}),
+          },
+        });
+      } catch (err) {
+        throw fail('transient', `Gateway unreachable: ${(err as Error).message}`);
+      }
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      if (res.status === 429)
+        throw fail('rate_limited', 'Gateway rate limit', {
+          httpStatus: 429,
+          retryAfterMs: retryAfterMs ?? 60_000,
+        });
+      if (res.status === 401 || res.status === 403)
+        throw fail('auth', `Gateway refused the session token (HTTP ${res.status})`, {
+          httpStatus: res.status,
+        });
+      if (res.status >= 500)
+        throw fail('transient', `Gateway answered HTTP ${res.status}`, { httpStatus: res.status });
+      if (res.status === 404)
+        throw fail('permanent', `Gateway does not know session ${sessionId}`, { httpStatus: 404 });
+      if (res.status >= 400)
+        throw fail('invalid_request', `Gateway rejected the message (HTTP ${res.status})`, {
+          httpStatus: res.status,
+        });
+      const first = (Array.isArray(res.data) ? res.data[0] : res.data) as
+        { status?: string; message?: string; messageId?: string } | undefined;
+      if (first?.status === 'success' && typeof first.messageId === 'string' && first.messageId !== '') {
+        return { providerMessageId: first.messageId };
+      }
+      // The seed answers 200 with {status:"error", message} and no code: most often a socket that is not ready.
+      throw fail('transient', `Gateway could not send: ${first?.message ?? 'no message id in the answer'}`, {
+        httpStatus: res.status,
+      });
+    },
+  };
+}

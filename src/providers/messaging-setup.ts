@@ -1,0 +1,57 @@
+import type { Config } from '../config/env';
+import type { SenderRepository } from '../db/repositories/sender.repository';
+import type { GateRate, MessageSettings } from '../../workflows/message.definitions';
+import {
+  createGatewayMessagingProvider,
+  type GatewayCredentialsPort,
+} from './gateway-messaging/gateway-messaging.adapter';
+import { createMessagingRegistry, type MessagingRegistry } from './messaging-registry';
+import { createMetaMessagingProvider } from './meta/meta.adapter';
+
+/** Messaging pieces built from config, shared by the API and worker composition roots (and the bench). */
+export function messageSettingsFrom(c: Config): MessageSettings {
+  return {
+    maxAttempts: c.MESSAGE_SEND_MAX_ATTEMPTS,
+    initialRetryMs: c.MESSAGE_RETRY_INITIAL_MS,
+    maxRetryMs: Math.max(c.MESSAGE_RETRY_MAX_MS, c.MESSAGE_RETRY_INITIAL_MS),
+    sendTimeoutMs: c.MESSAGE_SEND_TIMEOUT_MS,
+    statusTimeoutMs: c.MESSAGE_STATUS_TIMEOUT_MS,
+    maxRateLimitRounds: c.MESSAGE_RATE_LIMIT_MAX_ROUNDS,
+    callbackMaxAttempts: c.CALLBACK_MAX_ATTEMPTS,
+    callbackRetryInitialMs: c.CALLBACK_RETRY_INITIAL_MS,
+  };
+}
+
+export function gateRatesFrom(c: Config): (provider: string) => GateRate {
+  return (provider) =>
+    provider === 'meta'
+      ? { ratePerSec: c.RATE_LIMIT_META_PER_SECOND, burst: c.RATE_LIMIT_META_BURST }
+      : { ratePerSec: c.RATE_LIMIT_GATEWAY_PER_MINUTE / 60, burst: c.RATE_LIMIT_GATEWAY_BURST };
+}
+
+export function buildMessagingRegistry(
+  c: Config,
+  deps: { senders: SenderRepository; sessions: GatewayCredentialsPort | null },
+): MessagingRegistry {
+  const meta = createMetaMessagingProvider({
+    baseUrl: c.META_GRAPH_BASE_URL,
+    apiVersion: c.META_GRAPH_API_VERSION,
+    timeoutMs: c.META_TIMEOUT_MS,
+    credentials: (tenantId, senderId) => deps.senders.metaCredentials(tenantId, senderId),
+  });
+  const providers = [meta];
+  if (deps.sessions)
+    providers.push(
+      createGatewayMessagingProvider({
+        baseUrl: c.GATEWAY_BASE_URL,
+        timeoutMs: c.GATEWAY_TIMEOUT_MS,
+        sessions: deps.sessions,
+      }),
+    );
+  return createMessagingRegistry({
+    providers,
+    officialSenders: deps.senders,
+    sessions: deps.sessions,
+    gatewayProvider: 'whatsapp_web',
+  });
+}

@@ -1,0 +1,74 @@
+import axios, { type AxiosInstance } from 'axios';
+import { MESSAGE_TYPES } from '../../domain/message';
+import { ProviderError } from '../errors';
+import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
+import { classifyMetaError, DEFAULT_META_WAITS, type MetaRateLimitWaits } from './meta.errors';
+import { toMetaRequest } from './meta.mapper';
+import type { MetaSendResponse } from './meta.types';
+
+export interface MetaSenderCredentials {
+  phoneNumberId: string;
+  accessToken: string;
+}
+
+export interface MetaAdapterConfig {
+  /** e.g. https://graph.facebook.com (a fake on loopback in tests). */
+  baseUrl: string;
+  /** e.g. v23.0 */
+  apiVersion: string;
+  timeoutMs: number;
+  waits?: MetaRateLimitWaits;
+  /** The sender's phone number id and token (decrypted), or null when the sender is unknown. */
+  credentials(tenantId: string, senderId: string): Promise<MetaSenderCredentials | null>;
+}
+
+/** Echoed by Meta in every status webhook: lets a status find its message before we know the wamid. */
+export const callbackDataOf = (tenantId: string, messageId: string) => `${tenantId}:${messageId}`;
+
+/** Meta WhatsApp Cloud API: `POST /{version}/{phone-number-id}/messages` with the sender's token. */
+export function createMetaMessagingProvider(config: MetaAdapterConfig): MessagingProvider {
+  const http: AxiosInstance = axios.create({
+    baseURL: config.baseUrl.replace(/\/$/, ''),
+    timeout: config.timeoutMs,
+    validateStatus: () => true,
+  });
+  const waits = config.waits ?? DEFAULT_META_WAITS;
+
+  return {
+    name: 'meta',
+    supportedTypes: new Set(MESSAGE_TYPES),
+    async send(msg: OutboundMessage): Promise<SendResult> {
+      const creds = await config.credentials(msg.tenantId, msg.senderId);
+      if (!creds)
+        throw new ProviderError('auth', `No Meta credentials for sender ${msg.senderId}`, {
+          provider: 'meta',
+        });
+      const body = toMetaRequest(msg, callbackDataOf(msg.tenantId, msg.messageId));
+      let res;
+      try {
+        res = await http.post(
+          `/${config.apiVersion}/${encodeURIComponent(creds.phoneNumberId)}/messages`,
+          body,
+          {
+            headers: { Authorization: `Bearer ${creds.accessToken}`, 'Content-Type': 'application/json' },
+          },
+        );
+      } catch (err) {
+        // No answer (refused, reset, timeout): Meta may or may not have the message; retrying is the only option.
+        throw new ProviderError('transient', `Meta Graph API unreachable: ${(err as Error).message}`, {
+          provider: 'meta',
+        });
+      }
+      if (res.status >= 200 && res.status < 300) {
+        const id = (res.data as Partial<MetaSendResponse>)?.messages?.[0]?.id;
+        if (typeof id !== 'string' || id === '')
+          throw new ProviderError('transient', 'Meta answered 2xx without a message id', {
+            provider: 'meta',
+            httpStatus: res.status,
+          });
+        return { providerMessageId: id };
+      }
+      throw classifyMetaError(res.status, res.data, res.headers as { 'retry-after'?: unknown }, waits);
+    },
+  };
+}

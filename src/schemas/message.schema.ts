@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { MESSAGE_STATUSES, MESSAGE_TYPES, PRIORITIES } from '../domain/message';
+import { normalisePhone } from '../domain/phone';
+import { resourceId } from './common.schema';
+import {
+  audioContent,
+  buttonsContent,
+  documentContent,
+  imageContent,
+  listContent,
+  locationContent,
+  templateContent,
+  textContent,
+  videoContent,
+  type MessageContent,
+} from './message-content.schema';
+
+const contentShapes = {
+  text: textContent,
+  image: imageContent,
+  document: documentContent,
+  audio: audioContent,
+  video: videoContent,
+  location: locationContent,
+  template: templateContent,
+  interactive_buttons: buttonsContent,
+  interactive_list: listContent,
+} as const;
+
+export const phoneNumber = z.string().transform((raw, ctx) => {
+  const n = normalisePhone(raw);
+  if (!n) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a phone number in international format (E.164, 8-15 digits)',
+    });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/**
+ * `POST /v1/messages`: the envelope plus exactly one content object named after `type`
+ * (`{ type: "text", text: { body } }`), as Meta's own API does.
+ */
+export const sendMessageBody = z
+  .strictObject({
+    from: resourceId,
+    to: phoneNumber,
+    type: z.enum(MESSAGE_TYPES),
+    priority: z.enum(PRIORITIES).default('normal'),
+    recipientName: z.string().min(1).max(256).optional(),
+    metadata: z
+      .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+      .optional(),
+    ...Object.fromEntries(Object.entries(contentShapes).map(([k, s]) => [k, s.optional()])),
+  })
+  .superRefine((b, ctx) => {
+    const rec = b as Record<string, unknown>;
+    if (rec[b.type] === undefined)
+      ctx.addIssue({ code: 'custom', path: [b.type], message: `required for type ${b.type}` });
+    for (const k of Object.keys(contentShapes))
+      if (k !== b.type && rec[k] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [k], message: `not allowed for type ${b.type}` });
+    if (b.metadata && Object.keys(b.metadata).length > 50)
+      ctx.addIssue({ code: 'custom', path: ['metadata'], message: 'at most 50 keys' });
+  })
+  .transform((b) => {
+    const rec = b as Record<string, unknown>;
+    const content = { type: b.type, [b.type]: rec[b.type] } as MessageContent;
+    return {
+      from: b.from,
+      to: b.to,
+      priority: b.priority,
+      recipientName: b.recipientName,
+      metadata: b.metadata,
+      content,
+    };
+  });
+export type SendMessageRequest = z.output<typeof sendMessageBody>;
+
+export const sendMessageQuery = z.strictObject({ wait: z.enum(['sent']).optional() });
+
+export const idempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters');
+
+export const messageParams = z.strictObject({
+  id: z.string().regex(/^msg_[A-Za-z0-9_-]{10,64}$/, 'must be a message id'),
+});
+
+export const listMessagesQuery = z.strictObject({
+  from: resourceId.optional(),
+  status: z.enum(MESSAGE_STATUSES).optional(),
+  to: phoneNumber.optional(),
+  since: z.coerce.date().optional(),
+  until: z.coerce.date().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor from a previous page')
+    .optional(),
+});

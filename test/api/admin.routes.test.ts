@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { adminAssetsDir } from '../../src/api/routes/admin.routes';
+import { buildTestApp } from '../helpers/app';
+import { captureLogger } from '../helpers/logger';
+import { openTestDatabase } from '../helpers/mongo';
+import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+
+/** The admin page's static serving under helmet's CSP (the browser flow is test/e2e/admin.e2e.test.ts). */
+describe('GET /admin (static admin page)', () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  let app: ReturnType<typeof buildTestApp>;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    temporal = await connectTestTemporal();
+    app = buildTestApp({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue: uniqueTaskQueue(),
+      logger: captureLogger().logger,
+    });
+  });
+  afterAll(async () => {
+    await db.drop();
+    await temporal.close();
+  });
+
+  it('redirects /admin to /admin/ (keeping the query) so relative asset URLs resolve', async () => {
+    expect((await request(app).get('/admin').expect(301)).headers.location).toBe('/admin/');
+    expect((await request(app).get('/admin?x=1').expect(301)).headers.location).toBe('/admin/?x=1');
+  });
+
+  it('serves the page and its files without an API key, uncached, under a CSP with no inline script', async () => {
+    const page = await request(app).get('/admin/').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['cache-control']).toBe('no-store');
+    const csp = page.headers['content-security-policy'] as string;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("script-src-attr 'none'");
+    expect(csp).toContain("img-src 'self' data:");
+    expect(page.text).toContain('<script type="module" src="admin.js"></script>');
+    for (const file of ['admin.js', 'admin-core.js', 'admin-sessions.js', 'admin.css']) {
+      const res = await request(app).get(`/admin/${file}`).expect(200);
+      expect(res.headers['content-type']).toMatch(
+        file.endsWith('.css') ? /^text\/css/ : /^(text|application)\/javascript/,
+      );
+    }
+  });
+
+  it('has no inline scripts or event-handler attributes (the CSP would block them)', () => {
+    const html = readFileSync(path.join(adminAssetsDir(), 'index.html'), 'utf8');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+  });
+
+  it('answers the usual JSON 404 for a file that is not there, and keeps /v1 behind the key', async () => {
+    const res = await request(app).get('/admin/nope.js').expect(404);
+    expect(res.body.error.code).toBe('route_not_found');
+    await request(app).get('/v1/sessions').expect(401);
+  });
+});

@@ -1,0 +1,200 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { gatewaySessionName } from '../../src/providers/gateway-session-name';
+import { startAdminStack } from './admin-stack';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'admin-e2e');
+const TENANT = 'tenant-admin';
+const WAIT = { timeout: 20_000 };
+
+/**
+ * The admin page in a real browser (Debian's Chromium driven by playwright-core) against the real
+ * stack: sign in → create a session → QR visible → simulated scan → badge connected → send a text
+ * → its status reaches `sent` on the page. The seed gateway (and so the simulator) reports no
+ * delivery acks, so `sent` is the furthest status a WhatsApp Web message can reach here.
+ */
+describe('admin page in a real browser', () => {
+  let stack: Awaited<ReturnType<typeof startAdminStack>>;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    stack = await startAdminStack(TENANT);
+    profile = mkdtempSync(path.join(tmpdir(), 'admin-e2e-chromium-'));
+    try {
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+        viewport: { width: 1280, height: 1000 },
+        timeout: 30_000,
+      });
+    } catch (err) {
+      throw new Error(
+        `Chromium could not start from ${CHROMIUM} (install Debian's chromium package): ${
+          err instanceof Error ? err.message : String(err)
+        }`,
+        { cause: err },
+      );
+    }
+    page = context.pages()[0] ?? (await context.newPage());
+    // CSP violations and script errors show up here; the page must run clean.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+  }, 90_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await stack?.close([`session:${TENANT}:shop`]);
+  });
+
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  it('signs in, connects a session by QR and sends a text that reaches sent', async () => {
+    const res = await page.goto(`${stack.appUrl}/admin`);
+    expect(res?.status()).toBe(200);
+    expect(page.url()).toBe(`${stack.appUrl}/admin/`);
+    const csp = (await res?.allHeaders())?.['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("img-src 'self' data:");
+
+    // A wrong key is refused with the API's error body shown to the user.
+    await page.fill('#api-key', 'wa_not-a-real-key');
+    await page.click('#sign-in-form button[type=submit]');
+    await page.locator('#notice.error').waitFor(WAIT);
+    expect(await page.locator('#app').isHidden()).toBe(true);
+
+    await page.fill('#api-key', stack.apiKey);
+    await shot('01-sign-in');
+    await page.click('#sign-in-form button[type=submit]');
+    await page.locator('#app').waitFor(WAIT);
+    expect(page.url()).not.toContain(stack.apiKey);
+    expect(await page.evaluate("sessionStorage.getItem('wa-admin-api-key')")).toBe(stack.apiKey);
+    await page.locator('#stats-body', { hasText: 'Not available yet' }).waitFor(WAIT);
+
+    // Create a session: its QR image appears, with the seed's four instructions.
+    await page.fill('#new-session-id', 'shop');
+    await page.fill('#new-session-name', 'Main Session');
+    await page.click('#create-session-form button[type=submit]');
+    const qr = page.locator('#qr-image');
+    await qr.waitFor({ state: 'visible', ...WAIT });
+    // Page-side code as a string: the test project has no DOM typings.
+    await page.waitForFunction(
+      `(() => {
+        const img = document.getElementById('qr-image');
+        return img.src.startsWith('data:image/png;base64,') && img.complete && img.naturalWidth > 0;
+      })()`,
+      undefined,
+      WAIT,
+    );
+    expect(await page.locator('#qr-view ol li').allTextContents()).toEqual([
+      'Open WhatsApp on your phone',
+      'Go to Settings → Linked Devices',
+      'Tap "Link a Device"',
+      'Scan this QR code',
+    ]);
+    const waiting = page.locator('#sessions-body tr[data-session-id="shop"] .badge');
+    await waiting.waitFor(WAIT);
+    expect(await waiting.getAttribute('class')).toMatch(/badge-(info|warning)/);
+    await shot('02-qr-waiting-for-scan');
+
+    // A second create of the same id: the 409 error body is shown.
+    await page.fill('#new-session-id', 'shop');
+    await page.click('#create-session-form button[type=submit]');
+    await page.locator('#notice.error', { hasText: 'session_exists' }).waitFor(WAIT);
+
+    // Simulated scan on the gateway: the badge turns green "Connected" and the QR goes away.
+    const scan = await fetch(
+      `${stack.simUrl}/simulator/sessions/${gatewaySessionName(TENANT, 'shop')}/scan`,
+      {
+        method: 'POST',
+      },
+    );
+    expect(scan.status).toBe(200);
+    const connected = page.locator(
+      '#sessions-body tr[data-session-id="shop"] .badge[data-status="connected"]',
+    );
+    await connected.waitFor(WAIT);
+    expect(await connected.textContent()).toBe('Connected');
+    expect(
+      await page.evaluate(
+        `getComputedStyle(document.querySelector('#sessions-body tr[data-session-id="shop"] .badge')).color`,
+      ),
+    ).toBe('rgb(22, 163, 74)');
+    await page.locator('#detail-badge[data-status="connected"]').waitFor(WAIT);
+    await qr.waitFor({ state: 'hidden', ...WAIT });
+    await shot('03-session-connected');
+
+    // A health sweep finds it healthy; the health panel shows the sweep's outcome.
+    const summary = await stack.sweep();
+    expect(summary).toMatchObject({ checked: 1, healthy: 1 });
+    await page.click('#health-refresh');
+    await page.locator('#health-body tr', { hasText: 'shop' }).filter({ hasText: 'healthy' }).waitFor(WAIT);
+
+    // Send a text from the session and watch its status on the page.
+    await page.fill('#send-from', 'shop');
+    await page.fill('#send-to', '+966 50 123 4567');
+    await page.selectOption('#send-type', 'text');
+    await page.fill('#text-body', 'Hello from the admin page');
+    await page.click('#send-form button[type=submit]');
+    await page.locator('#sent-status[data-status="sent"]').waitFor(WAIT);
+    const id = (await page.locator('#sent-id').textContent()) ?? '';
+    expect(id).toMatch(/^msg_/);
+    const row = page.locator(`#messages-body tr[data-message-id="${id}"]`);
+    await row.locator('.badge[data-status="sent"]').waitFor(WAIT);
+    expect(await row.textContent()).toContain('966501234567');
+    await shot('04-message-sent');
+
+    // The simulator received exactly that message over the session.
+    expect(stack.sim.state.messages).toHaveLength(1);
+    expect(stack.sim.state.messages[0]?.body).toMatchObject({
+      to: '966501234567',
+      type: 'text',
+      text: { body: 'Hello from the admin page' },
+    });
+
+    // A type the WhatsApp Web gateway cannot send: the API's 422 is shown, nothing is sent.
+    await page.selectOption('#send-type', 'location');
+    await page.fill('#loc-lat', '24.7136');
+    await page.fill('#loc-lng', '46.6753');
+    await page.click('#send-form button[type=submit]');
+    await page.locator('#notice.error', { hasText: 'unsupported_message_type' }).waitFor(WAIT);
+
+    // Invalid input: the API's validation error and its field details are shown.
+    await page.selectOption('#send-type', 'image');
+    await page.fill('#media-link', 'http://insecure.example/a.png');
+    await page.click('#send-form button[type=submit]');
+    const invalid = page.locator('#notice.error', { hasText: 'validation_failed' });
+    await invalid.waitFor(WAIT);
+    expect(await invalid.locator('li').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('image.link')]),
+    );
+
+    // Disconnect from the page: the badge turns gray "Disconnected".
+    await page.click('[data-detail-action="disconnect"]');
+    const off = page.locator('#sessions-body tr[data-session-id="shop"] .badge[data-status="disconnected"]');
+    await off.waitFor(WAIT);
+    expect(await off.getAttribute('class')).toContain('badge-gray');
+    await shot('05-disconnected');
+    expect(problems).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,308 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for the Meta Graph API send endpoint (reference/official-platform.md A1–A3):
+ * `POST /{version}/{phone-number-id}/messages` with the exact success and error shapes, a record of
+ * every request, fault injection (Meta error codes, HTTP 429/500, refused service, latency), and a
+ * status emitter that POSTs signed webhooks (`X-Hub-Signature-256`) to our API.
+ */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  at: number;
+}
+
+export interface InjectedFault {
+  httpStatus: number;
+  code?: number;
+  message?: string;
+  retryAfter?: string;
+  isTransient?: boolean;
+}
+
+export type StatusName = 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface MetaGraphFakeOptions {
+  /** phoneNumberId → the access token it accepts. */
+  tokens: Record<string, string>;
+  latencyMs?: number;
+  /** Where to POST status webhooks (our `/webhooks/meta`), and the app secret that signs them. */
+  webhookUrl?: string;
+  appSecret?: string;
+  /** Statuses emitted after each accepted message, in this order (e.g. ['sent','delivered','read']). */
+  autoStatuses?: StatusName[];
+  /** Emit those statuses (and wait for our 200) before answering the send: statuses that overtake the answer. */
+  statusesBeforeResponse?: boolean;
+}
+
+export class MetaGraphFake {
+  readonly requests: RecordedRequest[] = [];
+  readonly accepted: { wamid: string; body: Record<string, unknown>; at: number }[] = [];
+  readonly webhookFailures: string[] = [];
+  private faults: InjectedFault[] = [];
+  private downFault: InjectedFault | null = null;
+  private server: Server | null = null;
+  private pendingWebhooks = new Set<Promise<void>>();
+  baseUrl = '';
+
+  constructor(readonly opts: MetaGraphFakeOptions) {}
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 5_000;
+    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.pendingWebhooks]);
+    await new Promise<void>((r) => {
+      this.server?.closeAllConnections();
+      this.server?.close(() => r());
+    });
+  }
+
+  /** The next `n` sends answer with this error (in order, before any later injection). */
+  failNext(fault: InjectedFault, n = 1): void {
+    for (let i = 0; i < n; i++) this.faults.push(fault);
+  }
+
+  /** Every send answers with this fault until `up()`. */
+  down(
+    fault: InjectedFault = {
+      httpStatus: 500,
+      code: 2,
+      message: 'Service temporarily unavailable',
+      isTransient: true,
+    },
+  ): void {
+    this.downFault = fault;
+  }
+
+  up(): void {
+    this.downFault = null;
+  }
+
+  setLatency(ms: number): void {
+    this.opts.latencyMs = ms;
+  }
+
+  /** Sends to a message, by our message id (biz_opaque_callback_data ends with it). */
+  sendsFor(messageId: string) {
+    return this.accepted.filter((a) =>
+      String(a.body.biz_opaque_callback_data ?? '').endsWith(`:${messageId}`),
+    );
+  }
+
+  /** POSTs one signed status webhook with these statuses (any order, duplicates allowed). */
+  async emitStatuses(
+    statuses: { wamid: string; status: StatusName; callbackData?: string; to?: string; errors?: unknown[] }[],
+  ): Promise<number> {
+    const { webhookUrl, appSecret } = this.opts;
+    if (!webhookUrl || !appSecret) throw new Error('webhookUrl and appSecret are required to emit statuses');
+    const ts = Math.floor(Date.now() / 1000);
+    const payload = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '102290129340398',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+                statuses: statuses.map((s) => ({
+                  id: s.wamid,
+                  status: s.status,
+                  timestamp: String(ts),
+                  recipient_id: s.to ?? '16505551234',
+                  ...(s.callbackData ? { biz_opaque_callback_data: s.callbackData } : {}),
+                  ...(s.status === 'failed'
+                    ? {
+                        errors: s.errors ?? [
+                          {
+                            code: 131047,
+                            title: 'Re-engagement message',
+                            message: 'Re-engagement message',
+                            error_data: {
+                              details: 'More than 24 hours have passed since the customer last replied.',
+                            },
+                          },
+                        ],
+                      }
+                    : {
+                        pricing: {
+                          billable: true,
+                          pricing_model: 'PMP',
+                          type: 'regular',
+                          category: 'utility',
+                        },
+                      }),
+                })),
+              },
+            },
+          ],
+        },
+      ],
+    };
+    // Meta escapes non-ASCII as \uXXXX and signs those exact bytes.
+    const raw = JSON.stringify(payload).replace(
+      /[^\0-~]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    const signature = `sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`;
+    const res = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      body: raw,
+    });
+    return res.status;
+  }
+
+  /** POSTs one signed inbound-message webhook (a user writing to `phoneNumberId`). */
+  async emitInbound(m: {
+    phoneNumberId: string;
+    wamid: string;
+    from: string;
+    name?: string;
+    text: string;
+  }): Promise<number> {
+    const payload = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '102290129340398',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550783881', phone_number_id: m.phoneNumberId },
+                contacts: [{ profile: { name: m.name ?? 'Customer' }, wa_id: m.from }],
+                messages: [
+                  {
+                    from: m.from,
+                    id: m.wamid,
+                    timestamp: String(Math.floor(Date.now() / 1000)),
+                    type: 'text',
+                    text: { body: m.text },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    };
+    return this.postSigned(payload);
+  }
+
+  private async postSigned(payload: unknown): Promise<number> {
+    const { webhookUrl, appSecret } = this.opts;
+    if (!webhookUrl || !appSecret) throw new Error('webhookUrl and appSecret are required to emit webhooks');
+    const raw = JSON.stringify(payload).replace(
+      /[^\0-~]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    const signature = `sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`;
+    const res = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      body: raw,
+    });
+    return res.status;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = text;
+    }
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    this.requests.push({ method: req.method ?? '', path, headers: req.headers, body, at: Date.now() });
+    if (this.opts.latencyMs) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
+
+    const m = /^\/(v\d+\.\d+)\/(\d+)\/messages$/.exec(path);
+    if (req.method !== 'POST' || !m)
+      return this.error(res, { httpStatus: 400, code: 100, message: 'Unsupported post request.' });
+    const phoneNumberId = m[2] as string;
+    if (req.headers.authorization !== `Bearer ${this.opts.tokens[phoneNumberId] ?? '\0'}`)
+      return this.error(res, {
+        httpStatus: 401,
+        code: 190,
+        message: 'Invalid OAuth access token - Cannot parse access token',
+      });
+    const fault = this.faults.shift() ?? this.downFault;
+    if (fault) return this.error(res, fault);
+    const b = body as Record<string, unknown> | null;
+    if (
+      !b ||
+      b.messaging_product !== 'whatsapp' ||
+      typeof b.to !== 'string' ||
+      typeof b.type !== 'string' ||
+      !(b.type in b)
+    )
+      return this.error(res, { httpStatus: 400, code: 100, message: '(#100) Invalid parameter' });
+
+    const wamid = `wamid.${randomBytes(24).toString('base64url')}`;
+    this.accepted.push({ wamid, body: b, at: Date.now() });
+    const answer = () =>
+      this.json(res, 200, {
+        messaging_product: 'whatsapp',
+        contacts: [{ input: b.to, wa_id: b.to }],
+        messages: [{ id: wamid, message_status: 'accepted' }],
+      });
+    if (!this.opts.statusesBeforeResponse) answer();
+
+    if (this.opts.autoStatuses?.length) {
+      const callbackData =
+        typeof b.biz_opaque_callback_data === 'string' ? b.biz_opaque_callback_data : undefined;
+      const p = this.emitStatuses(
+        this.opts.autoStatuses.map((status) => ({ wamid, status, callbackData, to: b.to as string })),
+      )
+        .then((s) => {
+          if (s !== 200) this.webhookFailures.push(`${wamid}: HTTP ${s}`);
+        })
+        .catch((e: unknown) => void this.webhookFailures.push(`${wamid}: ${(e as Error).message}`))
+        .finally(() => this.pendingWebhooks.delete(p));
+      this.pendingWebhooks.add(p);
+      if (this.opts.statusesBeforeResponse) await p;
+    }
+    if (this.opts.statusesBeforeResponse) answer();
+  }
+
+  private error(res: ServerResponse, f: InjectedFault): void {
+    if (f.retryAfter) res.setHeader('Retry-After', f.retryAfter);
+    this.json(res, f.httpStatus, {
+      error: {
+        message: f.message ?? `(#${f.code}) error`,
+        type: 'OAuthException',
+        code: f.code,
+        error_data: { messaging_product: 'whatsapp', details: f.message ?? 'error' },
+        is_transient: f.isTransient ?? false,
+        fbtrace_id: randomBytes(8).toString('base64url'),
+      },
+    });
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    const raw = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'x-fb-trace-id': 'fake',
+      'facebook-api-version': 'v23.0',
+    });
+    res.end(raw);
+  }
+}

@@ -1,0 +1,163 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { Connection } from 'mongoose';
+import { createActivities } from '../../activities';
+import type { MessageActivityDeps } from '../../activities/messages.activities';
+import type { GateRate, MessageSettings } from '../../workflows/message.definitions';
+import { createMessageCommands } from '../../src/api/messages/message-commands';
+import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
+import { createMessageHistoryRepository } from '../../src/db/repositories/message-history.repository';
+import { createSenderRepository } from '../../src/db/repositories/sender.repository';
+import { createTenantCallbackRepository } from '../../src/db/repositories/tenant-callback.repository';
+import { createInboundMessageRepository } from '../../src/db/repositories/inbound-message.repository';
+import type { GatewayCredentialsPort } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
+import { createGatewayMessagingProvider } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
+import { createMessagingRegistry } from '../../src/providers/messaging-registry';
+import { createMetaMessagingProvider } from '../../src/providers/meta/meta.adapter';
+import { createSecretBox } from '../../src/security/secret-box';
+import type { Logger } from '../../src/logging/logger';
+import { buildTestApp } from './app';
+
+export const TEST_SETTINGS: MessageSettings = {
+  maxAttempts: 3,
+  initialRetryMs: 50,
+  maxRetryMs: 200,
+  sendTimeoutMs: 3_000,
+  statusTimeoutMs: 60_000,
+  maxRateLimitRounds: 50,
+  callbackMaxAttempts: 10,
+  callbackRetryInitialMs: 50,
+};
+
+export const APP_SECRET = 'test-meta-app-secret';
+
+/** Everything messaging needs, over the run's real MongoDB and Temporal, with providers pointed at fakes. */
+export function messagingDeps(opts: {
+  conn: Connection;
+  temporal: Client;
+  taskQueue: string;
+  metaBaseUrl: string;
+  gatewayBaseUrl?: string;
+  sessions?: GatewayCredentialsPort;
+  rateFor?: (provider: string) => GateRate;
+  settings?: Partial<MessageSettings>;
+}) {
+  const box = createSecretBox(new Map([['k1', Buffer.alloc(32, 9)]]));
+  const messages = createMessageHistoryRepository(opts.conn);
+  const senders = createSenderRepository(opts.conn, box);
+  const callbacks = createTenantCallbackRepository(opts.conn, box);
+  const inbound = createInboundMessageRepository(opts.conn);
+  const meta = createMetaMessagingProvider({
+    baseUrl: opts.metaBaseUrl,
+    apiVersion: 'v23.0',
+    timeoutMs: 2_000,
+    waits: { throughput: 100, pair: 200, account: 300, fallback: 100 },
+    credentials: (t, s) => senders.metaCredentials(t, s),
+  });
+  const providers = [meta];
+  if (opts.sessions && opts.gatewayBaseUrl)
+    providers.push(
+      createGatewayMessagingProvider({
+        baseUrl: opts.gatewayBaseUrl,
+        timeoutMs: 2_000,
+        sessions: opts.sessions,
+      }),
+    );
+  const registry = createMessagingRegistry({
+    providers,
+    officialSenders: senders,
+    sessions: opts.sessions ?? null,
+    gatewayProvider: 'whatsapp_web',
+  });
+  const settings = { ...TEST_SETTINGS, ...opts.settings };
+  const activityDeps: MessageActivityDeps = {
+    messages,
+    registry,
+    temporal: opts.temporal,
+    taskQueue: opts.taskQueue,
+    rateFor: opts.rateFor ?? (() => ({ ratePerSec: 1000, burst: 1000 })),
+  };
+  const commands = createMessageCommands({
+    temporal: opts.temporal,
+    taskQueue: opts.taskQueue,
+    messages,
+    registry,
+    settings,
+    maxRetries: 3,
+    waitSentMaxMs: 5_000,
+    commandTimeoutMs: 5_000,
+    callbacks,
+  });
+  return {
+    messages,
+    senders,
+    callbacks,
+    inbound,
+    registry,
+    commands,
+    activities: createActivities({
+      pings: createDiagnosticPingRepository(opts.conn),
+      messaging: activityDeps,
+      callbacks: { repo: callbacks, timeoutMs: 2_000 },
+      inbound: { repo: inbound },
+    }),
+  };
+}
+
+/** The real app with messaging mounted, listening on loopback (the Meta fake posts webhooks to it). */
+export async function startMessagingApi(opts: {
+  conn: Connection;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  deps: ReturnType<typeof messagingDeps>;
+}): Promise<{ url: string; server: Server; app: ReturnType<typeof buildTestApp>; close(): Promise<void> }> {
+  const app = buildTestApp({
+    conn: opts.conn,
+    temporal: opts.temporal,
+    taskQueue: opts.taskQueue,
+    logger: opts.logger,
+    overrides: {
+      bodyLimit: '256kb',
+      messaging: {
+        commands: opts.deps.commands,
+        messages: opts.deps.messages,
+        senders: opts.deps.senders,
+        metaAppSecret: APP_SECRET,
+        callbacks: opts.deps.callbacks,
+        inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
+      },
+    },
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    server,
+    app,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or the deadline passes (then throws with the last value). */
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import request from 'supertest';
+import type { Worker } from '@temporalio/worker';
+import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+import { MetaGraphFake } from '../fakes/meta-graph.fake';
+import { testEnv } from '../helpers/env';
+import { captureLogger } from '../helpers/logger';
+import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
+import { openTestDatabase } from '../helpers/mongo';
+import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+
+const PHONE_ID = '300000000000001';
+const TOKEN = 'EAAG-crash-token-0123456789';
+
+/** Starts the child worker and resolves once it polls. */
+function startChildWorker(env: Record<string, string>): Promise<ChildProcess> {
+  // node itself with the tsx loader (the tsx CLI would fork a grandchild that SIGKILL does not reach).
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '../fixtures/message-worker.child.ts')],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`child worker exited with ${code}`)));
+  });
+}
+
+describe('messages: the worker killed mid-send', () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  let fake: MetaGraphFake;
+  let api: Awaited<ReturnType<typeof startMessagingApi>>;
+  let deps: ReturnType<typeof messagingDeps>;
+  const taskQueue = uniqueTaskQueue('msgcrash');
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    temporal = await connectTestTemporal();
+    fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: TOKEN }, appSecret: APP_SECRET }).start();
+    deps = messagingDeps({ conn: db.conn, temporal: temporal.client, taskQueue, metaBaseUrl: fake.baseUrl });
+    api = await startMessagingApi({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue,
+      logger: captureLogger().logger,
+      deps,
+    });
+    await deps.senders.register('tenant-c', {
+      senderId: 'meta-c',
+      phoneNumberId: PHONE_ID,
+      wabaId: '1020',
+      displayPhoneNumber: '15550000000',
+      accessToken: TOKEN,
+    });
+  });
+  afterAll(async () => {
+    await api.close();
+    await fake.stop();
+    await db.drop();
+    await temporal.close();
+  });
+
+  it('loses nothing: the send is retried by the next worker after the attempt timeout (at most one resend)', async () => {
+    const key = (await createApiKeyRepository(db.conn).create('tenant-c')).token;
+    const child = await startChildWorker({
+      CHILD_MONGODB_URI: db.uri,
+      CHILD_TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
+      CHILD_TASK_QUEUE: taskQueue,
+      CHILD_META_URL: fake.baseUrl,
+    });
+    fake.setLatency(1_500);
+    const res = await request(api.app)
+      .post('/v1/messages')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ from: 'meta-c', to: '4915112345678', type: 'text', text: { body: 'survive me' } })
+      .expect(202);
+    const id = res.body.id as string;
+    // The send request has reached Meta (the fake) but not been answered: kill the worker now.
+    await eventually(
+      async () =>
+        fake.requests.some((r) => (r.body as { text?: { body?: string } })?.text?.body === 'survive me'),
+      'send in flight',
+    );
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(() => process.kill(child.pid as number, 0)).toThrow();
+    fake.setLatency(0);
+
+    const worker: Worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
+    await worker.runUntil(
+      eventually(
+        async () => (await deps.messages.get('tenant-c', id))?.status === 'sent',
+        'sent by the new worker',
+        30_000,
+      ),
+    );
+
+    const doc = await deps.messages.get('tenant-c', id);
+    const sends = fake.sendsFor(id);
+    // Meta may have taken the first request (it had it when the worker died): one resend at most.
+    expect(sends.length).toBeGreaterThanOrEqual(1);
+    expect(sends.length).toBeLessThanOrEqual(2);
+    expect(sends.map((s) => s.wamid)).toContain(doc?.providerMessageId);
+    expect(doc?.retryCount ?? 0).toBe(0);
+  });
+});
