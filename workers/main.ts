@@ -31,39 +31,32 @@ async function main(): Promise<void> {
 
   const mongo = await connectMongo(config.MONGODB_URI, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
 
-  const admin = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
-  const added = await registerSearchAttributes(admin.connection, config.TEMPORAL_NAMESPACE);
-  if (added.length > 0) logger.info({ added }, 'registered search attributes');
-  await admin.close();
-
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  // Messages (issue 4): providers, history, and a client for signal-with-start of sender gates.
-  const messagingClient = await connectTemporalClient({
+  // One Temporal client for the worker's own calls: search attributes, sender-gate signal-with-start,
+  // session-health signals and the schedule upsert.
+  const temporal = await connectTemporalClient({
     address: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
   });
-  const messagingBox = createSecretBox(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID);
+  const added = await registerSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
+  if (added.length > 0) logger.info({ added }, 'registered search attributes');
+
+  const secrets = createSecretBox(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID);
+  const sessions = createSessionRepository(mongo, secrets);
+  const gateways = buildGatewayRegistry(config, logger);
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const messaging = {
     messages: createMessageHistoryRepository(mongo),
-    registry: buildMessagingRegistry(config, {
-      senders: createSenderRepository(mongo, messagingBox),
-      sessions: createSessionRepository(mongo, messagingBox),
-    }),
-    temporal: messagingClient.client,
+    registry: buildMessagingRegistry(config, { senders: createSenderRepository(mongo, secrets), sessions }),
+    temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     rateFor: gateRatesFrom(config),
   };
-  // Session health (issue 8): the schedule is upserted at every start; its activities signal session workflows.
-  const gateways = buildGatewayRegistry(config, logger);
-  const healthClient = await connectTemporalClient({
-    address: config.TEMPORAL_ADDRESS,
-    namespace: config.TEMPORAL_NAMESPACE,
-  });
   const health = {
     health: createSessionHealthRepository(mongo),
-    sessions: createSessionRepository(mongo, messagingBox),
+    sessions,
     gateways,
-    temporal: healthClient.client,
+    temporal: temporal.client,
     logger,
   };
   const worker = await Worker.create({
@@ -75,16 +68,12 @@ async function main(): Promise<void> {
       pings: createDiagnosticPingRepository(mongo),
       messaging,
       callbacks: {
-        repo: createTenantCallbackRepository(mongo, messagingBox),
+        repo: createTenantCallbackRepository(mongo, secrets),
         timeoutMs: config.CALLBACK_TIMEOUT_MS,
       },
       inbound: { repo: createInboundMessageRepository(mongo) },
       // Sessions (issue 3): gateway adapters and the whatsapp_sessions projection.
-      sessions: {
-        sessions: createSessionRepository(mongo, messagingBox),
-        gateways,
-        logger,
-      },
+      sessions: { sessions, gateways, logger },
       health,
     }),
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
@@ -92,17 +81,22 @@ async function main(): Promise<void> {
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   });
 
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
-  const schedule = await upsertSessionHealthSchedule(healthClient.client, {
+  logger.info(
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE },
+    'worker running',
+  );
+  const schedule = await upsertSessionHealthSchedule(temporal.client, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     intervalMs: config.SESSION_HEALTH_INTERVAL_MS,
     input: sessionHealthInputFrom(config),
   });
-  logger.info({ schedule, intervalMs: config.SESSION_HEALTH_INTERVAL_MS }, 'session health schedule upserted');
+  logger.info(
+    { schedule, intervalMs: config.SESSION_HEALTH_INTERVAL_MS },
+    'session health schedule upserted',
+  );
   await worker.run();
-  await healthClient.close();
   await connection.close();
-  await messagingClient.close();
+  await temporal.close();
   await mongo.close();
   logger.info('worker stopped');
 }
@@ -122,7 +116,9 @@ function workflowSource(
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

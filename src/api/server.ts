@@ -22,21 +22,22 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 
   const mongo = await connectMongo(config.MONGODB_URI, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
-  const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = await connectTemporalClient({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
 
-  // Messages (issue 4): the registry only tells the API which provider a sender uses and what it can send.
-  const messagingBox = createSecretBox(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID);
+  const secrets = createSecretBox(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID);
+  const sessions = createSessionRepository(mongo, secrets);
+  // Messages: the registry only tells the API which provider a sender uses and what it can send.
   const messageHistory = createMessageHistoryRepository(mongo);
-  const officialSenders = createSenderRepository(mongo, messagingBox);
-  const tenantCallbacks = createTenantCallbackRepository(mongo, messagingBox);
+  const officialSenders = createSenderRepository(mongo, secrets);
+  const tenantCallbacks = createTenantCallbackRepository(mongo, secrets);
   const messageCommands = createMessageCommands({
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     messages: messageHistory,
-    registry: buildMessagingRegistry(config, {
-      senders: officialSenders,
-      sessions: createSessionRepository(mongo, messagingBox),
-    }),
+    registry: buildMessagingRegistry(config, { senders: officialSenders, sessions }),
     settings: messageSettingsFrom(config),
     maxRetries: config.MESSAGE_MAX_RETRIES,
     waitSentMaxMs: config.MESSAGE_WAIT_SENT_MAX_MS,
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
       },
     },
     sessions: {
-      repository: createSessionRepository(mongo, messagingBox),
+      repository: sessions,
       gatewayKind: config.GATEWAY_KIND,
       timing: sessionTimingFrom(config),
       webhookSecret: config.GATEWAY_WEBHOOK_SECRET,
