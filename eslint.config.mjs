@@ -2,10 +2,37 @@
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'stream', 'util', 'events', 'worker_threads', 'dns', 'tls', 'zlib'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'stream',
+  'util',
+  'events',
+  'worker_threads',
+  'dns',
+  'tls',
+  'zlib',
+];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', 'tools/', 'test-artifacts/', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.data/',
+      'coverage/',
+      'tools/',
+      'test-artifacts/',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,7 +48,10 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'activities/**/*.ts', 'workflows/**/*.ts', 'workers/**/*.ts'],
     ignores: ['src/config/env.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config/env.ts only.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration in src/config/env.ts only.' },
+      ],
     },
   },
   {
@@ -32,13 +62,22 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'No Node built-ins in workflow code.' })),
+            ...nodeBuiltins
+              .flatMap((m) => [m, `node:${m}`])
+              .map((name) => ({ name, message: 'No Node built-ins in workflow code.' })),
             { name: 'mongoose', message: 'Workflows never touch the database: use an activity.' },
             { name: 'axios', message: 'Workflows never do I/O: use an activity.' },
           ],
           patterns: [
-            { group: ['**/src/providers/**', '**/src/db/**'], message: 'Workflows never call providers or the database: use an activity.' },
-            { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'Import activities as types only (proxyActivities).' },
+            {
+              group: ['**/src/providers/**', '**/src/db/**'],
+              message: 'Workflows never call providers or the database: use an activity.',
+            },
+            {
+              group: ['**/activities', '**/activities/**'],
+              allowTypeImports: true,
+              message: 'Import activities as types only (proxyActivities).',
+            },
           ],
         },
       ],

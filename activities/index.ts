@@ -9,7 +9,11 @@ import { createSessionHealthActivities, type SessionHealthActivityDeps } from '.
  * Every activity the worker hosts, built from injected dependencies (repositories, providers).
  * Workflows import this file as a type only: `proxyActivities<Activities>(...)`.
  */
-export type ActivityDeps = DiagnosticsActivityDeps & { messaging?: MessageActivityDeps } & { callbacks?: CallbackActivityDeps } & { inbound?: InboundActivityDeps } & { sessions?: SessionActivityDeps } & { health?: SessionHealthActivityDeps };
+export type ActivityDeps = DiagnosticsActivityDeps & { messaging?: MessageActivityDeps } & {
+  callbacks?: CallbackActivityDeps;
+} & { inbound?: InboundActivityDeps } & { sessions?: SessionActivityDeps } & {
+  health?: SessionHealthActivityDeps;
+};
 
 export function createActivities(deps: ActivityDeps) {
   return {

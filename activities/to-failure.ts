@@ -37,7 +37,8 @@ export function toActivityFailure(err: unknown): unknown {
     message: err.message,
     type: FailureTypes[err.kind],
     nonRetryable: !err.retryable,
-    nextRetryDelay: err.kind === 'rate_limited' && err.retryAfterMs !== undefined ? err.retryAfterMs : undefined,
+    nextRetryDelay:
+      err.kind === 'rate_limited' && err.retryAfterMs !== undefined ? err.retryAfterMs : undefined,
     details: [details],
   });
 }

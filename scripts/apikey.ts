@@ -30,7 +30,9 @@ async function main(argv: string[]): Promise<number> {
     const keys = createApiKeyRepository(conn);
     if (command === 'create') {
       const { keyId, token } = await keys.create(arg as string, label);
-      process.stdout.write(`tenant: ${arg}\nkey id: ${keyId}\napi key (shown once, store it now): ${token}\n`);
+      process.stdout.write(
+        `tenant: ${arg}\nkey id: ${keyId}\napi key (shown once, store it now): ${token}\n`,
+      );
     } else if (command === 'revoke') {
       if (!arg) throw new Error(USAGE);
       const ok = await keys.revoke(arg);

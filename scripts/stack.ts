@@ -3,13 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import {
-  createPostgresDatabase,
-  stopChild,
-  temporalDevServerArgs,
-  toolPath,
-  waitForPort,
-} from './lib/infra';
+import { createPostgresDatabase, stopChild, temporalDevServerArgs, toolPath, waitForPort } from './lib/infra';
 
 /**
  * `npm run stack`: the whole local stack in one process tree, logs prefixed per process.
@@ -40,7 +34,12 @@ function log(name: string, line: string, color = '1'): void {
 function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   const color = colors[procs.length % colors.length] as string;
   // Own process group: Ctrl-C reaches only this supervisor, which then stops everything in order.
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(cmd, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   for (const stream of [child.stdout, child.stderr]) {
     if (stream) readline.createInterface({ input: stream }).on('line', (l) => log(name, l, color));
   }
@@ -90,12 +89,16 @@ async function main(): Promise<void> {
   if (process.env.TEMPORAL_ADDRESS) {
     log('stack', `Temporal: using ${process.env.TEMPORAL_ADDRESS}`);
   } else {
-    const t = start('temporal', toolPath('temporal'), temporalDevServerArgs({
-      port: 7233,
-      uiPort: 8233,
-      dbFile: path.join(dataDir, 'temporal.db'),
-      logLevel: 'warn',
-    }));
+    const t = start(
+      'temporal',
+      toolPath('temporal'),
+      temporalDevServerArgs({
+        port: 7233,
+        uiPort: 8233,
+        dbFile: path.join(dataDir, 'temporal.db'),
+        logLevel: 'warn',
+      }),
+    );
     await waitForPort('127.0.0.1', 7233, 60_000, t);
     await waitForPort('127.0.0.1', 8233, 60_000, t);
     env.TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -106,14 +109,28 @@ async function main(): Promise<void> {
     log('stack', 'MongoDB: using MONGODB_URI');
   } else if (spawnSync('sh', ['-c', 'command -v mongod']).status === 0) {
     mkdirSync(path.join(dataDir, 'mongo'), { recursive: true });
-    const m = start('mongod', 'mongod', ['--dbpath', path.join(dataDir, 'mongo'), '--bind_ip', '127.0.0.1', '--port', '27017']);
+    const m = start('mongod', 'mongod', [
+      '--dbpath',
+      path.join(dataDir, 'mongo'),
+      '--bind_ip',
+      '127.0.0.1',
+      '--port',
+      '27017',
+    ]);
     await waitForPort('127.0.0.1', 27017, 60_000, m);
     env.MONGODB_URI = 'mongodb://127.0.0.1:27017/durable_whatsapp';
   } else {
     createPostgresDatabase('durable_whatsapp_ferretdb', true);
     const pg = new URL(process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
     pg.pathname = '/durable_whatsapp_ferretdb';
-    const f = start('ferretdb', toolPath('ferretdb'), ['--listen-addr', '127.0.0.1:27017', '--postgresql-url', pg.toString(), '--log-level', 'error']);
+    const f = start('ferretdb', toolPath('ferretdb'), [
+      '--listen-addr',
+      '127.0.0.1:27017',
+      '--postgresql-url',
+      pg.toString(),
+      '--log-level',
+      'error',
+    ]);
     await waitForPort('127.0.0.1', 27017, 30_000, f);
     env.MONGODB_URI = 'mongodb://127.0.0.1:27017/durable_whatsapp';
     log('stack', 'FerretDB (MongoDB wire protocol on PostgreSQL) on 127.0.0.1:27017');
@@ -124,21 +141,32 @@ async function main(): Promise<void> {
     const port = Number(process.env.PORT ?? 3000);
     const g = start('gateway', process.execPath, [
       simulator,
-      '--port', '3100',
-      '--master-key', env.GATEWAY_MASTER_KEY as string,
-      '--webhook-url', `http://127.0.0.1:${port}/webhooks/gateway`,
-      '--webhook-secret', env.GATEWAY_WEBHOOK_SECRET as string,
+      '--port',
+      '3100',
+      '--master-key',
+      env.GATEWAY_MASTER_KEY as string,
+      '--webhook-url',
+      `http://127.0.0.1:${port}/webhooks/gateway`,
+      '--webhook-secret',
+      env.GATEWAY_WEBHOOK_SECRET as string,
     ]);
     await waitForPort('127.0.0.1', 3100, 30_000, g);
     env.GATEWAY_BASE_URL = 'http://127.0.0.1:3100';
-    log('stack', 'WhatsApp Web gateway simulator on http://127.0.0.1:3100 (scan: POST /simulator/sessions/:id/scan)');
+    log(
+      'stack',
+      'WhatsApp Web gateway simulator on http://127.0.0.1:3100 (scan: POST /simulator/sessions/:id/scan)',
+    );
   }
 
   start('worker', process.execPath, [path.join(dist, 'workers', 'main.js')], env);
   const api = start('api', process.execPath, [path.join(dist, 'src', 'api', 'server.js')], env);
   const apiPort = Number(process.env.PORT ?? 3000);
   await waitForPort('127.0.0.1', apiPort, 60_000, api);
-  log('stack', `ready: API http://localhost:${apiPort} (GET /readyz) · Temporal Web UI http://localhost:8233`, '32');
+  log(
+    'stack',
+    `ready: API http://localhost:${apiPort} (GET /readyz) · Temporal Web UI http://localhost:8233`,
+    '32',
+  );
   log('stack', 'create an API key: npm run apikey -- create <tenant>   ·   Ctrl-C stops everything', '32');
 }
 

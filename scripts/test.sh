@@ -7,6 +7,6 @@ start=$(date +%s)
 bash scripts/ensure-deps.sh
 bash scripts/install-tools.sh
 echo "==> typecheck"; npx tsc -p tsconfig.json --noEmit
-echo "==> lint"; npx eslint .
+echo "==> lint"; npx eslint . && npx prettier --check . --log-level warn
 echo "==> jest"; npx jest "$@"
 echo "==> all tests passed in $(($(date +%s) - start)) s"

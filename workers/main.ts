@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    workflowThreadPoolSize: config.WORKER_WORKFLOW_THREADS,
   });
 
   logger.info(

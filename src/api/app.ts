@@ -40,7 +40,7 @@ export interface AppDeps {
     senders: SenderRepository;
     metaAppSecret: string | undefined;
     callbacks?: TenantCallbackRepository;
-    /** Inbound messages from the Meta webhook; absent = not handled. */
+    /** Inbound messages from the Meta and gateway webhooks; absent = not handled. */
     inbound?: { callbackMaxAttempts: number; callbackRetryInitialMs: number };
   };
   /** WhatsApp Web sessions and the gateway webhook (issue 3); absent = not mounted. */
@@ -99,6 +99,11 @@ export function createApp(deps: AppDeps): Express {
         temporal: deps.temporal,
         sessions: deps.sessions.repository,
         secret: deps.sessions.webhookSecret,
+        inbound: deps.messaging?.inbound && {
+          callbacks: deps.messaging.callbacks,
+          taskQueue: deps.taskQueue,
+          ...deps.messaging.inbound,
+        },
       }),
     );
   if (deps.messaging)

@@ -56,6 +56,8 @@ export const envSchema = z.object({
   WORKER_SHUTDOWN_GRACE_MS: durationMs.default(30_000),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(40),
+  /** Threads running workflow code (the main thread keeps activities and I/O). */
+  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).default(1),
 
   // WhatsApp Web gateway (issue 3): which contract, where, and the keys it wants.
   GATEWAY_KIND: z.enum(['seed', 'waha', 'evolution']).default('seed'),

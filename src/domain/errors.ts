@@ -24,4 +24,5 @@ export class DomainError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new DomainError('not_found', 'not_found', `${what} ${id} not found`);
+export const notFound = (what: string, id: string) =>
+  new DomainError('not_found', 'not_found', `${what} ${id} not found`);

@@ -1,4 +1,5 @@
 import type { SessionStatus } from './session-status';
+import type { InboundMessageEvent } from './message';
 
 /**
  * A gateway's session event in our vocabulary (QR updated, status changed, logged out), as the
@@ -11,3 +12,15 @@ export interface GatewayEvent {
   qr?: string | null;
   at: string;
 }
+
+/** Provider name of every WhatsApp Web gateway (seed, WAHA, Evolution) in messages and inbound records. */
+export const WHATSAPP_WEB_PROVIDER = 'whatsapp_web';
+
+/**
+ * A gateway webhook that reports a message: the canonical inbound message (provider
+ * `whatsapp_web`, `recipientAccountId` = the gateway's session name), or why it is not one to
+ * keep (our own send echoed back, a status broadcast, Baileys bookkeeping).
+ */
+export type GatewayInbound =
+  | { gatewaySessionId: string; message: InboundMessageEvent }
+  | { gatewaySessionId: string; message: null; ignored: string };

@@ -28,7 +28,10 @@ export const REDACT_PATHS = [
   'secret',
 ];
 
-export function createLogger(opts: { level: string; name: string }, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  opts: { level: string; name: string },
+  destination?: pino.DestinationStream,
+): Logger {
   return pino(
     {
       name: opts.name,

@@ -30,9 +30,13 @@ export function createSecretBox(keys: ReadonlyMap<string, Buffer>, activeKeyId?:
       cipher.setAAD(Buffer.from(aad, 'utf8'));
       const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return ['v1', active, iv.toString('base64url'), tag.toString('base64url'), ct.toString('base64url')].join(
-        ':',
-      );
+      return [
+        'v1',
+        active,
+        iv.toString('base64url'),
+        tag.toString('base64url'),
+        ct.toString('base64url'),
+      ].join(':');
     },
     open(sealed, aad) {
       const [version, keyId, iv, tag, ct] = sealed.split(':');
@@ -45,7 +49,9 @@ export function createSecretBox(keys: ReadonlyMap<string, Buffer>, activeKeyId?:
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
         decipher.setAAD(Buffer.from(aad, 'utf8'));
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-        return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+        return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString(
+          'utf8',
+        );
       } catch {
         throw new SecretBoxError('sealed value failed authentication');
       }

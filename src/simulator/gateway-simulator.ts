@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import { evolutionDialectRoutes } from './evolution-dialect.routes';
+import { inboundRoutes } from './inbound.routes';
 import { seedDialectRoutes } from './seed-dialect.routes';
 import { SimulatorState, type SimulatorOptions } from './simulator-state';
 import { wahaDialectRoutes } from './waha-dialect.routes';
@@ -41,7 +42,7 @@ export interface GatewaySimulator {
  * A stand-in WhatsApp Web gateway for the local stack and the tests: the seed's contract, plus
  * enough of WAHA's and Evolution's session APIs for their adapters, with fault injection. Control
  * routes under /simulator: scan, logout (`?silent=1`: no webhook, a logout only polling or the
- * health sweep can notice), faults, stats. Webhooks go to the URL registered per session (seed
+ * health sweep can notice), inbound (a message received, in any gateway's webhook shape), faults, stats. Webhooks go to the URL registered per session (seed
  * `POST /api/v1/webhook`, WAHA/Evolution create body), else to `webhookUrl`.
  */
 export function createGatewaySimulator(options: SimulatorOptions): GatewaySimulator {
@@ -78,6 +79,7 @@ export function createGatewaySimulator(options: SimulatorOptions): GatewaySimula
       () => sim.accept(),
     ),
   );
+  app.use(inboundRoutes(state));
   app.use(injectFaults);
   app.use(seedDialectRoutes(state));
   app.use(wahaDialectRoutes(state));

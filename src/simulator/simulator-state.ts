@@ -176,20 +176,40 @@ export class SimulatorState {
       timestamp: new Date().toISOString(),
     };
     this.events.push(body);
-    const url = s.webhook?.url ?? this.opts.webhookUrl;
-    if (!url) return;
-    const headers =
-      s.webhook?.headers ?? (this.opts.webhookSecret ? { 'X-Webhook-Secret': this.opts.webhookSecret } : {});
+    this.deliver(s, body);
+  }
+
+  /** Posts one webhook body for the session the way the seed gateway does; false when no webhook is set. */
+  deliver(s: SimSession, body: unknown): boolean {
+    if (!this.webhookOf(s)) return false;
     // Like the seed gateway v1.2.0: three attempts, 1 s then 2 s apart (scaled down), then give up.
     void (async () => {
       for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          await axios.post(url, body, { headers, timeout: 5_000 });
-          return;
-        } catch {
-          await new Promise((r) => setTimeout(r, 200 * 2 ** attempt).unref());
-        }
+        const answer = await this.post(s, body).catch(() => null);
+        if (answer && answer.status >= 200 && answer.status < 300) return;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt).unref());
       }
     })();
+    return true;
+  }
+
+  /** One POST of a webhook body (no retry), answering what the receiver said; null without a webhook. */
+  async post(s: SimSession, body: unknown): Promise<{ status: number; data: unknown } | null> {
+    const target = this.webhookOf(s);
+    if (!target) return null;
+    const res = await axios.post(target.url, body, {
+      headers: target.headers,
+      timeout: 5_000,
+      validateStatus: () => true,
+    });
+    return { status: res.status, data: res.data as unknown };
+  }
+
+  private webhookOf(s: SimSession): { url: string; headers: Record<string, string> } | null {
+    const url = s.webhook?.url ?? this.opts.webhookUrl;
+    if (!url) return null;
+    const headers =
+      s.webhook?.headers ?? (this.opts.webhookSecret ? { 'X-Webhook-Secret': this.opts.webhookSecret } : {});
+    return { url, headers };
   }
 }

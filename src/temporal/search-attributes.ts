@@ -13,7 +13,10 @@ export const SenderIdKey = defineSearchAttributeKey('SenderId', SearchAttributeT
 export const RecipientKey = defineSearchAttributeKey('Recipient', SearchAttributeType.KEYWORD);
 export const MessageStatusKey = defineSearchAttributeKey('MessageStatus', SearchAttributeType.KEYWORD);
 export const ProviderKey = defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD);
-export const ProviderMessageIdKey = defineSearchAttributeKey('ProviderMessageId', SearchAttributeType.KEYWORD);
+export const ProviderMessageIdKey = defineSearchAttributeKey(
+  'ProviderMessageId',
+  SearchAttributeType.KEYWORD,
+);
 export const OnboardingStatusKey = defineSearchAttributeKey('OnboardingStatus', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [

@@ -9,6 +9,7 @@ export const workflowIds = {
   /** One rate-limit gate per sender (messages). */
   senderGate: (tenantId: string, senderId: string) => `sender-gate:${tenantId}:${senderId}`,
   /** One per inbound message: a redelivered webhook maps onto the same workflow. */
-  inbound: (tenantId: string, provider: string, providerMessageId: string) => `inbound:${tenantId}:${provider}:${providerMessageId}`,
+  inbound: (tenantId: string, provider: string, providerMessageId: string) =>
+    `inbound:${tenantId}:${provider}:${providerMessageId}`,
   onboarding: (tenantId: string, onboardingId: string) => `onboarding:${tenantId}:${onboardingId}`,
 };

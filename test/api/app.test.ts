@@ -21,7 +21,12 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
     const r = await keys.create('tenant-a', 'to revoke');
     revoked = r.token;
     await keys.revoke(r.keyId);
-    app = buildTestApp({ conn: db.conn, temporal: temporal.client, taskQueue: uniqueTaskQueue(), logger: log.logger });
+    app = buildTestApp({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue: uniqueTaskQueue(),
+      logger: log.logger,
+    });
   });
   afterAll(async () => {
     await db.drop();
@@ -36,13 +41,18 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
 
     it('GET /readyz is ready when Temporal and MongoDB answer', async () => {
       const res = await request(app).get('/readyz').expect(200);
-      expect(res.body).toEqual({ status: 'ready', checks: { temporal: { status: 'ok' }, mongodb: { status: 'ok' } } });
+      expect(res.body).toEqual({
+        status: 'ready',
+        checks: { temporal: { status: 'ok' }, mongodb: { status: 'ok' } },
+      });
     });
 
     it('GET /readyz is 503 naming the dependency that does not answer', async () => {
       const { connectTemporalClient } = await import('../../src/temporal/client');
       // A real client pointed at a port where no server listens.
-      const dead = await connectTemporalClient({ address: '127.0.0.1:1', namespace: 'default' }).catch((e: Error) => e);
+      const dead = await connectTemporalClient({ address: '127.0.0.1:1', namespace: 'default' }).catch(
+        (e: Error) => e,
+      );
       const readiness = {
         temporal: async () => {
           if (dead instanceof Error) throw dead;
@@ -66,18 +76,26 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
   describe('auth', () => {
     it('401 without Authorization', async () => {
       const res = await request(app).post('/v1/diagnostics/ping').expect(401);
-      expect(res.body).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('Bearer') } });
+      expect(res.body).toEqual({
+        error: { code: 'unauthorized', message: expect.stringContaining('Bearer') },
+      });
     });
 
     it('401 with a malformed, unknown or revoked key', async () => {
       for (const auth of ['Basic abc', 'Bearer nope', `Bearer ${keyA.slice(0, -1)}x`, `Bearer ${revoked}`]) {
-        const res = await request(app).get('/v1/diagnostics/pings/abc').set('Authorization', auth).expect(401);
+        const res = await request(app)
+          .get('/v1/diagnostics/pings/abc')
+          .set('Authorization', auth)
+          .expect(401);
         expect(res.body.error.code).toMatch(/^(unauthorized|invalid_api_key)$/);
       }
     });
 
     it('lets a valid key through (404 for an unknown ping, with the JSON error shape)', async () => {
-      const res = await request(app).get('/v1/diagnostics/pings/abc').set('Authorization', `Bearer ${keyA}`).expect(404);
+      const res = await request(app)
+        .get('/v1/diagnostics/pings/abc')
+        .set('Authorization', `Bearer ${keyA}`)
+        .expect(404);
       expect(res.body).toEqual({ error: { code: 'not_found', message: 'ping abc not found' } });
     });
 

@@ -132,6 +132,8 @@ export async function startSessionStack(opts: {
   return {
     app,
     appUrl,
+    /** The session activities, for a test worker that hosts more (e.g. inbound messages). */
+    activities,
     sim,
     simUrl,
     repository,

@@ -460,15 +460,12 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       .set('Authorization', `Bearer ${keyA}`)
       .send({ phoneNumberId: 'abc', wabaId: '1', displayPhoneNumber: 'x', accessToken: 'short' })
       .expect(400);
-    const dup = await request(api.app)
-      .post('/v1/senders')
-      .set('Authorization', `Bearer ${keyB}`)
-      .send({
-        phoneNumberId: PHONE_ID,
-        wabaId: '102290129340398',
-        displayPhoneNumber: '+15550783881',
-        accessToken: TOKEN,
-      });
+    const dup = await request(api.app).post('/v1/senders').set('Authorization', `Bearer ${keyB}`).send({
+      phoneNumberId: PHONE_ID,
+      wabaId: '102290129340398',
+      displayPhoneNumber: '+15550783881',
+      accessToken: TOKEN,
+    });
     expect(dup.status).toBe(409);
   });
 

@@ -28,7 +28,12 @@ describe('first slice: API → Temporal → worker → MongoDB and back', () => 
 
   it('round-trips through the real server, writes once to MongoDB, and keeps tenants apart', async () => {
     const taskQueue = uniqueTaskQueue('ping');
-    const app = buildTestApp({ conn: db.conn, temporal: temporal.client, taskQueue, logger: captureLogger().logger });
+    const app = buildTestApp({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue,
+      logger: captureLogger().logger,
+    });
     const worker = await createTestWorker(
       temporal.nativeConnection,
       taskQueue,
@@ -36,7 +41,10 @@ describe('first slice: API → Temporal → worker → MongoDB and back', () => 
     );
 
     const res = await worker.runUntil(
-      request(app).post('/v1/diagnostics/ping').set('Authorization', `Bearer ${keyA}`).then((r) => r),
+      request(app)
+        .post('/v1/diagnostics/ping')
+        .set('Authorization', `Bearer ${keyA}`)
+        .then((r) => r),
     );
     expect(res.status).toBe(200);
     expect(res.body.workflowId).toBe(`ping:tenant-a:${res.body.pingId}`);

@@ -29,7 +29,11 @@ function run(entry: string, env: Record<string, string>): Running {
   return { child, output: () => out, exited };
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> {
+async function until(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 45_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -95,7 +99,11 @@ describe('process entry points', () => {
     // The activity completed on the stopping worker (not failed, not timed out, not retried)…
     const history = await handle.fetchHistory();
     expect(history.events?.some((e) => e.activityTaskCompletedEventAttributes)).toBe(true);
-    expect(history.events?.some((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes)).toBe(false);
+    expect(
+      history.events?.some(
+        (e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes,
+      ),
+    ).toBe(false);
     // …and the next worker finishes the workflow from there: one write, nothing redone.
     const next = run('workers/main.ts', { ...baseEnv, TEMPORAL_TASK_QUEUE: taskQueue });
     expect(await handle.result()).toMatchObject({ writes: 1 });

@@ -51,7 +51,12 @@ export default async function globalSetup(): Promise<void> {
     infra.pgDatabase = `dw_test_${runId}`;
     createPostgresDatabase(infra.pgDatabase);
     const port = await freePort();
-    infra.ferret = await startFerretDb({ port, database: infra.pgDatabase, stdio: 'inherit', logLevel: 'error' });
+    infra.ferret = await startFerretDb({
+      port,
+      database: infra.pgDatabase,
+      stdio: 'inherit',
+      logLevel: 'error',
+    });
     infra.mongoBaseUri = `mongodb://127.0.0.1:${port}/`;
   }
 

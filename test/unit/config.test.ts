@@ -21,7 +21,9 @@ describe('loadConfig', () => {
   });
 
   it('names a missing variable and says it is required', () => {
-    expect(() => loadConfig({})).toThrow(new ConfigError('Invalid configuration: ENCRYPTION_KEYS: is required'));
+    expect(() => loadConfig({})).toThrow(
+      new ConfigError('Invalid configuration: ENCRYPTION_KEYS: is required'),
+    );
   });
 
   it('names each wrong variable with its rule, on one line', () => {
@@ -34,7 +36,9 @@ describe('loadConfig', () => {
     expect(message).not.toContain('\n');
     expect(message).toMatch(/PORT: /);
     expect(message).toMatch(/MONGODB_URI: must be a mongodb:\/\/ or mongodb\+srv:\/\/ URI/);
-    expect(message).toMatch(/ENCRYPTION_KEYS: must be a comma-separated list of <keyId>:<base64 of 32 bytes>/);
+    expect(message).toMatch(
+      /ENCRYPTION_KEYS: must be a comma-separated list of <keyId>:<base64 of 32 bytes>/,
+    );
   });
 
   it('rejects an active key id that is not in the ring', () => {

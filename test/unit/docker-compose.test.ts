@@ -33,7 +33,10 @@ function composeConfig(env: Record<string, string>): { status: number; stdout: s
 
 describe('docker-compose.yml', () => {
   const resolved = composeConfig({ ENCRYPTION_KEYS: 'k1:AAAA' });
-  const services = (resolved.status === 0 ? parse(resolved.stdout).services : {}) as Record<string, ComposeService>;
+  const services = (resolved.status === 0 ? parse(resolved.stdout).services : {}) as Record<
+    string,
+    ComposeService
+  >;
 
   it('is a valid Compose file', () => {
     expect(resolved.stderr).toBe('');

@@ -5,7 +5,11 @@ import { parseRetryAfter, ProviderError } from '../../src/providers/errors';
 describe('activity boundary: ProviderError → ApplicationFailure', () => {
   it('rate_limited is retryable with the provider wait as nextRetryDelay', () => {
     const f = toActivityFailure(
-      new ProviderError('rate_limited', 'throughput', { provider: 'meta', code: '130429', retryAfterMs: 7000 }),
+      new ProviderError('rate_limited', 'throughput', {
+        provider: 'meta',
+        code: '130429',
+        retryAfterMs: 7000,
+      }),
     ) as ApplicationFailure;
     expect(f).toBeInstanceOf(ApplicationFailure);
     expect(f.type).toBe(FailureTypes.rate_limited);

@@ -18,7 +18,9 @@ export interface ErrorBody {
 }
 
 export const notFoundRoute: RequestHandler = (req, res) => {
-  const body: ErrorBody = { error: { code: 'route_not_found', message: `No route for ${req.method} ${req.path}` } };
+  const body: ErrorBody = {
+    error: { code: 'route_not_found', message: `No route for ${req.method} ${req.path}` },
+  };
   res.status(404).json(body);
 };
 

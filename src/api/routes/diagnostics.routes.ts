@@ -42,9 +42,14 @@ export function diagnosticsRoutes(deps: DiagnosticsDeps): Router {
         timer = setTimeout(
           () =>
             reject(
-              new DomainError('unavailable', 'worker_unavailable', `No worker completed the ping within ${query.timeoutMs} ms`, {
-                workflowId: handle.workflowId,
-              }),
+              new DomainError(
+                'unavailable',
+                'worker_unavailable',
+                `No worker completed the ping within ${query.timeoutMs} ms`,
+                {
+                  workflowId: handle.workflowId,
+                },
+              ),
             ),
           query.timeoutMs,
         );

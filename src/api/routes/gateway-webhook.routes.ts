@@ -4,6 +4,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SessionRepository } from '../../db/repositories/session.repository';
 import { DomainError } from '../../domain/errors';
 import { normaliseGatewayWebhook } from '../../providers/gateway-webhooks';
+import { normaliseGatewayInbound } from '../../providers/gateway-inbound';
+import { startInboundWorkflow, type InboundStartDeps } from '../messages/inbound-starter';
 import { safeEqual } from '../../security/api-keys';
 import { isValidWebhookToken, WEBHOOK_TOKEN_PARAM } from '../../providers/gateway-webhook-target';
 import { workflowIds } from '../../temporal/workflow-ids';
@@ -18,13 +20,26 @@ export interface GatewayWebhookDeps {
   sessions: Pick<SessionRepository, 'findByGatewaySessionId'>;
   /** Shared secret the gateway sends in X-Webhook-Secret; unset disables the endpoint (503). */
   secret?: string;
+  /** Inbound messages (issue 4 item 9): where their workflows run, the tenant's callback; absent = ignored. */
+  inbound?: Omit<InboundStartDeps, 'temporal'>;
 }
+
+const toDetails = (issues: z.core.$ZodIssue[]) =>
+  new ValidationFailed(
+    issues.map((i) => ({
+      field: ['body', ...i.path.map(String)].join('.'),
+      rule: i.code,
+      message: i.message,
+    })),
+  );
 
 /**
  * `POST /webhooks/gateway` (seed, WAHA and Evolution envelopes): shared secret in X-Webhook-Secret
  * (WAHA, Evolution) or the per-session `?token=` of the URL we registered (seed), both compared in
  * constant time → normalise → signal the owning session workflow → 200. Signal only, never signal-with-start: an event for a session we do not hold is a
  * 404 and starts nothing. Duplicate and out-of-order events are the workflow's to ignore.
+ * A received message (seed `message.received`/`new-message`, WAHA `message`, Evolution
+ * `messages.upsert`) starts its inbound workflow instead, keyed by tenant + provider message id.
  */
 export function gatewayWebhookRoutes(deps: GatewayWebhookDeps): Router {
   const r = Router();
@@ -49,16 +64,14 @@ export function gatewayWebhookRoutes(deps: GatewayWebhookDeps): Router {
     '/webhooks/gateway',
     authenticate,
     route({ body: gatewayWebhookEnvelope, query: webhookQuery }, async ({ body, query }, req, res) => {
-      const normalised = normaliseGatewayWebhook(body);
-      if (!normalised.ok) {
-        throw new ValidationFailed(
-          normalised.issues.map((i) => ({
-            field: ['body', ...i.path.map(String)].join('.'),
-            rule: i.code,
-            message: i.message,
-          })),
-        );
-      }
+      // A message event is read by the inbound normaliser only: its `data` (a Baileys record in the
+      // seed's older `new-message`) is no session event and need not fit that schema.
+      const inbound = deps.inbound ? normaliseGatewayInbound(body) : null;
+      if (inbound && !inbound.ok) throw toDetails(inbound.issues);
+      const normalised = inbound
+        ? { ok: true as const, gatewaySessionId: inbound.gatewaySessionId, event: null }
+        : normaliseGatewayWebhook(body);
+      if (!normalised.ok) throw toDetails(normalised.issues);
       const { gatewaySessionId, event } = normalised;
       // The seed gateway cannot send headers: its registered URL carries the session's HMAC token.
       const urlToken = req.headers['x-webhook-secret'] === undefined ? query.token : undefined;
@@ -71,6 +84,21 @@ export function gatewayWebhookRoutes(deps: GatewayWebhookDeps): Router {
       }
       const owner = await deps.sessions.findByGatewaySessionId(gatewaySessionId);
       if (!owner) throw new DomainError('not_found', 'unknown_session', `No session ${gatewaySessionId}`);
+      if (inbound && deps.inbound) {
+        if (!inbound.message) {
+          res.json({ accepted: false, reason: inbound.ignored });
+          return;
+        }
+        // Started, not awaited to completion: storing and forwarding are the workflow's, so the
+        // gateway gets its answer in one Temporal round trip.
+        const started = await startInboundWorkflow(
+          { ...deps.inbound, temporal: deps.temporal },
+          { tenantId: owner.tenantId, senderId: owner.sessionId },
+          inbound.message,
+        );
+        res.json({ accepted: true, duplicate: started === 'duplicate' });
+        return;
+      }
       if (!event) {
         res.json({ accepted: false, reason: 'not a session event' });
         return;

@@ -27,12 +27,17 @@ export function healthRoutes(checks: ReadinessChecks): Router {
           await withTimeout(check(), CHECK_TIMEOUT_MS);
           return [name, { status: 'ok' }] as const;
         } catch (err) {
-          return [name, { status: 'error', error: err instanceof Error ? err.message : String(err) }] as const;
+          return [
+            name,
+            { status: 'error', error: err instanceof Error ? err.message : String(err) },
+          ] as const;
         }
       }),
     );
     const ready = entries.every(([, v]) => v.status === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(entries) });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(entries) });
   });
   return r;
 }

@@ -1,6 +1,5 @@
 import { Router } from 'express';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { inboundMessageWorkflow } from '../../../workflows/inbound.workflow';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { messageStatusSignal } from '../../../workflows/message.definitions';
 import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
 import { DomainError } from '../../domain/errors';
@@ -12,6 +11,7 @@ import {
   verifyMetaSignature,
 } from '../../providers/meta/meta.webhook';
 import { workflowIds } from '../../temporal/workflow-ids';
+import { startInboundWorkflow } from '../messages/inbound-starter';
 
 export interface MetaWebhookDeps {
   temporal: Client;
@@ -90,23 +90,5 @@ async function startInbound(deps: MetaWebhookDeps, m: InboundMessageEvent): Prom
     deps.logger.warn({ phoneNumberId: m.recipientAccountId }, 'meta inbound message for an unknown number');
     return;
   }
-  try {
-    await deps.temporal.workflow.start<typeof inboundMessageWorkflow>('inboundMessageWorkflow', {
-      workflowId: workflowIds.inbound(owner.tenantId, m.provider, m.providerMessageId),
-      taskQueue: inbound.taskQueue,
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [
-        {
-          tenantId: owner.tenantId,
-          senderId: owner.senderId,
-          message: m,
-          notify: inbound.callbacks ? (await inbound.callbacks.get(owner.tenantId)) !== null : false,
-          callbackMaxAttempts: inbound.callbackMaxAttempts,
-          callbackRetryInitialMs: inbound.callbackRetryInitialMs,
-        },
-      ],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  await startInboundWorkflow({ ...inbound, temporal: deps.temporal }, owner, m);
 }

@@ -24,5 +24,7 @@ const apiKeySchema = new Schema<ApiKeyDoc>(
 );
 
 export function apiKeyModel(conn: Connection): Model<ApiKeyDoc> {
-  return (conn.models.ApiKey as Model<ApiKeyDoc> | undefined) ?? conn.model<ApiKeyDoc>('ApiKey', apiKeySchema);
+  return (
+    (conn.models.ApiKey as Model<ApiKeyDoc> | undefined) ?? conn.model<ApiKeyDoc>('ApiKey', apiKeySchema)
+  );
 }

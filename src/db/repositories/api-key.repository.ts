@@ -16,7 +16,13 @@ export function createApiKeyRepository(conn: Connection) {
     /** Creates a key for the tenant; the token is returned once and never stored. */
     async create(tenantId: string, label?: string): Promise<{ keyId: string; token: string }> {
       const key = generateApiKey();
-      await ApiKey.create({ _id: key.keyId, tenantId, secretHash: key.secretHash, label, createdAt: new Date() });
+      await ApiKey.create({
+        _id: key.keyId,
+        tenantId,
+        secretHash: key.secretHash,
+        label,
+        createdAt: new Date(),
+      });
       return { keyId: key.keyId, token: key.token };
     },
 
@@ -31,7 +37,10 @@ export function createApiKeyRepository(conn: Connection) {
     },
 
     async revoke(keyId: string): Promise<boolean> {
-      const res = await ApiKey.updateOne({ _id: keyId, revokedAt: null }, { $set: { revokedAt: new Date() } });
+      const res = await ApiKey.updateOne(
+        { _id: keyId, revokedAt: null },
+        { $set: { revokedAt: new Date() } },
+      );
       return res.modifiedCount === 1;
     },
 

@@ -16,19 +16,34 @@ export function createDiagnosticPingRepository(conn: Connection) {
       const doc = await Ping.findOneAndUpdate(
         { _id: `${input.tenantId}:${input.pingId}` },
         {
-          $setOnInsert: { tenantId: input.tenantId, pingId: input.pingId, workflowId: input.workflowId, recordedAt: new Date() },
+          $setOnInsert: {
+            tenantId: input.tenantId,
+            pingId: input.pingId,
+            workflowId: input.workflowId,
+            recordedAt: new Date(),
+          },
           $inc: { writes: 1 },
         },
         { upsert: true, returnDocument: 'after', lean: true },
       );
       if (!doc) throw new Error('upsert returned no document');
-      return { pingId: doc.pingId, workflowId: doc.workflowId, recordedAt: doc.recordedAt.toISOString(), writes: doc.writes };
+      return {
+        pingId: doc.pingId,
+        workflowId: doc.workflowId,
+        recordedAt: doc.recordedAt.toISOString(),
+        writes: doc.writes,
+      };
     },
 
     async get(tenantId: string, pingId: string): Promise<DiagnosticPing | null> {
       const doc = await Ping.findOne({ _id: `${tenantId}:${pingId}`, tenantId }).lean();
       return doc
-        ? { pingId: doc.pingId, workflowId: doc.workflowId, recordedAt: doc.recordedAt.toISOString(), writes: doc.writes }
+        ? {
+            pingId: doc.pingId,
+            workflowId: doc.workflowId,
+            recordedAt: doc.recordedAt.toISOString(),
+            writes: doc.writes,
+          }
         : null;
     },
   };

@@ -1,27 +1,28 @@
 import type { Connection } from 'mongoose';
-import { statusesBefore, type MessageStatus, type MessageType, type Priority } from '../../domain/message';
+import { statusesBefore, type MessageStatus } from '../../domain/message';
 import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
 
-export interface QueuedMessageRecord {
-  tenantId: string;
-  messageId: string;
-  senderId: string;
-  sessionId: string | null;
-  senderUserId: string | null;
-  provider: string;
-  priority: Priority;
-  recipientPhone: string;
-  recipientName: string | null;
-  messageType: MessageType;
-  messageContent: string;
-  content: Record<string, unknown>;
-  mediaData: Record<string, unknown> | null;
-  metadata: Record<string, unknown> | null;
-  idempotencyKey: string | null;
-  requestHash: string;
-  workflowId: string;
-  acceptedAt: Date;
-}
+/** What the queued write needs: the accepted request's fields of the history document, plus when it was accepted. */
+export type QueuedMessageRecord = Pick<
+  MessageHistoryDoc,
+  | 'tenantId'
+  | 'messageId'
+  | 'senderId'
+  | 'sessionId'
+  | 'senderUserId'
+  | 'provider'
+  | 'priority'
+  | 'recipientPhone'
+  | 'recipientName'
+  | 'messageType'
+  | 'messageContent'
+  | 'content'
+  | 'mediaData'
+  | 'metadata'
+  | 'idempotencyKey'
+  | 'requestHash'
+  | 'workflowId'
+> & { acceptedAt: Date };
 
 export interface MessageListFilter {
   senderId?: string;
