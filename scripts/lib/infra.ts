@@ -105,6 +105,8 @@ export interface TemporalDevServerOptions {
   dbFile?: string; // omitted → in memory
   logLevel?: string;
   stdio?: 'inherit' | 'pipe' | 'ignore';
+  /** Extra `--dynamic-config-value KEY=VALUE` settings (e.g. a low continue-as-new threshold for a test). */
+  dynamicConfig?: string[];
 }
 
 export function temporalDevServerArgs(opts: TemporalDevServerOptions): string[] {
@@ -129,6 +131,7 @@ export function temporalDevServerArgs(opts: TemporalDevServerOptions): string[] 
     'frontend.enableUpdateWorkflowExecution=true',
     'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     'system.enableActivityEagerExecution=true',
+    ...(opts.dynamicConfig ?? []),
   ]) {
     args.push('--dynamic-config-value', dc);
   }
