@@ -4,6 +4,7 @@ import { createCallbackActivities, type CallbackActivityDeps } from './callbacks
 import { createInboundActivities, type InboundActivityDeps } from './inbound.activities';
 import { createSessionActivities, type SessionActivityDeps } from './session.activities';
 import { createSessionHealthActivities, type SessionHealthActivityDeps } from './session-health.activities';
+import type { Metrics } from '../src/observability/metrics';
 
 /**
  * Every activity the worker hosts, built from injected dependencies (repositories, providers).
@@ -13,6 +14,9 @@ export type ActivityDeps = DiagnosticsActivityDeps & { messaging?: MessageActivi
   callbacks?: CallbackActivityDeps;
 } & { inbound?: InboundActivityDeps } & { sessions?: SessionActivityDeps } & {
   health?: SessionHealthActivityDeps;
+} & {
+  /** Prometheus counters (issue 8): message transitions, send attempts and latency, sweep results. */
+  metrics?: Metrics;
 };
 
 export function createActivities(deps: ActivityDeps) {

@@ -9,6 +9,9 @@ import { permitRequestSignal, permitWithdrawSignal } from '../workflows/message.
 import type { senderGateWorkflow } from '../workflows/sender-gate.workflow';
 import { atBoundary } from './to-failure';
 import { summarise } from './message-summary';
+import type { Metrics } from '../src/observability/metrics';
+import type { MessageStatus } from '../src/domain/message';
+import type { Moved } from '../src/db/repositories/message-history.repository';
 
 export interface MessageActivityDeps {
   messages: MessageHistoryRepository;
@@ -22,16 +25,20 @@ export interface MessageActivityDeps {
 type Priority = MessageWorkflowInput['priority'];
 
 /** Send (a real activity, retried) and the short history writes (run as local activities). */
-export function createMessageActivities(all: { messaging?: MessageActivityDeps }) {
+export function createMessageActivities(all: { messaging?: MessageActivityDeps; metrics?: Metrics }) {
   const deps = () => {
     if (!all.messaging) throw new Error('messaging activities are not configured in this worker');
     return all.messaging;
+  };
+  /** Counts a transition only when this write made it, so retried and replayed writes count once. */
+  const counted = (status: MessageStatus, moved: Moved) => {
+    if (moved) all.metrics?.messageTransition(status, moved.provider);
   };
   return {
     async recordMessageQueued(input: MessageWorkflowInput & { workflowId: string }): Promise<void> {
       const { content } = input;
       const s = summarise(content);
-      await deps().messages.recordQueued(
+      const written = await deps().messages.recordQueued(
         {
           tenantId: input.tenantId,
           messageId: input.messageId,
@@ -54,6 +61,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps }
         },
         input.retry,
       );
+      counted('queued', written ? { provider: input.provider } : null);
     },
 
     /** Signal-with-start of the sender's gate; it answers with a sendPermit signal when it is this message's turn. */
@@ -93,7 +101,8 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps }
 
     async sendMessage(msg: OutboundMessage & { provider: string }): Promise<SendResult> {
       const { provider, ...message } = msg;
-      return atBoundary(() => deps().registry.get(provider).send(message));
+      const call = () => deps().registry.get(provider).send(message);
+      return atBoundary(() => (all.metrics ? all.metrics.timeSend(provider, call) : call()));
     },
 
     async recordMessageSent(r: {
@@ -102,7 +111,10 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps }
       providerMessageId: string;
       at: string;
     }): Promise<void> {
-      await deps().messages.recordSent(r.tenantId, r.messageId, r.providerMessageId, new Date(r.at));
+      counted(
+        'sent',
+        await deps().messages.recordSent(r.tenantId, r.messageId, r.providerMessageId, new Date(r.at)),
+      );
     },
 
     async recordMessageDelivery(r: {
@@ -111,7 +123,10 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps }
       status: 'delivered' | 'read';
       at: string;
     }): Promise<void> {
-      await deps().messages.recordDelivery(r.tenantId, r.messageId, r.status, new Date(r.at));
+      counted(
+        r.status,
+        await deps().messages.recordDelivery(r.tenantId, r.messageId, r.status, new Date(r.at)),
+      );
     },
 
     async recordMessageFailed(r: {
@@ -123,11 +138,14 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps }
       retryable: boolean;
       runId: string;
     }): Promise<void> {
-      await deps().messages.recordFailed(r.tenantId, r.messageId, { ...r, at: new Date(r.at) });
+      counted(
+        'failed',
+        await deps().messages.recordFailed(r.tenantId, r.messageId, { ...r, at: new Date(r.at) }),
+      );
     },
 
     async recordMessageCancelled(r: { tenantId: string; messageId: string; at: string }): Promise<void> {
-      await deps().messages.recordCancelled(r.tenantId, r.messageId, new Date(r.at));
+      counted('cancelled', await deps().messages.recordCancelled(r.tenantId, r.messageId, new Date(r.at)));
     },
   };
 }

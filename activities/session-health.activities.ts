@@ -11,6 +11,7 @@ import {
 import type { Logger } from '../src/logging/logger';
 import type { GatewayRegistry } from '../src/providers/gateway-registry';
 import { workflowIds } from '../src/temporal/workflow-ids';
+import type { Metrics } from '../src/observability/metrics';
 import {
   disconnectUpdate,
   gatewayEventSignal,
@@ -69,10 +70,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The session health sweep's side effects. A gateway failure fails that session's check (outcome
  * `failed`), never the batch: only our own MongoDB or Temporal being unreachable fails an activity.
  */
-export function createSessionHealthActivities(all: { health?: SessionHealthActivityDeps }) {
+export function createSessionHealthActivities(all: {
+  health?: SessionHealthActivityDeps;
+  metrics?: Metrics;
+}) {
   const deps = () => {
     if (!all.health) throw new Error('session health activities are not configured in this worker');
     return all.health;
+  };
+  // After the outcomes are stored: a batch retried because storing failed is not counted twice.
+  const counted = (outcomes: SessionHealthOutcome[]) => {
+    for (const o of outcomes) all.metrics?.healthCheck(o.outcome);
   };
   const handle = (c: HealthCandidate) =>
     deps().temporal.workflow.getHandle(workflowIds.session(c.tenantId, c.sessionId));
@@ -213,6 +221,7 @@ export function createSessionHealthActivities(all: { health?: SessionHealthActiv
     async checkSessionHealthBatch(input: HealthBatchInput): Promise<HealthCounts> {
       const outcomes = await inPool(input.items, PARALLEL, (c) => checkOne(c, input.autoRestart));
       await deps().health.recordOutcomes(input.sweepId, input.startedAt, outcomes);
+      counted(outcomes);
       return countOutcomes(outcomes);
     },
 
@@ -221,6 +230,7 @@ export function createSessionHealthActivities(all: { health?: SessionHealthActiv
       const outcomes: SessionHealthOutcome[] = [];
       for (const check of deps().credentialChecks ?? []) outcomes.push(...(await check.run(new Date())));
       await deps().health.recordOutcomes(input.sweepId, input.startedAt, outcomes);
+      counted(outcomes);
       return countOutcomes(outcomes);
     },
 

@@ -18,6 +18,9 @@ import { createInboundMessageRepository } from '../src/db/repositories/inbound-m
 import { buildGatewayRegistry } from '../src/providers/gateway-setup';
 import { createSessionHealthRepository } from '../src/db/repositories/session-health.repository';
 import { sessionHealthInputFrom, upsertSessionHealthSchedule } from './schedules';
+import { Registry } from 'prom-client';
+import { createMetrics } from '../src/observability/metrics';
+import { startWorkerMetrics } from './metrics';
 
 /**
  * Composition root of the worker: config → MongoDB → providers → createActivities(deps) →
@@ -59,6 +62,8 @@ async function main(): Promise<void> {
     temporal: temporal.client,
     logger,
   };
+  // Metrics (issue 8): the activities count into this process's registry, served on its own port.
+  const metrics = createMetrics(new Registry());
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
       // Sessions (issue 3): gateway adapters and the whatsapp_sessions projection.
       sessions: { sessions, gateways, logger },
       health,
+      metrics,
     }),
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
@@ -95,7 +101,9 @@ async function main(): Promise<void> {
     { schedule, intervalMs: config.SESSION_HEALTH_INTERVAL_MS },
     'session health schedule upserted',
   );
+  const metricsServer = await startWorkerMetrics(metrics.registry, config, logger);
   await worker.run();
+  await metricsServer?.close();
   await connection.close();
   await temporal.close();
   await mongo.close();

@@ -23,7 +23,10 @@ import type { SessionRepository } from '../db/repositories/session.repository';
 import { redactWebhookToken } from '../providers/gateway-webhook-target';
 import { sessionHealthRoutes } from './routes/session-health.routes';
 import { adminRoutes } from './routes/admin.routes';
+import { docsRoutes } from './routes/docs.routes';
 import type { SessionHealthRepository } from '../db/repositories/session-health.repository';
+import { metricsRoutes } from './routes/metrics.routes';
+import type { Metrics } from '../observability/metrics';
 
 export interface AppDeps {
   logger: Logger;
@@ -50,6 +53,9 @@ export interface AppDeps {
   };
   /** `GET /v1/health/sessions`: the latest session health sweep (issue 8); absent = not mounted. */
   sessionHealth?: { sweeps: Pick<SessionHealthRepository, 'latestForTenant'> };
+  /** `GET /metrics` and webhook counters (issue 8); absent = not mounted. Token unset = open. */
+  metrics?: Metrics;
+  metricsToken?: string;
 }
 
 declare module 'http' {
@@ -91,6 +97,9 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use(healthRoutes(deps.readiness));
+  // `/openapi.json` is built from this app's own routes and their zod schemas (src/api/openapi).
+  app.use(docsRoutes());
+  if (deps.metrics) app.use(metricsRoutes({ metrics: deps.metrics, token: deps.metricsToken }));
   // The admin page (issue 8): static files only; every action it takes goes through /v1.
   app.use(adminRoutes());
   if (deps.sessions)
@@ -99,6 +108,7 @@ export function createApp(deps: AppDeps): Express {
         temporal: deps.temporal,
         sessions: deps.sessions.repository,
         secret: deps.sessions.webhookSecret,
+        metrics: deps.metrics,
         inbound: deps.messaging?.inbound && {
           callbacks: deps.messaging.callbacks,
           taskQueue: deps.taskQueue,
@@ -113,6 +123,7 @@ export function createApp(deps: AppDeps): Express {
         messages: deps.messaging.messages,
         appSecret: deps.messaging.metaAppSecret,
         logger: deps.logger,
+        metrics: deps.metrics,
         inbound: deps.messaging.inbound && {
           senders: deps.messaging.senders,
           callbacks: deps.messaging.callbacks,

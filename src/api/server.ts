@@ -15,6 +15,8 @@ import { createMessageCommands } from './messages/message-commands';
 import { createTenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
 import { sessionTimingFrom } from '../providers/gateway-setup';
 import { createSessionHealthRepository } from '../db/repositories/session-health.repository';
+import { Registry } from 'prom-client';
+import { createMetrics } from '../observability/metrics';
 
 /** Composition root of the API process: config → MongoDB → Temporal client → app → listen. */
 async function main(): Promise<void> {
@@ -44,8 +46,19 @@ async function main(): Promise<void> {
     callbacks: tenantCallbacks,
   });
 
+  // Metrics (issue 8): this process's own registry; the gauges read MongoDB on scrape, cached.
+  // No credential check exists yet, so every official sender's validity is -1 (unknown).
+  const metrics = createMetrics(new Registry(), {
+    sessionsByStatus: () => sessions.countByStatus(),
+    officialSenders: async () => (await officialSenders.listAllIds()).map((s) => ({ ...s, valid: null })),
+    cacheMs: config.METRICS_CACHE_MS,
+    onError: (source, err) => logger.warn({ source, error: (err as Error).message }, 'metrics read failed'),
+  });
+
   const app = createApp({
     logger,
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
     messaging: {
       commands: messageCommands,
       messages: messageHistory,

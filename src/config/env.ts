@@ -101,6 +101,12 @@ export const envSchema = z.object({
   CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(20),
   CALLBACK_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
   CALLBACK_TIMEOUT_MS: durationMs.min(100).default(10_000),
+
+  // Prometheus metrics (issue 8): GET /metrics on the API, and on the worker's own port.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_CACHE_MS: durationMs.default(15_000),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -18,6 +18,7 @@ import { createMetaMessagingProvider } from '../../src/providers/meta/meta.adapt
 import { createSecretBox } from '../../src/security/secret-box';
 import type { Logger } from '../../src/logging/logger';
 import { buildTestApp } from './app';
+import type { Metrics } from '../../src/observability/metrics';
 
 export const TEST_SETTINGS: MessageSettings = {
   maxAttempts: 3,
@@ -32,7 +33,11 @@ export const TEST_SETTINGS: MessageSettings = {
 
 export const APP_SECRET = 'test-meta-app-secret';
 
-/** Everything messaging needs, over the run's real MongoDB and Temporal, with providers pointed at fakes. */
+/**
+ * Everything messaging needs, over the run's real MongoDB and Temporal, with providers pointed at fakes.
+ * All test files share one Temporal namespace: a sender gate's workflow id is tenant + sender, so each
+ * test file must use tenant ids of its own (else two files' messages can wait on each other's gate).
+ */
 export function messagingDeps(opts: {
   conn: Connection;
   temporal: Client;
@@ -42,6 +47,8 @@ export function messagingDeps(opts: {
   sessions?: GatewayCredentialsPort;
   rateFor?: (provider: string) => GateRate;
   settings?: Partial<MessageSettings>;
+  /** Prometheus metrics the activities count into (issue 8); absent = none. */
+  metrics?: Metrics;
 }) {
   const box = createSecretBox(new Map([['k1', Buffer.alloc(32, 9)]]));
   const messages = createMessageHistoryRepository(opts.conn);
@@ -101,6 +108,7 @@ export function messagingDeps(opts: {
       messaging: activityDeps,
       callbacks: { repo: callbacks, timeoutMs: 2_000 },
       inbound: { repo: inbound },
+      metrics: opts.metrics,
     }),
   };
 }

@@ -14,7 +14,7 @@ export class ValidationFailed extends Error {
   }
 }
 
-type Schemas = { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
+export type Schemas = { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
 type Parsed<S extends Schemas> = {
   [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never;
 };
@@ -28,7 +28,7 @@ export function route<S extends Schemas>(
   schemas: S,
   fn: (input: Parsed<S>, req: Request, res: Response) => Promise<void> | void,
 ) {
-  return async (req: Request, res: Response) => {
+  const handler = async (req: Request, res: Response) => {
     const details: FieldError[] = [];
     const out: Record<string, unknown> = {};
     for (const part of ['params', 'query', 'body'] as const) {
@@ -48,4 +48,13 @@ export function route<S extends Schemas>(
     if (details.length > 0) throw new ValidationFailed(details);
     await fn(out as Parsed<S>, req, res);
   };
+  validatedBy.set(handler, schemas);
+  return handler;
+}
+
+/** The schemas each `route()` handler validates with: the OpenAPI document reads them (src/api/openapi). */
+const validatedBy = new WeakMap<object, Schemas>();
+
+export function schemasOf(handler: unknown): Schemas | undefined {
+  return typeof handler === 'function' ? validatedBy.get(handler) : undefined;
 }

@@ -12,6 +12,8 @@ import { workflowIds } from '../../temporal/workflow-ids';
 import { gatewayWebhookEnvelope } from '../../schemas/session.schema';
 import { gatewayEventSignal } from '../../../workflows/session.definitions';
 import { route, ValidationFailed } from '../middleware/validate';
+import { countWebhook } from '../middleware/webhook-metrics';
+import type { Metrics } from '../../observability/metrics';
 
 const webhookQuery = z.object({ [WEBHOOK_TOKEN_PARAM]: z.string().min(1).max(128).optional() });
 
@@ -22,6 +24,8 @@ export interface GatewayWebhookDeps {
   secret?: string;
   /** Inbound messages (issue 4 item 9): where their workflows run, the tenant's callback; absent = ignored. */
   inbound?: Omit<InboundStartDeps, 'temporal'>;
+  /** Counts requests by outcome (GET /metrics); absent = not counted. */
+  metrics?: Metrics;
 }
 
 const toDetails = (issues: z.core.$ZodIssue[]) =>
@@ -62,6 +66,7 @@ export function gatewayWebhookRoutes(deps: GatewayWebhookDeps): Router {
 
   r.post(
     '/webhooks/gateway',
+    countWebhook(deps.metrics, 'gateway'),
     authenticate,
     route({ body: gatewayWebhookEnvelope, query: webhookQuery }, async ({ body, query }, req, res) => {
       // A message event is read by the inbound normaliser only: its `data` (a Baileys record in the

@@ -12,12 +12,16 @@ import {
 } from '../../providers/meta/meta.webhook';
 import { workflowIds } from '../../temporal/workflow-ids';
 import { startInboundWorkflow } from '../messages/inbound-starter';
+import type { Metrics } from '../../observability/metrics';
+import { countWebhook } from '../middleware/webhook-metrics';
 
 export interface MetaWebhookDeps {
   temporal: Client;
   messages: Pick<MessageHistoryRepository, 'findByProviderMessageId'>;
   appSecret: string | undefined;
   logger: Logger;
+  /** Counts requests by outcome (GET /metrics); absent = not counted. */
+  metrics?: Metrics;
   /** Inbound messages: which tenant owns a phone number id, whether it has a callback, where workflows run. */
   inbound?: {
     senders: {
@@ -37,7 +41,7 @@ export interface MetaWebhookDeps {
  */
 export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
   const r = Router();
-  r.post('/webhooks/meta', async (req, res) => {
+  r.post('/webhooks/meta', countWebhook(deps.metrics, 'meta'), async (req, res) => {
     if (!deps.appSecret)
       throw new DomainError('unavailable', 'webhook_not_configured', 'META_APP_SECRET is not set');
     if (!verifyMetaSignature(req.rawBody, req.headers['x-hub-signature-256'], deps.appSecret))

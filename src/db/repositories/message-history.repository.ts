@@ -34,6 +34,9 @@ export interface MessageListFilter {
   cursor?: string;
 }
 
+/** A status write that moved the record (null: it was already there or past it), with its provider. */
+export type Moved = { provider: string } | null;
+
 const docId = (tenantId: string, messageId: string) => `${tenantId}:${messageId}`;
 
 /** Cursor = base64url of `<createdAt ms>|<_id>`: newest first, stable under equal timestamps. */
@@ -58,20 +61,25 @@ export function createMessageHistoryRepository(conn: Connection) {
     to: MessageStatus,
     set: Partial<MessageHistoryDoc>,
     inc?: Partial<Record<'retryCount', number>>,
-  ): Promise<boolean> {
-    const res = await Message.updateOne(
+  ): Promise<Moved> {
+    // findOneAndUpdate, not updateOne: the same round trip also says which provider moved (metrics).
+    // No projection: FerretDB 1.24's findAndModify refuses `fields` ("not implemented yet").
+    const before = await Message.findOneAndUpdate(
       { _id: docId(tenantId, messageId), status: { $in: statusesBefore(to) } },
       { $set: { ...set, status: to, updatedAt: new Date() }, ...(inc ? { $inc: inc } : {}) },
-    );
-    return res.modifiedCount === 1;
+    ).lean<Pick<MessageHistoryDoc, 'provider'>>();
+    return before ? { provider: before.provider } : null;
   }
 
   return {
-    /** First run: creates the record. A retry run (the record is failed) puts it back to queued. */
-    async recordQueued(r: QueuedMessageRecord, retry: boolean): Promise<void> {
+    /**
+     * First run: creates the record. A retry run (the record is failed) puts it back to queued.
+     * True when this call wrote the queued status (a replay or duplicate finds it done).
+     */
+    async recordQueued(r: QueuedMessageRecord, retry: boolean): Promise<boolean> {
       const { acceptedAt, ...fields } = r;
       if (retry) {
-        await Message.updateOne(
+        const res = await Message.updateOne(
           { _id: docId(r.tenantId, r.messageId), status: 'failed' },
           {
             $set: {
@@ -83,9 +91,9 @@ export function createMessageHistoryRepository(conn: Connection) {
             },
           },
         );
-        return;
+        return res.modifiedCount === 1;
       }
-      await Message.updateOne(
+      const res = await Message.updateOne(
         { _id: docId(r.tenantId, r.messageId) },
         {
           $setOnInsert: {
@@ -109,9 +117,10 @@ export function createMessageHistoryRepository(conn: Connection) {
         },
         { upsert: true },
       );
+      return res.upsertedCount === 1;
     },
 
-    recordSent(tenantId: string, messageId: string, providerMessageId: string, at: Date): Promise<boolean> {
+    recordSent(tenantId: string, messageId: string, providerMessageId: string, at: Date): Promise<Moved> {
       return transition(tenantId, messageId, 'sent', { providerMessageId, sentAt: at });
     },
 
@@ -121,7 +130,7 @@ export function createMessageHistoryRepository(conn: Connection) {
       messageId: string,
       status: 'delivered' | 'read',
       at: Date,
-    ): Promise<boolean> {
+    ): Promise<Moved> {
       if (status === 'delivered') return transition(tenantId, messageId, 'delivered', { deliveredAt: at });
       const applied = await transition(tenantId, messageId, 'read', { readAt: at });
       if (applied)
@@ -137,7 +146,7 @@ export function createMessageHistoryRepository(conn: Connection) {
       tenantId: string,
       messageId: string,
       f: { at: Date; errorCode: string | null; errorMessage: string; retryable: boolean; runId: string },
-    ): Promise<boolean> {
+    ): Promise<Moved> {
       return transition(
         tenantId,
         messageId,
@@ -153,7 +162,7 @@ export function createMessageHistoryRepository(conn: Connection) {
       );
     },
 
-    recordCancelled(tenantId: string, messageId: string, at: Date): Promise<boolean> {
+    recordCancelled(tenantId: string, messageId: string, at: Date): Promise<Moved> {
       return transition(tenantId, messageId, 'cancelled', { cancelledAt: at });
     },
 

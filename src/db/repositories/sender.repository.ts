@@ -75,6 +75,14 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
       return docs.map(view);
     },
 
+    /** Every tenant's senders, ids only (the credential-validity gauge of GET /metrics). */
+    async listAllIds(): Promise<Array<{ tenantId: string; senderId: string; provider: string }>> {
+      const docs = await Sender.find({}, { tenantId: 1, senderId: 1, provider: 1 })
+        .sort({ _id: 1 })
+        .lean<Array<Pick<SenderDoc, 'tenantId' | 'senderId' | 'provider'>>>();
+      return docs.map((d) => ({ tenantId: d.tenantId, senderId: d.senderId, provider: d.provider }));
+    },
+
     /** Which tenant's sender a Meta phone number id is (inbound webhooks carry only that). */
     async findByPhoneNumberId(phoneNumberId: string): Promise<{ tenantId: string; senderId: string } | null> {
       const d = await Sender.findOne({ phoneNumberId }, { tenantId: 1, senderId: 1 }).lean<

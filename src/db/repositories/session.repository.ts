@@ -193,6 +193,14 @@ export function createSessionRepository(conn: Connection, box: SecretBox) {
       return d ? { tenantId: d.tenantId, sessionId: d.sessionId, gatewayKind: d.gatewayKind } : null;
     },
 
+    /** Sessions by status across all tenants (metrics only: no tenant's data leaves, just counts). */
+    async countByStatus(): Promise<Partial<Record<SessionStatus, number>>> {
+      const rows = await Session.aggregate<{ _id: SessionStatus; n: number }>([
+        { $group: { _id: '$status', n: { $sum: 1 } } },
+      ]);
+      return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+    },
+
     async remove(tenantId: string, sessionId: string): Promise<void> {
       await Session.deleteOne({ _id: idOf(tenantId, sessionId), tenantId });
     },

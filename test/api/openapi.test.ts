@@ -1,0 +1,258 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { Application } from 'express';
+import { Registry } from 'prom-client';
+import request from 'supertest';
+import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
+import { createSessionRepository } from '../../src/db/repositories/session.repository';
+import { operationDocs } from '../../src/api/openapi/document';
+import { operationKey } from '../../src/api/openapi/operation-docs';
+import { liveRoutes } from '../../src/api/openapi/route-walk';
+import { createMetrics } from '../../src/observability/metrics';
+import { sendMessageBody } from '../../src/schemas/message.schema';
+import { createSessionBody } from '../../src/schemas/session.schema';
+import { buildTestApp } from '../helpers/app';
+import { captureLogger } from '../helpers/logger';
+import { APP_SECRET, messagingDeps } from '../helpers/messaging';
+import { openTestDatabase } from '../helpers/mongo';
+import { FAST_TIMING, testSecretBox, WEBHOOK_SECRET } from '../helpers/sessions';
+import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+
+type Operation = {
+  summary?: string;
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+};
+type Doc = {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, Record<string, unknown>> };
+  webhooks?: Record<string, unknown>;
+};
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+const keysOfDoc = (doc: Doc) =>
+  Object.entries(doc.paths).flatMap(([p, item]) =>
+    Object.keys(item)
+      .filter((m) => METHODS.includes(m))
+      .map((m) => operationKey(m, p)),
+  );
+const keysOfApp = (app: Application) => liveRoutes(app).map((r) => operationKey(r.method, r.path));
+const sorted = (a: string[]) => [...a].sort();
+
+/** Routes without a declaration, and declarations no route serves: both must be empty. */
+function drift(app: Application): { undocumented: string[]; notServed: string[] } {
+  const live = new Set(keysOfApp(app));
+  return {
+    undocumented: [...live].filter((k) => !(k in operationDocs)),
+    notServed: Object.keys(operationDocs).filter((k) => !live.has(k)),
+  };
+}
+
+describe('OpenAPI 3.1 document: generated from the routes and their zod schemas', () => {
+  const log = captureLogger();
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  let app: ReturnType<typeof buildTestApp>;
+  let doc: Doc;
+  let key: string;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    temporal = await connectTestTemporal();
+    const taskQueue = uniqueTaskQueue('openapi');
+    // No provider is ever called here (every probe is rejected before it would be): an unused port.
+    const messaging = messagingDeps({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue,
+      metaBaseUrl: 'http://127.0.0.1:9',
+    });
+    // Every optional feature mounted, so the document has every route the product can serve.
+    app = buildTestApp({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue,
+      logger: log.logger,
+      overrides: {
+        messaging: {
+          commands: messaging.commands,
+          messages: messaging.messages,
+          senders: messaging.senders,
+          metaAppSecret: APP_SECRET,
+          callbacks: messaging.callbacks,
+          inbound: { callbackMaxAttempts: 1, callbackRetryInitialMs: 50 },
+        },
+        sessions: {
+          repository: createSessionRepository(db.conn, testSecretBox()),
+          gatewayKind: 'seed',
+          timing: FAST_TIMING,
+          webhookSecret: WEBHOOK_SECRET,
+        },
+        sessionHealth: { sweeps: createSessionHealthRepository(db.conn) },
+        metrics: createMetrics(new Registry(), { defaultMetrics: false }),
+      },
+    });
+    key = (await createApiKeyRepository(db.conn).create('tenant-docs')).token;
+    doc = (await request(app).get('/openapi.json').expect(200).expect('Content-Type', /json/)).body as Doc;
+  });
+  afterAll(async () => {
+    await db.drop();
+    await temporal.close();
+  });
+
+  it('is a valid OpenAPI 3.1 document (checked against the official 3.1 schema)', async () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.info.title).toEqual(expect.any(String));
+    expect(doc.info.version).toEqual(expect.any(String));
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(20);
+    // The parser validates a copy: it dereferences in place.
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+  });
+
+  it('documents every route the app serves and nothing it does not (both ways)', () => {
+    expect(drift(app)).toEqual({ undocumented: [], notServed: [] });
+    expect(sorted(keysOfDoc(doc))).toEqual(sorted(keysOfApp(app)));
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const op of Object.values(item)) expect(`${path} ${op.summary}`).not.toMatch(/Undocumented/);
+  });
+
+  it('each operation carries exactly the inputs its route() validates', () => {
+    for (const r of liveRoutes(app)) {
+      const op = doc.paths[r.path]?.[r.method] as Operation;
+      const names = (where: string) =>
+        (op.parameters ?? [])
+          .filter((p) => p.in === where)
+          .map((p) => p.name)
+          .sort();
+      const keys = (s: unknown) => Object.keys((s as { shape?: object } | undefined)?.shape ?? {}).sort();
+      expect({ op: r.path, path: names('path') }).toEqual({ op: r.path, path: keys(r.schemas?.params) });
+      expect({ op: r.path, query: names('query') }).toEqual({ op: r.path, query: keys(r.schemas?.query) });
+      if (r.schemas?.body) expect(op.requestBody?.content['application/json']?.schema).toBeDefined();
+    }
+  });
+
+  it('the drift check fails for an undocumented route and for a declaration nothing serves', () => {
+    const partial = buildTestApp({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue: 'x',
+      logger: log.logger,
+    });
+    partial.get('/not-in-the-document', (_req, res) => {
+      res.end();
+    });
+    const d = drift(partial);
+    expect(d.undocumented).toEqual(['GET /not-in-the-document']);
+    expect(d.notServed).toEqual(expect.arrayContaining(['POST /v1/messages', 'POST /v1/sessions']));
+  });
+
+  it('every documented operation is answered by its route, not by the catch-all 404', async () => {
+    // Inputs are deliberately invalid (bad path ids, bad query values, empty bodies) so that no
+    // probe changes anything; a route that is reached answers with its own status, never 5xx.
+    const auth = { Authorization: `Bearer ${key}` };
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(item)) {
+        const url = path.replace(/\{[^}]+\}/g, '!');
+        const query = Object.fromEntries(
+          (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, '!']),
+        );
+        let req = (request(app) as unknown as Record<string, (p: string) => request.Test>)[method]!(url)
+          .query(query)
+          .set(auth);
+        if (op.requestBody) req = req.send({});
+        const res = await req;
+        expect({ op: `${method} ${path}`, code: res.body?.error?.code }).not.toEqual({
+          op: `${method} ${path}`,
+          code: 'route_not_found',
+        });
+        expect(res.status).toBeLessThan(500);
+      }
+  });
+
+  it('request bodies are the validating zod schemas: text body max 4096, session id rule', () => {
+    const body = (p: string, m: string) =>
+      doc.paths[p]?.[m]?.requestBody?.content['application/json']?.schema;
+    const send = body('/v1/messages', 'post') as {
+      properties: Record<string, { properties?: Record<string, Record<string, unknown>> }>;
+    };
+    expect(send.properties.text?.properties?.body).toEqual({ type: 'string', minLength: 1, maxLength: 4096 });
+    // And the same rule is what validation enforces.
+    const long = { from: 's1', to: '+14155550100', type: 'text', text: { body: 'x'.repeat(4097) } };
+    expect(sendMessageBody.safeParse(long).success).toBe(false);
+    expect(sendMessageBody.safeParse({ ...long, text: { body: 'x'.repeat(4096) } }).success).toBe(true);
+
+    const create = body('/v1/sessions', 'post') as {
+      properties: Record<string, Record<string, unknown>>;
+      required: string[];
+      additionalProperties: boolean;
+    };
+    expect(create.properties.sessionId).toEqual({ type: 'string', pattern: '^[a-zA-Z0-9_-]{1,50}$' });
+    expect(create.required).toEqual(['sessionId']);
+    expect(create.additionalProperties).toBe(false);
+    expect(createSessionBody.safeParse({ sessionId: 'a'.repeat(51) }).success).toBe(false);
+  });
+
+  it('path and query parameters come from the route schemas', () => {
+    const params = (p: string, m: string) =>
+      (doc.paths[p]?.[m]?.parameters ?? []).map((x) => `${x.in}:${x.name}`).sort();
+    expect(params('/v1/sessions/{sessionId}', 'get')).toEqual(['path:sessionId']);
+    expect(params('/v1/messages', 'get')).toEqual(
+      ['cursor', 'from', 'limit', 'since', 'status', 'to', 'until'].map((n) => `query:${n}`),
+    );
+    expect(params('/v1/messages', 'post')).toEqual(['header:idempotency-key', 'query:wait']);
+    expect(params('/webhooks/gateway', 'post')).toEqual(['query:token']);
+  });
+
+  it('declares the API key for /v1, the common error body, webhooks and probes', () => {
+    expect(doc.components.securitySchemes.ApiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.schemas.Error).toMatchObject({
+      type: 'object',
+      required: ['error'],
+      properties: { error: { required: ['code', 'message'] } },
+    });
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const op of Object.values(item)) {
+        if (path.startsWith('/v1/')) {
+          expect({ path, security: op.security }).toEqual({ path, security: [{ ApiKey: [] }] });
+          expect(op.responses['401']?.content?.['application/json']?.schema).toEqual({
+            $ref: '#/components/schemas/Error',
+          });
+        } else expect({ path, security: op.security }).not.toEqual({ path, security: [{ ApiKey: [] }] });
+      }
+    expect(doc.paths['/v1/messages']?.post?.responses['400']).toBeDefined();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/healthz', '/readyz', '/webhooks/meta', '/webhooks/gateway', '/metrics']),
+    );
+    expect(doc.paths['/webhooks/gateway']?.post?.security).toEqual([{ GatewayWebhookSecret: [] }]);
+    expect(doc.webhooks).toHaveProperty('tenantCallback');
+  });
+
+  it('/docs is a self-contained HTML page: no inline script, scripts from this origin, CSP on', async () => {
+    const res = await request(app).get('/docs').expect(200).expect('Content-Type', /html/);
+    const html = res.text;
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs, body] of scripts) {
+      expect(attrs).toMatch(/\bsrc="\/docs\/[\w.-]+\.js"/);
+      expect(body?.trim()).toBe('');
+    }
+    expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(csp).toMatch(/script-src-attr 'none'/);
+    for (const [, attrs] of scripts) {
+      const src = /src="([^"]+)"/.exec(attrs ?? '')?.[1] as string;
+      await request(app)
+        .get(src)
+        .expect(200)
+        .expect('Content-Type', /javascript/);
+    }
+    await request(app).get('/docs/docs.css').expect(200).expect('Content-Type', /css/);
+  });
+});
