@@ -5,6 +5,7 @@ import {
 } from '@temporalio/client';
 import { cancelMessageUpdate, type MessageWorkflowInput } from '../../../workflows/message.definitions';
 import { DomainError, notFound } from '../../domain/errors';
+import { withinWorkerTimeout } from '../../temporal/within';
 import { workflowIds } from '../../temporal/workflow-ids';
 import type { Accepted, MessagesApiDeps } from './message-commands';
 import { startMessageRun } from './message-run';
@@ -23,24 +24,12 @@ export function createMessageLifecycle(deps: MessagesApiDeps) {
           `Message ${messageId} is ${status}; only a queued message can be cancelled`,
         );
       if (doc && doc.status !== 'queued') throw conflict(doc.status);
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
+        await withinWorkerTimeout(
           handleOf(tenantId, messageId).executeUpdate(cancelMessageUpdate),
-          new Promise((_, reject) => {
-            timer = setTimeout(
-              () =>
-                reject(
-                  new DomainError(
-                    'unavailable',
-                    'worker_unavailable',
-                    'No worker answered the cancel in time',
-                  ),
-                ),
-              deps.commandTimeoutMs ?? 10_000,
-            );
-          }),
-        ]);
+          deps.commandTimeoutMs ?? 10_000,
+          'No worker answered the cancel in time',
+        );
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError)
           throw conflict(
@@ -51,8 +40,6 @@ export function createMessageLifecycle(deps: MessagesApiDeps) {
           throw conflict((await deps.messages.get(tenantId, messageId))?.status ?? doc.status);
         }
         throw err;
-      } finally {
-        clearTimeout(timer);
       }
     },
 

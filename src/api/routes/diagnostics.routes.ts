@@ -3,7 +3,8 @@ import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { pingWorkflow } from '../../../workflows/ping.workflow';
 import type { DiagnosticPingRepository } from '../../db/repositories/diagnostic-ping.repository';
-import { DomainError, notFound } from '../../domain/errors';
+import { notFound } from '../../domain/errors';
+import { withinWorkerTimeout } from '../../temporal/within';
 import { workflowIds } from '../../temporal/workflow-ids';
 import { TenantIdKey } from '../../temporal/search-attributes';
 import { authOf } from '../middleware/auth';
@@ -37,29 +38,13 @@ export function diagnosticsRoutes(deps: DiagnosticsDeps): Router {
         typedSearchAttributes: [{ key: TenantIdKey, value: tenantId }],
         staticSummary: 'Diagnostics ping',
       });
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new DomainError(
-                'unavailable',
-                'worker_unavailable',
-                `No worker completed the ping within ${query.timeoutMs} ms`,
-                {
-                  workflowId: handle.workflowId,
-                },
-              ),
-            ),
-          query.timeoutMs,
-        );
-      });
-      try {
-        const result = await Promise.race([handle.result(), timeout]);
-        res.json({ ...result, roundTripMs: Date.now() - started });
-      } finally {
-        clearTimeout(timer);
-      }
+      const result = await withinWorkerTimeout(
+        handle.result(),
+        query.timeoutMs,
+        `No worker completed the ping within ${query.timeoutMs} ms`,
+        { workflowId: handle.workflowId },
+      );
+      res.json({ ...result, roundTripMs: Date.now() - started });
     }),
   );
 
