@@ -4,6 +4,7 @@ import type { MessagingRegistry } from '../src/providers/messaging-registry';
 import type { OutboundMessage, SendResult } from '../src/providers/types';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import { TenantIdKey, SenderIdKey } from '../src/temporal/search-attributes';
+import { senderGateSummary } from '../src/temporal/workflow-summaries';
 import type { GateRate, MessageWorkflowInput, PermitRequest } from '../workflows/message.definitions';
 import { permitRequestSignal, permitWithdrawSignal } from '../workflows/message.definitions';
 import type { senderGateWorkflow } from '../workflows/sender-gate.workflow';
@@ -73,12 +74,15 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       priority: Priority;
     }): Promise<void> {
       const d = deps();
+      const rate = d.rateFor(r.provider);
       await d.temporal.workflow.signalWithStart<typeof senderGateWorkflow, [PermitRequest]>(
         'senderGateWorkflow',
         {
           workflowId: workflowIds.senderGate(r.tenantId, r.senderId),
           taskQueue: d.taskQueue,
-          args: [{ rate: d.rateFor(r.provider) }],
+          args: [{ rate }],
+          // Applies when this call starts the gate; a continued-as-new run carries none (SDK 1.24).
+          ...senderGateSummary({ ...r, rate }),
           signal: permitRequestSignal,
           signalArgs: [{ workflowId: r.workflowId, priority: r.priority }],
           typedSearchAttributes: [

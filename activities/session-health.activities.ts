@@ -8,6 +8,7 @@ import {
   type SessionHealthOutcome,
   type SessionHealthSummary,
 } from '../src/domain/session-health';
+import { credentialOutcome, type CredentialHealthOutcome } from '../src/domain/credential-health';
 import type { Logger } from '../src/logging/logger';
 import type { GatewayRegistry } from '../src/providers/gateway-registry';
 import { workflowIds } from '../src/temporal/workflow-ids';
@@ -20,13 +21,13 @@ import {
 } from '../workflows/session.definitions';
 
 /**
- * Checks beyond WhatsApp Web sessions that a sweep runs (extension point: official-platform
- * credentials, e.g. Meta `debug_token` flagging tokens expired or expiring within 7 days). Each
- * returns its outcomes for the sweep to store and count; none is registered yet.
+ * Checks beyond WhatsApp Web sessions that a sweep runs: official-platform credentials (Meta
+ * `debug_token`, activities/credential-health.check.ts). Each returns per-sender outcomes for the
+ * sweep to store and count; a provider error is an outcome, not a throw.
  */
 export interface CredentialHealthCheck {
   readonly name: string;
-  run(now: Date): Promise<SessionHealthOutcome[]>;
+  run(now: Date): Promise<CredentialHealthOutcome[]>;
 }
 
 export interface SessionHealthActivityDeps {
@@ -79,7 +80,7 @@ export function createSessionHealthActivities(all: {
     return all.health;
   };
   // After the outcomes are stored: a batch retried because storing failed is not counted twice.
-  const counted = (outcomes: SessionHealthOutcome[]) => {
+  const counted = (outcomes: ReadonlyArray<Pick<SessionHealthOutcome, 'outcome'>>) => {
     for (const o of outcomes) all.metrics?.healthCheck(o.outcome);
   };
   const handle = (c: HealthCandidate) =>
@@ -225,13 +226,14 @@ export function createSessionHealthActivities(all: {
       return countOutcomes(outcomes);
     },
 
-    /** The extension point's checks (none registered yet): stored and counted like sessions. */
+    /** Official credentials: stored per sender, counted with the sessions (flagged = drifted). */
     async checkCredentialHealth(input: { sweepId: string; startedAt: string }): Promise<HealthCounts> {
-      const outcomes: SessionHealthOutcome[] = [];
+      const outcomes: CredentialHealthOutcome[] = [];
       for (const check of deps().credentialChecks ?? []) outcomes.push(...(await check.run(new Date())));
-      await deps().health.recordOutcomes(input.sweepId, input.startedAt, outcomes);
-      counted(outcomes);
-      return countOutcomes(outcomes);
+      await deps().health.recordCredentialOutcomes(input.sweepId, input.startedAt, outcomes);
+      const mapped = outcomes.map((o) => ({ outcome: credentialOutcome(o.status) }));
+      counted(mapped);
+      return countOutcomes(mapped);
     },
 
     async finishHealthSweep(input: { summary: SessionHealthSummary; keepMs: number }): Promise<void> {

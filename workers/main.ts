@@ -21,6 +21,8 @@ import { sessionHealthInputFrom, upsertSessionHealthSchedule } from './schedules
 import { Registry } from 'prom-client';
 import { createMetrics } from '../src/observability/metrics';
 import { startWorkerMetrics } from './metrics';
+import { createMetaCredentialCheck } from '../activities/credential-health.check';
+import { createMetaTokenInspector } from '../src/providers/meta/meta-token.inspector';
 
 /**
  * Composition root of the worker: config → MongoDB → providers → createActivities(deps) →
@@ -61,6 +63,22 @@ async function main(): Promise<void> {
     gateways,
     temporal: temporal.client,
     logger,
+    // Official senders' tokens through Meta debug_token; the app token when both app credentials are set.
+    credentialChecks: [
+      createMetaCredentialCheck({
+        senders: createSenderRepository(mongo, secrets),
+        logger,
+        inspector: createMetaTokenInspector({
+          baseUrl: config.META_GRAPH_BASE_URL,
+          apiVersion: config.META_GRAPH_API_VERSION,
+          timeoutMs: config.META_TIMEOUT_MS,
+          appAccessToken:
+            config.META_APP_ID && config.META_APP_SECRET
+              ? `${config.META_APP_ID}|${config.META_APP_SECRET}`
+              : undefined,
+        }),
+      }),
+    ],
   };
   // Metrics (issue 8): the activities count into this process's registry, served on its own port.
   const metrics = createMetrics(new Registry());

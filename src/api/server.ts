@@ -17,6 +17,7 @@ import { sessionTimingFrom } from '../providers/gateway-setup';
 import { createSessionHealthRepository } from '../db/repositories/session-health.repository';
 import { Registry } from 'prom-client';
 import { createMetrics } from '../observability/metrics';
+import { sendersWithValidity } from '../observability/credential-validity';
 
 /** Composition root of the API process: config → MongoDB → Temporal client → app → listen. */
 async function main(): Promise<void> {
@@ -47,10 +48,11 @@ async function main(): Promise<void> {
   });
 
   // Metrics (issue 8): this process's own registry; the gauges read MongoDB on scrape, cached.
-  // No credential check exists yet, so every official sender's validity is -1 (unknown).
+  const sweeps = createSessionHealthRepository(mongo);
+  // Credential validity: the latest sweep's debug_token outcome per sender, -1 before any.
   const metrics = createMetrics(new Registry(), {
     sessionsByStatus: () => sessions.countByStatus(),
-    officialSenders: async () => (await officialSenders.listAllIds()).map((s) => ({ ...s, valid: null })),
+    officialSenders: () => sendersWithValidity(officialSenders, sweeps),
     cacheMs: config.METRICS_CACHE_MS,
     onError: (source, err) => logger.warn({ source, error: (err as Error).message }, 'metrics read failed'),
   });
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
       timing: sessionTimingFrom(config),
       webhookSecret: config.GATEWAY_WEBHOOK_SECRET,
     },
-    sessionHealth: { sweeps: createSessionHealthRepository(mongo) },
+    sessionHealth: { sweeps },
     bodyLimit: config.BODY_LIMIT,
     apiKeys: createApiKeyRepository(mongo),
     temporal: temporal.client,

@@ -98,6 +98,8 @@ export const envSchema = z.object({
     .default('v23.0'),
   META_TIMEOUT_MS: durationMs.min(100).default(15_000),
   META_APP_SECRET: z.string().min(1).optional(),
+  /** With META_APP_SECRET, authorizes the health sweep's debug_token calls as `<app_id>|<app_secret>`. */
+  META_APP_ID: z.string().regex(/^\d+$/, 'must be the numeric Meta app id').optional(),
   CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(20),
   CALLBACK_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
   CALLBACK_TIMEOUT_MS: durationMs.min(100).default(10_000),

@@ -3,7 +3,8 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from 'no
 import type { AddressInfo } from 'node:net';
 
 /**
- * A local stand-in for the Meta Graph API send endpoint (reference/official-platform.md A1–A3):
+ * A local stand-in for the Meta Graph API send endpoint (reference/official-platform.md A1–A3) and
+ * `GET /{version}/debug_token` (A5, per-token answers via `debugTokens`/`setTokenInfo`):
  * `POST /{version}/{phone-number-id}/messages` with the exact success and error shapes, a record of
  * every request, fault injection (Meta error codes, HTTP 429/500, refused service, latency), and a
  * status emitter that POSTs signed webhooks (`X-Hub-Signature-256`) to our API.
@@ -19,9 +20,20 @@ export interface RecordedRequest {
 export interface InjectedFault {
   httpStatus: number;
   code?: number;
+  /** Graph `error_subcode` (e.g. 463: the session has expired). */
+  subcode?: number;
   message?: string;
   retryAfter?: string;
   isTransient?: boolean;
+}
+
+/** What `GET /{version}/debug_token` says about one token (reference/official-platform.md A5). */
+export interface DebugTokenInfo {
+  isValid: boolean;
+  /** Epoch seconds; 0 = never expires. Past and `isValid` left true: answered as Meta does, invalid. */
+  expiresAt: number;
+  type?: 'SYSTEM_USER' | 'USER' | 'PAGE' | 'APP';
+  scopes?: string[];
 }
 
 export type StatusName = 'sent' | 'delivered' | 'read' | 'failed';
@@ -33,6 +45,10 @@ export interface MetaGraphFakeOptions {
   /** Where to POST status webhooks (our `/webhooks/meta`), and the app secret that signs them. */
   webhookUrl?: string;
   appSecret?: string;
+  /** debug_token: token → what Meta knows of it (unknown tokens cannot be parsed); see `setTokenInfo`. */
+  debugTokens?: Record<string, DebugTokenInfo>;
+  /** `<app_id>|<app_secret>` accepted as the app access token authorizing debug_token. */
+  appAccessToken?: string;
   /** Statuses emitted after each accepted message, in this order (e.g. ['sent','delivered','read']). */
   autoStatuses?: StatusName[];
   /** Emit those statuses (and wait for our 200) before answering the send: statuses that overtake the answer. */
@@ -72,7 +88,7 @@ export class MetaGraphFake {
     for (let i = 0; i < n; i++) this.faults.push(fault);
   }
 
-  /** Every send answers with this fault until `up()`. */
+  /** Every send (and debug_token) answers with this fault until `up()`. */
   down(
     fault: InjectedFault = {
       httpStatus: 500,
@@ -86,6 +102,10 @@ export class MetaGraphFake {
 
   up(): void {
     this.downFault = null;
+  }
+
+  setTokenInfo(token: string, info: DebugTokenInfo): void {
+    this.opts.debugTokens = { ...this.opts.debugTokens, [token]: info };
   }
 
   setLatency(ms: number): void {
@@ -233,6 +253,7 @@ export class MetaGraphFake {
     this.requests.push({ method: req.method ?? '', path, headers: req.headers, body, at: Date.now() });
     if (this.opts.latencyMs) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
 
+    if (req.method === 'GET' && /^\/v\d+\.\d+\/debug_token$/.test(path)) return this.debugToken(req, res);
     const m = /^\/(v\d+\.\d+)\/(\d+)\/messages$/.exec(path);
     if (req.method !== 'POST' || !m)
       return this.error(res, { httpStatus: 400, code: 100, message: 'Unsupported post request.' });
@@ -282,6 +303,63 @@ export class MetaGraphFake {
     if (this.opts.statusesBeforeResponse) answer();
   }
 
+  /** A token Meta would accept as an access token now: known, valid and not expired. */
+  private usable(token: string | undefined): boolean {
+    const info = token === undefined ? undefined : this.opts.debugTokens?.[token];
+    return !!info && info.isValid && (info.expiresAt === 0 || info.expiresAt * 1000 > Date.now());
+  }
+
+  /**
+   * Meta's shape: an unusable *authorizing* token is a Graph error 190 (subcode 463 when expired);
+   * an app-authorized look at a bad input token is 200 with `is_valid:false` and `data.error`.
+   */
+  private debugToken(req: IncomingMessage, res: ServerResponse): void {
+    // Only `down()` reaches debug_token: faults queued with failNext stay for the sends.
+    if (this.downFault) return this.error(res, this.downFault);
+    const input = new URL(req.url ?? '', 'http://x').searchParams.get('input_token') ?? '';
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const appAuth = !!this.opts.appAccessToken && bearer === this.opts.appAccessToken;
+    if (!appAuth && !this.usable(bearer)) {
+      const known = bearer === undefined ? undefined : this.opts.debugTokens?.[bearer];
+      return known && known.expiresAt > 0 && known.expiresAt * 1000 <= Date.now()
+        ? this.error(res, {
+            httpStatus: 400,
+            code: 190,
+            subcode: 463,
+            message: 'Error validating access token: Session has expired.',
+          })
+        : this.error(res, {
+            httpStatus: 400,
+            code: 190,
+            message: 'Invalid OAuth access token - Cannot parse access token',
+          });
+    }
+    const info = this.opts.debugTokens?.[input];
+    if (!info)
+      return this.json(res, 200, {
+        data: {
+          error: { code: 190, message: 'Invalid OAuth access token - Cannot parse access token' },
+          is_valid: false,
+          scopes: [],
+        },
+      });
+    const valid = this.usable(input);
+    this.json(res, 200, {
+      data: {
+        app_id: '1234567890',
+        type: info.type ?? 'SYSTEM_USER',
+        application: 'Durable WhatsApp (fake)',
+        data_access_expires_at: 0,
+        expires_at: info.expiresAt,
+        is_valid: valid,
+        scopes: info.scopes ?? ['whatsapp_business_management', 'whatsapp_business_messaging'],
+        granular_scopes: [{ scope: 'whatsapp_business_messaging', target_ids: ['102290129340398'] }],
+        user_id: '10987654321',
+        ...(valid ? {} : { error: { code: 190, message: 'Error validating access token', subcode: 463 } }),
+      },
+    });
+  }
+
   private error(res: ServerResponse, f: InjectedFault): void {
     if (f.retryAfter) res.setHeader('Retry-After', f.retryAfter);
     this.json(res, f.httpStatus, {
@@ -289,6 +367,7 @@ export class MetaGraphFake {
         message: f.message ?? `(#${f.code}) error`,
         type: 'OAuthException',
         code: f.code,
+        ...(f.subcode === undefined ? {} : { error_subcode: f.subcode }),
         error_data: { messaging_product: 'whatsapp', details: f.message ?? 'error' },
         is_transient: f.isTransient ?? false,
         fbtrace_id: randomBytes(8).toString('base64url'),

@@ -8,6 +8,7 @@ import {
   TenantIdKey,
 } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/workflow-ids';
+import { inboundSummary } from '../../temporal/workflow-summaries';
 
 export interface InboundStartDeps {
   temporal: Client;
@@ -33,6 +34,7 @@ export async function startInboundWorkflow(
       workflowId: workflowIds.inbound(owner.tenantId, m.provider, m.providerMessageId),
       taskQueue: deps.taskQueue,
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...inboundSummary({ ...owner, ...m }),
       typedSearchAttributes: [
         { key: TenantIdKey, value: owner.tenantId },
         { key: SenderIdKey, value: owner.senderId },

@@ -9,6 +9,7 @@ import {
   TenantIdKey,
 } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/workflow-ids';
+import { messageSummary } from '../../temporal/workflow-summaries';
 
 /**
  * Starts one run of a message's workflow (`message:<tenant>:<id>`): REJECT_DUPLICATE for a new
@@ -27,6 +28,7 @@ export async function startMessageRun(
     workflowIdReusePolicy: reuse,
     workflowIdConflictPolicy: 'FAIL',
     memo: { requestHash: input.requestHash },
+    ...messageSummary(input),
     typedSearchAttributes: [
       { key: TenantIdKey, value: input.tenantId },
       { key: SenderIdKey, value: input.senderId },

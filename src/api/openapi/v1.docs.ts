@@ -140,6 +140,13 @@ export const v1Docs: OperationDocs = {
   'GET /v1/health/sessions': {
     tag: 'operations',
     summary: 'The latest session health sweep, for this tenant',
-    responses: { 200: 'Counts and per-session outcomes', 404: 'No sweep has finished yet' },
+    description:
+      "Counts and per-session outcomes of the tenant's sessions, and `credentials`: each official sender's " +
+      'access token as Meta `debug_token` saw it (`valid`, `expiring` within 7 days, `expired`, `invalid`, ' +
+      'or `failed` when Meta could not be asked), with `expiresAt`.',
+    responses: {
+      200: 'Counts, per-session outcomes and per-sender credential checks',
+      404: 'No sweep has finished yet',
+    },
   },
 };

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { CREDENTIAL_STATUSES, type CredentialStatus } from '../../domain/credential-health';
 import type { HealthOutcome } from '../../domain/session-health';
 
 const HEALTH_OUTCOMES: HealthOutcome[] = ['healthy', 'drifted', 'qr_expired', 'failed'];
@@ -7,11 +8,13 @@ const HEALTH_OUTCOMES: HealthOutcome[] = ['healthy', 'drifted', 'qr_expired', 'f
  * `session_health_sweeps`: one `sweep` document per run of the session health schedule (global
  * counts, start and finish), and one `outcome` document per session it checked, tenant-scoped, with
  * `_id` `${sweepId}|${tenantId}|${sessionId}` so a retried batch rewrites rather than duplicates.
+ * A `credential` document per official sender whose token the sweep checked (Meta debug_token),
+ * `_id` `${sweepId}|${tenantId}|sender:${senderId}`.
  * Old sweeps are pruned by the sweep itself (FerretDB has no TTL indexes).
  */
 export interface SessionHealthSweepDoc {
   _id: string;
-  kind: 'sweep' | 'outcome';
+  kind: 'sweep' | 'outcome' | 'credential';
   sweepId: string;
   startedAt: Date;
   finishedAt: Date | null;
@@ -32,12 +35,17 @@ export interface SessionHealthSweepDoc {
   action?: string;
   error?: string | null;
   checkedAt?: Date;
+  // kind 'credential' (tenantId, error and checkedAt as above): one official sender's token
+  senderId?: string;
+  provider?: string;
+  credentialStatus?: CredentialStatus;
+  expiresAt?: Date | null;
 }
 
 const schema = new Schema<SessionHealthSweepDoc>(
   {
     _id: { type: String, required: true },
-    kind: { type: String, enum: ['sweep', 'outcome'], required: true },
+    kind: { type: String, enum: ['sweep', 'outcome', 'credential'], required: true },
     sweepId: { type: String, required: true, index: true },
     startedAt: { type: Date, required: true },
     finishedAt: { type: Date, default: null },
@@ -53,6 +61,10 @@ const schema = new Schema<SessionHealthSweepDoc>(
     action: String,
     error: { type: String, default: null },
     checkedAt: Date,
+    senderId: String,
+    provider: String,
+    credentialStatus: { type: String, enum: CREDENTIAL_STATUSES },
+    expiresAt: { type: Date, default: null },
   },
   { collection: 'session_health_sweeps', versionKey: false },
 );

@@ -83,6 +83,22 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
       return docs.map((d) => ({ tenantId: d.tenantId, senderId: d.senderId, provider: d.provider }));
     },
 
+    /**
+     * Every tenant's senders for the health sweep's credential check; the token is opened only
+     * when `token()` is called (one sender whose seal fails fails only its own check).
+     */
+    async listAllForCheck(): Promise<
+      Array<{ tenantId: string; senderId: string; provider: string; token: () => string }>
+    > {
+      const docs = await Sender.find({}).sort({ _id: 1 }).lean<SenderDoc[]>();
+      return docs.map((d) => ({
+        tenantId: d.tenantId,
+        senderId: d.senderId,
+        provider: d.provider,
+        token: () => box.open(d.accessTokenSealed, aad(d.tenantId, d.senderId)),
+      }));
+    },
+
     /** Which tenant's sender a Meta phone number id is (inbound webhooks carry only that). */
     async findByPhoneNumberId(phoneNumberId: string): Promise<{ tenantId: string; senderId: string } | null> {
       const d = await Sender.findOne({ phoneNumberId }, { tenantId: 1, senderId: 1 }).lean<

@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import type { CredentialHealthOutcome, CredentialStatus } from '../../domain/credential-health';
 import {
   countOutcomes,
   type HealthCandidate,
@@ -19,6 +20,8 @@ export interface TenantHealthView extends HealthCounts {
   startedAt: string;
   finishedAt: string;
   sessions: Array<Omit<SessionHealthOutcome, 'tenantId'>>;
+  /** Official senders' credential checks of that sweep. */
+  credentials: Array<Omit<CredentialHealthOutcome, 'tenantId'>>;
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -30,6 +33,10 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 export function createSessionHealthRepository(conn: Connection) {
   const Session = whatsappSessionModel(conn);
   const Sweep = sessionHealthSweepModel(conn);
+  const latestSweep = () =>
+    Sweep.findOne({ kind: 'sweep', finishedAt: { $ne: null } })
+      .sort({ finishedAt: -1 })
+      .lean();
 
   return {
     /**
@@ -90,6 +97,51 @@ export function createSessionHealthRepository(conn: Connection) {
       );
     },
 
+    /** Idempotent per (sweep, tenant, sender). */
+    async recordCredentialOutcomes(
+      sweepId: string,
+      startedAt: string,
+      outcomes: CredentialHealthOutcome[],
+    ): Promise<void> {
+      await Promise.all(
+        outcomes.map((o) =>
+          Sweep.updateOne(
+            { _id: `${sweepId}|${o.tenantId}|sender:${o.senderId}` },
+            {
+              $set: {
+                kind: 'credential',
+                sweepId,
+                startedAt: new Date(startedAt),
+                finishedAt: null,
+                tenantId: o.tenantId,
+                senderId: o.senderId,
+                provider: o.provider,
+                credentialStatus: o.status,
+                expiresAt: o.expiresAt ? new Date(o.expiresAt) : null,
+                error: o.error,
+                checkedAt: new Date(o.checkedAt),
+              },
+            },
+            { upsert: true },
+          ),
+        ),
+      );
+    },
+
+    /** Every tenant's credential statuses of the latest finished sweep (the operator's gauge). */
+    async latestCredentialStatuses(): Promise<
+      Array<{ tenantId: string; senderId: string; status: CredentialStatus }>
+    > {
+      const sweep = await latestSweep();
+      if (!sweep) return [];
+      const docs = await Sweep.find({ kind: 'credential', sweepId: sweep.sweepId }).lean();
+      return docs.map((d) => ({
+        tenantId: d.tenantId as string,
+        senderId: d.senderId as string,
+        status: d.credentialStatus as CredentialStatus,
+      }));
+    },
+
     async recordSweep(s: SessionHealthSummary): Promise<void> {
       const { sweepId, startedAt, finishedAt, ...counts } = s;
       await Sweep.updateOne(
@@ -118,9 +170,7 @@ export function createSessionHealthRepository(conn: Connection) {
       tenantId: string,
       opts: { outcome?: HealthOutcome; limit: number },
     ): Promise<TenantHealthView | null> {
-      const sweep = await Sweep.findOne({ kind: 'sweep', finishedAt: { $ne: null } })
-        .sort({ finishedAt: -1 })
-        .lean();
+      const sweep = await latestSweep();
       if (!sweep) return null;
       const docs = await Sweep.find({ kind: 'outcome', sweepId: sweep.sweepId, tenantId })
         .sort({ sessionId: 1 })
@@ -135,12 +185,24 @@ export function createSessionHealthRepository(conn: Connection) {
         checkedAt: iso(d.checkedAt) as string,
       }));
       const shown = (opts.outcome ? all.filter((o) => o.outcome === opts.outcome) : all).slice(0, opts.limit);
+      const creds = await Sweep.find({ kind: 'credential', sweepId: sweep.sweepId, tenantId })
+        .sort({ senderId: 1 })
+        .limit(opts.limit)
+        .lean();
       return {
         sweepId: sweep.sweepId,
         startedAt: sweep.startedAt.toISOString(),
         finishedAt: iso(sweep.finishedAt) as string,
         ...countOutcomes(all),
         sessions: shown,
+        credentials: creds.map((d) => ({
+          senderId: d.senderId as string,
+          provider: d.provider as string,
+          status: d.credentialStatus as CredentialStatus,
+          expiresAt: iso(d.expiresAt),
+          error: d.error ?? null,
+          checkedAt: iso(d.checkedAt) as string,
+        })),
       };
     },
   };

@@ -1,0 +1,63 @@
+/**
+ * Static summaries and details shown by the Temporal Web UI for the workflows we start (issue 8):
+ * what a workflow is about at a glance. Never message content, metadata or secrets; phone numbers
+ * keep only their first two and last four digits.
+ */
+
+/** `+49…5678`: enough to tell numbers apart in a list, not enough to dial. */
+export function maskPhone(raw: string): string {
+  const digits = raw.replace(/\D/g, '');
+  if (digits.length < 8) return '…';
+  return `+${digits.slice(0, 2)}…${digits.slice(-4)}`;
+}
+
+const rate = (ratePerSec: number) =>
+  ratePerSec >= 1 ? `${Number(ratePerSec.toFixed(2))}/s` : `${Number((ratePerSec * 60).toFixed(2))}/min`;
+
+export function messageSummary(m: {
+  tenantId: string;
+  messageId: string;
+  senderId: string;
+  provider: string;
+  sessionId: string | null;
+  priority: string;
+  to: string;
+  content: { type: string };
+  retry: boolean;
+}): { staticSummary: string; staticDetails: string } {
+  return {
+    staticSummary: `${m.content.type} to ${maskPhone(m.to)} from ${m.senderId} (${m.provider})${m.retry ? ' — retry' : ''}`,
+    staticDetails: [
+      `**Message** \`${m.messageId}\` of tenant \`${m.tenantId}\``,
+      `Sender \`${m.senderId}\` via ${m.provider}${m.sessionId ? ` (session \`${m.sessionId}\`)` : ''}`,
+      `Priority ${m.priority}`,
+    ].join('\n\n'),
+  };
+}
+
+export function senderGateSummary(g: {
+  tenantId: string;
+  senderId: string;
+  provider: string;
+  rate: { ratePerSec: number; burst: number };
+}): { staticSummary: string; staticDetails: string } {
+  return {
+    staticSummary: `Rate-limit gate for sender ${g.senderId} (${g.provider}, ${rate(g.rate.ratePerSec)})`,
+    staticDetails: `Tenant \`${g.tenantId}\`: grants send permits at ${rate(g.rate.ratePerSec)}, burst ${g.rate.burst}, by priority.`,
+  };
+}
+
+export function inboundSummary(i: {
+  tenantId: string;
+  senderId: string;
+  provider: string;
+  type: string;
+  from: string;
+  providerMessageId: string;
+}): { staticSummary: string; staticDetails: string } {
+  const to = i.provider === 'meta' ? 'sender' : 'session';
+  return {
+    staticSummary: `Inbound ${i.type} from ${maskPhone(i.from)} to ${to} ${i.senderId} (${i.provider})`,
+    staticDetails: `Tenant \`${i.tenantId}\`, provider message id \`${i.providerMessageId}\``,
+  };
+}
