@@ -34,11 +34,6 @@ export const SESSION_STATUS_INFO: Readonly<Record<SessionStatus, SessionStatusIn
   connected: { label: 'Connected', color: 'success', isActive: true, canShowQrCode: false },
 };
 
-export const statusLabel = (s: SessionStatus): string => SESSION_STATUS_INFO[s].label;
-export const statusColor = (s: SessionStatus): SessionStatusColor => SESSION_STATUS_INFO[s].color;
-export const isActive = (s: SessionStatus): boolean => SESSION_STATUS_INFO[s].isActive;
-export const canShowQrCode = (s: SessionStatus): boolean => SESSION_STATUS_INFO[s].canShowQrCode;
-
 export function isSessionStatus(value: unknown): value is SessionStatus {
   return typeof value === 'string' && (SESSION_STATUSES as readonly string[]).includes(value);
 }

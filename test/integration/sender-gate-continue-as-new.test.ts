@@ -1,14 +1,13 @@
 import request from 'supertest';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { freePort, startTemporalDevServer, type Started } from '../../scripts/lib/infra';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
-import { createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { createTestWorker, startDedicatedTemporal, uniqueTaskQueue } from '../helpers/temporal';
 
 const TOKEN = 'EAAG-can-token-0123456789';
 const PHONE_ID = '200000000000009';
@@ -19,8 +18,7 @@ const PHONE_ID = '200000000000009';
  * history events (default 4,096), so 30 paced messages force at least one new run mid-queue.
  */
 describe('sender gate continue-as-new (own Temporal dev server, low history threshold)', () => {
-  let server: Started;
-  let connection: Connection;
+  let dedicated: Awaited<ReturnType<typeof startDedicatedTemporal>>;
   let nativeConnection: NativeConnection;
   let client: Client;
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -32,15 +30,8 @@ describe('sender gate continue-as-new (own Temporal dev server, low history thre
   const taskQueue = uniqueTaskQueue('gatecan');
 
   beforeAll(async () => {
-    const port = await freePort();
-    server = await startTemporalDevServer({
-      port,
-      logLevel: 'error',
-      dynamicConfig: ['limit.historyCount.suggestContinueAsNew=40'],
-    });
-    connection = await Connection.connect({ address: `127.0.0.1:${port}` });
-    nativeConnection = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
-    client = new Client({ connection });
+    dedicated = await startDedicatedTemporal(['limit.historyCount.suggestContinueAsNew=40']);
+    ({ client, nativeConnection } = dedicated);
     db = await openTestDatabase();
     fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: TOKEN }, appSecret: APP_SECRET }).start();
     deps = messagingDeps({
@@ -73,9 +64,7 @@ describe('sender gate continue-as-new (own Temporal dev server, low history thre
     await api.close();
     await fake.stop();
     await db.drop();
-    await connection.close();
-    await nativeConnection.close();
-    await server.stop();
+    await dedicated.stop();
   });
 
   it('carries its queue across runs: every message sent exactly once', async () => {

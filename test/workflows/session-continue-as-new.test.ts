@@ -1,11 +1,10 @@
 import request from 'supertest';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { freePort, startTemporalDevServer, type Started } from '../../scripts/lib/infra';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { captureLogger } from '../helpers/logger';
 import { openTestDatabase } from '../helpers/mongo';
 import { startSessionStack, waitFor } from '../helpers/sessions';
-import { uniqueTaskQueue } from '../helpers/temporal';
+import { startDedicatedTemporal, uniqueTaskQueue } from '../helpers/temporal';
 
 /**
  * A long-lived session must continue-as-new when Temporal suggests it, carrying its state. This file
@@ -14,8 +13,7 @@ import { uniqueTaskQueue } from '../helpers/temporal';
  */
 describe('session workflow continue-as-new (own Temporal dev server, low history threshold)', () => {
   const log = captureLogger();
-  let server: Started;
-  let connection: Connection;
+  let dedicated: Awaited<ReturnType<typeof startDedicatedTemporal>>;
   let nativeConnection: NativeConnection;
   let client: Client;
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -24,15 +22,8 @@ describe('session workflow continue-as-new (own Temporal dev server, low history
   let running: Promise<void>;
 
   beforeAll(async () => {
-    const port = await freePort();
-    server = await startTemporalDevServer({
-      port,
-      logLevel: 'error',
-      dynamicConfig: ['limit.historyCount.suggestContinueAsNew=40'],
-    });
-    connection = await Connection.connect({ address: `127.0.0.1:${port}` });
-    nativeConnection = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
-    client = new Client({ connection });
+    dedicated = await startDedicatedTemporal(['limit.historyCount.suggestContinueAsNew=40']);
+    ({ client, nativeConnection } = dedicated);
     db = await openTestDatabase();
     const taskQueue = uniqueTaskQueue('can');
     stack = await startSessionStack({
@@ -51,9 +42,7 @@ describe('session workflow continue-as-new (own Temporal dev server, low history
     await running;
     await stack.close();
     await db.drop();
-    await connection.close();
-    await nativeConnection.close();
-    await server.stop();
+    await dedicated.stop();
   });
 
   it('continues as new while connected, keeps its state, and still obeys commands after', async () => {
