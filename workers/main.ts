@@ -47,12 +47,13 @@ async function main(): Promise<void> {
 
   const secrets = createSecretBox(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID);
   const sessions = createSessionRepository(mongo, secrets);
+  const senders = createSenderRepository(mongo, secrets);
   const gateways = buildGatewayRegistry(config, logger);
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const messaging = {
     messages: createMessageHistoryRepository(mongo),
-    registry: buildMessagingRegistry(config, { senders: createSenderRepository(mongo, secrets), sessions }),
+    registry: buildMessagingRegistry(config, { senders, sessions }),
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     rateFor: gateRatesFrom(config),
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     // Official senders' tokens through Meta debug_token; the app token when both app credentials are set.
     credentialChecks: [
       createMetaCredentialCheck({
-        senders: createSenderRepository(mongo, secrets),
+        senders,
         logger,
         inspector: createMetaTokenInspector({
           baseUrl: config.META_GRAPH_BASE_URL,
