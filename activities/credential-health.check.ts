@@ -36,7 +36,9 @@ export function createMetaCredentialCheck(deps: {
               let expiresAt: string | null = null;
               let error: string | null = null;
               try {
-                const info = await deps.inspector.inspect(s.token());
+                const creds = s.credentials();
+                if (creds.provider !== 'meta') throw new Error('not a Meta sender');
+                const info = await deps.inspector.inspect(creds.accessToken);
                 status = classifyToken(info, now, deps.warnMs);
                 if (info.expiresAt > 0) expiresAt = new Date(info.expiresAt * 1000).toISOString();
               } catch (err) {

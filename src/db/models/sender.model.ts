@@ -1,19 +1,27 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { OfficialProvider } from '../../domain/official-sender';
 
 /**
- * An official sender: an existing Meta Cloud API phone number registered for a tenant. The access
- * token is sealed (aad `<tenant>:<senderId>`) and never returned. `_id` = `<tenant>:<senderId>`;
- * a phone number id belongs to one tenant only (unique index).
+ * An official sender: a WhatsApp Business Platform number of a tenant, reached through Meta's Cloud
+ * API or a BSP (360dialog, Twilio), registered by hand (`POST /v1/senders`) or by an onboarding.
+ * The credentials are one sealed JSON document (aad `<tenant>:<senderId>`), never returned.
+ * `_id` = `<tenant>:<senderId>`; `routingKey` (see senderRoutingKey) is unique across tenants.
  */
 export interface SenderDoc {
   _id: string;
   tenantId: string;
   senderId: string;
-  provider: 'meta';
-  phoneNumberId: string;
-  wabaId: string;
+  provider: OfficialProvider;
+  routingKey: string;
+  /** Meta phone number id (Meta, and 360dialog when known); null for Twilio. */
+  phoneNumberId: string | null;
+  wabaId: string | null;
   displayPhoneNumber: string;
-  accessTokenSealed: string;
+  /** 360dialog channel id or Twilio account SID; null for Meta. */
+  accountId: string | null;
+  /** The onboarding that created it (its retries find their own sender); null when registered by hand. */
+  onboardingId: string | null;
+  credentialsSealed: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -24,10 +32,13 @@ const schema = new Schema<SenderDoc>(
     tenantId: { type: String, required: true, index: true },
     senderId: { type: String, required: true },
     provider: { type: String, required: true },
-    phoneNumberId: { type: String, required: true, unique: true },
-    wabaId: { type: String, required: true },
+    routingKey: { type: String, required: true, unique: true },
+    phoneNumberId: { type: String, default: null },
+    wabaId: { type: String, default: null },
     displayPhoneNumber: { type: String, required: true },
-    accessTokenSealed: { type: String, required: true },
+    accountId: { type: String, default: null },
+    onboardingId: { type: String, default: null },
+    credentialsSealed: { type: String, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },

@@ -1,15 +1,20 @@
 import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../connection';
 import { DomainError } from '../../domain/errors';
+import type { OfficialProvider, SenderCredentials } from '../../domain/official-sender';
+import { senderRoutingKey } from '../../domain/official-sender';
 import type { SecretBox } from '../../security/secret-box';
 import { senderModel, type SenderDoc } from '../models/sender.model';
 
 export interface SenderView {
   id: string;
-  provider: 'meta';
-  phoneNumberId: string;
-  wabaId: string;
+  provider: OfficialProvider;
+  phoneNumberId: string | null;
+  wabaId: string | null;
   displayPhoneNumber: string;
+  /** 360dialog channel id or Twilio account SID. */
+  accountId: string | null;
+  onboardingId: string | null;
   createdAt: Date;
 }
 
@@ -19,50 +24,110 @@ const view = (d: SenderDoc): SenderView => ({
   phoneNumberId: d.phoneNumberId,
   wabaId: d.wabaId,
   displayPhoneNumber: d.displayPhoneNumber,
+  accountId: d.accountId,
+  onboardingId: d.onboardingId,
   createdAt: d.createdAt,
 });
 
-/** Official senders (existing Meta Cloud API numbers). Tokens are sealed at rest and only opened for the adapter. */
+/** A Meta number registered by hand (`POST /v1/senders`) — the shape issue 4 introduced. */
+export interface RegisterMetaSender {
+  senderId: string;
+  phoneNumberId: string;
+  wabaId: string;
+  displayPhoneNumber: string;
+  accessToken: string;
+}
+
+/** Any official sender, e.g. the last step of an onboarding. */
+export interface RegisterSender {
+  senderId: string;
+  displayPhoneNumber: string;
+  phoneNumberId?: string | null;
+  wabaId?: string | null;
+  /** 360dialog channel id (required for 360dialog); Twilio takes the account SID from the credentials. */
+  channelId?: string;
+  onboardingId?: string | null;
+  credentials: SenderCredentials;
+}
+
+function routingKeyOf(s: RegisterSender): string {
+  const c = s.credentials;
+  if (c.provider === 'meta') {
+    if (!s.phoneNumberId) throw new Error('A Meta sender needs its phone number id');
+    return senderRoutingKey({ provider: 'meta', phoneNumberId: s.phoneNumberId });
+  }
+  if (c.provider === '360dialog') {
+    if (!s.channelId) throw new Error('A 360dialog sender needs its channel id');
+    return senderRoutingKey({ provider: '360dialog', channelId: s.channelId });
+  }
+  return senderRoutingKey({
+    provider: 'twilio',
+    accountSid: c.accountSid,
+    phoneNumber: s.displayPhoneNumber,
+  });
+}
+
+/** Official senders. Credentials are sealed at rest and only opened for an adapter or a webhook check. */
 export function createSenderRepository(conn: Connection, box: SecretBox) {
   const Sender = senderModel(conn);
   const aad = (tenantId: string, senderId: string) => `${tenantId}:${senderId}`;
+  const open = (d: SenderDoc): SenderCredentials =>
+    JSON.parse(box.open(d.credentialsSealed, aad(d.tenantId, d.senderId))) as SenderCredentials;
 
   return {
-    async register(
-      tenantId: string,
-      s: {
-        senderId: string;
-        phoneNumberId: string;
-        wabaId: string;
-        displayPhoneNumber: string;
-        accessToken: string;
-      },
-    ): Promise<SenderView> {
+    /**
+     * Registers a sender. A conflict (same id, or a number another sender has) is 409 — except for
+     * the retry of the onboarding that created it, which gets its sender back with fresh credentials.
+     */
+    async register(tenantId: string, input: RegisterMetaSender | RegisterSender): Promise<SenderView> {
+      const s: RegisterSender =
+        'accessToken' in input
+          ? { ...input, credentials: { provider: 'meta', accessToken: input.accessToken } }
+          : input;
       const now = new Date();
+      const c = s.credentials;
       const doc: SenderDoc = {
         _id: `${tenantId}:${s.senderId}`,
         tenantId,
         senderId: s.senderId,
-        provider: 'meta',
-        phoneNumberId: s.phoneNumberId,
-        wabaId: s.wabaId,
+        provider: c.provider,
+        routingKey: routingKeyOf(s),
+        phoneNumberId: s.phoneNumberId ?? null,
+        wabaId: s.wabaId ?? null,
         displayPhoneNumber: s.displayPhoneNumber,
-        accessTokenSealed: box.seal(s.accessToken, aad(tenantId, s.senderId)),
+        accountId: c.provider === 'twilio' ? c.accountSid : (s.channelId ?? null),
+        onboardingId: s.onboardingId ?? null,
+        credentialsSealed: box.seal(JSON.stringify(c), aad(tenantId, s.senderId)),
         createdAt: now,
         updatedAt: now,
       };
       try {
         await Sender.create(doc);
+        return view(doc);
       } catch (err) {
-        if (isDuplicateKeyError(err))
-          throw new DomainError(
-            'conflict',
-            'sender_exists',
-            'A sender with this id or phone number id is already registered',
-          );
-        throw err;
+        if (!isDuplicateKeyError(err)) throw err;
       }
-      return view(doc);
+      if (s.onboardingId) {
+        const mine = await Sender.findOneAndUpdate(
+          { _id: doc._id, tenantId, onboardingId: s.onboardingId, routingKey: doc.routingKey },
+          { $set: { credentialsSealed: doc.credentialsSealed, updatedAt: now } },
+          { new: true },
+        ).lean<SenderDoc>();
+        if (mine) return view(mine);
+      }
+      throw new DomainError(
+        'conflict',
+        'sender_exists',
+        'A sender with this id or this number is already registered',
+      );
+    },
+
+    /** Removes a sender (an onboarding's compensation removes only the sender it created). */
+    async remove(tenantId: string, senderId: string, onlyIfOnboarding?: string): Promise<boolean> {
+      const filter: Record<string, unknown> = { _id: `${tenantId}:${senderId}`, tenantId };
+      if (onlyIfOnboarding !== undefined) filter.onboardingId = onlyIfOnboarding;
+      const r = await Sender.deleteOne(filter);
+      return r.deletedCount > 0;
     },
 
     async get(tenantId: string, senderId: string): Promise<SenderView | null> {
@@ -84,39 +149,69 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
     },
 
     /**
-     * Every tenant's senders for the health sweep's credential check; the token is opened only
-     * when `token()` is called (one sender whose seal fails fails only its own check).
+     * Every tenant's senders for the health sweep's credential check; the credentials are opened
+     * only when `credentials()` is called (one sender whose seal fails fails only its own check).
      */
     async listAllForCheck(): Promise<
-      Array<{ tenantId: string; senderId: string; provider: string; token: () => string }>
+      Array<{
+        tenantId: string;
+        senderId: string;
+        provider: OfficialProvider;
+        credentials: () => SenderCredentials;
+      }>
     > {
       const docs = await Sender.find({}).sort({ _id: 1 }).lean<SenderDoc[]>();
       return docs.map((d) => ({
         tenantId: d.tenantId,
         senderId: d.senderId,
         provider: d.provider,
-        token: () => box.open(d.accessTokenSealed, aad(d.tenantId, d.senderId)),
+        credentials: () => open(d),
       }));
     },
 
-    /** Which tenant's sender a Meta phone number id is (inbound webhooks carry only that). */
-    async findByPhoneNumberId(phoneNumberId: string): Promise<{ tenantId: string; senderId: string } | null> {
-      const d = await Sender.findOne({ phoneNumberId }, { tenantId: 1, senderId: 1 }).lean<
-        Pick<SenderDoc, 'tenantId' | 'senderId'>
+    /** Which tenant's sender a webhook is for, by routing key (see senderRoutingKey). */
+    async findByRoutingKey(
+      routingKey: string,
+    ): Promise<{ tenantId: string; senderId: string; provider: OfficialProvider } | null> {
+      const d = await Sender.findOne({ routingKey }, { tenantId: 1, senderId: 1, provider: 1 }).lean<
+        Pick<SenderDoc, 'tenantId' | 'senderId' | 'provider'>
       >();
+      return d ? { tenantId: d.tenantId, senderId: d.senderId, provider: d.provider } : null;
+    },
+
+    /** Which tenant's sender a Meta phone number id is (Meta inbound webhooks carry only that). */
+    async findByPhoneNumberId(phoneNumberId: string): Promise<{ tenantId: string; senderId: string } | null> {
+      const d = await this.findByRoutingKey(senderRoutingKey({ provider: 'meta', phoneNumberId }));
       return d ? { tenantId: d.tenantId, senderId: d.senderId } : null;
+    },
+
+    /**
+     * A sender with its opened credentials, found by routing key — for webhook checks that need the
+     * secret before they can trust anything (360dialog's header, Twilio's signature).
+     */
+    async withCredentialsByRoutingKey(
+      routingKey: string,
+    ): Promise<{ tenantId: string; sender: SenderView; credentials: SenderCredentials } | null> {
+      const d = await Sender.findOne({ routingKey }).lean<SenderDoc>();
+      return d ? { tenantId: d.tenantId, sender: view(d), credentials: open(d) } : null;
+    },
+
+    /** A sender with its opened credentials (adapters). */
+    async withCredentials(
+      tenantId: string,
+      senderId: string,
+    ): Promise<{ sender: SenderView; credentials: SenderCredentials } | null> {
+      const d = await Sender.findOne({ _id: `${tenantId}:${senderId}`, tenantId }).lean<SenderDoc>();
+      return d ? { sender: view(d), credentials: open(d) } : null;
     },
 
     async metaCredentials(
       tenantId: string,
       senderId: string,
     ): Promise<{ phoneNumberId: string; accessToken: string } | null> {
-      const d = await Sender.findOne({ _id: `${tenantId}:${senderId}`, tenantId }).lean<SenderDoc>();
-      if (!d) return null;
-      return {
-        phoneNumberId: d.phoneNumberId,
-        accessToken: box.open(d.accessTokenSealed, aad(tenantId, senderId)),
-      };
+      const found = await this.withCredentials(tenantId, senderId);
+      if (!found || found.credentials.provider !== 'meta' || !found.sender.phoneNumberId) return null;
+      return { phoneNumberId: found.sender.phoneNumberId, accessToken: found.credentials.accessToken };
     },
   };
 }
