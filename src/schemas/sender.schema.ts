@@ -2,12 +2,32 @@ import { z } from 'zod';
 import { resourceId } from './common.schema';
 import { phoneNumber } from './message.schema';
 
-/** `POST /v1/senders`: register an existing Meta Cloud API number (onboarding comes with its own issue). */
-export const registerSenderBody = z.strictObject({
+const metaSender = z.strictObject({
   id: resourceId.optional(),
-  provider: z.literal('meta').default('meta'),
+  provider: z.literal('meta'),
   phoneNumberId: z.string().regex(/^\d{5,30}$/, 'must be a Meta phone number id (digits)'),
   wabaId: z.string().regex(/^\d{5,30}$/, 'must be a WhatsApp Business Account id (digits)'),
   displayPhoneNumber: phoneNumber,
   accessToken: z.string().min(20).max(1024).regex(/^\S+$/, 'must not contain spaces'),
 });
+
+/** A Twilio WhatsApp sender the tenant already has (its inbound and status webhooks point at /webhooks/twilio). */
+const twilioSender = z.strictObject({
+  id: resourceId.optional(),
+  provider: z.literal('twilio'),
+  phoneNumber,
+  accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, 'must be a Twilio account SID (AC + 32 hex digits)'),
+  authToken: z.string().regex(/^[0-9a-f]{32}$/, 'must be a Twilio auth token (32 hex digits)'),
+});
+
+/**
+ * `POST /v1/senders`: register an existing number — a Meta Cloud API number (the default, as
+ * before) or a Twilio WhatsApp sender. 360dialog numbers come through an onboarding, which also
+ * points their webhook at us.
+ */
+export const registerSenderBody = z.preprocess(
+  (v) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !('provider' in v) ? { ...v, provider: 'meta' } : v,
+  z.discriminatedUnion('provider', [metaSender, twilioSender]),
+);
+export type RegisterSenderBody = z.output<typeof registerSenderBody>;

@@ -11,6 +11,8 @@ import { workflowIds } from '../../temporal/workflow-ids';
 import { createMessageLifecycle } from './message-lifecycle';
 import { startMessageRun } from './message-run';
 import { messageIdForKey, requestHashOf } from './message-view';
+import { isOfficialProvider } from '../../domain/official-sender';
+import type { CustomerWindowPolicy } from './customer-window.policy';
 
 export interface MessagesApiDeps {
   temporal: Client;
@@ -24,6 +26,8 @@ export interface MessagesApiDeps {
   commandTimeoutMs?: number;
   /** Whether the tenant has a status callback (read at accept time). */
   callbacks?: { get(tenantId: string): Promise<unknown> };
+  /** The 24-hour customer-service window, enforced for official senders; absent = not enforced. */
+  customerWindow?: CustomerWindowPolicy;
 }
 
 export interface Accepted {
@@ -83,6 +87,8 @@ export function createMessageCommands(deps: MessagesApiDeps) {
             supportedTypes: [...sender.provider.supportedTypes],
           },
         );
+      if (deps.customerWindow && isOfficialProvider(sender.provider.name))
+        await deps.customerWindow.check(tenantId, req);
       const requestHash = requestHashOf(req);
       const messageId = idempotencyKey
         ? messageIdForKey(tenantId, idempotencyKey)

@@ -4,20 +4,27 @@ import { registerSenderBody } from '../../schemas/sender.schema';
 import { authOf } from '../middleware/auth';
 import { route } from '../middleware/validate';
 
-/** Official senders: register an existing Meta number for the tenant (token sealed, never returned); list them. */
+/** Official senders: register an existing Meta or Twilio number (credentials sealed, never returned); list them. */
 export function sendersRoutes(deps: { senders: SenderRepository }): Router {
   const r = Router();
   r.post(
     '/senders',
     route({ body: registerSenderBody }, async ({ body }, _req, res) => {
       const { tenantId } = authOf(res);
-      const sender = await deps.senders.register(tenantId, {
-        senderId: body.id ?? `meta-${body.phoneNumberId}`,
-        phoneNumberId: body.phoneNumberId,
-        wabaId: body.wabaId,
-        displayPhoneNumber: body.displayPhoneNumber,
-        accessToken: body.accessToken,
-      });
+      const sender =
+        body.provider === 'meta'
+          ? await deps.senders.register(tenantId, {
+              senderId: body.id ?? `meta-${body.phoneNumberId}`,
+              phoneNumberId: body.phoneNumberId,
+              wabaId: body.wabaId,
+              displayPhoneNumber: body.displayPhoneNumber,
+              accessToken: body.accessToken,
+            })
+          : await deps.senders.register(tenantId, {
+              senderId: body.id ?? `twilio-${body.phoneNumber}`,
+              displayPhoneNumber: body.phoneNumber,
+              credentials: { provider: 'twilio', accountSid: body.accountSid, authToken: body.authToken },
+            });
       res.status(201).json(sender);
     }),
   );
