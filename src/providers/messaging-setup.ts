@@ -7,6 +7,8 @@ import {
 } from './gateway-messaging/gateway-messaging.adapter';
 import { createMessagingRegistry, type MessagingRegistry } from './messaging-registry';
 import { createMetaMessagingProvider } from './meta/meta.adapter';
+import { createDialog360MessagingProvider, dialog360CredentialsFrom } from './dialog360/dialog360.adapter';
+import { createTwilioMessagingProvider, twilioCredentialsFrom } from './twilio/twilio.adapter';
 
 /** Messaging pieces built from config, shared by the API and worker composition roots (and the bench). */
 export function messageSettingsFrom(c: Config): MessageSettings {
@@ -23,10 +25,15 @@ export function messageSettingsFrom(c: Config): MessageSettings {
 }
 
 export function gateRatesFrom(c: Config): (provider: string) => GateRate {
-  return (provider) =>
-    provider === 'meta'
+  return (provider) => {
+    if (provider === '360dialog')
+      return { ratePerSec: c.RATE_LIMIT_DIALOG360_PER_SECOND, burst: c.RATE_LIMIT_DIALOG360_BURST };
+    if (provider === 'twilio')
+      return { ratePerSec: c.RATE_LIMIT_TWILIO_PER_SECOND, burst: c.RATE_LIMIT_TWILIO_BURST };
+    return provider === 'meta'
       ? { ratePerSec: c.RATE_LIMIT_META_PER_SECOND, burst: c.RATE_LIMIT_META_BURST }
       : { ratePerSec: c.RATE_LIMIT_GATEWAY_PER_MINUTE / 60, burst: c.RATE_LIMIT_GATEWAY_BURST };
+  };
 }
 
 export function buildMessagingRegistry(
@@ -40,6 +47,19 @@ export function buildMessagingRegistry(
     credentials: (tenantId, senderId) => deps.senders.metaCredentials(tenantId, senderId),
   });
   const providers = [meta];
+  providers.push(
+    createDialog360MessagingProvider({
+      baseUrl: c.DIALOG360_BASE_URL,
+      timeoutMs: c.DIALOG360_TIMEOUT_MS,
+      credentials: dialog360CredentialsFrom(deps.senders),
+    }),
+    createTwilioMessagingProvider({
+      baseUrl: c.TWILIO_API_BASE_URL,
+      timeoutMs: c.TWILIO_TIMEOUT_MS,
+      publicBaseUrl: c.PUBLIC_BASE_URL,
+      credentials: twilioCredentialsFrom(deps.senders),
+    }),
+  );
   if (deps.sessions)
     providers.push(
       createGatewayMessagingProvider({

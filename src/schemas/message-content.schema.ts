@@ -47,7 +47,13 @@ const templateComponent = z.strictObject({
   parameters: z.array(templateParameter).max(100).optional(),
 });
 export const templateContent = z.strictObject({
-  name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'must be a template name (lowercase letters, digits, _)'),
+  // Twilio senders name a Content template by its SID (HX + 32 hex), see src/providers/twilio/twilio.mapper.ts.
+  name: z
+    .string()
+    .regex(
+      /^(?:[a-z0-9_]{1,512}|HX[0-9a-fA-F]{32})$/,
+      'must be a template name (lowercase letters, digits, _) or a Twilio Content SID (HX…)',
+    ),
   language: z.string().regex(/^[a-z]{2,3}(_[A-Za-z]{2,4})?$/, 'must be a language code like en_US'),
   components: z.array(templateComponent).max(20).optional(),
 });

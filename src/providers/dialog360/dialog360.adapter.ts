@@ -1,0 +1,79 @@
+import axios from 'axios';
+import { MESSAGE_TYPES } from '../../domain/message';
+import type { SenderRepository } from '../../db/repositories/sender.repository';
+import { ProviderError } from '../errors';
+import { callbackDataOf } from '../meta/meta.adapter';
+import { DEFAULT_META_WAITS, type MetaRateLimitWaits } from '../meta/meta.errors';
+import { toMetaRequest } from '../meta/meta.mapper';
+import type { MetaSendResponse } from '../meta/meta.types';
+import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
+import { classifyDialog360Error, DIALOG360 } from './dialog360.errors';
+import type { Dialog360Credentials } from './dialog360.types';
+
+export interface Dialog360AdapterConfig {
+  /** e.g. https://waba-v2.360dialog.io (a fake on loopback in tests). */
+  baseUrl: string;
+  timeoutMs: number;
+  /** Waits for Meta's rate-limit codes passed through, and for a bare 429. */
+  waits?: MetaRateLimitWaits;
+  /** The channel's API key (opened), or null when the sender is unknown or not a 360dialog sender. */
+  credentials(tenantId: string, senderId: string): Promise<Dialog360Credentials | null>;
+}
+
+/** The credentials port over the sender repository: only 360dialog senders have a D360-API-KEY. */
+export function dialog360CredentialsFrom(
+  senders: Pick<SenderRepository, 'withCredentials'>,
+): Dialog360AdapterConfig['credentials'] {
+  return async (tenantId, senderId) => {
+    const found = await senders.withCredentials(tenantId, senderId);
+    return found?.credentials.provider === '360dialog' ? { apiKey: found.credentials.apiKey } : null;
+  };
+}
+
+/**
+ * 360dialog (Cloud API hosting): `POST {base}/messages` with `D360-API-KEY`; the body is exactly
+ * the Meta Cloud API body (the key names the number, so no phone-number id in the path) and the
+ * answer is Meta's. Every type Meta sends, 360dialog sends.
+ */
+export function createDialog360MessagingProvider(config: Dialog360AdapterConfig): MessagingProvider {
+  const http = axios.create({
+    baseURL: config.baseUrl.replace(/\/$/, ''),
+    timeout: config.timeoutMs,
+    validateStatus: () => true,
+  });
+  const waits = config.waits ?? DEFAULT_META_WAITS;
+
+  return {
+    name: DIALOG360,
+    supportedTypes: new Set(MESSAGE_TYPES),
+    async send(msg: OutboundMessage): Promise<SendResult> {
+      const creds = await config.credentials(msg.tenantId, msg.senderId);
+      if (!creds)
+        throw new ProviderError('auth', `No 360dialog API key for sender ${msg.senderId}`, {
+          provider: DIALOG360,
+        });
+      const body = toMetaRequest(msg, callbackDataOf(msg.tenantId, msg.messageId));
+      let res;
+      try {
+        res = await http.post('/messages', body, {
+          headers: { 'D360-API-KEY': creds.apiKey, 'Content-Type': 'application/json' },
+        });
+      } catch (err) {
+        // No answer (refused, reset, timeout): 360dialog may or may not have it; only a retry can tell.
+        throw new ProviderError('transient', `360dialog unreachable: ${(err as Error).message}`, {
+          provider: DIALOG360,
+        });
+      }
+      if (res.status >= 200 && res.status < 300) {
+        const id = (res.data as Partial<MetaSendResponse> | undefined)?.messages?.[0]?.id;
+        if (typeof id !== 'string' || id === '')
+          throw new ProviderError('transient', '360dialog answered 2xx without a message id', {
+            provider: DIALOG360,
+            httpStatus: res.status,
+          });
+        return { providerMessageId: id };
+      }
+      throw classifyDialog360Error(res.status, res.data, res.headers as { 'retry-after'?: unknown }, waits);
+    },
+  };
+}

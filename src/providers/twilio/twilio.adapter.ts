@@ -1,0 +1,106 @@
+import axios from 'axios';
+import type { SenderRepository } from '../../db/repositories/sender.repository';
+import { ProviderError } from '../errors';
+import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
+import {
+  classifyTwilioError,
+  DEFAULT_TWILIO_WAITS,
+  TWILIO,
+  type TwilioRateLimitWaits,
+} from './twilio.errors';
+import { encodeTwilioForm, toTwilioForm, TWILIO_SUPPORTED_TYPES } from './twilio.mapper';
+import type { TwilioCredentials, TwilioMessageResource } from './twilio.types';
+
+export interface TwilioAdapterConfig {
+  /** e.g. https://api.twilio.com (a fake on loopback in tests). */
+  baseUrl: string;
+  timeoutMs: number;
+  /** Our public base URL: each send's StatusCallback is `${publicBaseUrl}/webhooks/twilio?ref=…` (a function: read per send). */
+  publicBaseUrl: string | (() => string);
+  waits?: TwilioRateLimitWaits;
+  /** The sender's account, auth token (opened) and number, or null when it is not a Twilio sender. */
+  credentials(tenantId: string, senderId: string): Promise<TwilioCredentials | null>;
+}
+
+/** The credentials port over the sender repository: account SID + auth token, and the sender's number. */
+export function twilioCredentialsFrom(
+  senders: Pick<SenderRepository, 'withCredentials'>,
+): TwilioAdapterConfig['credentials'] {
+  return async (tenantId, senderId) => {
+    const found = await senders.withCredentials(tenantId, senderId);
+    if (found?.credentials.provider !== 'twilio') return null;
+    const { accountSid, authToken } = found.credentials;
+    return { accountSid, authToken, fromDigits: found.sender.displayPhoneNumber.replace(/\D/g, '') };
+  };
+}
+
+/** Where Twilio reports this message's statuses; the webhook finds the message by `ref` (no lookup by SID needed). */
+export function twilioStatusCallbackUrl(publicBaseUrl: string, tenantId: string, messageId: string): string {
+  const ref = `${encodeURIComponent(tenantId)}:${encodeURIComponent(messageId)}`;
+  return `${publicBaseUrl.replace(/\/+$/, '')}/webhooks/twilio?ref=${ref}`;
+}
+
+/**
+ * Twilio Programmable Messaging for WhatsApp senders: `POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`,
+ * HTTP Basic `AccountSid:AuthToken`, form-encoded (see twilio.mapper.ts for what each type becomes);
+ * 201 → the `SM…` sid. Errors are classified by Twilio's code (twilio.errors.ts).
+ */
+export function createTwilioMessagingProvider(config: TwilioAdapterConfig): MessagingProvider {
+  const http = axios.create({
+    baseURL: config.baseUrl.replace(/\/$/, ''),
+    timeout: config.timeoutMs,
+    validateStatus: () => true,
+  });
+  const waits = config.waits ?? DEFAULT_TWILIO_WAITS;
+
+  return {
+    name: TWILIO,
+    supportedTypes: TWILIO_SUPPORTED_TYPES,
+    async send(msg: OutboundMessage): Promise<SendResult> {
+      const creds = await config.credentials(msg.tenantId, msg.senderId);
+      if (!creds)
+        throw new ProviderError('auth', `No Twilio credentials for sender ${msg.senderId}`, {
+          provider: TWILIO,
+        });
+      const form = toTwilioForm(
+        msg,
+        creds.fromDigits,
+        twilioStatusCallbackUrl(
+          typeof config.publicBaseUrl === 'function' ? config.publicBaseUrl() : config.publicBaseUrl,
+          msg.tenantId,
+          msg.messageId,
+        ),
+      );
+      const basic = Buffer.from(`${creds.accountSid}:${creds.authToken}`, 'utf8').toString('base64');
+      let res;
+      try {
+        res = await http.post(
+          `/2010-04-01/Accounts/${encodeURIComponent(creds.accountSid)}/Messages.json`,
+          encodeTwilioForm(form),
+          {
+            headers: {
+              Authorization: `Basic ${basic}`,
+              'Content-Type': 'application/x-www-form-urlencoded',
+              Accept: 'application/json',
+            },
+          },
+        );
+      } catch (err) {
+        // No answer (refused, reset, timeout): Twilio may or may not have queued it; only a retry can tell.
+        throw new ProviderError('transient', `Twilio unreachable: ${(err as Error).message}`, {
+          provider: TWILIO,
+        });
+      }
+      if (res.status >= 200 && res.status < 300) {
+        const sid = (res.data as Partial<TwilioMessageResource> | undefined)?.sid;
+        if (typeof sid !== 'string' || sid === '')
+          throw new ProviderError('transient', 'Twilio answered 2xx without a message sid', {
+            provider: TWILIO,
+            httpStatus: res.status,
+          });
+        return { providerMessageId: sid };
+      }
+      throw classifyTwilioError(res.status, res.data, res.headers as { 'retry-after'?: unknown }, waits);
+    },
+  };
+}
