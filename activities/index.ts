@@ -5,6 +5,7 @@ import { createInboundActivities, type InboundActivityDeps } from './inbound.act
 import { createSessionActivities, type SessionActivityDeps } from './session.activities';
 import { createSessionHealthActivities, type SessionHealthActivityDeps } from './session-health.activities';
 import type { Metrics } from '../src/observability/metrics';
+import { createOnboardingActivities, type OnboardingActivityDeps } from './onboarding.activities';
 
 /**
  * Every activity the worker hosts, built from injected dependencies (repositories, providers).
@@ -17,6 +18,9 @@ export type ActivityDeps = DiagnosticsActivityDeps & { messaging?: MessageActivi
 } & {
   /** Prometheus counters (issue 8): message transitions, send attempts and latency, sweep results. */
   metrics?: Metrics;
+} & {
+  /** Onboarding sagas (issue 7): Meta Embedded Signup, 360dialog partner API, Twilio Senders API. */
+  onboarding?: OnboardingActivityDeps;
 };
 
 export function createActivities(deps: ActivityDeps) {
@@ -27,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInboundActivities(deps),
     ...createSessionActivities(deps),
     ...createSessionHealthActivities(deps),
+    ...createOnboardingActivities(deps),
   };
 }
 

@@ -6,3 +6,4 @@ export { senderGateWorkflow } from './sender-gate.workflow';
 export { sessionWorkflow } from './session.workflow';
 export { sessionHealthWorkflow } from './session-health.workflow';
 export { inboundMessageWorkflow } from './inbound.workflow';
+export { onboardingWorkflow } from './onboarding.workflow';

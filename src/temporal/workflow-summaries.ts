@@ -61,3 +61,19 @@ export function inboundSummary(i: {
     staticDetails: `Tenant \`${i.tenantId}\`, provider message id \`${i.providerMessageId}\``,
   };
 }
+
+export function onboardingSummary(o: {
+  tenantId: string;
+  onboardingId: string;
+  provider: string;
+  senderId: string;
+  steps: readonly string[];
+}): { staticSummary: string; staticDetails: string } {
+  return {
+    staticSummary: `Onboarding of sender ${o.senderId} through ${o.provider}`,
+    staticDetails: [
+      `**Onboarding** \`${o.onboardingId}\` of tenant \`${o.tenantId}\``,
+      `Steps: ${o.steps.join(' → ')}; on failure the completed ones are undone in reverse.`,
+    ].join('\n\n'),
+  };
+}

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MetaEsFake } from './meta-es.fake';
 
 /**
  * A local stand-in for the Meta Graph API send endpoint (reference/official-platform.md A1–A3) and
@@ -34,6 +35,8 @@ export interface DebugTokenInfo {
   expiresAt: number;
   type?: 'SYSTEM_USER' | 'USER' | 'PAGE' | 'APP';
   scopes?: string[];
+  /** `granular_scopes` debug_token reports (default: messaging on one fixed WABA). */
+  granularScopes?: { scope: string; target_ids: string[] }[];
 }
 
 export type StatusName = 'sent' | 'delivered' | 'read' | 'failed';
@@ -49,6 +52,8 @@ export interface MetaGraphFakeOptions {
   debugTokens?: Record<string, DebugTokenInfo>;
   /** `<app_id>|<app_secret>` accepted as the app access token authorizing debug_token. */
   appAccessToken?: string;
+  /** Embedded Signup: the app whose client_id/client_secret `oauth/access_token` accepts (see `es`). */
+  oauthApp?: { appId: string; appSecret: string };
   /** Statuses emitted after each accepted message, in this order (e.g. ['sent','delivered','read']). */
   autoStatuses?: StatusName[];
   /** Emit those statuses (and wait for our 200) before answering the send: statuses that overtake the answer. */
@@ -64,6 +69,8 @@ export class MetaGraphFake {
   private server: Server | null = null;
   private pendingWebhooks = new Set<Promise<void>>();
   baseUrl = '';
+  /** Embedded Signup endpoints (oauth, subscribed_apps, phone_numbers, register, deregister): test/fakes/meta-es.fake.ts. */
+  readonly es = new MetaEsFake(this);
 
   constructor(readonly opts: MetaGraphFakeOptions) {}
 
@@ -76,6 +83,7 @@ export class MetaGraphFake {
   }
 
   async stop(): Promise<void> {
+    this.es.releaseAll();
     await Promise.allSettled([...this.pendingWebhooks]);
     await new Promise<void>((r) => {
       this.server?.closeAllConnections();
@@ -254,6 +262,7 @@ export class MetaGraphFake {
     if (this.opts.latencyMs) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
 
     if (req.method === 'GET' && /^\/v\d+\.\d+\/debug_token$/.test(path)) return this.debugToken(req, res);
+    if (await this.es.handle(req, res, path, body)) return;
     const m = /^\/(v\d+\.\d+)\/(\d+)\/messages$/.exec(path);
     if (req.method !== 'POST' || !m)
       return this.error(res, { httpStatus: 400, code: 100, message: 'Unsupported post request.' });
@@ -353,7 +362,9 @@ export class MetaGraphFake {
         expires_at: info.expiresAt,
         is_valid: valid,
         scopes: info.scopes ?? ['whatsapp_business_management', 'whatsapp_business_messaging'],
-        granular_scopes: [{ scope: 'whatsapp_business_messaging', target_ids: ['102290129340398'] }],
+        granular_scopes: info.granularScopes ?? [
+          { scope: 'whatsapp_business_messaging', target_ids: ['102290129340398'] },
+        ],
         user_id: '10987654321',
         ...(valid ? {} : { error: { code: 190, message: 'Error validating access token', subcode: 463 } }),
       },

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import type { OnboardingDoc } from '../src/db/models/onboarding.model';
+import type { OnboardingRef } from '../src/db/repositories/onboarding.repository';
+import type { Dialog360WebhookConfig } from '../src/providers/dialog360/dialog360-partner.client';
+import type { TwilioAccount } from '../src/providers/twilio/twilio-senders.client';
+import { OnboardingFailureTypes } from '../workflows/onboarding.definitions';
+import { failNow, type OnboardingSupport } from './onboarding-support';
+
+const notConfigured = (what: string) =>
+  failNow(`${what} onboarding is not configured`, OnboardingFailureTypes.notConfigured, {
+    code: 'provider_not_configured',
+  });
+
+/**
+ * 360dialog (partner API → channel API key → the number's webhook) and Twilio (Senders API →
+ * wait until ONLINE), with their compensations.
+ */
+export function createBspOnboardingActivities(h: OnboardingSupport) {
+  const dialog = () => {
+    const c = h.deps().dialog360?.client;
+    if (!c) throw notConfigured('360dialog');
+    return c;
+  };
+  const twilio = () => {
+    const t = h.deps().twilio;
+    if (!t) throw notConfigured('Twilio');
+    return t;
+  };
+  /** The request's own account (its auth token sealed in the document), else the configured one. */
+  function accountOf(d: OnboardingDoc): TwilioAccount {
+    if (d.request?.accountSid)
+      return { accountSid: d.request.accountSid, authToken: h.secret(d, 'authToken') };
+    const configured = twilio().account;
+    if (!configured) throw notConfigured('Twilio (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)');
+    return configured;
+  }
+  const webhookOf = (d: OnboardingDoc, secret: string): Dialog360WebhookConfig => ({
+    url: `${h.deps().publicBaseUrl.replace(/\/$/, '')}/webhooks/360dialog`,
+    headers: { 'X-Dw-Channel': d.request?.channelId ?? '', 'X-Dw-Webhook-Secret': secret },
+  });
+  const senderSidOf = (d: OnboardingDoc): string => {
+    const sid = d.resolved?.twilioSenderSid;
+    if (!sid)
+      throw failNow('no Twilio sender was created', OnboardingFailureTypes.notFound, {
+        code: 'sender_missing',
+      });
+    return sid;
+  };
+
+  return {
+    /** The channel the client granted us: its number (the sender's display number) and WABA. */
+    async onboardingFetchChannel(ref: OnboardingRef): Promise<void> {
+      await h.tracked(ref, 'fetch_channel', async () => {
+        const d = await h.doc(ref);
+        const ch = await dialog().getChannel(d.request?.channelId ?? '');
+        if (!ch.phoneNumber)
+          throw failNow(
+            `360dialog channel ${ch.id} has no phone number yet`,
+            OnboardingFailureTypes.notFound,
+            {
+              code: 'channel_not_ready',
+            },
+          );
+        await h.deps().onboardings.setResolved(ref, {
+          displayPhoneNumber: ch.phoneNumber,
+          ...(ch.wabaId ? { wabaId: ch.wabaId } : {}),
+        });
+      });
+    },
+
+    /** Generates the channel's API key once per onboarding (a new key revokes the older ones). */
+    async onboardingCreateApiKey(ref: OnboardingRef): Promise<void> {
+      await h.tracked(ref, 'create_api_key', async () => {
+        const d = await h.doc(ref);
+        if (d.secrets?.apiKey) return;
+        const key = await dialog().createApiKey(d.request?.channelId ?? '');
+        await h.deps().onboardings.sealSecret(ref, 'apiKey', key);
+      });
+    },
+
+    /** Compensation: the partner API offers no revocation; the key is forgotten (the next key revokes it). */
+    async onboardingForgetApiKey(ref: OnboardingRef): Promise<void> {
+      await h.deps().onboardings.forgetSecret(ref, 'apiKey');
+    },
+
+    /**
+     * Points the number's webhook at us with a random secret header. The config it replaces (if
+     * any, and not ours) is kept sealed so the compensation can put it back.
+     */
+    async onboardingConfigureWebhook(ref: OnboardingRef): Promise<void> {
+      await h.tracked(ref, 'configure_webhook', async () => {
+        const { onboardings } = h.deps();
+        let d = await h.doc(ref);
+        const apiKey = h.secret(d, 'apiKey');
+        if (!d.secrets?.webhookSecret) {
+          await onboardings.sealSecret(ref, 'webhookSecret', randomBytes(32).toString('base64url'));
+          d = await h.doc(ref);
+        }
+        const ours = webhookOf(d, h.secret(d, 'webhookSecret'));
+        if (!d.secrets?.previousWebhook) {
+          const previous = await dialog().getWebhook(apiKey);
+          const isOurs =
+            previous?.url === ours.url &&
+            previous.headers['X-Dw-Webhook-Secret'] === ours.headers['X-Dw-Webhook-Secret'];
+          if (previous && !isOurs)
+            await onboardings.sealSecret(ref, 'previousWebhook', JSON.stringify(previous));
+        }
+        await dialog().setWebhook(apiKey, ours);
+      });
+    },
+
+    /** Compensation: the previous webhook config back; with none, 360dialog offers no unset (our route refuses the calls). */
+    async onboardingRestoreWebhook(ref: OnboardingRef): Promise<void> {
+      const d = await h.doc(ref);
+      const previous = h.deps().onboardings.openSecret(d, 'previousWebhook');
+      if (!previous) return;
+      await dialog()
+        .setWebhook(h.secret(d, 'apiKey'), JSON.parse(previous) as Dialog360WebhookConfig)
+        .catch((e: unknown) => Promise.reject(h.boundary(e)));
+    },
+
+    /**
+     * Creates the Twilio sender. A retry after a lost answer finds the sender an earlier attempt
+     * created (by its `whatsapp:+…` id) instead of creating a second one.
+     */
+    async onboardingCreateTwilioSender(ref: OnboardingRef): Promise<void> {
+      await h.tracked(ref, 'create_sender', async () => {
+        const { onboardings, publicBaseUrl } = h.deps();
+        const d = await h.doc(ref);
+        if (d.resolved?.twilioSenderSid) return;
+        const account = accountOf(d);
+        const senderId = `whatsapp:+${d.request?.phoneNumber ?? ''}`;
+        const earlier = d.claims?.createSender
+          ? await twilio().client.findBySenderId(account, senderId)
+          : null;
+        let sid = earlier?.sid;
+        if (!sid) {
+          await onboardings.mark(ref, 'createSender');
+          const created = await twilio().client.create(account, {
+            senderId,
+            wabaId: d.request?.wabaId ?? '',
+            verificationMethod: d.request?.verificationMethod ?? 'sms',
+            webhookUrl: `${publicBaseUrl.replace(/\/$/, '')}/webhooks/twilio`,
+          });
+          sid = created.sid;
+        }
+        await onboardings.setResolved(ref, { twilioSenderSid: sid, accountSid: account.accountSid });
+      });
+    },
+
+    async onboardingDeleteTwilioSender(ref: OnboardingRef): Promise<void> {
+      const d = await h.doc(ref);
+      await twilio()
+        .client.remove(accountOf(d), senderSidOf(d))
+        .catch((e: unknown) => Promise.reject(h.boundary(e)));
+    },
+
+    /** One poll of the new sender: online, still on its way, or OFFLINE (final: the step fails). */
+    async onboardingPollTwilioSender(
+      input: OnboardingRef & { poll: number },
+    ): Promise<{ online: boolean; status: string }> {
+      const ref = { tenantId: input.tenantId, onboardingId: input.onboardingId };
+      return h.tracked(
+        ref,
+        'await_online',
+        async () => {
+          const d = await h.doc(ref);
+          const sid = senderSidOf(d);
+          const sender = await twilio().client.get(accountOf(d), sid);
+          if (sender.status === 'OFFLINE') {
+            const reason = sender.offlineReasons[0];
+            throw failNow(
+              `Twilio sender ${sid} is OFFLINE${reason ? `: ${reason.message} (${reason.code})` : ''}`,
+              OnboardingFailureTypes.senderOffline,
+              { code: 'sender_offline', ...(reason?.code ? { providerCode: reason.code } : {}) },
+            );
+          }
+          return { online: sender.status === 'ONLINE', status: sender.status };
+        },
+        input.poll,
+      );
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { OnboardingDoc } from '../src/db/models/onboarding.model';
+import type { OnboardingRef, OnboardingRepository } from '../src/db/repositories/onboarding.repository';
+import type { SenderRepository } from '../src/db/repositories/sender.repository';
+import { DomainError } from '../src/domain/errors';
+import type { OnboardingSecret } from '../src/domain/onboarding';
+import type { Logger } from '../src/logging/logger';
+import type { Dialog360PartnerClient } from '../src/providers/dialog360/dialog360-partner.client';
+import type { MetaOnboardingClient } from '../src/providers/meta/meta-onboarding.client';
+import type { TwilioAccount, TwilioSendersClient } from '../src/providers/twilio/twilio-senders.client';
+import {
+  codesOf,
+  OnboardingFailureTypes,
+  type OnboardingFailureDetails,
+} from '../workflows/onboarding.definitions';
+import { toActivityFailure } from './to-failure';
+
+export interface OnboardingActivityDeps {
+  onboardings: OnboardingRepository;
+  senders: SenderRepository;
+  /** Our public base URL: providers are told `${publicBaseUrl}/webhooks/<provider>`. */
+  publicBaseUrl: string;
+  logger: Logger;
+  /** Meta app configured (META_APP_ID + META_APP_SECRET); `callTimeoutMs` = the client's HTTP timeout. */
+  meta?: { client: MetaOnboardingClient; callTimeoutMs: number };
+  /** 360dialog partner configured (DIALOG360_PARTNER_ID + DIALOG360_PARTNER_API_KEY). */
+  dialog360?: { client: Dialog360PartnerClient };
+  /** Twilio Senders API; `account` = the configured account used when a request names none. */
+  twilio?: { client: TwilioSendersClient; account?: TwilioAccount };
+}
+
+export const failNow = (message: string, type: string, details: OnboardingFailureDetails) =>
+  ApplicationFailure.create({ message, type, nonRetryable: true, details: [details] });
+
+/**
+ * What every onboarding step activity shares: its document, its secrets, the conversion of errors
+ * at the boundary, and per-attempt bookkeeping (the step's attempt count and latest error are
+ * written while it is being retried, so GET /v1/onboardings/:id shows live progress).
+ */
+export function onboardingSupport(all: { onboarding?: OnboardingActivityDeps }) {
+  const deps = (): OnboardingActivityDeps => {
+    if (!all.onboarding) throw new Error('onboarding activities are not configured in this worker');
+    return all.onboarding;
+  };
+
+  async function doc(ref: OnboardingRef): Promise<OnboardingDoc> {
+    const d = await deps().onboardings.get(ref.tenantId, ref.onboardingId);
+    if (!d)
+      throw failNow(`onboarding ${ref.onboardingId} has no record`, OnboardingFailureTypes.notFound, {
+        code: 'record_missing',
+      });
+    return d;
+  }
+
+  function secret(d: OnboardingDoc, field: OnboardingSecret): string {
+    const value = deps().onboardings.openSecret(d, field);
+    if (value === null)
+      throw failNow(`the onboarding no longer holds its ${field}`, OnboardingFailureTypes.notFound, {
+        code: 'secret_missing',
+      });
+    return value;
+  }
+
+  /** ProviderError → typed ApplicationFailure; a sender conflict is final; the rest passes as is. */
+  function boundary(err: unknown): unknown {
+    if (err instanceof DomainError && err.code === 'sender_exists')
+      return failNow(err.message, OnboardingFailureTypes.senderExists, { code: 'sender_exists' });
+    return toActivityFailure(err);
+  }
+
+  async function tracked<T>(
+    ref: OnboardingRef,
+    step: string,
+    fn: () => Promise<T>,
+    attempt?: number,
+  ): Promise<T> {
+    const { onboardings } = deps();
+    await onboardings.recordStep(ref, step, { attempts: attempt ?? Context.current().info.attempt });
+    try {
+      return await fn();
+    } catch (err) {
+      const failure = boundary(err);
+      const app = failure instanceof ApplicationFailure ? failure : null;
+      const codes = codesOf(
+        app?.type ?? undefined,
+        app?.details?.[0] as OnboardingFailureDetails | undefined,
+      );
+      await onboardings
+        .recordStep(ref, step, {
+          error: { ...codes, message: (failure as Error)?.message ?? String(failure) },
+        })
+        .catch(() => undefined);
+      throw failure;
+    }
+  }
+
+  return { deps, doc, secret, tracked, boundary };
+}
+
+export type OnboardingSupport = ReturnType<typeof onboardingSupport>;

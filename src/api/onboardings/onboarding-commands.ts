@@ -1,0 +1,218 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { onboardingWorkflow } from '../../../workflows/onboarding.workflow';
+import type { OnboardingSettings, OnboardingWorkflowInput } from '../../../workflows/onboarding.definitions';
+import {
+  onboardingView,
+  type OnboardingRepository,
+  type OnboardingView,
+} from '../../db/repositories/onboarding.repository';
+import type { SenderRepository } from '../../db/repositories/sender.repository';
+import { DomainError, notFound } from '../../domain/errors';
+import type { OfficialProvider } from '../../domain/official-sender';
+import { ONBOARDING_STEPS, onboardingSecretAad, type OnboardingRequestFacts } from '../../domain/onboarding';
+import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
+import type { SecretBox } from '../../security/secret-box';
+import { OnboardingStatusKey, ProviderKey, SenderIdKey, TenantIdKey } from '../../temporal/search-attributes';
+import { workflowIds } from '../../temporal/workflow-ids';
+import { onboardingSummary } from '../../temporal/workflow-summaries';
+import { requestHashOf } from '../messages/message-view';
+
+export interface OnboardingCommandDeps {
+  temporal: Client;
+  taskQueue: string;
+  onboardings: Pick<OnboardingRepository, 'get' | 'list'>;
+  senders: Pick<SenderRepository, 'get'>;
+  box: SecretBox;
+  settings: OnboardingSettings;
+  /** What the server's configuration allows (onboardingAvailability). */
+  availability: Record<OfficialProvider, boolean> & { twilioAccount: boolean };
+}
+
+interface Memo {
+  requestHash?: string;
+  provider?: OfficialProvider;
+  senderId?: string;
+  createdAt?: string;
+}
+
+const notConfigured = (message: string) =>
+  new DomainError('unprocessable', 'provider_not_configured', message);
+
+/** An Idempotency-Key names the onboarding: the same key always maps to the same id (and workflow). */
+const onboardingIdForKey = (tenantId: string, key: string) =>
+  `onb_${createHash('sha256').update(`${tenantId}\n${key}`).digest('base64url').slice(0, 32)}`;
+
+/** The request without its secrets (code, pin, auth token): what the workflow input may carry in clear. */
+function factsOf(req: CreateOnboardingRequest): OnboardingRequestFacts {
+  switch (req.provider) {
+    case 'meta':
+      return { wabaId: req.wabaId, phoneNumberId: req.phoneNumberId };
+    case '360dialog':
+      return { channelId: req.channelId, clientId: req.clientId };
+    case 'twilio':
+      return {
+        wabaId: req.wabaId,
+        phoneNumber: req.phoneNumber,
+        verificationMethod: req.verificationMethod,
+        accountSid: req.accountSid,
+      };
+  }
+}
+
+function defaultSenderId(req: CreateOnboardingRequest, onboardingId: string): string {
+  switch (req.provider) {
+    case 'meta':
+      return req.phoneNumberId ? `meta-${req.phoneNumberId}` : `meta-${onboardingId.slice(4, 20)}`;
+    case '360dialog':
+      return `360dialog-${req.channelId}`;
+    case 'twilio':
+      return `twilio-${req.phoneNumber}`;
+  }
+}
+
+/** What an onboarding looks like before its first step wrote anything. */
+const startedView = (id: string, provider: OfficialProvider, senderId: string, at: Date): OnboardingView => ({
+  id,
+  provider,
+  senderId,
+  status: 'running',
+  steps: ONBOARDING_STEPS[provider].map((name) => ({ name, status: 'pending' as const })),
+  failure: null,
+  createdAt: at,
+  updatedAt: at,
+});
+
+/** Start, read and list onboardings: the API side of the onboarding workflow (it never writes MongoDB). */
+export function createOnboardingCommands(deps: OnboardingCommandDeps) {
+  const handleOf = (tenantId: string, id: string) =>
+    deps.temporal.workflow.getHandle(workflowIds.onboarding(tenantId, id));
+
+  async function fromWorkflow(
+    tenantId: string,
+    id: string,
+  ): Promise<{ view: OnboardingView; memo: Memo } | null> {
+    try {
+      const d = await handleOf(tenantId, id).describe();
+      const memo = (d.memo ?? {}) as Memo;
+      if (!memo.provider || !memo.senderId) return null;
+      return {
+        view: startedView(id, memo.provider, memo.senderId, new Date(memo.createdAt ?? d.startTime)),
+        memo,
+      };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+
+  async function replay(tenantId: string, id: string, requestHash: string): Promise<OnboardingView> {
+    const doc = await deps.onboardings.get(tenantId, id);
+    const live = doc ? null : await fromWorkflow(tenantId, id);
+    const stored = doc?.requestHash ?? live?.memo.requestHash;
+    if (stored !== requestHash)
+      throw new DomainError(
+        'conflict',
+        'idempotency_key_reused',
+        'This Idempotency-Key was used with a different request',
+        {
+          id,
+        },
+      );
+    if (doc) return onboardingView(doc);
+    if (live) return live.view;
+    throw notFound('onboarding', id);
+  }
+
+  return {
+    async start(
+      tenantId: string,
+      req: CreateOnboardingRequest,
+      idempotencyKey: string | null,
+    ): Promise<{ view: OnboardingView; replayed: boolean }> {
+      const { availability } = deps;
+      if (req.provider === 'meta' && !availability.meta)
+        throw notConfigured('Meta onboarding needs META_APP_ID and META_APP_SECRET on the server');
+      if (req.provider === '360dialog' && !availability['360dialog'])
+        throw notConfigured(
+          '360dialog onboarding needs DIALOG360_PARTNER_ID and DIALOG360_PARTNER_API_KEY on the server',
+        );
+      if (req.provider === 'twilio' && !req.accountSid && !availability.twilioAccount)
+        throw notConfigured(
+          'Twilio onboarding needs accountSid and authToken, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN on the server',
+        );
+
+      const onboardingId = idempotencyKey
+        ? onboardingIdForKey(tenantId, idempotencyKey)
+        : `onb_${randomBytes(16).toString('base64url')}`;
+      const request = factsOf(req);
+      const senderId = req.senderId ?? defaultSenderId(req, onboardingId);
+      const requestHash = requestHashOf({
+        provider: req.provider,
+        senderId: req.senderId ?? null,
+        ...request,
+      });
+      if (idempotencyKey && (await deps.onboardings.get(tenantId, onboardingId)))
+        return { view: await replay(tenantId, onboardingId, requestHash), replayed: true };
+      if (await deps.senders.get(tenantId, senderId))
+        throw new DomainError('conflict', 'sender_exists', `Sender ${senderId} already exists`);
+
+      const seal = (field: 'code' | 'pin' | 'authToken', value: string | undefined) =>
+        value === undefined
+          ? {}
+          : { [field]: deps.box.seal(value, onboardingSecretAad(tenantId, onboardingId, field)) };
+      const createdAt = new Date();
+      const input: OnboardingWorkflowInput = {
+        tenantId,
+        onboardingId,
+        provider: req.provider,
+        senderId,
+        request,
+        sealed: {
+          ...(req.provider === 'meta' ? { ...seal('code', req.code), ...seal('pin', req.pin) } : {}),
+          ...(req.provider === 'twilio' ? seal('authToken', req.authToken) : {}),
+        },
+        idempotencyKey,
+        requestHash,
+        createdAt: createdAt.toISOString(),
+        settings: deps.settings,
+      };
+      try {
+        await deps.temporal.workflow.start<typeof onboardingWorkflow>('onboardingWorkflow', {
+          workflowId: workflowIds.onboarding(tenantId, onboardingId),
+          taskQueue: deps.taskQueue,
+          args: [input],
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdConflictPolicy: 'FAIL',
+          memo: { requestHash, provider: req.provider, senderId, createdAt: input.createdAt } satisfies Memo,
+          ...onboardingSummary({ ...input, steps: ONBOARDING_STEPS[req.provider] }),
+          typedSearchAttributes: [
+            { key: TenantIdKey, value: tenantId },
+            { key: ProviderKey, value: req.provider },
+            { key: SenderIdKey, value: senderId },
+            { key: OnboardingStatusKey, value: 'running' },
+          ],
+        });
+      } catch (err) {
+        // Two requests with one key raced: the loser answers with the winner's onboarding.
+        if (err instanceof WorkflowExecutionAlreadyStartedError && idempotencyKey)
+          return { view: await replay(tenantId, onboardingId, requestHash), replayed: true };
+        throw err;
+      }
+      return { view: startedView(onboardingId, req.provider, senderId, createdAt), replayed: false };
+    },
+
+    /** The recorded progress; just after the start (nothing recorded yet), the workflow's own word. */
+    async get(tenantId: string, id: string): Promise<OnboardingView> {
+      const doc = await deps.onboardings.get(tenantId, id);
+      if (doc) return onboardingView(doc);
+      const live = await fromWorkflow(tenantId, id);
+      if (!live) throw notFound('onboarding', id);
+      return live.view;
+    },
+
+    list: (tenantId: string, limit: number) => deps.onboardings.list(tenantId, limit),
+  };
+}
+
+export type OnboardingCommands = ReturnType<typeof createOnboardingCommands>;

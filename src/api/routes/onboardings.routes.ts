@@ -1,0 +1,54 @@
+import { Router } from 'express';
+import { idempotencyKey } from '../../schemas/message.schema';
+import {
+  createOnboardingBody,
+  listOnboardingsQuery,
+  onboardingParams,
+} from '../../schemas/onboarding.schema';
+import { authOf } from '../middleware/auth';
+import { route, ValidationFailed } from '../middleware/validate';
+import type { OnboardingCommands } from '../onboardings/onboarding-commands';
+
+/** `/v1/onboardings`: start one (202, progress follows), read its step-by-step progress, list them. */
+export function onboardingsRoutes(deps: { commands: OnboardingCommands }): Router {
+  const r = Router();
+
+  r.post(
+    '/onboardings',
+    route({ body: createOnboardingBody }, async ({ body }, req, res) => {
+      const header = req.headers['idempotency-key'];
+      let key: string | null = null;
+      if (header !== undefined) {
+        const parsed = idempotencyKey.safeParse(header);
+        if (!parsed.success)
+          throw new ValidationFailed([
+            {
+              field: 'headers.idempotency-key',
+              rule: 'invalid_format',
+              message: parsed.error.issues[0]?.message ?? 'invalid',
+            },
+          ]);
+        key = parsed.data;
+      }
+      const out = await deps.commands.start(authOf(res).tenantId, body, key);
+      if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      res.status(202).json(out.view);
+    }),
+  );
+
+  r.get(
+    '/onboardings',
+    route({ query: listOnboardingsQuery }, async ({ query }, _req, res) => {
+      res.json({ items: await deps.commands.list(authOf(res).tenantId, query.limit) });
+    }),
+  );
+
+  r.get(
+    '/onboardings/:id',
+    route({ params: onboardingParams }, async ({ params }, _req, res) => {
+      res.json(await deps.commands.get(authOf(res).tenantId, params.id));
+    }),
+  );
+
+  return r;
+}

@@ -1,0 +1,205 @@
+import type { Connection } from 'mongoose';
+import { isDuplicateKeyError } from '../connection';
+import type { OfficialProvider } from '../../domain/official-sender';
+import {
+  ONBOARDING_SECRETS,
+  onboardingSecretAad,
+  type OnboardingFailure,
+  type OnboardingRequestFacts,
+  type OnboardingSecret,
+  type OnboardingStatus,
+  type StepError,
+  type StepStatus,
+} from '../../domain/onboarding';
+import type { SecretBox } from '../../security/secret-box';
+import {
+  onboardingModel,
+  type OnboardingDoc,
+  type OnboardingResolved,
+  type OnboardingStepDoc,
+} from '../models/onboarding.model';
+
+export interface OnboardingRef {
+  tenantId: string;
+  onboardingId: string;
+}
+
+export interface OnboardingStart extends OnboardingRef {
+  provider: OfficialProvider;
+  senderId: string;
+  steps: readonly string[];
+  request: OnboardingRequestFacts;
+  /** Already sealed by the API (aad onboardingSecretAad). */
+  sealed: Partial<Record<'code' | 'pin' | 'authToken', string>>;
+  idempotencyKey: string | null;
+  requestHash: string;
+  workflowId: string;
+  createdAt: Date;
+}
+
+/** The public shape of an onboarding (GET /v1/onboardings[/:id]): never a secret. */
+export interface OnboardingView {
+  id: string;
+  provider: OfficialProvider;
+  senderId: string;
+  status: OnboardingStatus;
+  steps: Array<{
+    name: string;
+    status: StepStatus;
+    startedAt?: Date;
+    finishedAt?: Date;
+    attempts?: number;
+    error?: StepError;
+  }>;
+  failure: OnboardingFailure | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function onboardingView(d: OnboardingDoc): OnboardingView {
+  return {
+    id: d.onboardingId,
+    provider: d.provider,
+    senderId: d.senderId,
+    status: d.status,
+    steps: d.stepOrder.map((name) => {
+      const s: Partial<OnboardingStepDoc> = d.steps?.[name] ?? {};
+      return {
+        name,
+        status: s.status ?? 'pending',
+        ...(s.startedAt ? { startedAt: s.startedAt } : {}),
+        ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
+        ...(s.attempts ? { attempts: s.attempts } : {}),
+        ...(s.error ? { error: s.error } : {}),
+      };
+    }),
+    failure: d.failure ?? null,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+}
+
+const pendingStep = (): OnboardingStepDoc => ({
+  status: 'pending',
+  startedAt: null,
+  finishedAt: null,
+  attempts: 0,
+  error: null,
+});
+
+/** The `whatsapp_onboardings` projection and the secrets an onboarding holds while it runs. */
+export function createOnboardingRepository(conn: Connection, box: SecretBox) {
+  const Onboarding = onboardingModel(conn);
+  const idOf = (r: OnboardingRef) => `${r.tenantId}:${r.onboardingId}`;
+  const set = (r: OnboardingRef, fields: Record<string, unknown>) =>
+    Onboarding.updateOne({ _id: idOf(r) }, { $set: { ...fields, updatedAt: new Date() } });
+
+  return {
+    /** Idempotent: a retried start finds its document and leaves it as it is. */
+    async start(s: OnboardingStart): Promise<void> {
+      const doc: OnboardingDoc = {
+        _id: idOf(s),
+        tenantId: s.tenantId,
+        onboardingId: s.onboardingId,
+        provider: s.provider,
+        senderId: s.senderId,
+        status: 'running',
+        stepOrder: [...s.steps],
+        steps: Object.fromEntries(s.steps.map((n) => [n, pendingStep()])),
+        failure: null,
+        request: s.request,
+        resolved: {},
+        secrets: { ...s.sealed },
+        claims: {},
+        idempotencyKey: s.idempotencyKey,
+        requestHash: s.requestHash,
+        workflowId: s.workflowId,
+        createdAt: s.createdAt,
+        updatedAt: s.createdAt,
+      };
+      try {
+        await Onboarding.create(doc);
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+    },
+
+    async get(tenantId: string, onboardingId: string): Promise<OnboardingDoc | null> {
+      return Onboarding.findOne({ _id: idOf({ tenantId, onboardingId }), tenantId }).lean<OnboardingDoc>();
+    },
+
+    /** Newest first. */
+    async list(tenantId: string, limit: number): Promise<OnboardingView[]> {
+      const docs = await Onboarding.find({ tenantId })
+        .sort({ createdAt: -1 })
+        .limit(limit)
+        .lean<OnboardingDoc[]>();
+      return docs.map(onboardingView);
+    },
+
+    async recordStep(r: OnboardingRef, step: string, patch: Partial<OnboardingStepDoc>): Promise<void> {
+      await set(r, Object.fromEntries(Object.entries(patch).map(([k, v]) => [`steps.${step}.${k}`, v])));
+    },
+
+    async setResolved(r: OnboardingRef, resolved: OnboardingResolved): Promise<void> {
+      await set(r, Object.fromEntries(Object.entries(resolved).map(([k, v]) => [`resolved.${k}`, v])));
+    },
+
+    async sealSecret(r: OnboardingRef, field: OnboardingSecret, plaintext: string): Promise<void> {
+      const sealed = box.seal(plaintext, onboardingSecretAad(r.tenantId, r.onboardingId, field));
+      await set(r, { [`secrets.${field}`]: sealed });
+    },
+
+    openSecret(d: OnboardingDoc, field: OnboardingSecret): string | null {
+      const sealed = d.secrets?.[field];
+      return sealed ? box.open(sealed, onboardingSecretAad(d.tenantId, d.onboardingId, field)) : null;
+    },
+
+    async forgetSecret(r: OnboardingRef, field: OnboardingSecret): Promise<void> {
+      await Onboarding.updateOne(
+        { _id: idOf(r) },
+        { $unset: { [`secrets.${field}`]: '' }, $set: { updatedAt: new Date() } },
+      );
+    },
+
+    /**
+     * Takes the named claim unless another holder took it after `staleBefore`: true = ours. Lets
+     * a retried activity know whether an earlier attempt may still be calling the provider.
+     */
+    async claim(r: OnboardingRef, name: string, staleBefore: Date): Promise<boolean> {
+      const path = `claims.${name}`;
+      const res = await Onboarding.updateOne(
+        { _id: idOf(r), $or: [{ [path]: { $exists: false } }, { [path]: { $lt: staleBefore } }] },
+        { $set: { [path]: new Date() } },
+      );
+      return res.modifiedCount === 1;
+    },
+
+    /** Gives a claim back (its call ended: no one is waiting for an answer any more). */
+    async release(r: OnboardingRef, name: string): Promise<void> {
+      await Onboarding.updateOne({ _id: idOf(r) }, { $unset: { [`claims.${name}`]: '' } });
+    },
+
+    /** Notes that something happened once (e.g. a create call was attempted), for later attempts to see. */
+    async mark(r: OnboardingRef, name: string): Promise<void> {
+      await set(r, { [`claims.${name}`]: new Date() });
+    },
+
+    /** The end: status and failure, never-reached steps skipped, every secret erased. */
+    async finish(
+      r: OnboardingRef,
+      status: OnboardingStatus,
+      failure: OnboardingFailure | null,
+      skipped: readonly string[],
+    ): Promise<void> {
+      const fields: Record<string, unknown> = { status, failure, updatedAt: new Date() };
+      for (const step of skipped) fields[`steps.${step}.status`] = 'skipped';
+      await Onboarding.updateOne(
+        { _id: idOf(r) },
+        { $set: fields, $unset: Object.fromEntries(ONBOARDING_SECRETS.map((f) => [`secrets.${f}`, ''])) },
+      );
+    },
+  };
+}
+
+export type OnboardingRepository = ReturnType<typeof createOnboardingRepository>;

@@ -1,0 +1,173 @@
+import axios, { type AxiosResponse } from 'axios';
+import { ProviderError } from '../errors';
+import { classifyMetaError, DEFAULT_META_WAITS, type MetaRateLimitWaits } from './meta.errors';
+import type { MetaGraphError } from './meta.types';
+
+/**
+ * Meta's Embedded Signup server calls (reference/official-platform.md A5; OpenAPI
+ * business-messaging v23: `/register`, `/deregister`, `/subscribed_apps`, `/phone_numbers`):
+ * exchange the code, find the shared WABA and number, subscribe our app, register the number.
+ * Errors are classified by Graph `error.code` (classifyMetaError); secrets that travel in a call
+ * (code, app secret, tokens, PIN) are scrubbed from every error text.
+ */
+export interface MetaOnboardingConfig {
+  baseUrl: string;
+  apiVersion: string;
+  timeoutMs: number;
+  appId: string;
+  appSecret: string;
+  waits?: MetaRateLimitWaits;
+}
+
+export interface MetaPhoneNumber {
+  id: string;
+  displayPhoneNumber: string;
+}
+
+interface DebugTokenData {
+  is_valid?: boolean;
+  granular_scopes?: { scope?: string; target_ids?: string[] }[];
+}
+
+/** Deregistering a number that is not registered: Graph 100 with this subcode (OpenAPI `/deregister`). */
+const NOT_REGISTERED_SUBCODE = 2207051;
+const MAX_PHONE_PAGES = 10;
+
+export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
+  const http = axios.create({
+    baseURL: config.baseUrl.replace(/\/$/, ''),
+    timeout: config.timeoutMs,
+    validateStatus: () => true,
+  });
+  const v = config.apiVersion;
+  const waits = config.waits ?? DEFAULT_META_WAITS;
+  const appToken = `${config.appId}|${config.appSecret}`;
+
+  const scrub = (text: string | undefined, secrets: string[]) =>
+    text === undefined
+      ? undefined
+      : secrets.filter((s) => s.length > 0).reduce((t, s) => t.split(s).join('[redacted]'), text);
+
+  async function call<T>(
+    action: string,
+    secrets: string[],
+    send: () => Promise<AxiosResponse>,
+    /** An error answer that means the wanted state already holds. */
+    alreadyDone?: (err: MetaGraphError['error'] | undefined) => boolean,
+  ): Promise<T | undefined> {
+    const all = [...secrets, config.appSecret];
+    let res: AxiosResponse;
+    try {
+      res = await send();
+    } catch (err) {
+      // No answer (refused, reset, timeout): nothing is known about the call's effect; retrying is the only option.
+      throw new ProviderError(
+        'transient',
+        scrub(`Meta ${action}: no answer (${(err as Error).message})`, all)!,
+        {
+          provider: 'meta',
+        },
+      );
+    }
+    if (res.status >= 200 && res.status < 300) return res.data as T;
+    if (alreadyDone?.((res.data as Partial<MetaGraphError> | undefined)?.error)) return undefined;
+    const e = classifyMetaError(res.status, res.data, res.headers as { 'retry-after'?: unknown }, waits);
+    throw new ProviderError(e.kind, `Meta ${action}: ${scrub(e.message, all)}`, {
+      provider: 'meta',
+      code: e.code,
+      httpStatus: e.httpStatus,
+      retryAfterMs: e.retryAfterMs,
+      details: scrub(e.details, all),
+    });
+  }
+  const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+
+  return {
+    /** `GET /oauth/access_token`: the Embedded Signup code → the business integration system-user token. */
+    async exchangeCode(code: string): Promise<string> {
+      const data = await call<{ access_token?: unknown }>('code exchange', [code], () =>
+        http.get(`/${v}/oauth/access_token`, {
+          params: { client_id: config.appId, client_secret: config.appSecret, code },
+        }),
+      );
+      if (typeof data?.access_token !== 'string' || data.access_token === '')
+        throw new ProviderError('transient', 'Meta code exchange: answer without an access_token', {
+          provider: 'meta',
+        });
+      return data.access_token;
+    },
+
+    /** `GET /debug_token` (app token): the WABA ids the business token was granted (granular_scopes). */
+    async sharedWabaIds(businessToken: string): Promise<string[]> {
+      const res = await call<{ data?: DebugTokenData }>('debug_token', [businessToken], () =>
+        http.get(`/${v}/debug_token`, { params: { input_token: businessToken }, ...bearer(appToken) }),
+      );
+      if (res?.data?.is_valid !== true)
+        throw new ProviderError('auth', 'Meta debug_token: the business token is not valid', {
+          provider: 'meta',
+          code: '190',
+        });
+      const scopes = res.data.granular_scopes ?? [];
+      const ids = (scope: string) => scopes.find((s) => s.scope === scope)?.target_ids ?? [];
+      return [...new Set([...ids('whatsapp_business_management'), ...ids('whatsapp_business_messaging')])];
+    },
+
+    /** `GET /{waba}/phone_numbers` (all pages, bounded). */
+    async phoneNumbers(wabaId: string, businessToken: string): Promise<MetaPhoneNumber[]> {
+      const out: MetaPhoneNumber[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < MAX_PHONE_PAGES; page++) {
+        const res = await call<{
+          data?: { id?: string; display_phone_number?: string }[];
+          paging?: { cursors?: { after?: string }; next?: string };
+        }>('phone_numbers', [businessToken], () =>
+          http.get(`/${v}/${encodeURIComponent(wabaId)}/phone_numbers`, {
+            params: { fields: 'id,display_phone_number', limit: 100, ...(after ? { after } : {}) },
+            ...bearer(businessToken),
+          }),
+        );
+        for (const p of res?.data ?? [])
+          if (p.id) out.push({ id: p.id, displayPhoneNumber: p.display_phone_number ?? '' });
+        after = res?.paging?.next ? res.paging.cursors?.after : undefined;
+        if (!after) break;
+      }
+      return out;
+    },
+
+    /** `POST /{waba}/subscribed_apps`: our app receives the WABA's webhooks. Idempotent at Meta. */
+    async subscribeApp(wabaId: string, businessToken: string): Promise<void> {
+      await call('subscribe app', [businessToken], () =>
+        http.post(`/${v}/${encodeURIComponent(wabaId)}/subscribed_apps`, {}, bearer(businessToken)),
+      );
+    },
+
+    async unsubscribeApp(wabaId: string, businessToken: string): Promise<void> {
+      await call('unsubscribe app', [businessToken], () =>
+        http.delete(`/${v}/${encodeURIComponent(wabaId)}/subscribed_apps`, bearer(businessToken)),
+      );
+    },
+
+    /** `POST /{phone}/register` with the 6-digit two-step verification PIN. */
+    async registerPhone(phoneNumberId: string, pin: string, businessToken: string): Promise<void> {
+      await call('register', [businessToken, pin], () =>
+        http.post(
+          `/${v}/${encodeURIComponent(phoneNumberId)}/register`,
+          { messaging_product: 'whatsapp', pin },
+          bearer(businessToken),
+        ),
+      );
+    },
+
+    /** `POST /{phone}/deregister`; a number that is not registered counts as done. */
+    async deregisterPhone(phoneNumberId: string, businessToken: string): Promise<void> {
+      await call(
+        'deregister',
+        [businessToken],
+        () => http.post(`/${v}/${encodeURIComponent(phoneNumberId)}/deregister`, {}, bearer(businessToken)),
+        (e) => e?.code === 100 && e.error_subcode === NOT_REGISTERED_SUBCODE,
+      );
+    },
+  };
+}
+
+export type MetaOnboardingClient = ReturnType<typeof createMetaOnboardingClient>;

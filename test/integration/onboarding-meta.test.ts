@@ -1,0 +1,330 @@
+import request from 'supertest';
+import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+import { createMetaMessagingProvider } from '../../src/providers/meta/meta.adapter';
+import { OnboardingStatusKey } from '../../src/temporal/search-attributes';
+import { workflowIds } from '../../src/temporal/workflow-ids';
+import { captureLogger } from '../helpers/logger';
+import { openTestDatabase } from '../helpers/mongo';
+import { ES_APP, historyText, startOnboardingStack, type OnboardingStack } from '../helpers/onboarding';
+import { waitFor } from '../helpers/sessions';
+import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+
+type View = {
+  id: string;
+  status: string;
+  senderId: string;
+  steps: { name: string; status: string; attempts?: number; error?: { code: string } }[];
+  failure: { step: string; code: string; message: string; provider: string; providerCode?: string } | null;
+};
+
+const TENANT = 'tenant-onb-meta';
+const OTHER = 'tenant-onb-meta-b';
+const PIN = '480915';
+const stepStatuses = (v: View) => Object.fromEntries(v.steps.map((s) => [s.name, s.status]));
+
+describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', () => {
+  const log = captureLogger();
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  let stack: OnboardingStack;
+  let key: string;
+  let seq = 0;
+
+  /** A fresh WABA with one number and a fresh code for it. */
+  function signup(opts: { ttlMs?: number } = {}) {
+    seq += 1;
+    const n = String(seq).padStart(3, '0');
+    const waba = `55500000000${n}`;
+    const phone = `10650000000${n}`;
+    const code = `AQD-es-code-${n}-${'x'.repeat(40)}`;
+    const token = `EAAG-business-token-${n}-${'y'.repeat(40)}`;
+    stack.meta.es.addWaba(waba, [{ id: phone, display_phone_number: `+1 631-555-0${n}` }]);
+    stack.meta.es.issueCode(code, { token, wabaId: waba, ttlMs: opts.ttlMs });
+    return {
+      waba,
+      phone,
+      code,
+      token,
+      body: { provider: 'meta', code, wabaId: waba, phoneNumberId: phone, pin: PIN },
+    };
+  }
+  const start = async (body: object) =>
+    (
+      await request(stack.app)
+        .post('/v1/onboardings')
+        .set('Authorization', `Bearer ${key}`)
+        .send(body)
+        .expect(202)
+    ).body as View;
+  const settle = async (id: string) => (await stack.settled(key, id)) as unknown as View;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    temporal = await connectTestTemporal();
+    stack = await startOnboardingStack({
+      conn: db.conn,
+      temporal: temporal.client,
+      nativeConnection: temporal.nativeConnection,
+      taskQueue: uniqueTaskQueue('onb-meta'),
+      logger: log.logger,
+      // One attempt may last 1 s while Meta's answer may take up to 8 s: a timed-out exchange can still land.
+      settings: { stepTimeoutMs: 1_000 },
+      metaTimeoutMs: 8_000,
+    });
+    key = (await createApiKeyRepository(db.conn).create(TENANT)).token;
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await db.drop();
+    await temporal.close();
+  });
+
+  it('reaches ready: code exchanged, app subscribed, number registered, sender stored with usable credentials', async () => {
+    const s = signup();
+    const accepted = await start(s.body);
+    expect(accepted).toMatchObject({ status: 'running', senderId: `meta-${s.phone}`, failure: null });
+    expect(accepted.id).toMatch(/^onb_/);
+    expect(accepted.steps.map((x) => x.name)).toEqual([
+      'exchange_code',
+      'resolve_ids',
+      'subscribe_app',
+      'register_phone',
+      'store_sender',
+    ]);
+
+    const done = await settle(accepted.id);
+    expect(done.status).toBe('ready');
+    expect(done.failure).toBeNull();
+    for (const step of done.steps) expect(step).toMatchObject({ status: 'done', attempts: 1 });
+    expect(stack.meta.es.exchanged).toContain(s.code);
+    expect([...(stack.meta.es.wabas.get(s.waba)?.subscribedApps ?? [])]).toEqual([ES_APP.appId]);
+    expect(stack.meta.es.registered.get(s.phone)).toBe(PIN);
+
+    const stored = await stack.senders.withCredentials(TENANT, `meta-${s.phone}`);
+    expect(stored?.sender).toMatchObject({
+      provider: 'meta',
+      phoneNumberId: s.phone,
+      wabaId: s.waba,
+      onboardingId: accepted.id,
+      displayPhoneNumber: `1631555${s.phone.slice(-4)}`,
+    });
+    expect(stored?.credentials).toEqual({ provider: 'meta', accessToken: s.token });
+    // Usable: the Cloud API accepts a send with them.
+    const adapter = createMetaMessagingProvider({
+      baseUrl: stack.meta.baseUrl,
+      apiVersion: 'v23.0',
+      timeoutMs: 2_000,
+      credentials: (t, id) => stack.senders.metaCredentials(t, id),
+    });
+    const sent = await adapter.send({
+      tenantId: TENANT,
+      messageId: 'm-onb-1',
+      senderId: `meta-${s.phone}`,
+      to: '16505551234',
+      content: { type: 'text', text: { body: 'hello' } },
+    });
+    expect(sent.providerMessageId).toMatch(/^wamid\./);
+
+    // Nothing secret in the workflow history, the view, the projection or the logs.
+    const history = historyText(
+      await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, accepted.id)).fetchHistory(),
+    );
+    expect(history).toContain(s.waba);
+    for (const secret of [s.code, s.token, PIN, ES_APP.appSecret]) {
+      expect(history).not.toContain(secret);
+      expect(JSON.stringify(done)).not.toContain(secret);
+      expect(log.lines().join('\n')).not.toContain(secret);
+    }
+    expect((await stack.onboardings.get(TENANT, accepted.id))?.secrets).toEqual({});
+
+    // Operators see it in the Web UI: its status as a search attribute, a static summary.
+    // The search attribute is upserted in the workflow task after the record; visibility follows.
+    const d = await waitFor(
+      () => temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, accepted.id)).describe(),
+      (x) => x.typedSearchAttributes.get(OnboardingStatusKey) === 'ready',
+      20_000,
+      'OnboardingStatus=ready',
+    );
+    expect(await d.staticSummary()).toBe(`Onboarding of sender meta-${s.phone} through meta`);
+  });
+
+  it('finds the WABA with debug_token (app token) and the number with phone_numbers when the signup gave no ids', async () => {
+    const s = signup();
+    const accepted = await start({ provider: 'meta', code: s.code, pin: PIN });
+    expect(accepted.senderId).toMatch(/^meta-/);
+    const done = await settle(accepted.id);
+    expect(done.status).toBe('ready');
+    const debug = stack.meta.requests.filter((r) => r.path.endsWith('/debug_token')).at(-1);
+    expect(debug?.headers.authorization).toBe(`Bearer ${ES_APP.appId}|${ES_APP.appSecret}`);
+    expect((await stack.senders.get(TENANT, accepted.senderId))?.phoneNumberId).toBe(s.phone);
+  });
+
+  describe('fails at each step, undoing what was done', () => {
+    it('exchange_code: a code already used → failed at once (not retried), nothing to undo', async () => {
+      const s = signup();
+      (stack.meta.es.codes.get(s.code) as { used: boolean }).used = true;
+      const done = await settle((await start(s.body)).id);
+      expect(done.status).toBe('failed');
+      expect(done.failure).toMatchObject({
+        step: 'exchange_code',
+        code: 'provider_rejected',
+        provider: 'meta',
+        providerCode: '100',
+      });
+      expect(done.failure?.message).toMatch(/has been used/);
+      expect(stepStatuses(done)).toEqual({
+        exchange_code: 'failed',
+        resolve_ids: 'skipped',
+        subscribe_app: 'skipped',
+        register_phone: 'skipped',
+        store_sender: 'skipped',
+      });
+      expect(done.steps[0]?.attempts).toBe(1);
+      expect(await stack.senders.get(TENANT, `meta-${s.phone}`)).toBeNull();
+    });
+
+    it('exchange_code: Meta down for longer than the code lives → code_expired, never retried past its validity', async () => {
+      const s = signup();
+      stack.meta.es.down('oauth', {
+        httpStatus: 500,
+        code: 2,
+        message: 'Service temporarily unavailable',
+        isTransient: true,
+      });
+      try {
+        const started = await stack
+          .commandsWith({ codeValidityMs: 1_500 })
+          .start(TENANT, s.body as never, null);
+        const done = await settle(started.view.id);
+        expect(done.failure).toMatchObject({ step: 'exchange_code', code: 'code_expired', provider: 'meta' });
+        expect(done.failure?.message).toMatch(/Service temporarily unavailable/);
+      } finally {
+        stack.meta.es.up('oauth');
+      }
+    });
+
+    it('resolve_ids: the number is not in the WABA → failed, later steps skipped', async () => {
+      const s = signup();
+      const done = await settle((await start({ ...s.body, phoneNumberId: '99999999999' })).id);
+      expect(done.failure).toMatchObject({
+        step: 'resolve_ids',
+        code: 'phone_not_in_waba',
+        provider: 'meta',
+      });
+      expect(stepStatuses(done)).toMatchObject({
+        exchange_code: 'done',
+        resolve_ids: 'failed',
+        subscribe_app: 'skipped',
+      });
+      expect(stack.meta.es.wabas.get(s.waba)?.subscribedApps.size).toBe(0);
+    });
+
+    it('subscribe_app: permission denied (Graph 200) → failed naming Meta’s error', async () => {
+      const s = signup();
+      stack.meta.es.failNext('subscribed_apps', {
+        httpStatus: 403,
+        code: 200,
+        subcode: 1349174,
+        message: "Your app doesn't have permission to subscribe to this WhatsApp Business Account",
+      });
+      const done = await settle((await start(s.body)).id);
+      expect(done.failure).toMatchObject({
+        step: 'subscribe_app',
+        code: 'provider_auth',
+        providerCode: '200',
+      });
+      expect(done.failure?.message).toMatch(/permission to subscribe/);
+      expect(
+        stack.meta.es.calls.filter((c) => c.ep === 'subscribed_apps' && c.id === s.waba).map((c) => c.method),
+      ).toEqual(['POST']);
+    });
+
+    it('register_phone: PIN mismatch (133005) → the app is unsubscribed again', async () => {
+      const s = signup();
+      stack.meta.es.twoStepPins.set(s.phone, '111111');
+      const done = await settle((await start(s.body)).id);
+      expect(done.failure).toMatchObject({
+        step: 'register_phone',
+        code: 'provider_error',
+        providerCode: '133005',
+      });
+      expect(done.failure?.message).toMatch(/PIN Mismatch/);
+      expect(stepStatuses(done)).toMatchObject({
+        subscribe_app: 'compensated',
+        register_phone: 'failed',
+        store_sender: 'skipped',
+      });
+      expect(stack.meta.es.wabas.get(s.waba)?.subscribedApps.size).toBe(0);
+      expect(
+        stack.meta.es.calls.filter((c) => c.ep === 'subscribed_apps' && c.id === s.waba).map((c) => c.method),
+      ).toEqual(['POST', 'DELETE']);
+    });
+
+    it('store_sender: the number belongs to another tenant’s sender → deregistered and unsubscribed', async () => {
+      const s = signup();
+      await stack.senders.register(OTHER, {
+        senderId: 'theirs',
+        phoneNumberId: s.phone,
+        wabaId: s.waba,
+        displayPhoneNumber: '16315550000',
+        accessToken: 'EAAG-someone-elses-token-0123456789',
+      });
+      const done = await settle((await start(s.body)).id);
+      expect(done.failure).toMatchObject({ step: 'store_sender', code: 'sender_exists', provider: 'meta' });
+      expect(stepStatuses(done)).toEqual({
+        exchange_code: 'done',
+        resolve_ids: 'done',
+        subscribe_app: 'compensated',
+        register_phone: 'compensated',
+        store_sender: 'failed',
+      });
+      expect(stack.meta.es.registered.has(s.phone)).toBe(false);
+      expect(stack.meta.es.wabas.get(s.waba)?.subscribedApps.size).toBe(0);
+      expect(stack.meta.es.callsTo('deregister')).toBeGreaterThanOrEqual(1);
+      expect((await stack.senders.get(OTHER, 'theirs'))?.phoneNumberId).toBe(s.phone);
+      expect(await stack.senders.get(TENANT, `meta-${s.phone}`)).toBeNull();
+    });
+  });
+
+  describe('the code is exchanged exactly once', () => {
+    it('when a later step is retried (subscribe_app fails twice, transiently)', async () => {
+      const s = signup();
+      stack.meta.es.failNext(
+        'subscribed_apps',
+        { httpStatus: 500, code: 2, message: 'Temporarily down', isTransient: true },
+        2,
+      );
+      const before = stack.meta.es.callsTo('oauth');
+      const done = await settle((await start(s.body)).id);
+      expect(done.status).toBe('ready');
+      expect(done.steps.find((x) => x.name === 'subscribe_app')?.attempts).toBe(3);
+      expect(stack.meta.es.callsTo('oauth') - before).toBe(1);
+      expect(stack.meta.es.exchanged.filter((c) => c === s.code)).toHaveLength(1);
+    });
+
+    it('when the exchange activity itself is retried after its answer was lost (attempt timed out in flight)', async () => {
+      const s = signup();
+      const before = stack.meta.es.callsTo('oauth');
+      const release = stack.meta.es.holdNext('oauth');
+      const { id } = await start(s.body);
+      // Attempt 1 timed out while Meta still holds the call; later attempts must wait, not spend the code again.
+      await waitFor(
+        () => stack.onboardings.get(TENANT, id),
+        (d) => (d?.steps?.exchange_code?.attempts ?? 0) >= 3,
+        20_000,
+        'exchange retried',
+      );
+      expect(stack.meta.es.callsTo('oauth') - before).toBe(1);
+      release();
+      const done = await settle(id);
+      expect(done.status).toBe('ready');
+      expect(stack.meta.es.callsTo('oauth') - before).toBe(1);
+      expect(stack.meta.es.exchanged.filter((c) => c === s.code)).toHaveLength(1);
+      expect(done.steps[0]?.attempts).toBeGreaterThanOrEqual(3);
+      expect((await stack.senders.withCredentials(TENANT, `meta-${s.phone}`))?.credentials).toEqual({
+        provider: 'meta',
+        accessToken: s.token,
+      });
+    });
+  });
+});

@@ -1,0 +1,186 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { StepPatch } from '../activities/onboarding.activities';
+import { ONBOARDING_STEPS, type OnboardingStepName } from '../src/domain/onboarding';
+import { OnboardingStatusKey } from '../src/temporal/search-attributes';
+import { failureOf, timedOutWithoutCause } from './onboarding-failure';
+import {
+  OnboardingFailureTypes,
+  type OnboardingResult,
+  type OnboardingWorkflowInput,
+} from './onboarding.definitions';
+
+const pick = (e: { providerCode?: string }) => (e.providerCode ? { providerCode: e.providerCode } : {});
+
+interface Step {
+  name: OnboardingStepName;
+  run(): Promise<unknown>;
+  /** Undoes the step after a later one failed (absent: nothing at the provider to undo). */
+  undo?(): Promise<unknown>;
+}
+
+/**
+ * One onboarding (`onboarding:<tenant>:<id>`) as a saga: the provider's steps in order, each an
+ * activity with retries; when one fails for good, the completed steps are undone in reverse (even
+ * when the workflow is cancelled) and the onboarding ends `failed`, naming the step and the
+ * provider's error. Progress goes to `whatsapp_onboardings` through local activities.
+ */
+export async function onboardingWorkflow(input: OnboardingWorkflowInput): Promise<OnboardingResult> {
+  const ref = { tenantId: input.tenantId, onboardingId: input.onboardingId };
+  const s = input.settings;
+  const backoff = {
+    initialInterval: s.retryInitialMs,
+    backoffCoefficient: 2,
+    maximumInterval: Math.max(s.retryMaxMs, s.retryInitialMs),
+  };
+  const db = proxyLocalActivities<Activities>({
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '200ms', maximumInterval: '5s' },
+  });
+  const acts = proxyActivities<Activities>({
+    startToCloseTimeout: s.stepTimeoutMs,
+    retry: { ...backoff, maximumAttempts: s.stepMaxAttempts },
+  });
+  // The code dies after its validity: retried as long as it lives, never after.
+  const exchange = proxyActivities<Activities>({
+    startToCloseTimeout: Math.min(s.stepTimeoutMs, s.codeValidityMs),
+    scheduleToCloseTimeout: s.codeValidityMs,
+    retry: backoff,
+  });
+  // Compensations try harder than steps: what they leave behind stays at the provider.
+  const undo = proxyActivities<Activities>({
+    startToCloseTimeout: s.stepTimeoutMs,
+    retry: { ...backoff, maximumAttempts: s.stepMaxAttempts * 2 },
+  });
+  const now = () => new Date().toISOString();
+  const record = (step: string, patch: StepPatch) => db.recordOnboardingStep({ ...ref, step, patch });
+
+  async function awaitOnline(): Promise<void> {
+    const deadline = Date.now() + s.twilioOnlineTimeoutMs;
+    for (let poll = 1; ; poll++) {
+      const r = await acts.onboardingPollTwilioSender({ ...ref, poll });
+      if (r.online) return;
+      if (Date.now() >= deadline)
+        throw ApplicationFailure.create({
+          type: OnboardingFailureTypes.onlineTimeout,
+          message: `The Twilio sender was not ONLINE after ${s.twilioOnlineTimeoutMs} ms (last status ${r.status})`,
+          nonRetryable: true,
+          details: [{ code: 'online_timeout', providerCode: r.status }],
+        });
+      await sleep(Math.min(s.twilioPollMs, Math.max(1, deadline - Date.now())));
+    }
+  }
+
+  const storeSender: Step = {
+    name: 'store_sender',
+    run: () => acts.onboardingStoreSender(ref),
+    undo: () => undo.onboardingRemoveSender(ref),
+  };
+  const plans: Record<OnboardingWorkflowInput['provider'], Step[]> = {
+    meta: [
+      { name: 'exchange_code', run: () => exchange.onboardingExchangeCode(ref) },
+      { name: 'resolve_ids', run: () => acts.onboardingResolveMetaIds(ref) },
+      {
+        name: 'subscribe_app',
+        run: () => acts.onboardingSubscribeApp(ref),
+        undo: () => undo.onboardingUnsubscribeApp(ref),
+      },
+      {
+        name: 'register_phone',
+        run: () => acts.onboardingRegisterPhone(ref),
+        undo: () => undo.onboardingDeregisterPhone(ref),
+      },
+      storeSender,
+    ],
+    '360dialog': [
+      { name: 'fetch_channel', run: () => acts.onboardingFetchChannel(ref) },
+      {
+        name: 'create_api_key',
+        run: () => acts.onboardingCreateApiKey(ref),
+        undo: () => undo.onboardingForgetApiKey(ref),
+      },
+      {
+        name: 'configure_webhook',
+        run: () => acts.onboardingConfigureWebhook(ref),
+        undo: () => undo.onboardingRestoreWebhook(ref),
+      },
+      storeSender,
+    ],
+    twilio: [
+      {
+        name: 'create_sender',
+        run: () => acts.onboardingCreateTwilioSender(ref),
+        undo: () => undo.onboardingDeleteTwilioSender(ref),
+      },
+      { name: 'await_online', run: awaitOnline },
+      storeSender,
+    ],
+  };
+  const steps = plans[input.provider];
+  const names = ONBOARDING_STEPS[input.provider];
+
+  async function compensate(done: Step[]): Promise<void> {
+    for (const step of [...done].reverse()) {
+      if (!step.undo) continue;
+      try {
+        await step.undo();
+        await record(step.name, { status: 'compensated', finishedAt: now() });
+      } catch (err) {
+        const f = failureOf(step.name, input.provider, err);
+        log.warn('onboarding compensation failed', { step: step.name, code: f.code, message: f.message });
+        await record(step.name, {
+          error: {
+            code: 'compensation_failed',
+            message: f.message,
+            ...(f.providerCode ? { providerCode: f.providerCode } : {}),
+          },
+        });
+      }
+    }
+  }
+
+  await db.recordOnboardingStarted({ ...input, steps: names, workflowId: workflowInfo().workflowId });
+  upsertSearchAttributes([{ key: OnboardingStatusKey, value: 'running' }]);
+  const done: Step[] = [];
+  for (const [i, step] of steps.entries()) {
+    try {
+      await record(step.name, { status: 'running', startedAt: now() });
+      await step.run();
+    } catch (err) {
+      // Undo and record even when the failure is the workflow's own cancellation.
+      return CancellationScope.nonCancellable(async () => {
+        let failure = failureOf(step.name, input.provider, err);
+        if (timedOutWithoutCause(err)) {
+          // The timeout carries no cause: the last attempt's error is the one its activity recorded.
+          const last = await db.readOnboardingStepError({ ...ref, step: step.name });
+          if (last) failure = { ...failure, message: `${failure.message}: ${last.message}`, ...pick(last) };
+        }
+        const { step: _step, provider: _provider, ...error } = failure;
+        await record(step.name, { status: 'failed', finishedAt: now(), error });
+        await compensate(done);
+        await db.recordOnboardingFinished({ ...ref, status: 'failed', failure, skipped: names.slice(i + 1) });
+        upsertSearchAttributes([{ key: OnboardingStatusKey, value: 'failed' }]);
+        return { status: 'failed' as const, failure };
+      });
+    }
+    done.push(step);
+    await CancellationScope.nonCancellable(() =>
+      record(step.name, { status: 'done', finishedAt: now(), error: null }),
+    );
+  }
+  // Every step is done: a cancellation arriving now no longer undoes anything.
+  return CancellationScope.nonCancellable(async () => {
+    await db.recordOnboardingFinished({ ...ref, status: 'ready', failure: null, skipped: [] });
+    upsertSearchAttributes([{ key: OnboardingStatusKey, value: 'ready' }]);
+    return { status: 'ready' as const, failure: null };
+  });
+}
