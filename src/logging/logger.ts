@@ -14,6 +14,8 @@ export const REDACT_PATHS = [
   'req.headers["x-hub-signature-256"]',
   'req.headers["x-twilio-signature"]',
   'req.headers["x-webhook-secret"]',
+  'req.headers["x-dw-webhook-secret"]',
+  '*.webhookSecret',
   'req.headers.cookie',
   '*.token',
   '*.accessToken',

@@ -11,7 +11,7 @@ import { ProviderError, type ProviderErrorKind } from '../providers/errors';
  */
 
 export type SendOutcome = 'ok' | ProviderErrorKind;
-export type WebhookProvider = 'meta' | 'gateway';
+export type WebhookProvider = 'meta' | 'gateway' | '360dialog' | 'twilio';
 export type WebhookOutcome = 'accepted' | 'rejected_signature' | 'invalid' | 'unknown' | 'error';
 
 /** An official sender as the credential gauge shows it; `valid` null = no check has said yet. */
@@ -86,6 +86,12 @@ export function createMetrics(registry: Registry, sources: MetricsSources = {}) 
     labelNames: ['provider', 'outcome'] as const,
     registers,
   });
+  const accountAlerts = new Counter({
+    name: 'whatsapp_account_alerts_total',
+    help: 'Account alerts stored (first delivery only), by provider and Meta webhook field',
+    labelNames: ['provider', 'type'] as const,
+    registers,
+  });
   const healthChecks = new Counter({
     name: 'whatsapp_session_health_checks_total',
     help: 'Session health sweep check results by outcome',
@@ -140,6 +146,9 @@ export function createMetrics(registry: Registry, sources: MetricsSources = {}) 
     },
     webhookRequest(provider: WebhookProvider, outcome: WebhookOutcome): void {
       webhookRequests.inc({ provider, outcome });
+    },
+    accountAlert(provider: string, type: string): void {
+      accountAlerts.inc({ provider, type });
     },
     healthCheck(outcome: HealthOutcome): void {
       healthChecks.inc({ outcome });

@@ -1,24 +1,31 @@
 import { Router } from 'express';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { messageStatusSignal } from '../../../workflows/message.definitions';
+import type { Client } from '@temporalio/client';
+import type { AccountAlertRepository } from '../../db/repositories/account-alert.repository';
 import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
 import { DomainError } from '../../domain/errors';
-import type { InboundMessageEvent, MessageStatusEvent } from '../../domain/message';
+import type { InboundMessageEvent } from '../../domain/message';
 import type { Logger } from '../../logging/logger';
+import { normaliseMetaAccountAlerts } from '../../providers/meta/meta.alerts';
 import {
   normaliseMetaInbound,
   normaliseMetaStatuses,
   verifyMetaSignature,
 } from '../../providers/meta/meta.webhook';
-import { workflowIds } from '../../temporal/workflow-ids';
+import { metaVerifyQuery } from '../../schemas/webhook.schema';
+import { safeEqual } from '../../security/api-keys';
 import { startInboundWorkflow } from '../messages/inbound-starter';
+import { recordAccountAlerts, type AlertCandidate } from '../messages/alert-recorder';
+import { signalMessageStatus } from '../messages/status-signal';
 import type { Metrics } from '../../observability/metrics';
 import { countWebhook } from '../middleware/webhook-metrics';
+import { route } from '../middleware/validate';
 
 export interface MetaWebhookDeps {
   temporal: Client;
   messages: Pick<MessageHistoryRepository, 'findByProviderMessageId'>;
   appSecret: string | undefined;
+  /** META_WEBHOOK_VERIFY_TOKEN for the GET handshake; unset = every handshake refused (403). */
+  verifyToken?: string;
   logger: Logger;
   /** Counts requests by outcome (GET /metrics); absent = not counted. */
   metrics?: Metrics;
@@ -32,15 +39,41 @@ export interface MetaWebhookDeps {
     callbackMaxAttempts: number;
     callbackRetryInitialMs: number;
   };
+  /** Account alerts (account_update, quality, template status…): absent = ignored. */
+  alerts?: {
+    repo: Pick<AccountAlertRepository, 'store'>;
+    senders: { findByWabaId(wabaId: string): Promise<AlertCandidate[]> };
+  };
 }
 
 /**
- * `POST /webhooks/meta` (status part): signature over the raw bytes → canonical status events →
- * a signal to each message's workflow → 200. Our id rides in biz_opaque_callback_data, so a status
- * that overtakes the send's answer still finds its workflow; the wamid mapping is the fallback.
+ * `GET /webhooks/meta`: Meta's verification handshake (no signature on it). `POST /webhooks/meta`:
+ * signature over the raw bytes → canonical status events → a signal to each message's workflow,
+ * inbound messages → their inbound workflows, account alerts → stored once → 200. Our id rides in
+ * biz_opaque_callback_data, so a status that overtakes the send's answer still finds its workflow;
+ * the wamid mapping is the fallback. Batches (several entries, changes, statuses) are taken whole.
  */
 export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
   const r = Router();
+  r.get(
+    '/webhooks/meta',
+    countWebhook(deps.metrics, 'meta'),
+    route({ query: metaVerifyQuery }, ({ query }, _req, res) => {
+      // Unset token: refused like a wrong one (403) — Meta shows the failure, the log says why.
+      if (!deps.verifyToken) deps.logger.warn('META_WEBHOOK_VERIFY_TOKEN is not set: handshake refused');
+      const token = query['hub.verify_token'];
+      const challenge = query['hub.challenge'];
+      if (
+        !deps.verifyToken ||
+        query['hub.mode'] !== 'subscribe' ||
+        token === undefined ||
+        !safeEqual(token, deps.verifyToken) ||
+        challenge === undefined
+      )
+        throw new DomainError('forbidden', 'verification_failed', 'hub.mode or hub.verify_token is wrong');
+      res.status(200).type('text/plain').send(challenge);
+    }),
+  );
   r.post('/webhooks/meta', countWebhook(deps.metrics, 'meta'), async (req, res) => {
     if (!deps.appSecret)
       throw new DomainError('unavailable', 'webhook_not_configured', 'META_APP_SECRET is not set');
@@ -53,36 +86,21 @@ export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
     const events = normaliseMetaStatuses(req.body);
     // `sent` is what our send activity already recorded from Meta's answer: signalling it would
     // only cost the workflow a task (throughput), so only later statuses are delivered.
-    await Promise.all(events.filter((ev) => ev.status !== 'sent').map((ev) => deliver(deps, ev)));
+    await Promise.all(
+      events.filter((ev) => ev.status !== 'sent').map((ev) => signalMessageStatus(deps, 'meta', ev)),
+    );
     const inbound = deps.inbound ? normaliseMetaInbound(req.body) : [];
     await Promise.all(inbound.map((m) => startInbound(deps, m)));
-    res.status(200).json({ received: events.length + inbound.length });
+    const alerts = deps.alerts ? normaliseMetaAccountAlerts(req.body) : [];
+    if (deps.alerts && alerts.length > 0) {
+      const { repo, senders } = deps.alerts;
+      await recordAccountAlerts({ ...deps, alerts: repo }, 'meta', alerts, (waba) =>
+        senders.findByWabaId(waba),
+      );
+    }
+    res.status(200).json({ received: events.length + inbound.length + alerts.length });
   });
   return r;
-}
-
-async function deliver(deps: MetaWebhookDeps, ev: MessageStatusEvent): Promise<void> {
-  let owner = ev.tenantId && ev.messageId ? { tenantId: ev.tenantId, messageId: ev.messageId } : null;
-  owner ??= await deps.messages.findByProviderMessageId('meta', ev.providerMessageId);
-  if (!owner) {
-    deps.logger.warn(
-      { providerMessageId: ev.providerMessageId, status: ev.status },
-      'meta status for an unknown message',
-    );
-    return;
-  }
-  try {
-    await deps.temporal.workflow
-      .getHandle(workflowIds.message(owner.tenantId, owner.messageId))
-      .signal(messageStatusSignal, ev);
-  } catch (err) {
-    // The workflow stopped following statuses (final, or its status timeout passed): nothing to update.
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    deps.logger.info(
-      { messageId: owner.messageId, status: ev.status },
-      'meta status after the message stopped following',
-    );
-  }
 }
 
 /** Starts the message's inbound workflow; a redelivered webhook finds it already started (deduplicated). */

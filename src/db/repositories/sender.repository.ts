@@ -186,6 +186,23 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
     },
 
     /**
+     * Every sender on a WhatsApp Business Account (Meta account alerts name only the WABA id); a
+     * WABA may hold several numbers. Credentials stay sealed.
+     */
+    async findByWabaId(
+      wabaId: string,
+    ): Promise<Array<{ tenantId: string; senderId: string; displayPhoneNumber: string }>> {
+      const docs = await Sender.find({ wabaId }, { tenantId: 1, senderId: 1, displayPhoneNumber: 1 })
+        .sort({ _id: 1 })
+        .lean<Array<Pick<SenderDoc, 'tenantId' | 'senderId' | 'displayPhoneNumber'>>>();
+      return docs.map((d) => ({
+        tenantId: d.tenantId,
+        senderId: d.senderId,
+        displayPhoneNumber: d.displayPhoneNumber,
+      }));
+    },
+
+    /**
      * A sender with its opened credentials, found by routing key — for webhook checks that need the
      * secret before they can trust anything (360dialog's header, Twilio's signature).
      */

@@ -12,7 +12,8 @@ export function verifyMetaSignature(
   header: unknown,
   appSecret: string,
 ): boolean {
-  if (!rawBody || typeof header !== 'string' || !header.startsWith('sha256=')) return false;
+  // Exactly 64 hex digits: Buffer.from(…, 'hex') would silently stop at the first non-hex pair.
+  if (!rawBody || typeof header !== 'string' || !/^sha256=[0-9a-fA-F]{64}$/.test(header)) return false;
   const given = Buffer.from(header.slice('sha256='.length), 'hex');
   const expected = createHmac('sha256', appSecret).update(rawBody).digest();
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -72,8 +73,11 @@ interface MetaInbound {
   [k: string]: unknown;
 }
 
-/** Every inbound `messages[]` entry → canonical inbound events (deduplicated later by provider id). */
-export function normaliseMetaInbound(payload: unknown): InboundMessageEvent[] {
+/**
+ * Every inbound `messages[]` entry → canonical inbound events (deduplicated later by provider id).
+ * `provider` names who delivered the envelope: 360dialog forwards Meta's unchanged.
+ */
+export function normaliseMetaInbound(payload: unknown, provider = 'meta'): InboundMessageEvent[] {
   const p = payload as Partial<MetaWebhookPayload> | undefined;
   if (!p || p.object !== 'whatsapp_business_account' || !Array.isArray(p.entry)) return [];
   const out: InboundMessageEvent[] = [];
@@ -96,7 +100,7 @@ export function normaliseMetaInbound(payload: unknown): InboundMessageEvent[] {
         const from = typeof raw.from === 'string' ? raw.from : '';
         const body = raw[raw.type];
         out.push({
-          provider: 'meta',
+          provider,
           providerMessageId: raw.id,
           recipientAccountId: accountId,
           from,

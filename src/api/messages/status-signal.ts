@@ -1,0 +1,56 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { messageStatusSignal } from '../../../workflows/message.definitions';
+import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
+import type { MessageStatusEvent } from '../../domain/message';
+import type { Logger } from '../../logging/logger';
+import { workflowIds } from '../../temporal/workflow-ids';
+
+export interface StatusSignalDeps {
+  temporal: Client;
+  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId'>;
+  logger: Logger;
+}
+
+export type StatusOutcome = 'signalled' | 'unknown' | 'stopped' | 'foreign';
+
+/**
+ * Hands one provider status to its message's workflow, which applies it only if it moves the
+ * message forward (duplicates and late arrivals change nothing). The owner is our reference when
+ * the provider echoed it (Meta/360dialog biz_opaque_callback_data, Twilio `?ref=`), else the
+ * provider id mapping. `tenantId` confines a BSP webhook, which authenticated one sender, to that
+ * sender's tenant: a reference or mapping naming another tenant is ignored ('foreign').
+ */
+export async function signalMessageStatus(
+  deps: StatusSignalDeps,
+  provider: string,
+  ev: MessageStatusEvent,
+  scope: { tenantId?: string; ref?: { tenantId: string; messageId: string } | null } = {},
+): Promise<StatusOutcome> {
+  const log = { provider, providerMessageId: ev.providerMessageId, status: ev.status };
+  let owner =
+    scope.ref ?? (ev.tenantId && ev.messageId ? { tenantId: ev.tenantId, messageId: ev.messageId } : null);
+  if (owner && scope.tenantId !== undefined && owner.tenantId !== scope.tenantId) {
+    deps.logger.warn({ ...log, tenantId: scope.tenantId }, 'status reference names another tenant: ignored');
+    owner = null;
+  }
+  owner ??= await deps.messages.findByProviderMessageId(provider, ev.providerMessageId);
+  if (!owner) {
+    deps.logger.warn(log, 'status for an unknown message');
+    return 'unknown';
+  }
+  if (scope.tenantId !== undefined && owner.tenantId !== scope.tenantId) {
+    deps.logger.warn({ ...log, tenantId: scope.tenantId }, 'status for another tenant’s message: ignored');
+    return 'foreign';
+  }
+  try {
+    await deps.temporal.workflow
+      .getHandle(workflowIds.message(owner.tenantId, owner.messageId))
+      .signal(messageStatusSignal, ev);
+    return 'signalled';
+  } catch (err) {
+    // The workflow stopped following statuses (final, or its status timeout passed): nothing to update.
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    deps.logger.info({ ...log, messageId: owner.messageId }, 'status after the message stopped following');
+    return 'stopped';
+  }
+}

@@ -1,0 +1,84 @@
+import { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import type { AccountAlertRepository } from '../../db/repositories/account-alert.repository';
+import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
+import type { SenderRepository } from '../../db/repositories/sender.repository';
+import { DomainError } from '../../domain/errors';
+import { senderRoutingKey } from '../../domain/official-sender';
+import type { Logger } from '../../logging/logger';
+import type { Metrics } from '../../observability/metrics';
+import {
+  normaliseDialog360Webhook,
+  readDialog360Headers,
+  verifyDialog360Secret,
+} from '../../providers/dialog360/dialog360.webhook';
+import { recordAccountAlerts } from '../messages/alert-recorder';
+import { startInboundWorkflow, type InboundStartDeps } from '../messages/inbound-starter';
+import { signalMessageStatus } from '../messages/status-signal';
+import { countWebhook } from '../middleware/webhook-metrics';
+
+export interface Dialog360WebhookDeps {
+  temporal: Client;
+  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId'>;
+  senders: Pick<SenderRepository, 'withCredentialsByRoutingKey'>;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Inbound messages: where their workflows run, the tenant's callback; absent = ignored. */
+  inbound?: Omit<InboundStartDeps, 'temporal'>;
+  /** Account alerts the envelope may carry; absent = ignored. */
+  alerts?: Pick<AccountAlertRepository, 'store'>;
+}
+
+const refused = () =>
+  new DomainError(
+    'unauthorized',
+    'invalid_webhook_secret',
+    'X-Dw-Channel or X-Dw-Webhook-Secret is missing or wrong',
+  );
+
+/**
+ * `POST /webhooks/360dialog`: Meta's envelope as 360dialog forwards it. Authenticated by the
+ * headers our onboarding configured on the channel's webhook: X-Dw-Channel names the sender
+ * (routing key `360dialog:<channel>`), X-Dw-Webhook-Secret must equal its sealed secret (constant
+ * time). Anything missing or wrong is 401 before the body is looked at. The sender named is the
+ * owner: statuses may only move that tenant's messages, inbound messages are that sender's.
+ */
+export function dialog360WebhookRoutes(deps: Dialog360WebhookDeps): Router {
+  const r = Router();
+  r.post('/webhooks/360dialog', countWebhook(deps.metrics, '360dialog'), async (req, res) => {
+    const given = readDialog360Headers(req.headers);
+    if (!given) throw refused();
+    const found = await deps.senders.withCredentialsByRoutingKey(
+      senderRoutingKey({ provider: '360dialog', channelId: given.channelId }),
+    );
+    const expected = found?.credentials.provider === '360dialog' ? found.credentials.webhookSecret : '';
+    if (!found || !verifyDialog360Secret(given.secret, expected)) {
+      deps.logger.warn({ channelId: given.channelId, known: !!found }, '360dialog webhook refused');
+      throw refused();
+    }
+    const tenantId = found.tenantId;
+    const { statuses, inbound, alerts } = normaliseDialog360Webhook(req.body);
+    await Promise.all(
+      statuses
+        .filter((ev) => ev.status !== 'sent')
+        .map((ev) => signalMessageStatus(deps, '360dialog', ev, { tenantId })),
+    );
+    const starter = deps.inbound && { ...deps.inbound, temporal: deps.temporal };
+    if (starter) {
+      const owner = { tenantId, senderId: found.sender.id };
+      await Promise.all(inbound.map((m) => startInboundWorkflow(starter, owner, m)));
+    }
+    if (deps.alerts && alerts.length > 0) {
+      const candidate = {
+        tenantId,
+        senderId: found.sender.id,
+        displayPhoneNumber: found.sender.displayPhoneNumber,
+      };
+      await recordAccountAlerts({ ...deps, alerts: deps.alerts }, '360dialog', alerts, async () => [
+        candidate,
+      ]);
+    }
+    res.status(200).json({ received: statuses.length + inbound.length + alerts.length });
+  });
+  return r;
+}

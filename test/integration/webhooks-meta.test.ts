@@ -1,0 +1,485 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import { Registry } from 'prom-client';
+import request from 'supertest';
+import type { Worker } from '@temporalio/worker';
+import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+import { createMetrics } from '../../src/observability/metrics';
+import { MetaGraphFake } from '../fakes/meta-graph.fake';
+import { captureLogger } from '../helpers/logger';
+import { APP_SECRET, eventually, messagingDeps } from '../helpers/messaging';
+import { openTestDatabase } from '../helpers/mongo';
+import { sample } from '../helpers/prometheus';
+import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { startWebhookApi, statusSignals, VERIFY_TOKEN } from '../helpers/webhook-app';
+
+const TENANT = 'wh-meta-a';
+const OTHER = 'wh-meta-b';
+const PHONE_ID = '106540352242922';
+const WABA = '102290129340398';
+const OTHER_WABA = '109999999999999';
+const TOKEN = 'EAAG-webhooks-meta-token-0123456789';
+
+/** Meta's byte form: non-ASCII escaped as \uXXXX (what Meta signs and sends). */
+const metaEscape = (json: string) =>
+  json.replace(/[^\0-~]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** The same JSON value with every object's keys in reverse order (a re-serialised redelivery). */
+const reverseKeys = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(reverseKeys)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.entries(v)
+            .reverse()
+            .map(([k, x]) => [k, reverseKeys(x)]),
+        )
+      : v;
+const sign = (raw: Buffer | string, secret = APP_SECRET) =>
+  `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+
+describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
+  const log = captureLogger();
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  let fake: MetaGraphFake;
+  let deps: ReturnType<typeof messagingDeps>;
+  let api: Awaited<ReturnType<typeof startWebhookApi>>;
+  let metrics: ReturnType<typeof createMetrics>;
+  let worker: Worker;
+  let running: Promise<void>;
+  let keyA: string;
+  let keyB: string;
+  const taskQueue = uniqueTaskQueue('whmeta');
+
+  /** POSTs raw bytes over real HTTP, the signature under the header name given (case kept on the wire). */
+  const postRaw = (raw: Buffer | string, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL(`${api.url}/webhooks/meta`);
+      const req = http.request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(raw);
+    });
+  const postSigned = (payload: unknown) => {
+    const raw = metaEscape(JSON.stringify(payload));
+    return postRaw(raw, { 'X-Hub-Signature-256': sign(raw) });
+  };
+  const send = async (body: string) => {
+    const res = await request(api.app)
+      .post('/v1/messages')
+      .set('Authorization', `Bearer ${keyA}`)
+      .send({ from: 'meta-wh', to: '+1 650 555 1234', type: 'text', text: { body } })
+      .expect(202);
+    const id = res.body.id as string;
+    await eventually(async () => (await deps.messages.get(TENANT, id))?.status === 'sent', `${id} sent`);
+    return { id, wamid: fake.sendsFor(id)[0]?.wamid as string };
+  };
+  const statusOf = async (id: string) => (await deps.messages.get(TENANT, id))?.status;
+  const envelope = (
+    entries: { id?: string; time?: number; changes: { field: string; value: unknown }[] }[],
+  ) => ({
+    object: 'whatsapp_business_account',
+    entry: entries.map((e) => ({
+      id: e.id ?? WABA,
+      ...(e.time ? { time: e.time } : {}),
+      changes: e.changes,
+    })),
+  });
+  const statusChange = (statuses: { wamid: string; status: string; cb?: string; errors?: unknown[] }[]) => ({
+    field: 'messages',
+    value: {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_ID },
+      statuses: statuses.map((s) => ({
+        id: s.wamid,
+        status: s.status,
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        recipient_id: '16505551234',
+        ...(s.cb ? { biz_opaque_callback_data: s.cb } : {}),
+        ...(s.errors ? { errors: s.errors } : {}),
+      })),
+    },
+  });
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    temporal = await connectTestTemporal();
+    fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: TOKEN }, appSecret: APP_SECRET }).start();
+    deps = messagingDeps({ conn: db.conn, temporal: temporal.client, taskQueue, metaBaseUrl: fake.baseUrl });
+    metrics = createMetrics(new Registry(), { defaultMetrics: false });
+    api = await startWebhookApi({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue,
+      logger: log.logger,
+      deps,
+      metrics,
+      metaVerifyToken: VERIFY_TOKEN,
+    });
+    fake.opts.webhookUrl = `${api.url}/webhooks/meta`;
+    const keys = createApiKeyRepository(db.conn);
+    keyA = (await keys.create(TENANT)).token;
+    keyB = (await keys.create(OTHER)).token;
+    await deps.senders.register(TENANT, {
+      senderId: 'meta-wh',
+      phoneNumberId: PHONE_ID,
+      wabaId: WABA,
+      displayPhoneNumber: '+1 555 078 3881',
+      accessToken: TOKEN,
+    });
+    await deps.senders.register(TENANT, {
+      senderId: 'meta-wh-2',
+      phoneNumberId: '106540352242923',
+      wabaId: WABA,
+      displayPhoneNumber: '+1 555 078 3882',
+      accessToken: TOKEN,
+    });
+    await deps.senders.register(OTHER, {
+      senderId: 'meta-other',
+      phoneNumberId: '106540352249999',
+      wabaId: OTHER_WABA,
+      displayPhoneNumber: '+44 7700 900123',
+      accessToken: 'EAAG-other-tenant-token-0123456789',
+    });
+    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await api.close();
+    await fake.stop();
+    await db.drop();
+    await temporal.close();
+  });
+
+  describe('GET /webhooks/meta (verification handshake)', () => {
+    const verify = (q: Record<string, string>) => request(api.app).get('/webhooks/meta').query(q);
+
+    it('answers the raw hub.challenge as text/plain for subscribe + the right token, without a signature', async () => {
+      const res = await verify({
+        'hub.mode': 'subscribe',
+        'hub.challenge': '1158201444',
+        'hub.verify_token': VERIFY_TOKEN,
+      }).expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(res.text).toBe('1158201444');
+    });
+
+    it('refuses a wrong token, a wrong mode or anything missing with 403 JSON', async () => {
+      const good = { 'hub.mode': 'subscribe', 'hub.challenge': '42', 'hub.verify_token': VERIFY_TOKEN };
+      const cases: Record<string, string>[] = [
+        { ...good, 'hub.verify_token': 'wrong-token-for-tests' },
+        { ...good, 'hub.verify_token': VERIFY_TOKEN.toUpperCase() },
+        { ...good, 'hub.verify_token': `${VERIFY_TOKEN}x` },
+        { ...good, 'hub.mode': 'unsubscribe' },
+        { 'hub.mode': 'subscribe', 'hub.challenge': '42' },
+        { 'hub.mode': 'subscribe', 'hub.verify_token': VERIFY_TOKEN },
+        {},
+      ];
+      for (const q of cases) {
+        const res = await verify(q);
+        expect({ q, status: res.status }).toEqual({ q, status: 403 });
+        expect(res.body.error.code).toBe('verification_failed');
+      }
+    });
+
+    it('refuses every handshake when META_WEBHOOK_VERIFY_TOKEN is not set', async () => {
+      const unconfigured = await startWebhookApi({
+        conn: db.conn,
+        temporal: temporal.client,
+        taskQueue,
+        logger: log.logger,
+        deps,
+      });
+      try {
+        const res = await request(unconfigured.app)
+          .get('/webhooks/meta')
+          .query({ 'hub.mode': 'subscribe', 'hub.challenge': '1', 'hub.verify_token': '' })
+          .expect(403);
+        expect(res.body.error.code).toBe('verification_failed');
+      } finally {
+        await unconfigured.close();
+      }
+    });
+  });
+
+  describe('POST /webhooks/meta signatures (over the exact bytes)', () => {
+    it('refuses missing, wrong, wrong-secret and one-byte-changed bodies with 401, and signals nothing', async () => {
+      const { id, wamid } = await send('signature checks');
+      const raw = metaEscape(
+        JSON.stringify(
+          envelope([{ changes: [statusChange([{ wamid, status: 'delivered', cb: `${TENANT}:${id}` }])] }]),
+        ),
+      );
+      const changed = Buffer.from(raw);
+      const at = raw.indexOf('delivered');
+      changed[at] = 'D'.charCodeAt(0);
+      const attempts: [Buffer | string, Record<string, string>][] = [
+        [raw, {}],
+        [raw, { 'X-Hub-Signature-256': `sha256=${'0'.repeat(64)}` }],
+        [raw, { 'X-Hub-Signature-256': sign(raw, 'not-the-app-secret') }],
+        [raw, { 'X-Hub-Signature-256': sign(raw).replace('sha256=', '') }],
+        [raw, { 'X-Hub-Signature': `sha1=${createHmac('sha1', APP_SECRET).update(raw).digest('hex')}` }],
+        [changed, { 'X-Hub-Signature-256': sign(raw) }],
+        [`${raw}\n`, { 'X-Hub-Signature-256': sign(raw) }],
+      ];
+      for (const [body, headers] of attempts) {
+        const res = await postRaw(body, headers);
+        expect({ headers, status: res.status }).toEqual({ headers, status: 401 });
+        expect(JSON.parse(res.body).error.code).toBe('invalid_signature');
+      }
+      expect(await statusSignals(temporal.client, TENANT, id)).toBe(0);
+      expect(await statusOf(id)).toBe('sent');
+      // The same bytes, rightly signed, under any header case: taken.
+      for (const name of ['x-hub-signature-256', 'X-HUB-SIGNATURE-256'])
+        expect((await postRaw(raw, { [name]: sign(raw) })).status).toBe(200);
+      await eventually(async () => (await statusOf(id)) === 'delivered', 'delivered');
+    });
+
+    it('non-ASCII: \\u-escaped bytes (Meta) and raw UTF-8 bytes both verify, and the text arrives intact', async () => {
+      const inbound = (wamid: string, text: string, name: string) =>
+        envelope([
+          {
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_ID },
+                  contacts: [{ profile: { name }, wa_id: '4915112345678' }],
+                  messages: [
+                    {
+                      from: '4915112345678',
+                      id: wamid,
+                      timestamp: '1750857384',
+                      type: 'text',
+                      text: { body: text },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ]);
+      const escaped = metaEscape(JSON.stringify(inbound('wamid.nonascii.escaped', 'Olá, café 😀', 'Zoë')));
+      expect(escaped).toContain('\\ud83d\\ude00');
+      const utf8 = Buffer.from(JSON.stringify(inbound('wamid.nonascii.utf8', 'Grüße 🚀', 'Jürgen')), 'utf8');
+      expect((await postRaw(escaped, { 'X-Hub-Signature-256': sign(escaped) })).status).toBe(200);
+      expect((await postRaw(utf8, { 'X-Hub-Signature-256': sign(utf8) })).status).toBe(200);
+      // A signature over the re-serialised JSON (the classic bug) is not the signature of these bytes.
+      expect((await postRaw(utf8, { 'X-Hub-Signature-256': sign(escaped) })).status).toBe(401);
+      const stored = await eventually(async () => {
+        const list = await deps.inbound.list(TENANT);
+        return list.length >= 2 ? list : null;
+      }, 'inbound stored');
+      expect(stored.map((m) => [m.providerMessageId, m.text, m.fromName]).sort()).toEqual([
+        ['wamid.nonascii.escaped', 'Olá, café 😀', 'Zoë'],
+        ['wamid.nonascii.utf8', 'Grüße 🚀', 'Jürgen'],
+      ]);
+    });
+  });
+
+  it('a batch (entries × changes × statuses) moves every message; duplicates and reordering change nothing', async () => {
+    const a = await send('batch a');
+    const b = await send('batch b');
+    const c = await send('batch c');
+    const cb = (m: { id: string }) => `${TENANT}:${m.id}`;
+    const res = await postSigned(
+      envelope([
+        {
+          changes: [
+            statusChange([
+              { wamid: a.wamid, status: 'read', cb: cb(a) },
+              { wamid: a.wamid, status: 'delivered', cb: cb(a) },
+              { wamid: a.wamid, status: 'sent', cb: cb(a) },
+            ]),
+            statusChange([{ wamid: b.wamid, status: 'delivered' }]),
+          ],
+        },
+        {
+          changes: [
+            statusChange([
+              { wamid: c.wamid, status: 'delivered', cb: cb(c) },
+              { wamid: c.wamid, status: 'delivered', cb: cb(c) },
+            ]),
+          ],
+        },
+      ]),
+    );
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ received: 6 });
+    await eventually(async () => (await statusOf(a.id)) === 'read', 'a read');
+    await eventually(async () => (await statusOf(b.id)) === 'delivered', 'b delivered (found by wamid)');
+    await eventually(async () => (await statusOf(c.id)) === 'delivered', 'c delivered');
+    const readA = await deps.messages.get(TENANT, a.id);
+    expect(readA?.deliveredAt).toEqual(readA?.readAt);
+
+    // Redelivered and late: read first for c, then a stale delivered; a failure after read for a.
+    const again = await postSigned(
+      envelope([
+        {
+          changes: [
+            statusChange([
+              { wamid: c.wamid, status: 'read', cb: cb(c) },
+              { wamid: c.wamid, status: 'delivered', cb: cb(c) },
+              { wamid: b.wamid, status: 'delivered' },
+            ]),
+          ],
+        },
+      ]),
+    );
+    expect(again.status).toBe(200);
+    await eventually(async () => (await statusOf(c.id)) === 'read', 'c read');
+    const before = await deps.messages.get(TENANT, b.id);
+    await postSigned(
+      envelope([
+        {
+          changes: [
+            statusChange([{ wamid: a.wamid, status: 'failed', cb: cb(a), errors: [{ code: 131026 }] }]),
+          ],
+        },
+      ]),
+    );
+    // b's workflow applied one delivered (a duplicate later does nothing): same record.
+    await eventually(
+      async () => (await statusSignals(temporal.client, TENANT, b.id)) === 2,
+      'b got both deliveries',
+    );
+    expect(await deps.messages.get(TENANT, b.id)).toEqual(before);
+    const finalA = await deps.messages.get(TENANT, a.id);
+    expect(finalA?.status).toBe('read');
+    expect(finalA?.errorCode ?? null).toBeNull();
+    expect(await deps.messages.get(TENANT, c.id)).toMatchObject({
+      status: 'read',
+      deliveredAt: expect.any(Date),
+    });
+  });
+
+  describe('account alerts', () => {
+    const listAlerts = (key: string, q: Record<string, string | number> = {}) =>
+      request(api.app).get('/v1/alerts').query(q).set('Authorization', `Bearer ${key}`);
+    const quality = {
+      field: 'phone_number_quality_update',
+      value: { display_phone_number: '15550783882', event: 'FLAGGED', current_limit: 'TIER_1K' },
+    };
+    const template = {
+      field: 'message_template_status_update',
+      value: {
+        event: 'REJECTED',
+        message_template_id: 594425479261596,
+        message_template_name: 'order_update',
+        message_template_language: 'en_US',
+        reason: 'INCORRECT_CATEGORY',
+      },
+    };
+    const restriction = {
+      field: 'account_update',
+      value: {
+        event: 'ACCOUNT_RESTRICTION',
+        restriction_info: [
+          { restriction_type: 'RESTRICTED_BIZ_INITIATED_MESSAGING', expiration: 1750943820 },
+        ],
+      },
+    };
+
+    it('stores each alert once for the WABA’s tenant, names the sender by number, counts it', async () => {
+      const payload = envelope([
+        { time: 1750857000, changes: [template] },
+        { time: 1750857100, changes: [restriction] },
+        { time: 1750857150, changes: [quality] },
+      ]);
+      expect((await postSigned(payload)).status).toBe(200);
+      // Redelivered, re-serialised with other key order and Meta's escaping: the same alerts.
+      const reordered = reverseKeys(payload);
+      expect((await postSigned(reordered)).status).toBe(200);
+      expect((await postSigned(payload)).status).toBe(200);
+      const res = await listAlerts(keyA).expect(200);
+      expect(res.body.items.map((a: { type: string }) => a.type)).toEqual([
+        'phone_number_quality_update',
+        'account_update',
+        'message_template_status_update',
+      ]);
+      expect(res.body.items[0]).toEqual({
+        id: expect.stringMatching(/^alt_[0-9a-f]{32}$/),
+        type: 'phone_number_quality_update',
+        event: 'FLAGGED',
+        provider: 'meta',
+        wabaId: WABA,
+        senderId: 'meta-wh-2',
+        phoneNumber: '15550783882',
+        details: quality.value,
+        occurredAt: new Date(1750857150_000).toISOString(),
+        receivedAt: expect.any(String),
+      });
+      expect(res.body.items[2]).toMatchObject({ event: 'REJECTED', senderId: null, details: template.value });
+      const text = await metrics.registry.metrics();
+      expect(
+        sample(text, 'whatsapp_account_alerts_total', {
+          provider: 'meta',
+          type: 'phone_number_quality_update',
+        }),
+      ).toBe(1);
+      expect(
+        sample(text, 'whatsapp_account_alerts_total', { provider: 'meta', type: 'account_update' }),
+      ).toBe(1);
+    });
+
+    it('?type and ?limit filter; bad values are 400 naming the field and rule', async () => {
+      const byType = await listAlerts(keyA, { type: 'account_update' }).expect(200);
+      expect(byType.body.items.map((a: { event: string }) => a.event)).toEqual(['ACCOUNT_RESTRICTION']);
+      const one = await listAlerts(keyA, { limit: 1 }).expect(200);
+      expect(one.body.items).toHaveLength(1);
+      for (const [q, field, rule] of [
+        [{ limit: 0 }, 'query.limit', 'too_small'],
+        [{ limit: 101 }, 'query.limit', 'too_big'],
+        [{ limit: 'x' }, 'query.limit', 'invalid_type'],
+        [{ type: 'messages' }, 'query.type', 'invalid_value'],
+      ] as const) {
+        const res = await listAlerts(keyA, q).expect(400);
+        expect(res.body.error.details).toEqual([expect.objectContaining({ field, rule })]);
+      }
+      await request(api.app).get('/v1/alerts').expect(401);
+    });
+
+    it('an unknown WABA is logged and answered 200; another tenant sees only its own alerts', async () => {
+      const unknown = envelope([{ id: '100000000000404', time: 1750857200, changes: [restriction] }]);
+      expect((await postSigned(unknown)).status).toBe(200);
+      expect(
+        log
+          .lines()
+          .some((l) => l.includes('account alert for an unknown WABA') && l.includes('100000000000404')),
+      ).toBe(true);
+      expect((await listAlerts(keyB).expect(200)).body.items).toEqual([]);
+      const theirs = envelope([
+        {
+          id: OTHER_WABA,
+          time: 1750857300,
+          changes: [{ field: 'account_update', value: { event: 'DISABLED_UPDATE' } }],
+        },
+      ]);
+      expect((await postSigned(theirs)).status).toBe(200);
+      const b = (await listAlerts(keyB).expect(200)).body.items;
+      expect(b.map((a: { event: string; wabaId: string }) => [a.event, a.wabaId])).toEqual([
+        ['DISABLED_UPDATE', OTHER_WABA],
+      ]);
+      const a = (await listAlerts(keyA).expect(200)).body.items;
+      expect(a).toHaveLength(3);
+      expect(JSON.stringify(a)).not.toContain(OTHER_WABA);
+    });
+  });
+});
