@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { statusesBefore, type MessageStatus } from '../../domain/message';
 import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
+import { createMessageStatsRepository } from './message-stats.repository';
 
 /** What the queued write needs: the accepted request's fields of the history document, plus when it was accepted. */
 export type QueuedMessageRecord = Pick<
@@ -207,6 +208,9 @@ export function createMessageHistoryRepository(conn: Connection) {
     },
 
     isValidCursor: (cursor: string) => decodeCursor(cursor) !== null,
+
+    /** Counts and rates by status, provider, sender and UTC period (GET /v1/stats). */
+    stats: createMessageStatsRepository(conn).stats,
   };
 }
 
