@@ -89,7 +89,9 @@ describe('admin page in a real browser', () => {
     await page.locator('#app').waitFor(WAIT);
     expect(page.url()).not.toContain(stack.apiKey);
     expect(await page.evaluate("sessionStorage.getItem('wa-admin-api-key')")).toBe(stack.apiKey);
-    await page.locator('#stats-body', { hasText: 'Not available yet' }).waitFor(WAIT);
+    // Statistics panel: nothing sent yet in the last 7 days.
+    await page.locator('#stats-totals td[data-count="total"]', { hasText: /^0$/ }).waitFor(WAIT);
+    expect(await page.locator('#stats-failures tbody').textContent()).toBe('No failures');
 
     // Create a session: its QR image appears, with the seed's four instructions.
     await page.fill('#new-session-id', 'shop');
@@ -163,6 +165,17 @@ describe('admin page in a real browser', () => {
     await row.locator('.badge[data-status="sent"]').waitFor(WAIT);
     expect(await row.textContent()).toContain('966501234567');
     await shot('04-message-sent');
+
+    // The statistics panel counts it: choosing "Today" reloads the figures at once.
+    await page.selectOption('#stats-period', 'today');
+    await page.locator('#stats-totals td[data-count="sent"]', { hasText: /^1$/ }).waitFor(WAIT);
+    const cells = async (css: string) => (await page.locator(css).allTextContents()).join(' ');
+    expect(await cells('#stats-totals td')).toBe('1 0 1 0 0 0 0');
+    expect(await cells('#stats-providers tr[data-provider="whatsapp_web"] td')).toBe(
+      'whatsapp_web 1 1 0 0 0 0.0% —',
+    );
+    expect(await page.locator('#stats-rates').textContent()).toBe('Delivery rate 0.0% · Read rate —');
+    await shot('04b-stats');
 
     // The simulator received exactly that message over the session.
     expect(stack.sim.state.messages).toHaveLength(1);

@@ -1,6 +1,6 @@
-// Side panels: the latest session health sweep, and the statistics and onboarding panels, which
-// say "Not available yet" until their routes (another issue) exist.
-import { $, ApiError, act, api, el, fmtTime, kv, val } from './admin-core.js';
+// Side panels: the latest session health sweep. Statistics: admin-stats.js; onboardings:
+// admin-onboarding.js.
+import { $, ApiError, act, api, el, fmtTime, kv } from './admin-core.js';
 
 const notYet = (err) => err instanceof ApiError && err.code === 'route_not_found';
 
@@ -45,44 +45,6 @@ export async function refreshHealth() {
   );
 }
 
-export async function probeStats() {
-  const box = $('stats-body');
-  try {
-    const stats = await api('GET', '/v1/stats');
-    box.className = '';
-    box.replaceChildren(kv(stats), el('pre', { text: JSON.stringify(stats, null, 2) }));
-  } catch (err) {
-    box.textContent = notYet(err) ? 'Not available yet' : `${err.code || 'error'}: ${err.message}`;
-  }
-}
-
-// A lookup of a made-up id tells whether the route exists (route_not_found) or not (any other answer).
-export async function probeOnboarding() {
-  const box = $('onboarding-body');
-  try {
-    await api('GET', '/v1/onboardings/admin-probe');
-  } catch (err) {
-    if (notYet(err)) {
-      box.textContent = 'Not available yet';
-      $('onboarding-form').hidden = true;
-      return;
-    }
-  }
-  box.textContent = 'Look up an onboarding by its id.';
-  $('onboarding-form').hidden = false;
-}
-
-async function showOnboarding() {
-  const o = await api('GET', `/v1/onboardings/${encodeURIComponent(val('onboarding-id'))}`);
-  const box = $('onboarding-body');
-  box.className = '';
-  box.replaceChildren(kv(o), el('pre', { text: JSON.stringify(o, null, 2) }));
-}
-
 export function wirePanels() {
   $('health-refresh').addEventListener('click', () => void act(refreshHealth));
-  $('onboarding-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    void act(showOnboarding);
-  });
 }

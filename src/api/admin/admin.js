@@ -2,7 +2,9 @@
 // the public /v1 API (no framework, no build step); every action is an API call.
 import { $, act, api, auth, hideNotice, loop, onSignOut, rememberKey, signOut } from './admin-core.js';
 import { refreshMessages, refreshTracked } from './admin-messages.js';
-import { probeOnboarding, probeStats, refreshHealth, wirePanels } from './admin-panels.js';
+import { refreshOnboardings, wireOnboarding } from './admin-onboarding.js';
+import { refreshHealth, wirePanels } from './admin-panels.js';
+import { refreshStats, wireStats } from './admin-stats.js';
 import { wireSend } from './admin-send.js';
 import { refreshDetail, refreshSessions, wireSessions } from './admin-sessions.js';
 
@@ -28,8 +30,8 @@ async function signIn(key) {
   loop(refreshMessages, 3000);
   loop(refreshTracked, 1000);
   loop(refreshHealth, 10000);
-  void probeStats();
-  void probeOnboarding();
+  loop(refreshStats, 10000);
+  loop(refreshOnboardings, 3000);
 }
 
 $('sign-in-form').addEventListener('submit', (e) => {
@@ -42,4 +44,6 @@ $('sign-out').addEventListener('click', () => signOut());
 wireSessions();
 wireSend();
 wirePanels();
+wireStats();
+wireOnboarding();
 if (auth.apiKey) void act(() => signIn(auth.apiKey));
