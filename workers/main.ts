@@ -15,6 +15,7 @@ import { createSecretBox } from '../src/security/secret-box';
 import { buildMessagingRegistry, gateRatesFrom } from '../src/providers/messaging-setup';
 import { createTenantCallbackRepository } from '../src/db/repositories/tenant-callback.repository';
 import { createInboundMessageRepository } from '../src/db/repositories/inbound-message.repository';
+import { createCustomerWindowRepository } from '../src/db/repositories/customer-window.repository';
 import { buildGatewayRegistry } from '../src/providers/gateway-setup';
 import { createSessionHealthRepository } from '../src/db/repositories/session-health.repository';
 import { sessionHealthInputFrom, upsertSessionHealthSchedule } from './schedules';
@@ -23,6 +24,8 @@ import { createMetrics } from '../src/observability/metrics';
 import { startWorkerMetrics } from './metrics';
 import { createMetaCredentialCheck } from '../activities/credential-health.check';
 import { createMetaTokenInspector } from '../src/providers/meta/meta-token.inspector';
+import { createOnboardingRepository } from '../src/db/repositories/onboarding.repository';
+import { onboardingClientsFrom } from '../src/providers/onboarding-setup';
 
 /**
  * Composition root of the worker: config → MongoDB → providers → createActivities(deps) →
@@ -95,11 +98,22 @@ async function main(): Promise<void> {
         repo: createTenantCallbackRepository(mongo, secrets),
         timeoutMs: config.CALLBACK_TIMEOUT_MS,
       },
-      inbound: { repo: createInboundMessageRepository(mongo) },
+      inbound: {
+        repo: createInboundMessageRepository(mongo),
+        windows: createCustomerWindowRepository(mongo),
+      },
       // Sessions (issue 3): gateway adapters and the whatsapp_sessions projection.
       sessions: { sessions, gateways, logger },
       health,
       metrics,
+      // Onboarding sagas (issue 7): provider clients for the configured providers, progress in whatsapp_onboardings.
+      onboarding: {
+        onboardings: createOnboardingRepository(mongo, secrets),
+        senders,
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+        logger,
+        ...onboardingClientsFrom(config),
+      },
     }),
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

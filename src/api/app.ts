@@ -11,7 +11,12 @@ import { healthRoutes, type ReadinessChecks } from './routes/health.routes';
 import { diagnosticsRoutes } from './routes/diagnostics.routes';
 import { messagesRoutes } from './routes/messages.routes';
 import { sendersRoutes } from './routes/senders.routes';
+import { statsRoutes } from './routes/stats.routes';
 import { metaWebhookRoutes } from './routes/meta-webhook.routes';
+import { dialog360WebhookRoutes } from './routes/dialog360-webhook.routes';
+import { twilioWebhookRoutes } from './routes/twilio-webhook.routes';
+import { alertsRoutes } from './routes/alerts.routes';
+import type { AccountAlertRepository } from '../db/repositories/account-alert.repository';
 import { callbacksRoutes } from './routes/callbacks.routes';
 import type { TenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
 import type { MessageCommands } from './messages/message-commands';
@@ -22,7 +27,10 @@ import { gatewayWebhookRoutes } from './routes/gateway-webhook.routes';
 import type { SessionRepository } from '../db/repositories/session.repository';
 import { redactWebhookToken } from '../providers/gateway-webhook-target';
 import { sessionHealthRoutes } from './routes/session-health.routes';
+import { onboardingsRoutes } from './routes/onboardings.routes';
+import type { OnboardingCommands } from './onboardings/onboarding-commands';
 import { adminRoutes } from './routes/admin.routes';
+import { signupRoutes, type SignupPageConfig } from './routes/signup.routes';
 import { docsRoutes } from './routes/docs.routes';
 import type { SessionHealthRepository } from '../db/repositories/session-health.repository';
 import { metricsRoutes } from './routes/metrics.routes';
@@ -42,6 +50,12 @@ export interface AppDeps {
     messages: MessageHistoryRepository;
     senders: SenderRepository;
     metaAppSecret: string | undefined;
+    /** META_WEBHOOK_VERIFY_TOKEN for GET /webhooks/meta; unset = handshakes refused. */
+    metaVerifyToken?: string;
+    /** PUBLIC_BASE_URL: the URL Twilio signs is ours as configured; unset = /webhooks/twilio answers 503. */
+    publicBaseUrl?: string;
+    /** Account alerts from the Meta and 360dialog webhooks, and GET /v1/alerts; absent = neither. */
+    alerts?: AccountAlertRepository;
     callbacks?: TenantCallbackRepository;
     /** Inbound messages from the Meta and gateway webhooks; absent = not handled. */
     inbound?: { callbackMaxAttempts: number; callbackRetryInitialMs: number };
@@ -53,9 +67,13 @@ export interface AppDeps {
   };
   /** `GET /v1/health/sessions`: the latest session health sweep (issue 8); absent = not mounted. */
   sessionHealth?: { sweeps: Pick<SessionHealthRepository, 'latestForTenant'> };
+  /** `/v1/onboardings` (issue 7): onboarding sagas for Meta, 360dialog and Twilio; absent = not mounted. */
+  onboardings?: { commands: OnboardingCommands };
   /** `GET /metrics` and webhook counters (issue 8); absent = not mounted. Token unset = open. */
   metrics?: Metrics;
   metricsToken?: string;
+  /** `/signup` (issue 7): the Embedded Signup page's public settings; absent = no provider offered. */
+  signup?: SignupPageConfig;
 }
 
 declare module 'http' {
@@ -102,6 +120,8 @@ export function createApp(deps: AppDeps): Express {
   if (deps.metrics) app.use(metricsRoutes({ metrics: deps.metrics, token: deps.metricsToken }));
   // The admin page (issue 8): static files only; every action it takes goes through /v1.
   app.use(adminRoutes());
+  // The signup page (issue 7): static files and its public config; it starts onboardings through /v1.
+  app.use(signupRoutes(deps.signup));
   if (deps.sessions)
     app.use(
       gatewayWebhookRoutes({
@@ -122,6 +142,8 @@ export function createApp(deps: AppDeps): Express {
         temporal: deps.temporal,
         messages: deps.messaging.messages,
         appSecret: deps.messaging.metaAppSecret,
+        verifyToken: deps.messaging.metaVerifyToken,
+        alerts: deps.messaging.alerts && { repo: deps.messaging.alerts, senders: deps.messaging.senders },
         logger: deps.logger,
         metrics: deps.metrics,
         inbound: deps.messaging.inbound && {
@@ -132,6 +154,25 @@ export function createApp(deps: AppDeps): Express {
         },
       }),
     );
+  if (deps.messaging) {
+    // BSP webhooks (issue 7): each authenticates one sender, which names the tenant.
+    const bsp = {
+      temporal: deps.temporal,
+      messages: deps.messaging.messages,
+      senders: deps.messaging.senders,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      inbound: deps.messaging.inbound && {
+        callbacks: deps.messaging.callbacks,
+        taskQueue: deps.taskQueue,
+        ...deps.messaging.inbound,
+      },
+    };
+    app.use(dialog360WebhookRoutes({ ...bsp, alerts: deps.messaging.alerts }));
+    app.use(
+      twilioWebhookRoutes({ ...bsp, publicBaseUrl: deps.messaging.publicBaseUrl, bodyLimit: deps.bodyLimit }),
+    );
+  }
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.apiKeys));
@@ -139,6 +180,8 @@ export function createApp(deps: AppDeps): Express {
   if (deps.messaging) {
     v1.use(messagesRoutes({ commands: deps.messaging.commands, messages: deps.messaging.messages }));
     v1.use(sendersRoutes({ senders: deps.messaging.senders }));
+    if (deps.messaging.alerts) v1.use(alertsRoutes({ alerts: deps.messaging.alerts }));
+    v1.use(statsRoutes({ messages: deps.messaging.messages }));
     if (deps.messaging.callbacks) v1.use(callbacksRoutes({ callbacks: deps.messaging.callbacks }));
   }
   if (deps.sessions) {
@@ -148,6 +191,7 @@ export function createApp(deps: AppDeps): Express {
     );
   }
   if (deps.sessionHealth) v1.use(sessionHealthRoutes(deps.sessionHealth));
+  if (deps.onboardings) v1.use(onboardingsRoutes(deps.onboardings));
   app.use('/v1', v1);
 
   app.use(notFoundRoute);

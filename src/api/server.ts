@@ -12,12 +12,19 @@ import { createSessionRepository } from '../db/repositories/session.repository';
 import { createSecretBox } from '../security/secret-box';
 import { buildMessagingRegistry, messageSettingsFrom } from '../providers/messaging-setup';
 import { createMessageCommands } from './messages/message-commands';
+import { createCustomerWindowPolicy } from './messages/customer-window.policy';
+import { createCustomerWindowRepository } from '../db/repositories/customer-window.repository';
 import { createTenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
+import { createAccountAlertRepository } from '../db/repositories/account-alert.repository';
 import { sessionTimingFrom } from '../providers/gateway-setup';
 import { createSessionHealthRepository } from '../db/repositories/session-health.repository';
 import { Registry } from 'prom-client';
 import { createMetrics } from '../observability/metrics';
 import { sendersWithValidity } from '../observability/credential-validity';
+import { createOnboardingRepository } from '../db/repositories/onboarding.repository';
+import { createOnboardingCommands } from './onboardings/onboarding-commands';
+import { onboardingAvailability, onboardingSettingsFrom } from '../providers/onboarding-setup';
+import { signupConfigFrom } from './routes/signup.routes';
 
 /** Composition root of the API process: config → MongoDB → Temporal client → app → listen. */
 async function main(): Promise<void> {
@@ -45,6 +52,12 @@ async function main(): Promise<void> {
     maxRetries: config.MESSAGE_MAX_RETRIES,
     waitSentMaxMs: config.MESSAGE_WAIT_SENT_MAX_MS,
     callbacks: tenantCallbacks,
+    customerWindow: config.CUSTOMER_WINDOW_ENFORCE
+      ? createCustomerWindowPolicy({
+          windows: createCustomerWindowRepository(mongo),
+          marginMs: config.CUSTOMER_WINDOW_MARGIN_MS,
+        })
+      : undefined,
   });
 
   // Metrics (issue 8): this process's own registry; the gauges read MongoDB on scrape, cached.
@@ -66,6 +79,9 @@ async function main(): Promise<void> {
       messages: messageHistory,
       senders: officialSenders,
       metaAppSecret: config.META_APP_SECRET,
+      metaVerifyToken: config.META_WEBHOOK_VERIFY_TOKEN,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      alerts: createAccountAlertRepository(mongo),
       callbacks: tenantCallbacks,
       inbound: {
         callbackMaxAttempts: config.CALLBACK_MAX_ATTEMPTS,
@@ -79,6 +95,20 @@ async function main(): Promise<void> {
       webhookSecret: config.GATEWAY_WEBHOOK_SECRET,
     },
     sessionHealth: { sweeps },
+    // The signup page's public settings (issue 7): ids only; secrets only as "configured or not".
+    signup: signupConfigFrom(config),
+    // Onboarding (issue 7): the API seals the request's secrets and starts the saga; it only reads progress.
+    onboardings: {
+      commands: createOnboardingCommands({
+        temporal: temporal.client,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        onboardings: createOnboardingRepository(mongo, secrets),
+        senders: officialSenders,
+        box: secrets,
+        settings: onboardingSettingsFrom(config),
+        availability: onboardingAvailability(config),
+      }),
+    },
     bodyLimit: config.BODY_LIMIT,
     apiKeys: createApiKeyRepository(mongo),
     temporal: temporal.client,

@@ -91,6 +91,15 @@ export const envSchema = z.object({
   RATE_LIMIT_GATEWAY_BURST: z.coerce.number().int().min(1).default(50),
   RATE_LIMIT_META_PER_SECOND: z.coerce.number().positive().default(80),
   RATE_LIMIT_META_BURST: z.coerce.number().int().min(1).default(80),
+  // BSPs (issue 7): 360dialog (Cloud API numbers, Meta's 80 msg/s) and Twilio (10 msg/s per WhatsApp sender).
+  RATE_LIMIT_DIALOG360_PER_SECOND: z.coerce.number().positive().default(80),
+  RATE_LIMIT_DIALOG360_BURST: z.coerce.number().int().min(1).default(80),
+  RATE_LIMIT_TWILIO_PER_SECOND: z.coerce.number().positive().default(10),
+  RATE_LIMIT_TWILIO_BURST: z.coerce.number().int().min(1).default(10),
+  DIALOG360_BASE_URL: z.url().default('https://waba-v2.360dialog.io'),
+  DIALOG360_TIMEOUT_MS: durationMs.min(100).default(15_000),
+  TWILIO_API_BASE_URL: z.url().default('https://api.twilio.com'),
+  TWILIO_TIMEOUT_MS: durationMs.min(100).default(15_000),
   META_GRAPH_BASE_URL: z.url().default('https://graph.facebook.com'),
   META_GRAPH_API_VERSION: z
     .string()
@@ -98,11 +107,41 @@ export const envSchema = z.object({
     .default('v23.0'),
   META_TIMEOUT_MS: durationMs.min(100).default(15_000),
   META_APP_SECRET: z.string().min(1).optional(),
+  /** The verify token Meta's webhook handshake (GET /webhooks/meta) must present (issue 7). */
+  META_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   /** With META_APP_SECRET, authorizes the health sweep's debug_token calls as `<app_id>|<app_secret>`. */
   META_APP_ID: z.string().regex(/^\d+$/, 'must be the numeric Meta app id').optional(),
+  /** Facebook Login for Business configuration id the signup page passes to FB.login (public, issue 7). */
+  META_ES_CONFIG_ID: z.string().regex(/^\d+$/, 'must be the numeric configuration id').optional(),
   CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(20),
   CALLBACK_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
   CALLBACK_TIMEOUT_MS: durationMs.min(100).default(10_000),
+  // The 24-hour customer-service window (issue 7): free-form messages from official senders to a
+  // user who has not written in 24 h are refused with 422 (a template is required).
+  CUSTOMER_WINDOW_ENFORCE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  CUSTOMER_WINDOW_MARGIN_MS: durationMs.max(3_600_000).default(60_000),
+
+  // Onboarding (issue 7): Meta Embedded Signup, 360dialog partner API, Twilio Senders API, as sagas.
+  /** Lifetime of an Embedded Signup code: its exchange is never retried past it. */
+  META_ES_CODE_VALIDITY_MS: durationMs.min(1_000).default(30_000),
+  DIALOG360_PARTNER_BASE_URL: z.url().default('https://hub.360dialog.io'),
+  DIALOG360_PARTNER_ID: z.string().min(1).optional(),
+  DIALOG360_PARTNER_API_KEY: z.string().min(1).optional(),
+  TWILIO_MESSAGING_BASE_URL: z.url().default('https://messaging.twilio.com'),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ONBOARDING_STEP_TIMEOUT_MS: durationMs.min(100).default(30_000),
+  ONBOARDING_STEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  ONBOARDING_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
+  ONBOARDING_RETRY_MAX_MS: durationMs.min(10).default(30_000),
+  ONBOARDING_TWILIO_ONLINE_TIMEOUT_MS: durationMs.min(1_000).default(600_000),
+  ONBOARDING_TWILIO_POLL_MS: durationMs.min(100).default(5_000),
 
   // Prometheus metrics (issue 8): GET /metrics on the API, and on the worker's own port.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

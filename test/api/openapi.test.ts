@@ -3,8 +3,12 @@ import type { Application } from 'express';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+import { createAccountAlertRepository } from '../../src/db/repositories/account-alert.repository';
 import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
+import { createOnboardingRepository } from '../../src/db/repositories/onboarding.repository';
+import { createOnboardingCommands } from '../../src/api/onboardings/onboarding-commands';
+import { TEST_ONBOARDING_SETTINGS } from '../helpers/onboarding';
 import { operationDocs } from '../../src/api/openapi/document';
 import { operationKey } from '../../src/api/openapi/operation-docs';
 import { liveRoutes } from '../../src/api/openapi/route-walk';
@@ -83,6 +87,7 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
           messages: messaging.messages,
           senders: messaging.senders,
           metaAppSecret: APP_SECRET,
+          alerts: createAccountAlertRepository(db.conn),
           callbacks: messaging.callbacks,
           inbound: { callbackMaxAttempts: 1, callbackRetryInitialMs: 50 },
         },
@@ -93,6 +98,17 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
           webhookSecret: WEBHOOK_SECRET,
         },
         sessionHealth: { sweeps: createSessionHealthRepository(db.conn) },
+        onboardings: {
+          commands: createOnboardingCommands({
+            temporal: temporal.client,
+            taskQueue,
+            onboardings: createOnboardingRepository(db.conn, testSecretBox()),
+            senders: messaging.senders,
+            box: testSecretBox(),
+            settings: TEST_ONBOARDING_SETTINGS,
+            availability: { meta: true, '360dialog': true, twilio: true, twilioAccount: true },
+          }),
+        },
         metrics: createMetrics(new Registry(), { defaultMetrics: false }),
       },
     });

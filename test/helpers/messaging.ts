@@ -11,10 +11,20 @@ import { createMessageHistoryRepository } from '../../src/db/repositories/messag
 import { createSenderRepository } from '../../src/db/repositories/sender.repository';
 import { createTenantCallbackRepository } from '../../src/db/repositories/tenant-callback.repository';
 import { createInboundMessageRepository } from '../../src/db/repositories/inbound-message.repository';
+import { createCustomerWindowRepository } from '../../src/db/repositories/customer-window.repository';
+import { createCustomerWindowPolicy } from '../../src/api/messages/customer-window.policy';
 import type { GatewayCredentialsPort } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
 import { createGatewayMessagingProvider } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
 import { createMessagingRegistry } from '../../src/providers/messaging-registry';
 import { createMetaMessagingProvider } from '../../src/providers/meta/meta.adapter';
+import {
+  createDialog360MessagingProvider,
+  dialog360CredentialsFrom,
+} from '../../src/providers/dialog360/dialog360.adapter';
+import {
+  createTwilioMessagingProvider,
+  twilioCredentialsFrom,
+} from '../../src/providers/twilio/twilio.adapter';
 import { createSecretBox } from '../../src/security/secret-box';
 import type { Logger } from '../../src/logging/logger';
 import { buildTestApp } from './app';
@@ -44,17 +54,24 @@ export function messagingDeps(opts: {
   taskQueue: string;
   metaBaseUrl: string;
   gatewayBaseUrl?: string;
+  /** 360dialog messaging host (its fake); absent = no 360dialog provider (issue 7). */
+  dialog360BaseUrl?: string;
+  /** Twilio REST host (its fake) and our public base URL for StatusCallback; absent = no Twilio provider. */
+  twilio?: { baseUrl: string; publicBaseUrl: string | (() => string) };
   sessions?: GatewayCredentialsPort;
   rateFor?: (provider: string) => GateRate;
   settings?: Partial<MessageSettings>;
   /** Prometheus metrics the activities count into (issue 8); absent = none. */
   metrics?: Metrics;
+  /** Enforce the 24-hour customer-service window with this margin (issue 7); absent = not enforced. */
+  customerWindowMarginMs?: number;
 }) {
   const box = createSecretBox(new Map([['k1', Buffer.alloc(32, 9)]]));
   const messages = createMessageHistoryRepository(opts.conn);
   const senders = createSenderRepository(opts.conn, box);
   const callbacks = createTenantCallbackRepository(opts.conn, box);
   const inbound = createInboundMessageRepository(opts.conn);
+  const windows = createCustomerWindowRepository(opts.conn);
   const meta = createMetaMessagingProvider({
     baseUrl: opts.metaBaseUrl,
     apiVersion: 'v23.0',
@@ -63,6 +80,25 @@ export function messagingDeps(opts: {
     credentials: (t, s) => senders.metaCredentials(t, s),
   });
   const providers = [meta];
+  if (opts.dialog360BaseUrl)
+    providers.push(
+      createDialog360MessagingProvider({
+        baseUrl: opts.dialog360BaseUrl,
+        timeoutMs: 2_000,
+        waits: { throughput: 100, pair: 200, account: 300, fallback: 100 },
+        credentials: dialog360CredentialsFrom(senders),
+      }),
+    );
+  if (opts.twilio)
+    providers.push(
+      createTwilioMessagingProvider({
+        baseUrl: opts.twilio.baseUrl,
+        timeoutMs: 2_000,
+        publicBaseUrl: opts.twilio.publicBaseUrl,
+        waits: { api: 100, channel: 200, fallback: 100 },
+        credentials: twilioCredentialsFrom(senders),
+      }),
+    );
   if (opts.sessions && opts.gatewayBaseUrl)
     providers.push(
       createGatewayMessagingProvider({
@@ -95,8 +131,13 @@ export function messagingDeps(opts: {
     waitSentMaxMs: 5_000,
     commandTimeoutMs: 5_000,
     callbacks,
+    customerWindow:
+      opts.customerWindowMarginMs === undefined
+        ? undefined
+        : createCustomerWindowPolicy({ windows, marginMs: opts.customerWindowMarginMs }),
   });
   return {
+    windows,
     messages,
     senders,
     callbacks,
@@ -107,7 +148,7 @@ export function messagingDeps(opts: {
       pings: createDiagnosticPingRepository(opts.conn),
       messaging: activityDeps,
       callbacks: { repo: callbacks, timeoutMs: 2_000 },
-      inbound: { repo: inbound },
+      inbound: { repo: inbound, windows },
       metrics: opts.metrics,
     }),
   };

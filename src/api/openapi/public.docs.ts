@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { OperationDocs } from './operation-docs';
 
 /** Routes outside `/v1`: probes, provider webhooks, the docs themselves and the admin page. */
@@ -44,13 +45,57 @@ export const publicDocs: OperationDocs = {
   'POST /webhooks/meta': {
     tag: 'webhooks',
     summary: 'Meta Cloud API webhook: message statuses and inbound messages',
-    description: 'Signed by Meta: X-Hub-Signature-256 is HMAC-SHA256 of the raw body with the app secret.',
+    description:
+      'Signed by Meta: X-Hub-Signature-256 is HMAC-SHA256 of the raw body with the app secret. Account ' +
+      'alerts (account_update, phone_number_quality_update, message_template_status_update…) are stored ' +
+      'once for the tenant whose sender is on the WABA (GET /v1/alerts); an unknown WABA is logged.',
     security: 'none',
     rawBody: { description: "Meta's webhook notification (object whatsapp_business_account)" },
     responses: {
       200: '`{received}`: how many statuses and messages were taken',
       401: 'Missing or wrong X-Hub-Signature-256',
       503: 'META_APP_SECRET is not set',
+    },
+  },
+  'GET /webhooks/meta': {
+    tag: 'webhooks',
+    summary: "Meta's webhook verification handshake",
+    description:
+      'Meta calls it when the callback URL is saved: with `hub.mode=subscribe` and `hub.verify_token` equal ' +
+      'to META_WEBHOOK_VERIFY_TOKEN (constant-time) the answer is `hub.challenge` as text/plain. No signature.',
+    security: 'none',
+    responses: {
+      200: { description: 'The raw hub.challenge', contentType: 'text/plain' },
+      403: 'Wrong mode or verify token, or META_WEBHOOK_VERIFY_TOKEN is not set',
+    },
+  },
+  'POST /webhooks/360dialog': {
+    tag: 'webhooks',
+    summary: '360dialog webhook: statuses, inbound messages and account alerts (Meta envelope)',
+    description:
+      'Authenticated by the headers our onboarding configured on the channel webhook: X-Dw-Channel names the ' +
+      'sender, X-Dw-Webhook-Secret must equal its sealed secret. Only that sender’s tenant is touched.',
+    security: 'none',
+    headers: z.object({ 'x-dw-channel': z.string(), 'x-dw-webhook-secret': z.string() }),
+    rawBody: { description: "Meta's webhook notification as 360dialog forwards it" },
+    responses: {
+      200: '`{received}`: how many statuses, messages and alerts were taken',
+      401: 'Missing or wrong X-Dw-Channel / X-Dw-Webhook-Secret',
+    },
+  },
+  'POST /webhooks/twilio': {
+    tag: 'webhooks',
+    summary: 'Twilio WhatsApp webhook: status callbacks and inbound messages (form-encoded)',
+    description:
+      'Signed by Twilio: X-Twilio-Signature is base64 HMAC-SHA1, with the auth token of the sender named by ' +
+      'AccountSid and our number (From of a status, To of an inbound), of `${PUBLIC_BASE_URL}/webhooks/twilio` ' +
+      '+ the query string + each parameter sorted by name as name+value.',
+    security: 'none',
+    rawBody: { description: 'Twilio request parameters', contentType: 'application/x-www-form-urlencoded' },
+    responses: {
+      200: { description: 'Inbound: empty TwiML (text/xml); status: `{received}`', contentType: 'text/xml' },
+      403: 'Missing or wrong X-Twilio-Signature, or no such sender',
+      503: 'PUBLIC_BASE_URL is not set',
     },
   },
   'GET /openapi.json': {
@@ -70,5 +115,25 @@ export const publicDocs: OperationDocs = {
     summary: 'The admin page (redirects to /admin/)',
     security: 'none',
     responses: { 301: 'Redirect to /admin/' },
+  },
+  'GET /signup': {
+    tag: 'admin',
+    summary: 'The Embedded Signup page (redirects to /signup/, keeping the query)',
+    description:
+      "Connects a number through Meta's Embedded Signup, 360dialog's Integrated Onboarding (its redirect " +
+      '`?client=…&channels=[…]` lands here) or Twilio, then starts `POST /v1/onboardings` with an API key.',
+    security: 'none',
+    responses: { 301: 'Redirect to /signup/' },
+  },
+  'GET /signup/config.json': {
+    tag: 'admin',
+    summary: "The signup page's public settings",
+    description:
+      'Meta app id, Facebook Login for Business configuration id, Graph API version, 360dialog partner id ' +
+      'and Hub permissions URL, and the providers this server can onboard. Never a secret.',
+    security: 'none',
+    responses: {
+      200: '`{metaAppId, metaConfigId, graphApiVersion, dialog360PartnerId, dialog360ConnectUrl, providers}`',
+    },
   },
 };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { idempotencyKey } from '../../schemas/message.schema';
 import { sessionResponse } from '../../schemas/session.schema';
+import { onboardingResponse } from '../../schemas/onboarding.schema';
+import { statsResponse } from '../../schemas/stats.schema';
 import type { OperationDocs } from './operation-docs';
 
 /** The header POST /v1/messages parses itself, with the very schema it parses it with. */
@@ -64,16 +66,46 @@ export const v1Docs: OperationDocs = {
       409: 'Not failed or not retryable',
     },
   },
+  'GET /v1/stats': {
+    tag: 'messages',
+    summary: 'Message statistics: counts and rates by status, provider, sender and period',
+    description:
+      "The API key's tenant's messages accepted in [from, to) (createdAt), each counted once by its " +
+      'current status. `from`/`to` are ISO dates or date-times with a zone; a date-only `to` includes ' +
+      'that whole day; default: the 7 days before `to`, `to` = now. At most 31 days with ' +
+      '`granularity=hour`, 366 with `day`. Periods are UTC days (`2025-03-01`) or hours (`2025-03-01T13`), ' +
+      'every period of the range listed. Rates (0..1, 4 decimals, null when the divisor is 0): ' +
+      '`delivery` = (delivered + read) / (sent + delivered + read + failed) — queued and cancelled ' +
+      'messages are left out; messages whose provider reports no delivery (the seed gateway) stay `sent`; ' +
+      '`read` = read / (delivered + read). `failures`: the 20 most frequent error codes of messages now ' +
+      'failed, each with its count and latest failure.',
+    responses: {
+      200: { description: 'The statistics', schema: statsResponse },
+      422: 'stats_range_too_large: more than 100,000 messages in the range; narrow it or filter',
+    },
+  },
   'POST /v1/senders': {
     tag: 'senders',
-    summary: 'Register an official (Meta Cloud API) sender',
-    description: 'The access token is sealed and never returned.',
+    summary: 'Register an existing official sender (Meta Cloud API number or Twilio WhatsApp sender)',
+    description:
+      '`provider` defaults to `meta`. The access token / auth token is sealed and never returned. 360dialog numbers are added by an onboarding (`POST /v1/onboardings`), which also configures their webhook.',
     responses: { 201: 'The sender', 409: 'Sender id or phone number id already registered' },
   },
   'GET /v1/senders': {
     tag: 'senders',
     summary: 'List official senders',
     responses: { 200: '`{items}`' },
+  },
+  'GET /v1/alerts': {
+    tag: 'senders',
+    summary: "Account alerts of the tenant's WhatsApp Business Accounts, newest first",
+    description:
+      'From the Meta and 360dialog webhooks: `account_update` (bans, restrictions, violations), ' +
+      '`phone_number_quality_update`, `message_template_status_update`, `account_alerts`, ' +
+      '`business_capability_update`; each notification stored once. `details` is the webhook change as sent.',
+    responses: {
+      200: '`{items: [{id, type, event, provider, wabaId, senderId, phoneNumber, details, occurredAt, receivedAt}]}`',
+    },
   },
   'PUT /v1/callbacks': {
     tag: 'callbacks',
@@ -135,6 +167,37 @@ export const v1Docs: OperationDocs = {
       200: '`{sessionId, deleted: true}`',
       404: 'No such session',
       409: 'Not in a state to delete',
+    },
+  },
+  'POST /v1/onboardings': {
+    tag: 'onboardings',
+    summary: 'Onboard a number through Meta (Embedded Signup), 360dialog or Twilio',
+    description:
+      'Starts the onboarding saga (202): each provider step is retried; a failure after partial setup undoes the ' +
+      'completed steps in reverse and ends `failed`, naming the step and the provider error. The body is one ' +
+      'shape per `provider`. The Embedded Signup `code`, the `pin` and a Twilio `authToken` are sealed at once and ' +
+      'never returned. The same Idempotency-Key with the same body answers the same onboarding (Idempotent-Replayed).',
+    headers: idempotencyHeaders,
+    responses: {
+      202: { description: 'The onboarding, running (follow it with GET)', schema: onboardingResponse },
+      409: 'The sender id exists, or the Idempotency-Key was used with another body',
+      422: 'provider_not_configured: the server lacks this provider’s configuration',
+    },
+  },
+  'GET /v1/onboardings': {
+    tag: 'onboardings',
+    summary: 'List onboardings, newest first',
+    responses: { 200: '`{items}`: onboardings with their steps' },
+  },
+  'GET /v1/onboardings/{id}': {
+    tag: 'onboardings',
+    summary: 'An onboarding with its step-by-step progress',
+    responses: {
+      200: {
+        description: 'Steps with status, attempts, times and errors; the failure if any',
+        schema: onboardingResponse,
+      },
+      404: 'No such onboarding for this tenant',
     },
   },
   'GET /v1/health/sessions': {
