@@ -13,13 +13,6 @@
  */
 import { parseArgs } from 'node:util';
 import type { Model } from 'mongoose';
-import {
-  createPostgresDatabase,
-  dropPostgresDatabase,
-  freePort,
-  startFerretDb,
-  type Started,
-} from '../scripts/lib/infra';
 import { connectMongo } from '../src/db/connection';
 import { messageHistoryModel, type MessageHistoryDoc } from '../src/db/models/message-history.model';
 import {
@@ -28,6 +21,7 @@ import {
 } from '../src/db/repositories/message-stats.repository';
 import { MESSAGE_STATUSES } from '../src/domain/message';
 import { periodsBetween, utcDay, utcHour } from '../src/domain/message-stats';
+import { log, startBenchMongo } from './lib/stack';
 
 const { values: args } = parseArgs({
   options: { n: { type: 'string', default: '10000' }, days: { type: 'string', default: '30' } },
@@ -36,7 +30,6 @@ const N = Number(args.n);
 const DAYS = Number(args.days);
 const DAY_MS = 86_400_000;
 const END = new Date(Date.UTC(2025, 5, 1));
-const log = (m: string) => process.stdout.write(`[bench] ${m}\n`);
 
 function record(tenantId: string, i: number): Record<string, unknown> {
   // Spread over the whole range: a stride of 7919 minutes wraps around `days` many times.
@@ -100,17 +93,8 @@ async function countsPerBucket(Message: Model<MessageHistoryDoc>, q: StatsQuery)
 }
 
 async function main(): Promise<void> {
-  let pgDatabase: string | undefined;
-  let ferret: Started | undefined;
-  let uri = process.env.MONGODB_URI;
-  if (!uri) {
-    pgDatabase = `dw_bench_stats_${Date.now().toString(36)}`;
-    createPostgresDatabase(pgDatabase);
-    const port = await freePort();
-    ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
-    uri = `mongodb://127.0.0.1:${port}/bench_stats`;
-  }
-  const conn = await connectMongo(uri, { maxPoolSize: 5 });
+  const db = await startBenchMongo('bench_stats', 'bench_stats');
+  const conn = await connectMongo(db.uri, { maxPoolSize: 5 });
   try {
     const Message = messageHistoryModel(conn);
     await Message.init();
@@ -159,8 +143,7 @@ async function main(): Promise<void> {
   } finally {
     await conn.dropDatabase().catch(() => undefined);
     await conn.close();
-    await ferret?.stop();
-    if (pgDatabase) dropPostgresDatabase(pgDatabase);
+    await db.stop();
   }
 }
 

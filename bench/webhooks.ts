@@ -19,33 +19,27 @@
  * Temporal answers signals without the worker competing for the CPU, then resumes it to drain.
  * CPU seconds per process are read from /proc during the load phase.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { buildWorkflowBundle } from '../scripts/build-workflow-bundle';
-import {
-  createPostgresDatabase,
-  dropPostgresDatabase,
-  freePort,
-  startFerretDb,
-  startTemporalDevServer,
-  stopChild,
-  type Started,
-} from '../scripts/lib/infra';
-import { connectMongo } from '../src/db/connection';
 import { messageHistoryModel } from '../src/db/models/message-history.model';
-import { createApiKeyRepository } from '../src/db/repositories/api-key.repository';
-import { createSenderRepository } from '../src/db/repositories/sender.repository';
-import { createSecretBox } from '../src/security/secret-box';
 import type { MessageStatus } from '../src/domain/message';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import { messageStatusSignal } from '../workflows/message.definitions';
-import { MetaGraphFake } from '../test/fakes/meta-graph.fake';
+import {
+  DISPLAY_PHONE,
+  PHONE_ID,
+  WABA_ID,
+  forEachConcurrently,
+  log,
+  percentile,
+  runBench,
+  sendText,
+  sleep,
+  startBenchStack,
+} from './lib/stack';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,43 +56,8 @@ const RATE = Number(args.rate);
 const TOTAL = Math.round(RATE * Number(args.duration));
 const MESSAGES = Number(args.messages ?? Math.ceil(TOTAL / 2));
 const TENANT = 'bench-wh';
-const PHONE_ID = '109876543210987';
-const WABA = '102290129340398';
-const TOKEN = `EAAG${randomBytes(24).toString('hex')}`;
-const APP_SECRET = randomBytes(16).toString('hex');
-const ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return +(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number).toFixed(1);
-};
-const log = (m: string) => process.stdout.write(`[bench] ${m}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function startNode(script: string, env: Record<string, string>, name: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '..', script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  child.on('exit', (code, sig) => {
-    if (code !== 0 && sig !== 'SIGTERM') log(`${name} exited (${code ?? sig})`);
-  });
-  return child;
-}
-
-async function waitReady(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`${url} not ready`);
-}
+const pct = (xs: number[], p: number) => +percentile(xs, p).toFixed(1);
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
 function cpuSeconds(pid: number | undefined): number {
@@ -113,18 +72,23 @@ function cpuSeconds(pid: number | undefined): number {
 }
 
 /** One signed Meta status webhook, bytes and signature ready (signing is not part of the measure). */
-function statusWebhook(messageId: string, wamid: string, status: 'sent' | 'delivered' | 'read') {
+function statusWebhook(
+  appSecret: string,
+  messageId: string,
+  wamid: string,
+  status: 'sent' | 'delivered' | 'read',
+) {
   const raw = JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [
       {
-        id: WABA,
+        id: WABA_ID,
         changes: [
           {
             field: 'messages',
             value: {
               messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_ID },
+              metadata: { display_phone_number: DISPLAY_PHONE, phone_number_id: PHONE_ID },
               statuses: [
                 {
                   id: wamid,
@@ -147,7 +111,7 @@ function statusWebhook(messageId: string, wamid: string, status: 'sent' | 'deliv
     wamid,
     status,
     raw: Buffer.from(raw),
-    signature: `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}`,
+    signature: `sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`,
   };
 }
 
@@ -207,101 +171,21 @@ async function openLoop(n: number, rate: number, fire: (i: number) => Promise<bo
 }
 
 async function main(): Promise<void> {
-  const started: Started[] = [];
-  const children: ChildProcess[] = [];
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dw-bench-wh-'));
-  let pgDatabase: string | undefined;
+  const stack = await startBenchStack({
+    name: 'bench_wh',
+    tenant: TENANT,
+    memory: args.memory,
+    env: { RATE_LIMIT_META_PER_SECOND: '1000', RATE_LIMIT_META_BURST: '1000', WORKER_METRICS_PORT: '0' },
+  });
+  const { fake, mongo, worker } = stack;
   try {
-    let temporalAddress = process.env.TEMPORAL_ADDRESS;
-    if (!temporalAddress) {
-      const port = await freePort();
-      started.push(
-        await startTemporalDevServer({
-          port,
-          dbFile: args.memory ? undefined : path.join(tmp, 'temporal.db'),
-          stdio: 'ignore',
-          logLevel: 'error',
-        }),
-      );
-      temporalAddress = `127.0.0.1:${port}`;
-    }
-    let mongoUri = process.env.MONGODB_URI;
-    if (!mongoUri) {
-      pgDatabase = `dw_bench_wh_${Date.now().toString(36)}`;
-      createPostgresDatabase(pgDatabase);
-      const port = await freePort();
-      started.push(await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' }));
-      mongoUri = `mongodb://127.0.0.1:${port}/bench`;
-    }
-    const bundle = path.join(tmp, 'workflow-bundle.js');
-    await buildWorkflowBundle(bundle);
-
-    const apiPort = await freePort();
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
-    const fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: TOKEN }, appSecret: APP_SECRET }).start();
-    const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
-    const env = {
-      TEMPORAL_ADDRESS: temporalAddress,
-      MONGODB_URI: mongoUri,
-      ENCRYPTION_KEYS,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      META_GRAPH_BASE_URL: fake.baseUrl,
-      META_APP_SECRET: APP_SECRET,
-      RATE_LIMIT_META_PER_SECOND: '1000',
-      RATE_LIMIT_META_BURST: '1000',
-      // The bench sends free-form text to made-up users: no 24-hour window is open for them.
-      CUSTOMER_WINDOW_ENFORCE: 'false',
-      WORKFLOW_BUNDLE_PATH: bundle,
-      WORKER_METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-    };
-    const worker = startNode('workers/main.ts', env, 'worker');
-    const api = startNode('src/api/server.ts', env, 'api');
-    children.push(worker, api);
-    await waitReady(`${apiUrl}/readyz`, 60_000);
-
-    const mongo = await connectMongo(mongoUri, { maxPoolSize: 5 });
-    const apiKey = (await createApiKeyRepository(mongo).create(TENANT)).token;
-    await createSenderRepository(
-      mongo,
-      createSecretBox(new Map([['k1', Buffer.from(ENCRYPTION_KEYS.slice(3), 'base64')]])),
-    ).register(TENANT, {
-      senderId: 'meta-bench',
-      phoneNumberId: PHONE_ID,
-      wabaId: WABA,
-      displayPhoneNumber: '15550783881',
-      accessToken: TOKEN,
-    });
-
     log(`creating ${MESSAGES} messages to follow`);
     const ids: string[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (next < MESSAGES) {
-          const i = next++;
-          const res = await fetch(`${apiUrl}/v1/messages`, {
-            method: 'POST',
-            headers: {
-              authorization: `Bearer ${apiKey}`,
-              'content-type': 'application/json',
-              'idempotency-key': `bench-wh-${i}`,
-            },
-            body: JSON.stringify({
-              from: 'meta-bench',
-              to: `4915${String(100000000 + i)}`,
-              type: 'text',
-              text: { body: `bench ${i}` },
-            }),
-          });
-          const body = (await res.json()) as { id?: string };
-          if (res.status !== 202 || !body.id) throw new Error(`send ${i}: HTTP ${res.status}`);
-          ids.push(body.id);
-        }
-      }),
-    );
+    await forEachConcurrently(MESSAGES, 32, async (i) => {
+      const res = await sendText(stack, i, 'bench-wh');
+      if (res.status !== 202 || !res.id) throw new Error(`send ${i}: HTTP ${res.status}`);
+      ids.push(res.id);
+    });
     const Message = messageHistoryModel(mongo);
     const count = (status: MessageStatus) => Message.countDocuments({ tenantId: TENANT, status });
     const setupDeadline = Date.now() + 600_000;
@@ -316,20 +200,16 @@ async function main(): Promise<void> {
     const statuses =
       args.mode === 'api-only' ? (['sent', 'sent'] as const) : (['delivered', 'read'] as const);
     for (const status of statuses)
-      for (const id of ids) webhooks.push(statusWebhook(id, wamidOf.get(id) as string, status));
+      for (const id of ids)
+        webhooks.push(statusWebhook(stack.appSecret, id, wamidOf.get(id) as string, status));
     webhooks.length = Math.min(webhooks.length, TOTAL);
     // Let the setup's backlog (sent records, search attributes) settle before measuring.
     await sleep(3000);
 
-    const temporal = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
+    const temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-    const pids = {
-      api: api.pid,
-      worker: worker.pid,
-      temporal: started[0]?.child.pid,
-      ferretdb: started[1]?.child.pid,
-      bench: process.pid,
-    };
+    const { api, worker: workerPid, temporal: temporalPid, ferretdb } = stack.pids;
+    const pids = { api, worker: workerPid, temporal: temporalPid, ferretdb, bench: process.pid };
     const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
     log(`firing ${webhooks.length} status webhooks at ${RATE}/s (${args.mode})`);
     const loadStart = Date.now();
@@ -352,7 +232,7 @@ async function main(): Promise<void> {
           return false;
         }
       }
-      return (await postWebhook(agent, apiPort, w)) === 200;
+      return (await postWebhook(agent, stack.apiPort, w)) === 200;
     });
     const cpu = Object.fromEntries(
       Object.entries(pids).map(([k, pid]) => [
@@ -389,21 +269,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     agent.destroy();
     await temporal.connection.close();
-    await mongo.close();
-    await fake.stop();
   } finally {
-    for (const c of children) await stopChild(c, 15_000);
-    for (const s of started.reverse()) await s.stop();
-    if (pgDatabase) dropPostgresDatabase(pgDatabase);
+    await stack.stop();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench(main);

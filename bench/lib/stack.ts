@@ -1,0 +1,275 @@
+/**
+ * What the benchmarks share: the real stack they measure (Temporal dev server and FerretDB unless
+ * TEMPORAL_ADDRESS / MONGODB_URI are set, the workflow bundle, the worker and the API as child
+ * processes configured like production, pointed at the Meta fake on loopback, a tenant with an API
+ * key and a registered Meta sender), and the small helpers around it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Connection } from 'mongoose';
+import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle';
+import {
+  createPostgresDatabase,
+  dropPostgresDatabase,
+  freePort,
+  startFerretDb,
+  startTemporalDevServer,
+  stopChild,
+  type Started,
+} from '../../scripts/lib/infra';
+import { connectMongo } from '../../src/db/connection';
+import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+import { createSenderRepository } from '../../src/db/repositories/sender.repository';
+import { createSecretBox } from '../../src/security/secret-box';
+import { MetaGraphFake, type StatusName } from '../../test/fakes/meta-graph.fake';
+
+export const PHONE_ID = '109876543210987';
+export const WABA_ID = '102290129340398';
+export const DISPLAY_PHONE = '15550783881';
+
+export const log = (m: string) => process.stdout.write(`[bench] ${m}\n`);
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The p-th percentile (nearest rank) of `xs`; NaN when empty. */
+export function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
+}
+
+/** Runs `fn(i)` for every i < n, at most `concurrency` at a time (closed loop). */
+export async function forEachConcurrently(
+  n: number,
+  concurrency: number,
+  fn: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+/** Exits 0 once `main` resolves, 1 with the error on stderr if it rejects. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(
+        `bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
+
+export interface BenchMongo {
+  uri: string;
+  /** FerretDB's process when this bench started it. */
+  ferret?: Started;
+  stop(): Promise<void>;
+}
+
+/** MONGODB_URI, or FerretDB on a fresh PostgreSQL database `dw_<name>_<time>` that stop() drops. */
+export async function startBenchMongo(name: string, mongoDatabase: string): Promise<BenchMongo> {
+  const external = process.env.MONGODB_URI;
+  if (external) return { uri: external, stop: async () => undefined };
+  const pgDatabase = `dw_${name}_${Date.now().toString(36)}`;
+  createPostgresDatabase(pgDatabase);
+  try {
+    const port = await freePort();
+    const ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
+    return {
+      uri: `mongodb://127.0.0.1:${port}/${mongoDatabase}`,
+      ferret,
+      stop: async () => {
+        await ferret.stop();
+        dropPostgresDatabase(pgDatabase);
+      },
+    };
+  } catch (err) {
+    dropPostgresDatabase(pgDatabase);
+    throw err;
+  }
+}
+
+function startNode(script: string, env: Record<string, string>, name: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '..', '..', script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  child.on('exit', (code, sig) => {
+    if (code !== 0 && sig !== 'SIGTERM') log(`${name} exited (${code ?? sig})`);
+  });
+  return child;
+}
+
+async function waitReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`${url} not ready`);
+}
+
+export interface BenchStackOptions {
+  /** Names the temporary folder (dw-<name>-…) and the PostgreSQL database (dw_<name>_…). */
+  name: string;
+  /** The tenant that gets an API key and the Meta sender `meta-bench`. */
+  tenant: string;
+  /** Temporal in memory instead of a SQLite file with WAL. */
+  memory: boolean;
+  /** Statuses the Meta fake POSTs, signed, to the API's /webhooks/meta after each send (none if omitted). */
+  autoStatuses?: StatusName[];
+  /** More environment for the worker and the API (rate limits, …). */
+  env?: Record<string, string>;
+}
+
+export interface BenchStack {
+  temporalAddress: string;
+  mongoUri: string;
+  apiPort: number;
+  apiUrl: string;
+  apiKey: string;
+  appSecret: string;
+  fake: MetaGraphFake;
+  mongo: Connection;
+  worker: ChildProcess;
+  api: ChildProcess;
+  /** Process ids of what this bench started (undefined for what it was given). */
+  pids: { api?: number; worker?: number; temporal?: number; ferretdb?: number };
+  /** Stops everything started, in reverse order, and drops the PostgreSQL database. */
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), `dw-${opts.name.replace(/_/g, '-')}-`));
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    let temporal: Started | undefined;
+    if (!temporalAddress) {
+      const port = await freePort();
+      temporal = await startTemporalDevServer({
+        port,
+        dbFile: opts.memory ? undefined : path.join(tmp, 'temporal.db'),
+        stdio: 'ignore',
+        logLevel: 'error',
+      });
+      stops.push(temporal.stop);
+      temporalAddress = `127.0.0.1:${port}`;
+    }
+    const db = await startBenchMongo(opts.name, 'bench');
+    stops.push(db.stop);
+    const bundle = path.join(tmp, 'workflow-bundle.js');
+    await buildWorkflowBundle(bundle);
+
+    const apiPort = await freePort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const token = `EAAG${randomBytes(24).toString('hex')}`;
+    const appSecret = randomBytes(16).toString('hex');
+    const encryptionKey = randomBytes(32);
+    const fake = await new MetaGraphFake({
+      tokens: { [PHONE_ID]: token },
+      appSecret,
+      ...(opts.autoStatuses
+        ? { webhookUrl: `${apiUrl}/webhooks/meta`, autoStatuses: opts.autoStatuses }
+        : {}),
+    }).start();
+    const env = {
+      TEMPORAL_ADDRESS: temporalAddress,
+      MONGODB_URI: db.uri,
+      ENCRYPTION_KEYS: `k1:${encryptionKey.toString('base64')}`,
+      TEMPORAL_TASK_QUEUE: `bench-${randomBytes(4).toString('hex')}`,
+      META_GRAPH_BASE_URL: fake.baseUrl,
+      META_APP_SECRET: appSecret,
+      WORKFLOW_BUNDLE_PATH: bundle,
+      LOG_LEVEL: 'warn',
+      // The benches send free-form text to made-up users: no 24-hour window is open for them.
+      CUSTOMER_WINDOW_ENFORCE: 'false',
+      ...opts.env,
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+    };
+    const worker = startNode('workers/main.ts', env, 'worker');
+    const api = startNode('src/api/server.ts', env, 'api');
+    stops.push(async () => {
+      await stopChild(worker, 15_000);
+      await stopChild(api, 15_000);
+    });
+    stops.push(() => fake.stop());
+    await waitReady(`${apiUrl}/readyz`, 60_000);
+
+    const mongo = await connectMongo(db.uri, { maxPoolSize: 5 });
+    stops.push(() => mongo.close());
+    const apiKey = (await createApiKeyRepository(mongo).create(opts.tenant)).token;
+    await createSenderRepository(mongo, createSecretBox(new Map([['k1', encryptionKey]]))).register(
+      opts.tenant,
+      {
+        senderId: 'meta-bench',
+        phoneNumberId: PHONE_ID,
+        wabaId: WABA_ID,
+        displayPhoneNumber: DISPLAY_PHONE,
+        accessToken: token,
+      },
+    );
+    return {
+      temporalAddress,
+      mongoUri: db.uri,
+      apiPort,
+      apiUrl,
+      apiKey,
+      appSecret,
+      fake,
+      mongo,
+      worker,
+      api,
+      pids: {
+        api: api.pid,
+        worker: worker.pid,
+        temporal: temporal?.child.pid,
+        ferretdb: db.ferret?.child.pid,
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** POST /v1/messages: free-form text number `i` from `meta-bench` to a made-up user. */
+export async function sendText(
+  stack: BenchStack,
+  i: number,
+  idempotencyPrefix: string,
+): Promise<{ status: number; id?: string }> {
+  const res = await fetch(`${stack.apiUrl}/v1/messages`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${stack.apiKey}`,
+      'content-type': 'application/json',
+      'idempotency-key': `${idempotencyPrefix}-${i}`,
+    },
+    body: JSON.stringify({
+      from: 'meta-bench',
+      to: `4915${String(100000000 + i)}`,
+      type: 'text',
+      text: { body: `bench ${i}` },
+    }),
+  });
+  const body = (await res.json()) as { id?: string };
+  return { status: res.status, id: body.id };
+}
