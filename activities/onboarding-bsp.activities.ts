@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import type { OnboardingDoc } from '../src/db/models/onboarding.model';
 import type { OnboardingRef } from '../src/db/repositories/onboarding.repository';
 import type { Dialog360WebhookConfig } from '../src/providers/dialog360/dialog360-partner.client';
 import type { TwilioAccount } from '../src/providers/twilio/twilio-senders.client';
-import { OnboardingFailureTypes } from '../workflows/onboarding.definitions';
+import {
+  codesOf,
+  OnboardingFailureTypes,
+  type OnboardingFailureDetails,
+} from '../workflows/onboarding.definitions';
 import { failNow, type OnboardingSupport } from './onboarding-support';
 
 const notConfigured = (what: string) =>
@@ -175,10 +180,50 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
               { code: 'sender_offline', ...(reason?.code ? { providerCode: reason.code } : {}) },
             );
           }
+          if (d.resolved?.twilioSenderStatus !== sender.status)
+            await h.deps().onboardings.setResolved(ref, { twilioSenderStatus: sender.status });
           return { online: sender.status === 'ONLINE', status: sender.status };
         },
         input.poll,
       );
+    },
+
+    /**
+     * Opens the OTP the API sealed and submits it to the PENDING_VERIFICATION sender. Any failure
+     * (a wrong code: Twilio's 400) is recorded as the `await_online` step's error; the workflow
+     * keeps polling and waiting for another code. The step's attempt count stays the polls'.
+     */
+    async onboardingSubmitTwilioVerificationCode(
+      input: OnboardingRef & { sealedCode: string },
+    ): Promise<void> {
+      const ref = { tenantId: input.tenantId, onboardingId: input.onboardingId };
+      const { onboardings } = h.deps();
+      try {
+        const d = await h.doc(ref);
+        let code: string;
+        try {
+          code = onboardings.openSealed(ref, 'verificationCode', input.sealedCode);
+        } catch {
+          throw failNow('the verification code does not open', OnboardingFailureTypes.notFound, {
+            code: 'secret_missing',
+          });
+        }
+        const sender = await twilio().client.submitVerificationCode(accountOf(d), senderSidOf(d), code);
+        await onboardings.setResolved(ref, { twilioSenderStatus: sender.status });
+        await onboardings.recordStep(ref, 'await_online', { error: null });
+      } catch (err) {
+        const failure = h.boundary(err);
+        const app = failure instanceof ApplicationFailure ? failure : null;
+        const codes = codesOf(
+          app?.type ?? undefined,
+          app?.details?.[0] as OnboardingFailureDetails | undefined,
+        );
+        const message = `verification code not accepted: ${(failure as Error)?.message ?? String(failure)}`;
+        await onboardings
+          .recordStep(ref, 'await_online', { error: { ...codes, message } })
+          .catch(() => undefined);
+        throw failure;
+      }
     },
   };
 }

@@ -1,3 +1,4 @@
+import { defineSignal } from '@temporalio/workflow';
 import type { OfficialProvider } from '../src/domain/official-sender';
 import type { OnboardingFailure, OnboardingRequestFacts } from '../src/domain/onboarding';
 
@@ -46,6 +47,13 @@ export interface OnboardingResult {
   status: 'ready' | 'failed';
   failure: OnboardingFailure | null;
 }
+
+/**
+ * Twilio: the OTP Twilio sent to the number, as the ISV submitted it (POST
+ * /v1/onboardings/:id/verification), sealed by the API (aad onboardingSecretAad(…, 'verificationCode')):
+ * history only ever holds the ciphertext. Taken into account while `await_online` polls.
+ */
+export const twilioVerificationCodeSignal = defineSignal<[{ sealedCode: string }]>('twilioVerificationCode');
 
 /** ApplicationFailure types raised by onboarding activities and the workflow (beside FailureTypes). */
 export const OnboardingFailureTypes = {

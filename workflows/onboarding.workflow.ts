@@ -1,10 +1,12 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  condition,
+  isCancellation,
   log,
   proxyActivities,
   proxyLocalActivities,
-  sleep,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -15,6 +17,7 @@ import { OnboardingStatusKey } from '../src/temporal/search-attributes';
 import { failureOf, timedOutWithoutCause } from './onboarding-failure';
 import {
   OnboardingFailureTypes,
+  twilioVerificationCodeSignal,
   type OnboardingResult,
   type OnboardingWorkflowInput,
 } from './onboarding.definitions';
@@ -64,6 +67,20 @@ export async function onboardingWorkflow(input: OnboardingWorkflowInput): Promis
   const now = () => new Date().toISOString();
   const record = (step: string, patch: StepPatch) => db.recordOnboardingStep({ ...ref, step, patch });
 
+  // Twilio OTPs (sealed by the API) submitted while the sender waits in PENDING_VERIFICATION.
+  const sealedCodes: string[] = [];
+  setHandler(twilioVerificationCodeSignal, ({ sealedCode }) => void sealedCodes.push(sealedCode));
+
+  /** A code Twilio refuses is recorded on the step by the activity; the wait goes on. */
+  async function submitCode(sealedCode: string): Promise<void> {
+    try {
+      await acts.onboardingSubmitTwilioVerificationCode({ ...ref, sealedCode });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.info('Twilio verification code not accepted; waiting for another', { ...ref });
+    }
+  }
+
   async function awaitOnline(): Promise<void> {
     const deadline = Date.now() + s.twilioOnlineTimeoutMs;
     for (let poll = 1; ; poll++) {
@@ -76,7 +93,16 @@ export async function onboardingWorkflow(input: OnboardingWorkflowInput): Promis
           nonRetryable: true,
           details: [{ code: 'online_timeout', providerCode: r.status }],
         });
-      await sleep(Math.min(s.twilioPollMs, Math.max(1, deadline - Date.now())));
+      const sealedCode = sealedCodes.shift();
+      if (sealedCode !== undefined) {
+        await submitCode(sealedCode);
+        continue;
+      }
+      // A durable timer between polls, cut short by a verification code.
+      await condition(
+        () => sealedCodes.length > 0,
+        Math.min(s.twilioPollMs, Math.max(1, deadline - Date.now())),
+      );
     }
   }
 

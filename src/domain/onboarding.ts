@@ -58,6 +58,8 @@ export const ONBOARDING_SECRETS = [
   'apiKey',
   'webhookSecret',
   'previousWebhook',
+  /** Twilio: an OTP the ISV submitted (only ever as ciphertext in the signal and the activity input). */
+  'verificationCode',
 ] as const;
 export type OnboardingSecret = (typeof ONBOARDING_SECRETS)[number];
 

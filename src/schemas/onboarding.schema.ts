@@ -58,6 +58,11 @@ export const onboardingParams = z.strictObject({
   id: z.string().regex(/^onb_[A-Za-z0-9_-]{1,60}$/, 'must be an onboarding id (onb_…)'),
 });
 
+/** `POST /v1/onboardings/:id/verification`: the OTP Twilio sent to the number (sealed at once, never returned). */
+export const verificationCodeBody = z.strictObject({
+  code: z.string().regex(/^\d{4,10}$/, 'must be 4 to 10 digits'),
+});
+
 export const listOnboardingsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -90,6 +95,8 @@ export const onboardingResponse = z
         providerCode: z.string().optional(),
       })
       .nullable(),
+    /** Present while the onboarding waits for the caller: `verification_code` (Twilio OTP). */
+    awaiting: z.enum(['verification_code']).optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })

@@ -295,7 +295,9 @@ describe('signup page in a real browser', () => {
     expect(posts.length).toBe(before);
   });
 
-  it('Twilio: shares only the WABA, posts the WABA id with the phone number (no code needed)', async () => {
+  it('Twilio: shares only the WABA, posts the WABA id with the phone number (no ES code); the OTP is typed in the progress view', async () => {
+    // The sender waits for the OTP Twilio sent to the number: the page asks for it.
+    stack.twilio.opts.outcome = 'pending';
     const fb = await openEmbeddedSignup('twilio', {
       '#es-phone': '+14155550123',
       '#es-sender-id': 'twilio-line',
@@ -315,7 +317,13 @@ describe('signup page in a real browser', () => {
       phoneNumber: '+14155550123',
       verificationMethod: 'sms',
     });
+    const codeForm = page.locator('#progress-list .verification-form');
+    await codeForm.waitFor(WAIT);
+    await codeForm.locator('input[name="code"]').fill('123456');
+    await codeForm.locator('button[type="submit"]').click();
     await page.locator('#progress-list .onboarding-view[data-status="ready"]').waitFor(WAIT);
+    stack.twilio.opts.outcome = 'online';
+    expect(await codeForm.count()).toBe(0);
     const sender = stack.twilio.bySenderId('whatsapp:+14155550123');
     expect(sender?.accountSid).toBe(TWILIO_SID);
     expect(sender?.body).toMatchObject({ configuration: { waba_id: '203040506070809' } });

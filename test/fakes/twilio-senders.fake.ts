@@ -11,11 +11,15 @@ import type { AddressInfo } from 'node:net';
  *   reference: 20409 here);
  * - `GET /v2/Channels/Senders/{Sid}`: each poll advances the sender — CREATING, then after `pollsUntilDone`
  *   polls the outcome: ONLINE, OFFLINE (with `offline_reasons`), or PENDING_VERIFICATION for ever;
+ *   a PENDING_VERIFICATION sender stays so until the right OTP is POSTed, then VERIFYING, then ONLINE after
+ *   `pollsAfterVerification` polls;
+ * - `POST /v2/Channels/Senders/{Sid}` `{configuration:{verification_code}}` (update) on a PENDING_VERIFICATION
+ *   sender: right code → 200 VERIFYING; wrong → 400 (code not in the reference: 63150 here); not pending → 400;
  * - `GET /v2/Channels/Senders?Channel=whatsapp` → `{senders, meta}`; `DELETE …/{Sid}` → 204, unknown → 404 20404.
  * Errors are Twilio's `{code, message, more_info, status}`. Fault injection per endpoint: fail the next N (or do the work and lose the answer),
  * down until up, hold (hang) the next request until released.
  */
-export type SendersEndpoint = 'create' | 'fetch' | 'list' | 'delete';
+export type SendersEndpoint = 'create' | 'fetch' | 'list' | 'delete' | 'update';
 export type SenderOutcome = 'online' | 'offline' | 'pending';
 
 export type TwilioFault =
@@ -32,6 +36,8 @@ export interface FakeSender {
   body: Record<string, unknown>;
   polls: number;
   status: string;
+  /** Poll count when the right verification code arrived. */
+  verifiedAtPoll?: number;
 }
 
 export interface TwilioSendersFakeOptions {
@@ -40,6 +46,9 @@ export interface TwilioSendersFakeOptions {
   /** Polls (GET) before the outcome shows (default 2). */
   pollsUntilDone?: number;
   outcome?: SenderOutcome;
+  /** The OTP Twilio "sent" to a PENDING_VERIFICATION sender (default 123456), and the polls after it until ONLINE (default 2). */
+  verificationCode?: string;
+  pollsAfterVerification?: number;
 }
 
 const rest = (status: number, code: number, message: string) => ({
@@ -133,9 +142,11 @@ export class TwilioSendersFake {
           ? 'list'
           : one && req.method === 'GET'
             ? 'fetch'
-            : one && req.method === 'DELETE'
-              ? 'delete'
-              : null;
+            : one && req.method === 'POST'
+              ? 'update'
+              : one && req.method === 'DELETE'
+                ? 'delete'
+                : null;
     if (!ep)
       return this.json(res, 404, rest(404, 20404, `The requested resource ${url.pathname} was not found`));
     this.calls.push({ ep, headers: req.headers, body });
@@ -196,6 +207,9 @@ export class TwilioSendersFake {
         if (!mine || mine.accountSid !== account) return notFound();
         this.advance(mine);
         return this.json(res, 200, this.wire(mine));
+      case 'update':
+        if (!mine || mine.accountSid !== account) return notFound();
+        return this.update(res, mine, body);
       case 'delete':
         if (!mine || mine.accountSid !== account) return notFound();
         this.senders.delete(sid);
@@ -226,8 +240,27 @@ export class TwilioSendersFake {
     this.json(res, 202, this.wire(s));
   }
 
+  /** Only the verification code is updatable here (the rest of the update body is not modelled). */
+  private update(res: ServerResponse, s: FakeSender, body: unknown): void {
+    const code = (body as { configuration?: { verification_code?: unknown } } | null)?.configuration
+      ?.verification_code;
+    if (typeof code !== 'string' || code === '')
+      return this.json(res, 400, rest(400, 20001, "Missing 'configuration.verification_code'"));
+    if (s.status !== 'PENDING_VERIFICATION')
+      return this.json(res, 400, rest(400, 20001, `Sender ${s.sid} is not pending verification`));
+    if (code !== (this.opts.verificationCode ?? '123456'))
+      return this.json(res, 400, rest(400, 63150, 'The verification code is invalid'));
+    s.status = 'VERIFYING';
+    s.verifiedAtPoll = s.polls;
+    this.json(res, 200, this.wire(s));
+  }
+
   private advance(s: FakeSender): void {
     s.polls += 1;
+    if (s.verifiedAtPoll !== undefined) {
+      if (s.polls - s.verifiedAtPoll >= (this.opts.pollsAfterVerification ?? 2)) s.status = 'ONLINE';
+      return;
+    }
     if (s.polls < (this.opts.pollsUntilDone ?? 2)) return;
     const outcome = this.opts.outcome ?? 'online';
     s.status = outcome === 'online' ? 'ONLINE' : outcome === 'offline' ? 'OFFLINE' : 'PENDING_VERIFICATION';

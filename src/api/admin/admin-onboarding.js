@@ -58,12 +58,37 @@ export function onboardingView(o) {
   ]);
 }
 
+/** Twilio: the code the number received, while the view says it is awaited (POST …/verification). */
+export function verificationForm(id) {
+  const input = el('input', {
+    name: 'code',
+    inputmode: 'numeric',
+    autocomplete: 'one-time-code',
+    pattern: '\\d{4,10}',
+    required: true,
+    placeholder: 'Verification code (SMS/voice)',
+  });
+  const send = (e) => {
+    e.preventDefault();
+    const body = { code: input.value.trim() };
+    void act(async () => {
+      await api('POST', `/v1/onboardings/${encodeURIComponent(id)}/verification`, body);
+      input.value = '';
+    }, 'Verification code sent');
+  };
+  return el('form', { className: 'row verification-form', 'data-onboarding-id': id, onsubmit: send }, [
+    input,
+    el('button', { type: 'submit', className: 'btn btn-blue btn-small', text: 'Submit code' }),
+  ]);
+}
+
 const notYet = (err) => err instanceof ApiError && err.code === 'route_not_found';
 
 async function showDetail(id) {
   const o = await api('GET', `/v1/onboardings/${encodeURIComponent(id)}`);
   const box = $('onboarding-detail');
-  box.replaceChildren(el('h3', { text: `Onboarding ${o.id}` }), onboardingView(o));
+  const form = o.awaiting === 'verification_code' ? verificationForm(o.id) : '';
+  box.replaceChildren(el('h3', { text: `Onboarding ${o.id}` }), onboardingView(o), form);
   box.hidden = false;
 }
 

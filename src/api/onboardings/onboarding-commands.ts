@@ -1,8 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { onboardingWorkflow } from '../../../workflows/onboarding.workflow';
-import type { OnboardingSettings, OnboardingWorkflowInput } from '../../../workflows/onboarding.definitions';
 import {
+  twilioVerificationCodeSignal,
+  type OnboardingSettings,
+  type OnboardingWorkflowInput,
+} from '../../../workflows/onboarding.definitions';
+import {
+  awaitsVerificationCode,
   onboardingView,
   type OnboardingRepository,
   type OnboardingView,
@@ -212,6 +217,34 @@ export function createOnboardingCommands(deps: OnboardingCommandDeps) {
     },
 
     list: (tenantId: string, limit: number) => deps.onboardings.list(tenantId, limit),
+
+    /**
+     * Twilio: the OTP for a sender in PENDING_VERIFICATION, sealed here and signalled to the
+     * workflow as ciphertext only (its await_online step submits it). 409 when not awaited.
+     */
+    async submitVerificationCode(tenantId: string, id: string, code: string): Promise<void> {
+      const notAwaiting = () =>
+        new DomainError(
+          'conflict',
+          'not_awaiting_verification',
+          'This onboarding is not waiting for a verification code (Twilio sender in PENDING_VERIFICATION)',
+          { id },
+        );
+      const doc = await deps.onboardings.get(tenantId, id);
+      if (!doc) {
+        if (!(await fromWorkflow(tenantId, id))) throw notFound('onboarding', id);
+        throw notAwaiting();
+      }
+      if (!awaitsVerificationCode(doc)) throw notAwaiting();
+      const sealedCode = deps.box.seal(code, onboardingSecretAad(tenantId, id, 'verificationCode'));
+      try {
+        await handleOf(tenantId, id).signal(twilioVerificationCodeSignal, { sealedCode });
+      } catch (err) {
+        // The workflow ended between the read and the signal.
+        if (err instanceof WorkflowNotFoundError) throw notAwaiting();
+        throw err;
+      }
+    },
   };
 }
 

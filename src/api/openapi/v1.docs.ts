@@ -200,6 +200,20 @@ export const v1Docs: OperationDocs = {
       404: 'No such onboarding for this tenant',
     },
   },
+  'POST /v1/onboardings/{id}/verification': {
+    tag: 'onboardings',
+    summary: 'Submit the verification code Twilio sent to the number',
+    description:
+      'For a Twilio onboarding whose sender waits in `PENDING_VERIFICATION` (the view says ' +
+      '`awaiting: "verification_code"`): the code is sealed at once and handed to the onboarding, which submits ' +
+      'it to Twilio. A code Twilio refuses shows as the `await_online` step’s error; another may be submitted ' +
+      'until the online timeout. The code is never returned or logged.',
+    responses: {
+      202: '`{id, verification: "submitted"}`: handed to the onboarding (follow it with GET)',
+      404: 'No such onboarding for this tenant',
+      409: 'not_awaiting_verification: not a Twilio sender waiting for its code',
+    },
+  },
   'GET /v1/health/sessions': {
     tag: 'operations',
     summary: 'The latest session health sweep, for this tenant',

@@ -4,12 +4,16 @@ import {
   createOnboardingBody,
   listOnboardingsQuery,
   onboardingParams,
+  verificationCodeBody,
 } from '../../schemas/onboarding.schema';
 import { authOf } from '../middleware/auth';
 import { route, ValidationFailed } from '../middleware/validate';
 import type { OnboardingCommands } from '../onboardings/onboarding-commands';
 
-/** `/v1/onboardings`: start one (202, progress follows), read its step-by-step progress, list them. */
+/**
+ * `/v1/onboardings`: start one (202, progress follows), read its step-by-step progress, list them,
+ * submit a Twilio sender's verification code.
+ */
 export function onboardingsRoutes(deps: { commands: OnboardingCommands }): Router {
   const r = Router();
 
@@ -47,6 +51,14 @@ export function onboardingsRoutes(deps: { commands: OnboardingCommands }): Route
     '/onboardings/:id',
     route({ params: onboardingParams }, async ({ params }, _req, res) => {
       res.json(await deps.commands.get(authOf(res).tenantId, params.id));
+    }),
+  );
+
+  r.post(
+    '/onboardings/:id/verification',
+    route({ params: onboardingParams, body: verificationCodeBody }, async ({ params, body }, _req, res) => {
+      await deps.commands.submitVerificationCode(authOf(res).tenantId, params.id, body.code);
+      res.status(202).json({ id: params.id, verification: 'submitted' });
     }),
   );
 

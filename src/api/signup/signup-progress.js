@@ -1,7 +1,7 @@
 // Starting onboardings (POST /v1/onboardings) and following them (GET /v1/onboardings/:id) until
 // they are ready or failed; the steps are rendered with the admin page's onboarding view.
 import { $, api, auth, el } from '../admin/admin-core.js';
-import { onboardingView } from '../admin/admin-onboarding.js';
+import { onboardingView, verificationForm } from '../admin/admin-onboarding.js';
 
 const POLL_MS = 1000;
 
@@ -19,14 +19,18 @@ function render(view) {
   const list = $('progress-list');
   let box = list.querySelector(`[data-progress-id="${CSS.escape(view.id)}"]`);
   if (!box) {
-    box = el('div', { className: 'progress-item', 'data-progress-id': view.id });
+    box = el('div', { className: 'progress-item', 'data-progress-id': view.id }, el('div'));
     list.prepend(box);
   }
   const done =
     view.status === 'ready'
       ? el('p', { className: 'ok-text', text: `Sender ${view.senderId} is ready to send messages.` })
       : null;
-  box.replaceChildren(onboardingView(view), done || '');
+  box.firstElementChild.replaceChildren(onboardingView(view), done || '');
+  // The code input outlives the re-renders (what is typed stays) while the code is awaited.
+  const form = box.querySelector('.verification-form');
+  if (view.awaiting !== 'verification_code') form?.remove();
+  else if (!form) box.append(verificationForm(view.id));
 }
 
 /** Shows the view and polls it until it settles, or the user signs out. */

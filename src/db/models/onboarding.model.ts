@@ -25,6 +25,8 @@ export interface OnboardingResolved {
   /** Twilio: the sender created (XE…) and the account it lives in. */
   twilioSenderSid?: string;
   accountSid?: string;
+  /** Twilio: the sender's status at the latest poll (PENDING_VERIFICATION = waiting for the OTP). */
+  twilioSenderStatus?: string;
 }
 
 /**

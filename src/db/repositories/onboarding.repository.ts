@@ -52,9 +52,18 @@ export interface OnboardingView {
     error?: StepError;
   }>;
   failure: OnboardingFailure | null;
+  /** Present while the onboarding waits for the ISV: `verification_code` = POST …/verification. */
+  awaiting?: 'verification_code';
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** A running Twilio onboarding polling a sender that waits for its OTP (PENDING_VERIFICATION). */
+export const awaitsVerificationCode = (d: OnboardingDoc): boolean =>
+  d.provider === 'twilio' &&
+  d.status === 'running' &&
+  d.steps?.await_online?.status === 'running' &&
+  d.resolved?.twilioSenderStatus === 'PENDING_VERIFICATION';
 
 export function onboardingView(d: OnboardingDoc): OnboardingView {
   return {
@@ -74,6 +83,7 @@ export function onboardingView(d: OnboardingDoc): OnboardingView {
       };
     }),
     failure: d.failure ?? null,
+    ...(awaitsVerificationCode(d) ? { awaiting: 'verification_code' as const } : {}),
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };
@@ -153,6 +163,11 @@ export function createOnboardingRepository(conn: Connection, box: SecretBox) {
     openSecret(d: OnboardingDoc, field: OnboardingSecret): string | null {
       const sealed = d.secrets?.[field];
       return sealed ? box.open(sealed, onboardingSecretAad(d.tenantId, d.onboardingId, field)) : null;
+    },
+
+    /** Opens a value sealed elsewhere (e.g. by the API) for this onboarding's `field`. */
+    openSealed(r: OnboardingRef, field: OnboardingSecret, sealed: string): string {
+      return box.open(sealed, onboardingSecretAad(r.tenantId, r.onboardingId, field));
     },
 
     async forgetSecret(r: OnboardingRef, field: OnboardingSecret): Promise<void> {

@@ -5,7 +5,8 @@ import { ProviderError, parseRetryAfter, type ProviderErrorKind } from '../error
  * Twilio's Senders API for WhatsApp onboarding (reference/official-platform.md C; twilio-oai
  * `twilio_messaging_v2.json`): `POST /v2/Channels/Senders` (JSON, HTTP Basic) → 202 `CREATING`,
  * `GET /v2/Channels/Senders/{Sid}` until `ONLINE`, `GET /v2/Channels/Senders?Channel=whatsapp`,
- * `DELETE /v2/Channels/Senders/{Sid}` → 204. Errors are Twilio's `{code, message, more_info,
+ * `POST /v2/Channels/Senders/{Sid}` `{configuration:{verification_code}}` (the OTP of a
+ * PENDING_VERIFICATION sender), `DELETE /v2/Channels/Senders/{Sid}` → 204. Errors are Twilio's `{code, message, more_info,
  * status}`, classified by code then status; the auth token never appears in an error text.
  */
 export interface TwilioSendersConfig {
@@ -148,6 +149,33 @@ export function createTwilioSendersClient(config: TwilioSendersConfig) {
         params = undefined;
       }
       return null;
+    },
+
+    /**
+     * Submits the OTP Twilio sent to a PENDING_VERIFICATION sender's number; a wrong one is Twilio's
+     * 400. The code never appears in an error text.
+     */
+    async submitVerificationCode(a: TwilioAccount, sid: string, code: string): Promise<TwilioSender> {
+      try {
+        return toSender(
+          await call<SenderWire>(a, 'submit verification code', () =>
+            http.post(
+              `/v2/Channels/Senders/${encodeURIComponent(sid)}`,
+              { configuration: { verification_code: code } },
+              auth(a),
+            ),
+          ),
+        );
+      } catch (err) {
+        if (err instanceof ProviderError && err.message.includes(code))
+          throw new ProviderError(err.kind, err.message.split(code).join('[redacted]'), {
+            provider: TWILIO,
+            code: err.code,
+            httpStatus: err.httpStatus,
+            retryAfterMs: err.retryAfterMs,
+          });
+        throw err;
+      }
     },
 
     /** Deletes a sender; one already gone counts as done. */
