@@ -7,11 +7,11 @@ import { workflowIds } from '../../temporal/workflow-ids';
 
 export interface StatusSignalDeps {
   temporal: Client;
-  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId'>;
+  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId' | 'recordLateDelivery'>;
   logger: Logger;
 }
 
-export type StatusOutcome = 'signalled' | 'unknown' | 'stopped' | 'foreign';
+export type StatusOutcome = 'signalled' | 'unknown' | 'stopped' | 'late_applied' | 'foreign';
 
 /**
  * Hands one provider status to its message's workflow, which applies it only if it moves the
@@ -48,9 +48,22 @@ export async function signalMessageStatus(
       .signal(messageStatusSignal, ev);
     return 'signalled';
   } catch (err) {
-    // The workflow stopped following statuses (final, or its status timeout passed): nothing to update.
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    deps.logger.info({ ...log, messageId: owner.messageId }, 'status after the message stopped following');
-    return 'stopped';
+    // The workflow stopped following statuses: final, or its status timeout passed. A delivered or
+    // read that comes later still moves the record forward (a conditional, forward-only write).
+    const late =
+      (ev.status === 'delivered' || ev.status === 'read') &&
+      (await deps.messages.recordLateDelivery(
+        owner.tenantId,
+        owner.messageId,
+        ev.providerMessageId,
+        ev.status,
+        new Date(ev.at),
+      ));
+    deps.logger.info(
+      { ...log, messageId: owner.messageId, applied: late },
+      'status after the message stopped following',
+    );
+    return late ? 'late_applied' : 'stopped';
   }
 }

@@ -19,7 +19,7 @@ import { countWebhook } from '../middleware/webhook-metrics';
 
 export interface Dialog360WebhookDeps {
   temporal: Client;
-  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId'>;
+  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId' | 'recordLateDelivery'>;
   senders: Pick<SenderRepository, 'withCredentialsByRoutingKey'>;
   logger: Logger;
   metrics?: Metrics;

@@ -22,7 +22,7 @@ import { route } from '../middleware/validate';
 
 export interface MetaWebhookDeps {
   temporal: Client;
-  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId'>;
+  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId' | 'recordLateDelivery'>;
   appSecret: string | undefined;
   /** META_WEBHOOK_VERIFY_TOKEN for the GET handshake; unset = every handshake refused (403). */
   verifyToken?: string;

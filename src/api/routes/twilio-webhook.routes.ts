@@ -22,7 +22,7 @@ import { countWebhook } from '../middleware/webhook-metrics';
 
 export interface TwilioWebhookDeps {
   temporal: Client;
-  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId'>;
+  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId' | 'recordLateDelivery'>;
   senders: Pick<SenderRepository, 'withCredentialsByRoutingKey'>;
   /** PUBLIC_BASE_URL: Twilio signs the URL it called, which is ours as configured, not as we see it. */
   publicBaseUrl: string | undefined;

@@ -142,6 +142,31 @@ export function createMessageHistoryRepository(conn: Connection) {
       return applied;
     },
 
+    /**
+     * delivered / read arriving after the message's workflow stopped following statuses (it waits
+     * `MESSAGE_STATUS_TIMEOUT_MS`, 24 h by default; people read later). Applied only when it moves
+     * the record forward and names the provider id the record holds (an earlier run's id moves nothing).
+     */
+    async recordLateDelivery(
+      tenantId: string,
+      messageId: string,
+      providerMessageId: string,
+      status: 'delivered' | 'read',
+      at: Date,
+    ): Promise<boolean> {
+      const set: Partial<MessageHistoryDoc> = status === 'delivered' ? { deliveredAt: at } : { readAt: at };
+      const r = await Message.updateOne(
+        { _id: docId(tenantId, messageId), providerMessageId, status: { $in: statusesBefore(status) } },
+        { $set: { ...set, status, updatedAt: new Date() } },
+      );
+      if (r.modifiedCount === 1 && status === 'read')
+        await Message.updateOne(
+          { _id: docId(tenantId, messageId), deliveredAt: null },
+          { $set: { deliveredAt: at } },
+        );
+      return r.modifiedCount === 1;
+    },
+
     /** Seed markAsFailed: failed_at, error_message, retry_count + 1 (once per workflow run). */
     recordFailed(
       tenantId: string,
