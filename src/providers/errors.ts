@@ -49,3 +49,8 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
+
+/** `text` with every (non-empty) secret replaced by `[redacted]`: for error texts that may echo a call's secrets. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s.length > 0).reduce((t, s) => t.split(s).join('[redacted]'), text);
+}

@@ -49,7 +49,7 @@ export function classifyHttpError(err: unknown, provider: string, action: string
   const res = err.response;
   if (!res) {
     const code = err.code ?? 'network_error';
-    const kind = TRANSIENT_CODES.has(code) || err.code === 'ECONNABORTED' ? 'transient' : 'permanent';
+    const kind = TRANSIENT_CODES.has(code) ? 'transient' : 'permanent';
     return new ProviderError(kind, `${provider} ${action} failed: ${code} (${err.message})`, {
       provider,
       code,

@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { ProviderError } from '../errors';
+import { ProviderError, redactSecrets } from '../errors';
 import { DEFAULT_META_WAITS } from '../meta/meta.errors';
 import { classifyDialog360Error, DIALOG360 } from './dialog360.errors';
 
@@ -55,10 +55,8 @@ export function createDialog360PartnerClient(config: Dialog360PartnerConfig) {
   const channelAuth = (apiKey: string) => ({ headers: { 'D360-API-KEY': apiKey } });
 
   async function call<T>(action: string, secrets: string[], send: () => Promise<AxiosResponse>): Promise<T> {
-    const scrub = (t: string | undefined) =>
-      t === undefined
-        ? undefined
-        : [...secrets, config.partnerApiKey].reduce((x, s) => x.split(s).join('[redacted]'), t);
+    const all = [...secrets, config.partnerApiKey];
+    const scrub = (t: string | undefined) => (t === undefined ? undefined : redactSecrets(t, all));
     let res: AxiosResponse;
     try {
       res = await send();

@@ -22,16 +22,8 @@ export function classifyDialog360Error(
   waits: MetaRateLimitWaits,
 ): ProviderError {
   const graph = (body as Partial<MetaGraphError> | undefined)?.error;
-  if (graph && typeof graph === 'object' && typeof graph.code === 'number') {
-    const e = classifyMetaError(httpStatus, body, headers, waits);
-    return new ProviderError(e.kind, e.message, {
-      provider: DIALOG360,
-      code: e.code,
-      httpStatus,
-      retryAfterMs: e.retryAfterMs,
-      details: e.details,
-    });
-  }
+  if (graph && typeof graph === 'object' && typeof graph.code === 'number')
+    return classifyMetaError(httpStatus, body, headers, waits, DIALOG360);
   const { message, details } = describe(httpStatus, body);
   const kind = kindOf(httpStatus, message);
   return new ProviderError(kind, message, {

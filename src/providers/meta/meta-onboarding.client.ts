@@ -1,5 +1,5 @@
 import axios, { type AxiosResponse } from 'axios';
-import { ProviderError } from '../errors';
+import { ProviderError, redactSecrets } from '../errors';
 import { classifyMetaError, DEFAULT_META_WAITS, type MetaRateLimitWaits } from './meta.errors';
 import type { MetaGraphError } from './meta.types';
 
@@ -43,11 +43,6 @@ export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
   const waits = config.waits ?? DEFAULT_META_WAITS;
   const appToken = `${config.appId}|${config.appSecret}`;
 
-  const scrub = (text: string | undefined, secrets: string[]) =>
-    text === undefined
-      ? undefined
-      : secrets.filter((s) => s.length > 0).reduce((t, s) => t.split(s).join('[redacted]'), text);
-
   async function call<T>(
     action: string,
     secrets: string[],
@@ -63,7 +58,7 @@ export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
       // No answer (refused, reset, timeout): nothing is known about the call's effect; retrying is the only option.
       throw new ProviderError(
         'transient',
-        scrub(`Meta ${action}: no answer (${(err as Error).message})`, all)!,
+        redactSecrets(`Meta ${action}: no answer (${(err as Error).message})`, all),
         {
           provider: 'meta',
         },
@@ -72,12 +67,12 @@ export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
     if (res.status >= 200 && res.status < 300) return res.data as T;
     if (alreadyDone?.((res.data as Partial<MetaGraphError> | undefined)?.error)) return undefined;
     const e = classifyMetaError(res.status, res.data, res.headers as { 'retry-after'?: unknown }, waits);
-    throw new ProviderError(e.kind, `Meta ${action}: ${scrub(e.message, all)}`, {
+    throw new ProviderError(e.kind, `Meta ${action}: ${redactSecrets(e.message, all)}`, {
       provider: 'meta',
       code: e.code,
       httpStatus: e.httpStatus,
       retryAfterMs: e.retryAfterMs,
-      details: scrub(e.details, all),
+      details: e.details === undefined ? undefined : redactSecrets(e.details, all),
     });
   }
   const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });

@@ -44,6 +44,8 @@ export function classifyMetaError(
   body: unknown,
   headers: { 'retry-after'?: unknown },
   waits: MetaRateLimitWaits,
+  /** Who passed Meta's error on (360dialog forwards Graph errors unchanged). */
+  provider = 'meta',
 ): ProviderError {
   const err = (body as Partial<MetaGraphError> | undefined)?.error;
   const code = typeof err?.code === 'number' ? err.code : undefined;
@@ -58,7 +60,7 @@ export function classifyMetaError(
   }
   const retryAfter = parseRetryAfter(headers['retry-after']);
   return new ProviderError(kind, message, {
-    provider: 'meta',
+    provider,
     code: code === undefined ? undefined : String(code),
     httpStatus,
     retryAfterMs: kind === 'rate_limited' ? (retryAfter ?? waitFor(code ?? -1, waits)) : undefined,

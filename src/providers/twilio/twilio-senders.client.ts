@@ -1,5 +1,6 @@
 import axios, { type AxiosResponse } from 'axios';
-import { ProviderError, parseRetryAfter, type ProviderErrorKind } from '../errors';
+import { ProviderError, parseRetryAfter, redactSecrets, type ProviderErrorKind } from '../errors';
+import { TWILIO } from './twilio.errors';
 
 /**
  * Twilio's Senders API for WhatsApp onboarding (reference/official-platform.md C; twilio-oai
@@ -43,7 +44,6 @@ interface SenderWire {
   offline_reasons?: { code?: string; message?: string }[] | null;
 }
 
-const TWILIO = 'twilio';
 const MAX_LIST_PAGES = 10;
 
 function kindOf(status: number, code: number | undefined): ProviderErrorKind {
@@ -55,7 +55,7 @@ function kindOf(status: number, code: number | undefined): ProviderErrorKind {
   return 'permanent';
 }
 
-export function classifyTwilioSendersError(
+function classifyTwilioSendersError(
   status: number,
   body: unknown,
   headers: { 'retry-after'?: unknown },
@@ -95,7 +95,7 @@ export function createTwilioSendersClient(config: TwilioSendersConfig) {
     try {
       res = await send();
     } catch (err) {
-      const text = (err as Error).message.split(a.authToken).join('[redacted]');
+      const text = redactSecrets((err as Error).message, [a.authToken]);
       throw new ProviderError('transient', `Twilio ${action}: no answer (${text})`, { provider: TWILIO });
     }
     if (res.status >= 200 && res.status < 300) return res.data as T;
@@ -168,7 +168,7 @@ export function createTwilioSendersClient(config: TwilioSendersConfig) {
         );
       } catch (err) {
         if (err instanceof ProviderError && err.message.includes(code))
-          throw new ProviderError(err.kind, err.message.split(code).join('[redacted]'), {
+          throw new ProviderError(err.kind, redactSecrets(err.message, [code]), {
             provider: TWILIO,
             code: err.code,
             httpStatus: err.httpStatus,

@@ -35,7 +35,7 @@ export function twilioCredentialsFrom(
 }
 
 /** Where Twilio reports this message's statuses; the webhook finds the message by `ref` (no lookup by SID needed). */
-export function twilioStatusCallbackUrl(publicBaseUrl: string, tenantId: string, messageId: string): string {
+function twilioStatusCallbackUrl(publicBaseUrl: string, tenantId: string, messageId: string): string {
   const ref = `${encodeURIComponent(tenantId)}:${encodeURIComponent(messageId)}`;
   return `${publicBaseUrl.replace(/\/+$/, '')}/webhooks/twilio?ref=${ref}`;
 }

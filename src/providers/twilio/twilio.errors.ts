@@ -21,7 +21,7 @@ export const DEFAULT_TWILIO_WAITS: TwilioRateLimitWaits = { api: 1_000, channel:
  * 63018↔429/471/1015, 63024↔1026/1002, 63032↔472, 63028↔2000, 63027↔2001/2003, 63003, 63049) and
  * the twilio.com/docs/api/errors/<code> pages. Codes not listed fall back to `kindOfUnknown`.
  */
-export const TWILIO_ERROR_KINDS: Readonly<Record<number, ProviderErrorKind>> = {
+const TWILIO_ERROR_KINDS: Readonly<Record<number, ProviderErrorKind>> = {
   // REST API (2xxxx)
   20003: 'auth', // Authentication Error: wrong AccountSid / AuthToken (HTTP 401)
   20005: 'auth', // Account not active (suspended / closed)

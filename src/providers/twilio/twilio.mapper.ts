@@ -38,7 +38,7 @@ const refuse = (code: string, message: string) =>
   new ProviderError('invalid_request', message, { provider: 'twilio', code });
 
 /** `16505551234` → `whatsapp:+16505551234` */
-export const whatsappAddress = (digits: string) => `whatsapp:+${digits.replace(/\D/g, '')}`;
+const whatsappAddress = (digits: string) => `whatsapp:+${digits.replace(/\D/g, '')}`;
 
 export function toTwilioForm(
   msg: OutboundMessage,

@@ -10,7 +10,7 @@ const one = (p: TwilioParams, key: string): string | undefined => {
 };
 
 /** `whatsapp:+14155238886` → `14155238886`. */
-export const twilioAddressDigits = (address: string | undefined): string =>
+const twilioAddressDigits = (address: string | undefined): string =>
   (address ?? '').replace(/^whatsapp:/i, '').replace(/\D/g, '');
 
 /**
