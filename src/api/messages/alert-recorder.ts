@@ -28,8 +28,11 @@ export async function recordAccountAlerts(
   candidatesFor: (wabaId: string) => Promise<AlertCandidate[]>,
 ): Promise<number> {
   let stored = 0;
+  // A batch often names one WABA several times: look each up once.
+  const found = new Map<string, Promise<AlertCandidate[]>>();
   for (const a of alerts) {
-    const candidates = await candidatesFor(a.wabaId);
+    if (!found.has(a.wabaId)) found.set(a.wabaId, candidatesFor(a.wabaId));
+    const candidates = await (found.get(a.wabaId) as Promise<AlertCandidate[]>);
     if (candidates.length === 0) {
       deps.logger.warn({ provider, wabaId: a.wabaId, type: a.type }, 'account alert for an unknown WABA');
       continue;

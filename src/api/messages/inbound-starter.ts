@@ -25,10 +25,56 @@ export interface InboundStartDeps {
  */
 export async function startInboundWorkflow(
   deps: InboundStartDeps,
-  owner: { tenantId: string; senderId: string },
+  owner: InboundOwner,
   m: InboundMessageEvent,
 ): Promise<'started' | 'duplicate'> {
-  const notify = deps.callbacks ? (await deps.callbacks.get(owner.tenantId)) !== null : false;
+  return start(deps, owner, m, await hasCallback(deps, owner.tenantId));
+}
+
+/**
+ * Starts the inbound workflow of every message of one webhook. Who owns a receiving number and
+ * whether a tenant has a callback are looked up once per webhook, not once per message; a message
+ * `ownerOf` finds no owner for (null) is skipped.
+ */
+export async function startInboundWorkflows(
+  deps: InboundStartDeps,
+  messages: InboundMessageEvent[],
+  ownerOf: (recipientAccountId: string) => Promise<InboundOwner | null>,
+): Promise<void> {
+  const owners = memo(ownerOf);
+  const notify = memo((tenantId: string) => hasCallback(deps, tenantId));
+  await Promise.all(
+    messages.map(async (m) => {
+      const owner = await owners(m.recipientAccountId);
+      if (owner) await start(deps, owner, m, await notify(owner.tenantId));
+    }),
+  );
+}
+
+export interface InboundOwner {
+  tenantId: string;
+  senderId: string;
+}
+
+async function hasCallback(deps: InboundStartDeps, tenantId: string): Promise<boolean> {
+  return deps.callbacks ? (await deps.callbacks.get(tenantId)) !== null : false;
+}
+
+function memo<T>(load: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const seen = new Map<string, Promise<T>>();
+  return (key) => {
+    let p = seen.get(key);
+    if (!p) seen.set(key, (p = load(key)));
+    return p;
+  };
+}
+
+async function start(
+  deps: InboundStartDeps,
+  owner: InboundOwner,
+  m: InboundMessageEvent,
+  notify: boolean,
+): Promise<'started' | 'duplicate'> {
   try {
     await deps.temporal.workflow.start<typeof inboundMessageWorkflow>('inboundMessageWorkflow', {
       workflowId: workflowIds.inbound(owner.tenantId, m.provider, m.providerMessageId),

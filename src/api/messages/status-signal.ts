@@ -11,6 +11,12 @@ export interface StatusSignalDeps {
   logger: Logger;
 }
 
+/** `tenantId`: the tenant a BSP webhook authenticated; `ref`: our reference the provider echoed. */
+export interface StatusScope {
+  tenantId?: string;
+  ref?: { tenantId: string; messageId: string } | null;
+}
+
 export type StatusOutcome = 'signalled' | 'unknown' | 'stopped' | 'late_applied' | 'foreign';
 
 /**
@@ -24,7 +30,7 @@ export async function signalMessageStatus(
   deps: StatusSignalDeps,
   provider: string,
   ev: MessageStatusEvent,
-  scope: { tenantId?: string; ref?: { tenantId: string; messageId: string } | null } = {},
+  scope: StatusScope = {},
 ): Promise<StatusOutcome> {
   const log = { provider, providerMessageId: ev.providerMessageId, status: ev.status };
   let owner =
@@ -66,4 +72,20 @@ export async function signalMessageStatus(
     );
     return late ? 'late_applied' : 'stopped';
   }
+}
+
+/**
+ * Hands a webhook's statuses to their workflows (see signalMessageStatus). `sent` is what our send
+ * activity already recorded from the provider's answer: signalling it would only cost the workflow
+ * a task (throughput), so only later statuses are delivered.
+ */
+export async function signalStatuses(
+  deps: StatusSignalDeps,
+  provider: string,
+  events: MessageStatusEvent[],
+  scope: StatusScope = {},
+): Promise<void> {
+  await Promise.all(
+    events.filter((ev) => ev.status !== 'sent').map((ev) => signalMessageStatus(deps, provider, ev, scope)),
+  );
 }

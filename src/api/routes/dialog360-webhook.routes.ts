@@ -13,8 +13,8 @@ import {
   verifyDialog360Secret,
 } from '../../providers/dialog360/dialog360.webhook';
 import { recordAccountAlerts } from '../messages/alert-recorder';
-import { startInboundWorkflow, type InboundStartDeps } from '../messages/inbound-starter';
-import { signalMessageStatus } from '../messages/status-signal';
+import { startInboundWorkflows, type InboundStartDeps } from '../messages/inbound-starter';
+import { signalStatuses } from '../messages/status-signal';
 import { countWebhook } from '../middleware/webhook-metrics';
 
 export interface Dialog360WebhookDeps {
@@ -58,15 +58,10 @@ export function dialog360WebhookRoutes(deps: Dialog360WebhookDeps): Router {
     }
     const tenantId = found.tenantId;
     const { statuses, inbound, alerts } = normaliseDialog360Webhook(req.body);
-    await Promise.all(
-      statuses
-        .filter((ev) => ev.status !== 'sent')
-        .map((ev) => signalMessageStatus(deps, '360dialog', ev, { tenantId })),
-    );
-    const starter = deps.inbound && { ...deps.inbound, temporal: deps.temporal };
-    if (starter) {
+    await signalStatuses(deps, '360dialog', statuses, { tenantId });
+    if (deps.inbound && inbound.length > 0) {
       const owner = { tenantId, senderId: found.sender.id };
-      await Promise.all(inbound.map((m) => startInboundWorkflow(starter, owner, m)));
+      await startInboundWorkflows({ ...deps.inbound, temporal: deps.temporal }, inbound, async () => owner);
     }
     if (deps.alerts && alerts.length > 0) {
       const candidate = {

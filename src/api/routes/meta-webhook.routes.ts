@@ -3,7 +3,6 @@ import type { Client } from '@temporalio/client';
 import type { AccountAlertRepository } from '../../db/repositories/account-alert.repository';
 import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
 import { DomainError } from '../../domain/errors';
-import type { InboundMessageEvent } from '../../domain/message';
 import type { Logger } from '../../logging/logger';
 import { normaliseMetaAccountAlerts } from '../../providers/meta/meta.alerts';
 import {
@@ -13,9 +12,9 @@ import {
 } from '../../providers/meta/meta.webhook';
 import { metaVerifyQuery } from '../../schemas/webhook.schema';
 import { safeEqual } from '../../security/api-keys';
-import { startInboundWorkflow } from '../messages/inbound-starter';
+import { startInboundWorkflows } from '../messages/inbound-starter';
 import { recordAccountAlerts, type AlertCandidate } from '../messages/alert-recorder';
-import { signalMessageStatus } from '../messages/status-signal';
+import { signalStatuses } from '../messages/status-signal';
 import type { Metrics } from '../../observability/metrics';
 import { countWebhook } from '../middleware/webhook-metrics';
 import { route } from '../middleware/validate';
@@ -84,13 +83,16 @@ export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
         'X-Hub-Signature-256 is missing or does not match',
       );
     const events = normaliseMetaStatuses(req.body);
-    // `sent` is what our send activity already recorded from Meta's answer: signalling it would
-    // only cost the workflow a task (throughput), so only later statuses are delivered.
-    await Promise.all(
-      events.filter((ev) => ev.status !== 'sent').map((ev) => signalMessageStatus(deps, 'meta', ev)),
-    );
+    await signalStatuses(deps, 'meta', events);
     const inbound = deps.inbound ? normaliseMetaInbound(req.body) : [];
-    await Promise.all(inbound.map((m) => startInbound(deps, m)));
+    if (deps.inbound && inbound.length > 0) {
+      const { senders, ...starter } = deps.inbound;
+      await startInboundWorkflows({ ...starter, temporal: deps.temporal }, inbound, async (phoneNumberId) => {
+        const owner = await senders.findByPhoneNumberId(phoneNumberId);
+        if (!owner) deps.logger.warn({ phoneNumberId }, 'meta inbound message for an unknown number');
+        return owner;
+      });
+    }
     const alerts = deps.alerts ? normaliseMetaAccountAlerts(req.body) : [];
     if (deps.alerts && alerts.length > 0) {
       const { repo, senders } = deps.alerts;
@@ -101,16 +103,4 @@ export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
     res.status(200).json({ received: events.length + inbound.length + alerts.length });
   });
   return r;
-}
-
-/** Starts the message's inbound workflow; a redelivered webhook finds it already started (deduplicated). */
-async function startInbound(deps: MetaWebhookDeps, m: InboundMessageEvent): Promise<void> {
-  const inbound = deps.inbound;
-  if (!inbound) return;
-  const owner = await inbound.senders.findByPhoneNumberId(m.recipientAccountId);
-  if (!owner) {
-    deps.logger.warn({ phoneNumberId: m.recipientAccountId }, 'meta inbound message for an unknown number');
-    return;
-  }
-  await startInboundWorkflow({ ...inbound, temporal: deps.temporal }, owner, m);
 }

@@ -17,7 +17,7 @@ import {
   type TwilioParams,
 } from '../../providers/twilio/twilio.webhook';
 import { startInboundWorkflow, type InboundStartDeps } from '../messages/inbound-starter';
-import { signalMessageStatus } from '../messages/status-signal';
+import { signalStatuses } from '../messages/status-signal';
 import { countWebhook } from '../middleware/webhook-metrics';
 
 export interface TwilioWebhookDeps {
@@ -90,9 +90,8 @@ export function twilioWebhookRoutes(deps: TwilioWebhookDeps): Router {
       const tenantId = found.tenantId;
       if (twilioWebhookKind(params) === 'status') {
         const ev = normaliseTwilioStatus(params);
-        // `sent` is already recorded from the send's answer; queued/accepted/sending say nothing new.
-        if (ev && ev.status !== 'sent')
-          await signalMessageStatus(deps, 'twilio', ev, { tenantId, ref: parseTwilioRef(req.query.ref) });
+        // queued/accepted/sending say nothing new (no event); `sent` is dropped by signalStatuses.
+        if (ev) await signalStatuses(deps, 'twilio', [ev], { tenantId, ref: parseTwilioRef(req.query.ref) });
         res.status(200).json({ received: ev ? 1 : 0 });
         return;
       }
