@@ -1,15 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import type { OnboardingDoc } from '../src/db/models/onboarding.model';
 import type { OnboardingRef } from '../src/db/repositories/onboarding.repository';
 import type { Dialog360WebhookConfig } from '../src/providers/dialog360/dialog360-partner.client';
-import type { TwilioAccount } from '../src/providers/twilio/twilio-senders.client';
-import {
-  codesOf,
-  OnboardingFailureTypes,
-  type OnboardingFailureDetails,
-} from '../workflows/onboarding.definitions';
+import { OnboardingFailureTypes } from '../workflows/onboarding.definitions';
 import { failNow, type OnboardingSupport } from './onboarding-support';
+import { atBoundary } from './to-failure';
 
 const notConfigured = (what: string) =>
   failNow(`${what} onboarding is not configured`, OnboardingFailureTypes.notConfigured, {
@@ -31,14 +26,6 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
     if (!t) throw notConfigured('Twilio');
     return t;
   };
-  /** The request's own account (its auth token sealed in the document), else the configured one. */
-  function accountOf(d: OnboardingDoc): TwilioAccount {
-    if (d.request?.accountSid)
-      return { accountSid: d.request.accountSid, authToken: h.secret(d, 'authToken') };
-    const configured = twilio().account;
-    if (!configured) throw notConfigured('Twilio (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)');
-    return configured;
-  }
   const webhookOf = (d: OnboardingDoc, secret: string): Dialog360WebhookConfig => ({
     url: `${h.deps().publicBaseUrl.replace(/\/$/, '')}/webhooks/360dialog`,
     headers: { 'X-Dw-Channel': d.request?.channelId ?? '', 'X-Dw-Webhook-Secret': secret },
@@ -95,13 +82,15 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
     async onboardingConfigureWebhook(ref: OnboardingRef): Promise<void> {
       await h.tracked(ref, 'configure_webhook', async () => {
         const { onboardings } = h.deps();
-        let d = await h.doc(ref);
+        const d = await h.doc(ref);
         const apiKey = h.secret(d, 'apiKey');
-        if (!d.secrets?.webhookSecret) {
-          await onboardings.sealSecret(ref, 'webhookSecret', randomBytes(32).toString('base64url'));
-          d = await h.doc(ref);
+        let secret: string;
+        if (d.secrets?.webhookSecret) secret = h.secret(d, 'webhookSecret');
+        else {
+          secret = randomBytes(32).toString('base64url');
+          await onboardings.sealSecret(ref, 'webhookSecret', secret);
         }
-        const ours = webhookOf(d, h.secret(d, 'webhookSecret'));
+        const ours = webhookOf(d, secret);
         if (!d.secrets?.previousWebhook) {
           const previous = await dialog().getWebhook(apiKey);
           const isOurs =
@@ -119,9 +108,9 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
       const d = await h.doc(ref);
       const previous = h.deps().onboardings.openSecret(d, 'previousWebhook');
       if (!previous) return;
-      await dialog()
-        .setWebhook(h.secret(d, 'apiKey'), JSON.parse(previous) as Dialog360WebhookConfig)
-        .catch((e: unknown) => Promise.reject(h.boundary(e)));
+      await atBoundary(() =>
+        dialog().setWebhook(h.secret(d, 'apiKey'), JSON.parse(previous) as Dialog360WebhookConfig),
+      );
     },
 
     /**
@@ -133,7 +122,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
         const { onboardings, publicBaseUrl } = h.deps();
         const d = await h.doc(ref);
         if (d.resolved?.twilioSenderSid) return;
-        const account = accountOf(d);
+        const account = h.twilioAccount(d);
         const senderId = `whatsapp:+${d.request?.phoneNumber ?? ''}`;
         const earlier = d.claims?.createSender
           ? await twilio().client.findBySenderId(account, senderId)
@@ -155,9 +144,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
 
     async onboardingDeleteTwilioSender(ref: OnboardingRef): Promise<void> {
       const d = await h.doc(ref);
-      await twilio()
-        .client.remove(accountOf(d), senderSidOf(d))
-        .catch((e: unknown) => Promise.reject(h.boundary(e)));
+      await atBoundary(() => twilio().client.remove(h.twilioAccount(d), senderSidOf(d)));
     },
 
     /** One poll of the new sender: online, still on its way, or OFFLINE (final: the step fails). */
@@ -171,7 +158,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
         async () => {
           const d = await h.doc(ref);
           const sid = senderSidOf(d);
-          const sender = await twilio().client.get(accountOf(d), sid);
+          const sender = await twilio().client.get(h.twilioAccount(d), sid);
           if (sender.status === 'OFFLINE') {
             const reason = sender.offlineReasons[0];
             throw failNow(
@@ -208,21 +195,11 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
             code: 'secret_missing',
           });
         }
-        const sender = await twilio().client.submitVerificationCode(accountOf(d), senderSidOf(d), code);
+        const sender = await twilio().client.submitVerificationCode(h.twilioAccount(d), senderSidOf(d), code);
         await onboardings.setResolved(ref, { twilioSenderStatus: sender.status });
         await onboardings.recordStep(ref, 'await_online', { error: null });
       } catch (err) {
-        const failure = h.boundary(err);
-        const app = failure instanceof ApplicationFailure ? failure : null;
-        const codes = codesOf(
-          app?.type ?? undefined,
-          app?.details?.[0] as OnboardingFailureDetails | undefined,
-        );
-        const message = `verification code not accepted: ${(failure as Error)?.message ?? String(failure)}`;
-        await onboardings
-          .recordStep(ref, 'await_online', { error: { ...codes, message } })
-          .catch(() => undefined);
-        throw failure;
+        throw await h.recordFailure(ref, 'await_online', err, 'verification code not accepted: ');
       }
     },
   };

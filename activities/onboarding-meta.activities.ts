@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { OnboardingRef } from '../src/db/repositories/onboarding.repository';
 import { OnboardingFailureTypes } from '../workflows/onboarding.definitions';
 import { failNow, type OnboardingSupport } from './onboarding-support';
+import { atBoundary } from './to-failure';
 
 /**
  * Meta direct (Embedded Signup): exchange the code → find the WABA and number → subscribe our app
@@ -41,7 +42,7 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
       await h.tracked(ref, 'exchange_code', async () => {
         const { client, callTimeoutMs } = meta();
         const { onboardings } = h.deps();
-        if ((await h.doc(ref)).secrets?.businessToken) return;
+        // Claim first, then read: a token stored by any earlier attempt is seen either way.
         const claimed = await onboardings.claim(
           ref,
           'exchange',
@@ -129,9 +130,7 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
 
     async onboardingUnsubscribeApp(ref: OnboardingRef): Promise<void> {
       const { wabaId, token } = await resolved(ref);
-      await meta()
-        .client.unsubscribeApp(wabaId, token)
-        .catch((e: unknown) => Promise.reject(h.boundary(e)));
+      await atBoundary(() => meta().client.unsubscribeApp(wabaId, token));
     },
 
     async onboardingRegisterPhone(ref: OnboardingRef): Promise<void> {
@@ -143,9 +142,7 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
 
     async onboardingDeregisterPhone(ref: OnboardingRef): Promise<void> {
       const { phoneNumberId, token } = await resolved(ref);
-      await meta()
-        .client.deregisterPhone(phoneNumberId, token)
-        .catch((e: unknown) => Promise.reject(h.boundary(e)));
+      await atBoundary(() => meta().client.deregisterPhone(phoneNumberId, token));
     },
   };
 }

@@ -69,33 +69,56 @@ export function onboardingSupport(all: { onboarding?: OnboardingActivityDeps }) 
     return toActivityFailure(err);
   }
 
+  /**
+   * Converts `err` at the boundary and records it as the step's latest error (best effort: the
+   * failure is what matters); returns the converted failure for the caller to throw.
+   */
+  async function recordFailure(
+    ref: OnboardingRef,
+    step: string,
+    err: unknown,
+    prefix = '',
+  ): Promise<unknown> {
+    const failure = boundary(err);
+    const app = failure instanceof ApplicationFailure ? failure : null;
+    const codes = codesOf(app?.type ?? undefined, app?.details?.[0] as OnboardingFailureDetails | undefined);
+    const message = `${prefix}${(failure as Error)?.message ?? String(failure)}`;
+    await deps()
+      .onboardings.recordStep(ref, step, { error: { ...codes, message } })
+      .catch(() => undefined);
+    return failure;
+  }
+
   async function tracked<T>(
     ref: OnboardingRef,
     step: string,
     fn: () => Promise<T>,
     attempt?: number,
   ): Promise<T> {
-    const { onboardings } = deps();
-    await onboardings.recordStep(ref, step, { attempts: attempt ?? Context.current().info.attempt });
+    await deps().onboardings.recordStep(ref, step, { attempts: attempt ?? Context.current().info.attempt });
     try {
       return await fn();
     } catch (err) {
-      const failure = boundary(err);
-      const app = failure instanceof ApplicationFailure ? failure : null;
-      const codes = codesOf(
-        app?.type ?? undefined,
-        app?.details?.[0] as OnboardingFailureDetails | undefined,
-      );
-      await onboardings
-        .recordStep(ref, step, {
-          error: { ...codes, message: (failure as Error)?.message ?? String(failure) },
-        })
-        .catch(() => undefined);
-      throw failure;
+      throw await recordFailure(ref, step, err);
     }
   }
 
-  return { deps, doc, secret, tracked, boundary };
+  /** Twilio: the request's own account (its auth token sealed in the document), else the configured one. */
+  function twilioAccount(d: OnboardingDoc): TwilioAccount {
+    if (d.request?.accountSid) return { accountSid: d.request.accountSid, authToken: secret(d, 'authToken') };
+    const t = deps().twilio;
+    if (!t?.account)
+      throw failNow(
+        t
+          ? 'Twilio (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN) onboarding is not configured'
+          : 'Twilio onboarding is not configured',
+        OnboardingFailureTypes.notConfigured,
+        { code: 'provider_not_configured' },
+      );
+    return t.account;
+  }
+
+  return { deps, doc, secret, tracked, recordFailure, twilioAccount };
 }
 
 export type OnboardingSupport = ReturnType<typeof onboardingSupport>;

@@ -35,13 +35,8 @@ export function createOnboardingActivities(all: { onboarding?: OnboardingActivit
           apiKey: h.secret(d, 'apiKey'),
           webhookSecret: h.secret(d, 'webhookSecret'),
         };
-      case 'twilio': {
-        const accountSid = d.resolved?.accountSid ?? '';
-        const authToken = d.request?.accountSid
-          ? h.secret(d, 'authToken')
-          : (h.deps().twilio?.account?.authToken ?? '');
-        return { provider: 'twilio', accountSid, authToken };
-      }
+      case 'twilio':
+        return { provider: 'twilio', ...h.twilioAccount(d) };
     }
   }
 

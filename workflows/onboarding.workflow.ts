@@ -164,11 +164,7 @@ export async function onboardingWorkflow(input: OnboardingWorkflowInput): Promis
         const f = failureOf(step.name, input.provider, err);
         log.warn('onboarding compensation failed', { step: step.name, code: f.code, message: f.message });
         await record(step.name, {
-          error: {
-            code: 'compensation_failed',
-            message: f.message,
-            ...(f.providerCode ? { providerCode: f.providerCode } : {}),
-          },
+          error: { code: 'compensation_failed', message: f.message, ...pick(f) },
         });
       }
     }
