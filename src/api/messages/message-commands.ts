@@ -10,7 +10,7 @@ import type { SendMessageRequest } from '../../schemas/message.schema';
 import { workflowIds } from '../../temporal/workflow-ids';
 import { createMessageLifecycle } from './message-lifecycle';
 import { startMessageRun } from './message-run';
-import { messageIdForKey, requestHashOf } from './message-view';
+import { idForKey, requestHashOf } from './message-view';
 import { isOfficialProvider } from '../../domain/official-sender';
 import type { CustomerWindowPolicy } from './customer-window.policy';
 
@@ -91,7 +91,7 @@ export function createMessageCommands(deps: MessagesApiDeps) {
         await deps.customerWindow.check(tenantId, req);
       const requestHash = requestHashOf(req);
       const messageId = idempotencyKey
-        ? messageIdForKey(tenantId, idempotencyKey)
+        ? idForKey('msg', tenantId, idempotencyKey)
         : `msg_${randomBytes(16).toString('base64url')}`;
       if (idempotencyKey && (await deps.messages.get(tenantId, messageId)))
         return replay(tenantId, messageId, requestHash);

@@ -45,6 +45,6 @@ function canonical(v: unknown): string {
 export const requestHashOf = (parsedBody: unknown): string =>
   createHash('sha256').update(canonical(parsedBody)).digest('hex');
 
-/** An idempotency key names the message: the same key always maps to the same id (and workflow id). */
-export const messageIdForKey = (tenantId: string, key: string): string =>
-  `msg_${createHash('sha256').update(`${tenantId}\n${key}`).digest('base64url').slice(0, 32)}`;
+/** An idempotency key names the resource: the same key always maps to the same id (and workflow id). */
+export const idForKey = (prefix: 'msg' | 'onb', tenantId: string, key: string): string =>
+  `${prefix}_${createHash('sha256').update(`${tenantId}\n${key}`).digest('base64url').slice(0, 32)}`;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { onboardingWorkflow } from '../../../workflows/onboarding.workflow';
 import {
@@ -21,7 +21,7 @@ import type { SecretBox } from '../../security/secret-box';
 import { OnboardingStatusKey, ProviderKey, SenderIdKey, TenantIdKey } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/workflow-ids';
 import { onboardingSummary } from '../../temporal/workflow-summaries';
-import { requestHashOf } from '../messages/message-view';
+import { idForKey, requestHashOf } from '../messages/message-view';
 
 export interface OnboardingCommandDeps {
   temporal: Client;
@@ -45,9 +45,6 @@ const notConfigured = (message: string) =>
   new DomainError('unprocessable', 'provider_not_configured', message);
 
 /** An Idempotency-Key names the onboarding: the same key always maps to the same id (and workflow). */
-const onboardingIdForKey = (tenantId: string, key: string) =>
-  `onb_${createHash('sha256').update(`${tenantId}\n${key}`).digest('base64url').slice(0, 32)}`;
-
 /** The request without its secrets (code, pin, auth token): what the workflow input may carry in clear. */
 function factsOf(req: CreateOnboardingRequest): OnboardingRequestFacts {
   switch (req.provider) {
@@ -148,7 +145,7 @@ export function createOnboardingCommands(deps: OnboardingCommandDeps) {
         );
 
       const onboardingId = idempotencyKey
-        ? onboardingIdForKey(tenantId, idempotencyKey)
+        ? idForKey('onb', tenantId, idempotencyKey)
         : `onb_${randomBytes(16).toString('base64url')}`;
       const request = factsOf(req);
       const senderId = req.senderId ?? defaultSenderId(req, onboardingId);

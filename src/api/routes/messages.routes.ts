@@ -2,7 +2,6 @@ import { Router } from 'express';
 import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
 import { notFound } from '../../domain/errors';
 import {
-  idempotencyKey,
   listMessagesQuery,
   messageParams,
   sendMessageBody,
@@ -10,6 +9,7 @@ import {
 } from '../../schemas/message.schema';
 import { authOf } from '../middleware/auth';
 import { route, ValidationFailed } from '../middleware/validate';
+import { idempotencyKeyOf } from '../middleware/idempotency-key';
 import type { MessageCommands } from '../messages/message-commands';
 import { messageView } from '../messages/message-view';
 
@@ -26,20 +26,7 @@ export function messagesRoutes(deps: MessagesRouteDeps): Router {
     '/messages',
     route({ body: sendMessageBody, query: sendMessageQuery }, async ({ body, query }, req, res) => {
       const { tenantId, keyId } = authOf(res);
-      const header = req.headers['idempotency-key'];
-      let key: string | null = null;
-      if (header !== undefined) {
-        const parsed = idempotencyKey.safeParse(header);
-        if (!parsed.success)
-          throw new ValidationFailed([
-            {
-              field: 'headers.idempotency-key',
-              rule: 'invalid_format',
-              message: parsed.error.issues[0]?.message ?? 'invalid',
-            },
-          ]);
-        key = parsed.data;
-      }
+      const key = idempotencyKeyOf(req);
       const accepted = await deps.commands.accept(tenantId, keyId, body, key);
       if (accepted.replayed) res.setHeader('Idempotent-Replayed', 'true');
       if (query.wait === 'sent') {

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { idempotencyKey } from '../../schemas/message.schema';
 import {
   createOnboardingBody,
   listOnboardingsQuery,
@@ -7,7 +6,8 @@ import {
   verificationCodeBody,
 } from '../../schemas/onboarding.schema';
 import { authOf } from '../middleware/auth';
-import { route, ValidationFailed } from '../middleware/validate';
+import { route } from '../middleware/validate';
+import { idempotencyKeyOf } from '../middleware/idempotency-key';
 import type { OnboardingCommands } from '../onboardings/onboarding-commands';
 
 /**
@@ -20,20 +20,7 @@ export function onboardingsRoutes(deps: { commands: OnboardingCommands }): Route
   r.post(
     '/onboardings',
     route({ body: createOnboardingBody }, async ({ body }, req, res) => {
-      const header = req.headers['idempotency-key'];
-      let key: string | null = null;
-      if (header !== undefined) {
-        const parsed = idempotencyKey.safeParse(header);
-        if (!parsed.success)
-          throw new ValidationFailed([
-            {
-              field: 'headers.idempotency-key',
-              rule: 'invalid_format',
-              message: parsed.error.issues[0]?.message ?? 'invalid',
-            },
-          ]);
-        key = parsed.data;
-      }
+      const key = idempotencyKeyOf(req);
       const out = await deps.commands.start(authOf(res).tenantId, body, key);
       if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
       res.status(202).json(out.view);
