@@ -1,7 +1,8 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { ProviderError, redactSecrets } from '../errors';
 import { DEFAULT_META_WAITS } from '../meta/meta.errors';
 import { classifyDialog360Error, DIALOG360 } from './dialog360.errors';
+import { providerHttpClient } from '../http-client';
 
 /**
  * 360dialog provisioning for an onboarding (reference/official-platform.md B):
@@ -42,12 +43,7 @@ interface PartnerChannelWire {
 }
 
 export function createDialog360PartnerClient(config: Dialog360PartnerConfig) {
-  const make = (baseURL: string): AxiosInstance =>
-    axios.create({
-      baseURL: baseURL.replace(/\/$/, ''),
-      timeout: config.timeoutMs,
-      validateStatus: () => true,
-    });
+  const make = (baseURL: string): AxiosInstance => providerHttpClient(baseURL, config.timeoutMs);
   const hub = make(config.partnerBaseUrl);
   const waba = make(config.messagingBaseUrl);
   const partner = `/api/v2/partners/${encodeURIComponent(config.partnerId)}`;

@@ -1,4 +1,3 @@
-import axios from 'axios';
 import { MESSAGE_TYPES } from '../../domain/message';
 import type { SenderRepository } from '../../db/repositories/sender.repository';
 import { ProviderError } from '../errors';
@@ -9,6 +8,7 @@ import type { MetaSendResponse } from '../meta/meta.types';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
 import { classifyDialog360Error, DIALOG360 } from './dialog360.errors';
 import type { Dialog360Credentials } from './dialog360.types';
+import { providerHttpClient } from '../http-client';
 
 export interface Dialog360AdapterConfig {
   /** e.g. https://waba-v2.360dialog.io (a fake on loopback in tests). */
@@ -36,11 +36,7 @@ export function dialog360CredentialsFrom(
  * answer is Meta's. Every type Meta sends, 360dialog sends.
  */
 export function createDialog360MessagingProvider(config: Dialog360AdapterConfig): MessagingProvider {
-  const http = axios.create({
-    baseURL: config.baseUrl.replace(/\/$/, ''),
-    timeout: config.timeoutMs,
-    validateStatus: () => true,
-  });
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs);
   const waits = config.waits ?? DEFAULT_META_WAITS;
 
   return {

@@ -1,8 +1,8 @@
-import axios from 'axios';
 import type { MessageType } from '../../domain/message';
 import { ProviderError, parseRetryAfter } from '../errors';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
 import { toGatewayMessage } from './gateway-messaging.mapper';
+import { providerHttpClient } from '../http-client';
 
 /**
  * What this adapter needs from the sessions area (issue 3): a port, so messaging does not depend
@@ -27,11 +27,7 @@ export const GATEWAY_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['te
 
 /** The seed's WhatsApp Web gateway (Super-Light-Web-WhatsApp-API-Server): `POST /api/v1/messages?sessionId=`. */
 export function createGatewayMessagingProvider(config: GatewayMessagingConfig): MessagingProvider {
-  const http = axios.create({
-    baseURL: config.baseUrl.replace(/\/$/, ''),
-    timeout: config.timeoutMs,
-    validateStatus: () => true,
-  });
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs);
   const fail = (
     kind: ProviderError['kind'],
     message: string,

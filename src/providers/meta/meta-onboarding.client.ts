@@ -1,7 +1,8 @@
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { ProviderError, redactSecrets } from '../errors';
 import { classifyMetaError, DEFAULT_META_WAITS, type MetaRateLimitWaits } from './meta.errors';
 import type { MetaGraphError } from './meta.types';
+import { providerHttpClient } from '../http-client';
 
 /**
  * Meta's Embedded Signup server calls (reference/official-platform.md A5; OpenAPI
@@ -34,11 +35,7 @@ const NOT_REGISTERED_SUBCODE = 2207051;
 const MAX_PHONE_PAGES = 10;
 
 export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
-  const http = axios.create({
-    baseURL: config.baseUrl.replace(/\/$/, ''),
-    timeout: config.timeoutMs,
-    validateStatus: () => true,
-  });
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs);
   const v = config.apiVersion;
   const waits = config.waits ?? DEFAULT_META_WAITS;
   const appToken = `${config.appId}|${config.appSecret}`;

@@ -1,6 +1,6 @@
-import axios from 'axios';
 import { ProviderError } from '../errors';
 import type { MetaGraphError } from './meta.types';
+import { providerHttpClient } from '../http-client';
 
 /** `GET /{version}/debug_token` answer (reference/official-platform.md A5); only what we read. */
 interface MetaDebugTokenResponse {
@@ -42,11 +42,7 @@ export const maskToken = (token: string): string =>
  * credentials, a 190 means *our app token* is wrong, which says nothing about the sender's.
  */
 export function createMetaTokenInspector(config: MetaTokenInspectorConfig) {
-  const http = axios.create({
-    baseURL: config.baseUrl.replace(/\/$/, ''),
-    timeout: config.timeoutMs,
-    validateStatus: () => true,
-  });
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs);
   const scrub = (text: string, token: string) => text.split(token).join(maskToken(token));
 
   return {

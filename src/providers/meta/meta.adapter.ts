@@ -1,10 +1,11 @@
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { MESSAGE_TYPES } from '../../domain/message';
 import { ProviderError } from '../errors';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
 import { classifyMetaError, DEFAULT_META_WAITS, type MetaRateLimitWaits } from './meta.errors';
 import { toMetaRequest } from './meta.mapper';
 import type { MetaSendResponse } from './meta.types';
+import { providerHttpClient } from '../http-client';
 
 export interface MetaSenderCredentials {
   phoneNumberId: string;
@@ -27,11 +28,7 @@ export const callbackDataOf = (tenantId: string, messageId: string) => `${tenant
 
 /** Meta WhatsApp Cloud API: `POST /{version}/{phone-number-id}/messages` with the sender's token. */
 export function createMetaMessagingProvider(config: MetaAdapterConfig): MessagingProvider {
-  const http: AxiosInstance = axios.create({
-    baseURL: config.baseUrl.replace(/\/$/, ''),
-    timeout: config.timeoutMs,
-    validateStatus: () => true,
-  });
+  const http: AxiosInstance = providerHttpClient(config.baseUrl, config.timeoutMs);
   const waits = config.waits ?? DEFAULT_META_WAITS;
 
   return {

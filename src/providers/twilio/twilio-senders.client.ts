@@ -1,6 +1,7 @@
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import { ProviderError, parseRetryAfter, redactSecrets, type ProviderErrorKind } from '../errors';
 import { TWILIO } from './twilio.errors';
+import { providerHttpClient } from '../http-client';
 
 /**
  * Twilio's Senders API for WhatsApp onboarding (reference/official-platform.md C; twilio-oai
@@ -83,11 +84,7 @@ const toSender = (w: SenderWire | undefined): TwilioSender => ({
 });
 
 export function createTwilioSendersClient(config: TwilioSendersConfig) {
-  const http = axios.create({
-    baseURL: config.baseUrl.replace(/\/$/, ''),
-    timeout: config.timeoutMs,
-    validateStatus: () => true,
-  });
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs);
   const auth = (a: TwilioAccount) => ({ auth: { username: a.accountSid, password: a.authToken } });
 
   async function call<T>(a: TwilioAccount, action: string, send: () => Promise<AxiosResponse>): Promise<T> {

@@ -1,4 +1,3 @@
-import axios from 'axios';
 import type { SenderRepository } from '../../db/repositories/sender.repository';
 import { ProviderError } from '../errors';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
@@ -10,6 +9,7 @@ import {
 } from './twilio.errors';
 import { encodeTwilioForm, toTwilioForm, TWILIO_SUPPORTED_TYPES } from './twilio.mapper';
 import type { TwilioCredentials, TwilioMessageResource } from './twilio.types';
+import { providerHttpClient } from '../http-client';
 
 export interface TwilioAdapterConfig {
   /** e.g. https://api.twilio.com (a fake on loopback in tests). */
@@ -46,11 +46,7 @@ function twilioStatusCallbackUrl(publicBaseUrl: string, tenantId: string, messag
  * 201 → the `SM…` sid. Errors are classified by Twilio's code (twilio.errors.ts).
  */
 export function createTwilioMessagingProvider(config: TwilioAdapterConfig): MessagingProvider {
-  const http = axios.create({
-    baseURL: config.baseUrl.replace(/\/$/, ''),
-    timeout: config.timeoutMs,
-    validateStatus: () => true,
-  });
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs);
   const waits = config.waits ?? DEFAULT_TWILIO_WAITS;
 
   return {
