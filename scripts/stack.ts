@@ -139,17 +139,13 @@ async function main(): Promise<void> {
   const simulator = path.join(dist, 'src', 'simulator', 'main.js');
   if (!process.env.GATEWAY_BASE_URL && existsSync(simulator)) {
     const port = Number(process.env.PORT ?? 3000);
-    const g = start('gateway', process.execPath, [
-      simulator,
-      '--port',
-      '3100',
-      '--master-key',
-      env.GATEWAY_MASTER_KEY as string,
-      '--webhook-url',
-      `http://127.0.0.1:${port}/webhooks/gateway`,
-      '--webhook-secret',
-      env.GATEWAY_WEBHOOK_SECRET as string,
-    ]);
+    // The keys go by environment: on the command line, one beginning with `-` was read as an option.
+    const g = start(
+      'gateway',
+      process.execPath,
+      [simulator, '--port=3100', `--webhook-url=http://127.0.0.1:${port}/webhooks/gateway`],
+      pick(env, ['GATEWAY_MASTER_KEY', 'GATEWAY_WEBHOOK_SECRET']),
+    );
     await waitForPort('127.0.0.1', 3100, 30_000, g);
     env.GATEWAY_BASE_URL = 'http://127.0.0.1:3100';
     log(

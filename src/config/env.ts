@@ -178,6 +178,25 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
+/**
+ * The gateway simulator's keys (src/simulator/main.ts), under the names the API and the worker use.
+ * From the environment, never argv: a key may start with `-` or hold `=` and no option parser can
+ * mistake it, and other users cannot read it in `ps`.
+ */
+export function loadGatewaySimulatorKeys(rawEnv: NodeJS.ProcessEnv = process.env) {
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema
+    .pick({ GATEWAY_MASTER_KEY: true, GATEWAY_API_KEY: true, GATEWAY_WEBHOOK_SECRET: true })
+    .required({ GATEWAY_MASTER_KEY: true })
+    .safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    return `${name}: ${env[name] === undefined ? 'is required' : issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+}
+
 /** For a process entry point: parse or print the one line and exit 1. */
 export function loadConfigOrExit(): Config {
   try {

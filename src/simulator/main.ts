@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util';
+import { loadGatewaySimulatorKeys } from '../config/env';
 import { createGatewaySimulator } from './gateway-simulator';
 
 /**
- * `tsx src/simulator/main.ts --port 3100 --master-key K [--api-key K] [--webhook-url U]
- *  [--webhook-secret S] [--qr-delay-ms 300] [--qr-rotate-ms 20000] [--list-auth token|legacy]`
- * Options come from argv, not the environment: the stack script starts it beside the API.
+ * `GATEWAY_MASTER_KEY=K [GATEWAY_API_KEY=K] [GATEWAY_WEBHOOK_SECRET=S] tsx src/simulator/main.ts
+ *  [--port 3100] [--host 127.0.0.1] [--webhook-url U] [--qr-delay-ms 300] [--qr-rotate-ms 20000]
+ *  [--list-auth token|legacy]`
+ * The keys come from the environment, under the names the API and the worker read: a key on the
+ * command line was read as an option when it began with `-` (issue 12) and is visible in `ps`.
+ * Everything else comes from argv.
  */
 function int(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -14,30 +18,26 @@ function int(value: string | undefined, fallback: number, name: string): number 
 }
 
 async function main(): Promise<void> {
+  const keys = loadGatewaySimulatorKeys();
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '3100' },
       host: { type: 'string', default: '127.0.0.1' },
-      'master-key': { type: 'string' },
-      'api-key': { type: 'string' },
       'webhook-url': { type: 'string' },
-      'webhook-secret': { type: 'string' },
       'qr-delay-ms': { type: 'string' },
       'qr-rotate-ms': { type: 'string' },
       'list-auth': { type: 'string', default: 'token' },
     },
     strict: true,
   });
-  const masterKey = values['master-key'];
-  if (!masterKey) throw new Error('--master-key is required');
   const listAuth = values['list-auth'];
   if (listAuth !== 'token' && listAuth !== 'legacy') throw new Error('--list-auth must be token or legacy');
 
   const sim = createGatewaySimulator({
-    masterKey,
-    apiKey: values['api-key'],
+    masterKey: keys.GATEWAY_MASTER_KEY,
+    apiKey: keys.GATEWAY_API_KEY,
     webhookUrl: values['webhook-url'],
-    webhookSecret: values['webhook-secret'],
+    webhookSecret: keys.GATEWAY_WEBHOOK_SECRET,
     qrDelayMs: int(values['qr-delay-ms'], 300, 'qr-delay-ms'),
     qrRotateMs: int(values['qr-rotate-ms'], 20_000, 'qr-rotate-ms'),
     listAuth,

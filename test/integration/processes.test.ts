@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../scripts/lib/infra';
 import { testEnv } from '../helpers/env';
@@ -16,8 +18,8 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function run(entry: string, env: Record<string, string>): Running {
-  const child = spawn(tsx, [path.join(root, entry)], {
+function run(entry: string, env: Record<string, string>, args: string[] = []): Running {
+  const child = spawn(tsx, [path.join(root, entry), ...args], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,5 +130,62 @@ describe('process entry points', () => {
     const api = run('src/api/server.ts', env);
     expect(await api.exited).toBe(1);
     expect(api.output().trim()).toBe('Invalid configuration: ENCRYPTION_KEYS: is required');
+  });
+});
+
+describe('gateway simulator process', () => {
+  const token = () => randomBytes(18).toString('base64url');
+  // Generated secrets are base64url: any of them may begin with `-`, and any value may hold `=`.
+  it.each([
+    ['-', `-${token()}`, `--webhook-secret=${token()}=`],
+    ['--', `--master-key=${token()}`, `-${token()}==`],
+  ])(
+    'takes keys beginning with %s or holding = from the environment, and uses them',
+    async (_, key, secret) => {
+      const hooks: { secret: unknown; event: unknown }[] = [];
+      const receiver = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => {
+          const parsed = JSON.parse(body) as { event?: unknown };
+          hooks.push({ secret: req.headers['x-webhook-secret'], event: parsed.event });
+          res.writeHead(200).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/gateway`;
+      const port = await freePort();
+      const sim = run('src/simulator/main.ts', { GATEWAY_MASTER_KEY: key, GATEWAY_WEBHOOK_SECRET: secret }, [
+        `--port=${port}`,
+        `--webhook-url=${hookUrl}`,
+        '--qr-delay-ms=50',
+      ]);
+      try {
+        await until(() => sim.output().includes('gateway simulator listening'), 'the simulator to listen');
+        const create = (masterKey: string) =>
+          fetch(`http://127.0.0.1:${port}/api/v1/sessions`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', 'X-Master-Key': masterKey },
+            body: JSON.stringify({ sessionId: 'keys' }),
+          });
+        expect((await create(`${key}x`)).status).toBe(403);
+        expect((await create(key)).status).toBe(201);
+        // The QR event reaches our webhook with the secret exactly as given.
+        await until(() => hooks.length > 0, 'a webhook from the simulator');
+        expect(hooks[0]).toEqual({ secret, event: 'session.update' });
+      } finally {
+        sim.child.kill('SIGTERM');
+        receiver.close();
+      }
+      expect(await sim.exited).toBe(0);
+    },
+  );
+
+  it('refuses to start without a master key, naming the variable', async () => {
+    const sim = run('src/simulator/main.ts', {}, ['--port=0']);
+    expect(await sim.exited).toBe(1);
+    expect(sim.output().trim()).toBe(
+      'gateway simulator failed: Invalid configuration: GATEWAY_MASTER_KEY: is required',
+    );
   });
 });
