@@ -30,7 +30,17 @@ export const documentContent = media({
   filename: z.string().min(1).max(240).optional(),
 });
 
-const coordinate = (max: number) => z.coerce.number().min(-max).max(max);
+/**
+ * A number, or a decimal in a string (HTML forms send those); never `z.coerce`, which read `""`,
+ * `" "`, `[]` and `null` as 0 and `true` as 1.
+ */
+const coordinate = (max: number) => {
+  const rule = `must be a number from -${max} to ${max}`;
+  return z
+    .union([z.number(), z.string().regex(/^-?\d{1,3}(?:\.\d{1,15})?$/, rule)], { error: rule })
+    .transform(Number)
+    .pipe(z.number().min(-max, rule).max(max, rule));
+};
 export const locationContent = z.strictObject({
   latitude: coordinate(90),
   longitude: coordinate(180),

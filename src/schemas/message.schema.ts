@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MESSAGE_STATUSES, MESSAGE_TYPES, PRIORITIES } from '../domain/message';
 import { normalisePhone } from '../domain/phone';
-import { resourceId } from './common.schema';
+import { isoDateTime, resourceId } from './common.schema';
 import {
   audioContent,
   buttonsContent,
@@ -40,6 +40,15 @@ export const phoneNumber = z.string().transform((raw, ctx) => {
 });
 
 /**
+ * A metadata key is stored as a field name: MongoDB and FerretDB refuse `$`-prefixed and dotted
+ * ones (and NUL, refused in every key and string by src/schemas/storable-json.ts).
+ */
+const metadataKey = z
+  .string()
+  .max(64)
+  .regex(/^(?!\$)[^.]*$/, 'must not start with $ or contain .');
+
+/**
  * `POST /v1/messages`: the envelope plus exactly one content object named after `type`
  * (`{ type: "text", text: { body } }`), as Meta's own API does.
  */
@@ -51,7 +60,7 @@ export const sendMessageBody = z
     priority: z.enum(PRIORITIES).default('normal'),
     recipientName: z.string().min(1).max(256).optional(),
     metadata: z
-      .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+      .record(metadataKey, z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
       .optional(),
     ...Object.fromEntries(Object.entries(contentShapes).map(([k, s]) => [k, s.optional()])),
   })
@@ -93,8 +102,8 @@ export const listMessagesQuery = z.strictObject({
   from: resourceId.optional(),
   status: z.enum(MESSAGE_STATUSES).optional(),
   to: phoneNumber.optional(),
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
+  since: isoDateTime.optional(),
+  until: isoDateTime.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z
     .string()

@@ -21,13 +21,11 @@ const twilioSender = z.strictObject({
 });
 
 /**
- * `POST /v1/senders`: register an existing number — a Meta Cloud API number (the default, as
- * before) or a Twilio WhatsApp sender. 360dialog numbers come through an onboarding, which also
- * points their webhook at us.
+ * `POST /v1/senders`: register an existing number — a Meta Cloud API number or a Twilio WhatsApp
+ * sender, named by `provider` (required, as the OpenAPI document says). 360dialog numbers come
+ * through an onboarding, which also points their webhook at us.
  */
-export const registerSenderBody = z.preprocess(
-  (v) =>
-    v && typeof v === 'object' && !Array.isArray(v) && !('provider' in v) ? { ...v, provider: 'meta' } : v,
-  z.discriminatedUnion('provider', [metaSender, twilioSender]),
-);
+export const registerSenderBody = z.discriminatedUnion('provider', [metaSender, twilioSender], {
+  error: (issue) => (issue.code === 'invalid_union' ? "must be 'meta' or 'twilio'" : undefined),
+});
 export type RegisterSenderBody = z.output<typeof registerSenderBody>;

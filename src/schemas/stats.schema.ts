@@ -3,29 +3,13 @@ import { MESSAGE_STATUSES } from '../domain/message';
 import { STATS_GRANULARITIES } from '../domain/message-stats';
 import { WHATSAPP_WEB_PROVIDER } from '../domain/gateway-event';
 import { OFFICIAL_PROVIDERS } from '../domain/official-sender';
-import { resourceId } from './common.schema';
+import { isoInstant, resourceId } from './common.schema';
 
 export const STATS_PROVIDERS = [...OFFICIAL_PROVIDERS, WHATSAPP_WEB_PROVIDER] as const;
 
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/;
-const ISO_RULE = 'must be an ISO 8601 date (2025-03-01) or date-time with a zone (2025-03-01T13:00:00Z)';
-
 /** A bound of the range: a date-only value is that UTC day's start (`from`) or its end (`to`, exclusive). */
 const bound = (end: boolean) =>
-  z
-    .string()
-    .regex(ISO, ISO_RULE)
-    .transform((s, ctx) => {
-      const [, y, m, d, hh] = ISO.exec(s) as RegExpExecArray;
-      const day = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-      if (day.getUTCMonth() !== Number(m) - 1 || day.getUTCDate() !== Number(d)) {
-        ctx.addIssue({ code: 'invalid_format', format: 'date', message: 'is not a calendar date' });
-        return z.NEVER;
-      }
-      if (hh === undefined) return end ? new Date(day.getTime() + 86_400_000) : day;
-      return new Date(s);
-    });
+  isoInstant.transform(({ at, dateOnly }) => (dateOnly && end ? new Date(at.getTime() + 86_400_000) : at));
 
 /** `GET /v1/stats`: the range defaults to the 7 days before `to`, `to` to now; see stats.routes.ts. */
 export const statsQuery = z.strictObject({

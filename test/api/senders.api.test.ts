@@ -8,7 +8,7 @@ import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
 const SID = `AC${'0a'.repeat(16)}`;
 const AUTH_TOKEN = 'f'.repeat(32);
 
-/** `POST /v1/senders` for the providers a tenant can bring by hand: Meta (default) and Twilio. */
+/** `POST /v1/senders` for the providers a tenant can bring by hand: Meta and Twilio. */
 describe('POST /v1/senders', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
@@ -96,6 +96,7 @@ describe('POST /v1/senders', () => {
       [{ provider: 'carrier-pigeon', phoneNumber: '+14155550000' }, 'body.provider'],
       [
         {
+          provider: 'meta',
           phoneNumberId: 'abc',
           wabaId: '12345',
           displayPhoneNumber: '+15550001',

@@ -56,6 +56,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       .post('/v1/senders')
       .set('Authorization', `Bearer ${keyA}`)
       .send({
+        provider: 'meta',
         id: 'meta-main',
         phoneNumberId: PHONE_ID,
         wabaId: '102290129340398',
@@ -461,6 +462,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       .send({ phoneNumberId: 'abc', wabaId: '1', displayPhoneNumber: 'x', accessToken: 'short' })
       .expect(400);
     const dup = await request(api.app).post('/v1/senders').set('Authorization', `Bearer ${keyB}`).send({
+      provider: 'meta',
       phoneNumberId: PHONE_ID,
       wabaId: '102290129340398',
       displayPhoneNumber: '+15550783881',

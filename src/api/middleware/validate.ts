@@ -34,10 +34,15 @@ export function route<S extends Schemas>(
     for (const part of ['params', 'query', 'body'] as const) {
       const schema = schemas[part];
       if (!schema) continue;
+      const given = presentIssues(part, req[part]);
+      details.push(...given);
+      if (part === 'body' && given.length > 0) continue;
+      const repeated = new Set(given.map((d) => d.field.slice('query.'.length)));
       const result = schema.safeParse(req[part] ?? (part === 'body' ? undefined : {}));
       if (result.success) out[part] = result.data;
       else
         for (const issue of result.error.issues) {
+          if (repeated.has(String(issue.path[0]))) continue;
           details.push({
             field: [part, ...issue.path.map(String)].join('.'),
             rule: issue.code,
@@ -50,6 +55,23 @@ export function route<S extends Schemas>(
   };
   validatedBy.set(handler, schemas);
   return handler;
+}
+
+/**
+ * What must hold before a schema can say anything useful: a body was sent (the JSON parser in
+ * json-body.ts has already refused anything but a JSON object), and no query parameter is repeated
+ * (`?since=a&since=b` arrives as an array, which `z.coerce` would read as one odd value). No query
+ * parameter of this API is a list.
+ */
+function presentIssues(part: 'params' | 'query' | 'body', value: unknown): FieldError[] {
+  if (part === 'body' && value === undefined)
+    return [
+      { field: 'body', rule: 'required', message: 'must be a JSON object (Content-Type: application/json)' },
+    ];
+  if (part !== 'query' || typeof value !== 'object' || value === null) return [];
+  return Object.entries(value)
+    .filter(([, v]) => Array.isArray(v))
+    .map(([k]) => ({ field: `query.${k}`, rule: 'repeated', message: 'must be given once' }));
 }
 
 /** The schemas each `route()` handler validates with: the OpenAPI document reads them (src/api/openapi). */
