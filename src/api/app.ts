@@ -4,7 +4,8 @@ import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../logging/logger';
 import type { DiagnosticPingRepository } from '../db/repositories/diagnostic-ping.repository';
-import { errorHandler, notFoundRoute } from './middleware/errors';
+import { errorHandler, unmatchedRoute } from './middleware/errors';
+import { v1JsonBody } from './middleware/json-body';
 import { requestId } from './middleware/request-id';
 import { requireApiKey, type Authenticator } from './middleware/auth';
 import { healthRoutes, type ReadinessChecks } from './routes/health.routes';
@@ -39,6 +40,8 @@ import type { Metrics } from '../observability/metrics';
 export interface AppDeps {
   logger: Logger;
   bodyLimit: string;
+  /** `Retry-After` (seconds) on a 503 while the database or Temporal is down (API_RETRY_AFTER_SECONDS); default 5. */
+  retryAfterSeconds?: number;
   apiKeys: Authenticator;
   temporal: Client;
   taskQueue: string;
@@ -104,6 +107,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(helmet());
+  // `/v1` bodies: JSON objects only, bounded in depth, storable (415/400 otherwise); see json-body.ts.
+  app.use('/v1', v1JsonBody({ limit: deps.bodyLimit }));
   app.use(
     express.json({
       limit: deps.bodyLimit,
@@ -194,7 +199,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.onboardings) v1.use(onboardingsRoutes(deps.onboardings));
   app.use('/v1', v1);
 
-  app.use(notFoundRoute);
-  app.use(errorHandler);
+  app.use(unmatchedRoute(app));
+  app.use(errorHandler({ retryAfterSeconds: deps.retryAfterSeconds ?? 5 }));
   return app;
 }
