@@ -12,6 +12,7 @@ import { createMessageLifecycle } from './message-lifecycle';
 import { startMessageRun } from './message-run';
 import { idForKey, requestHashOf } from './message-view';
 import { isOfficialProvider } from '../../domain/official-sender';
+import { isStorageUnavailable } from '../../db/storage-errors';
 import type { CustomerWindowPolicy } from './customer-window.policy';
 
 export interface MessagesApiDeps {
@@ -44,8 +45,13 @@ export function createMessageCommands(deps: MessagesApiDeps) {
   const handleOf = (tenantId: string, id: string) =>
     deps.temporal.workflow.getHandle(workflowIds.message(tenantId, id));
 
-  async function replay(tenantId: string, messageId: string, requestHash: string): Promise<Accepted> {
-    const doc = await deps.messages.get(tenantId, messageId);
+  async function replay(
+    tenantId: string,
+    messageId: string,
+    requestHash: string,
+    recorded?: MessageHistoryDoc,
+  ): Promise<Accepted> {
+    const doc = recorded ?? (await deps.messages.get(tenantId, messageId));
     let storedHash = doc?.requestHash;
     if (!storedHash) {
       const memo = (await handleOf(tenantId, messageId).describe()).memo as
@@ -62,6 +68,40 @@ export function createMessageCommands(deps: MessagesApiDeps) {
     return { id: messageId, status: doc?.status ?? 'queued', replayed: true };
   }
 
+  /** The sender that will send `req`, or the 422 saying why none can. */
+  async function acceptable(tenantId: string, req: SendMessageRequest) {
+    const sender = await deps.registry.resolveSender(tenantId, req.from);
+    if (!sender)
+      throw new DomainError(
+        'unprocessable',
+        'unknown_sender',
+        `No sender or session ${req.from} for this tenant`,
+      );
+    if (!sender.provider.supportedTypes.has(req.content.type))
+      throw new DomainError(
+        'unprocessable',
+        'unsupported_message_type',
+        `Sender ${req.from} (${sender.provider.name}) cannot send ${req.content.type} messages`,
+        {
+          supportedTypes: [...sender.provider.supportedTypes],
+        },
+      );
+    if (deps.customerWindow && isOfficialProvider(sender.provider.name))
+      await deps.customerWindow.check(tenantId, req);
+    return sender;
+  }
+
+  /** (The workflow id carries the tenant, so another tenant's id is simply not found.) */
+  async function workflowExists(tenantId: string, messageId: string): Promise<boolean> {
+    try {
+      await handleOf(tenantId, messageId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
   return {
     ...createMessageLifecycle(deps),
 
@@ -71,30 +111,23 @@ export function createMessageCommands(deps: MessagesApiDeps) {
       req: SendMessageRequest,
       idempotencyKey: string | null,
     ): Promise<Accepted> {
-      const sender = await deps.registry.resolveSender(tenantId, req.from);
-      if (!sender)
-        throw new DomainError(
-          'unprocessable',
-          'unknown_sender',
-          `No sender or session ${req.from} for this tenant`,
-        );
-      if (!sender.provider.supportedTypes.has(req.content.type))
-        throw new DomainError(
-          'unprocessable',
-          'unsupported_message_type',
-          `Sender ${req.from} (${sender.provider.name}) cannot send ${req.content.type} messages`,
-          {
-            supportedTypes: [...sender.provider.supportedTypes],
-          },
-        );
-      if (deps.customerWindow && isOfficialProvider(sender.provider.name))
-        await deps.customerWindow.check(tenantId, req);
       const requestHash = requestHashOf(req);
       const messageId = idempotencyKey
         ? idForKey('msg', tenantId, idempotencyKey)
         : `msg_${randomBytes(16).toString('base64url')}`;
-      if (idempotencyKey && (await deps.messages.get(tenantId, messageId)))
-        return replay(tenantId, messageId, requestHash);
+      // A retried request gets the message its key already made, whatever changed since (the
+      // window closed, the sender removed): the replay is looked up before any check.
+      const recorded = idempotencyKey ? await deps.messages.get(tenantId, messageId) : null;
+      if (recorded) return replay(tenantId, messageId, requestHash, recorded);
+      let sender: Awaited<ReturnType<typeof acceptable>>;
+      try {
+        sender = await acceptable(tenantId, req);
+      } catch (err) {
+        // Accepted a moment ago and not recorded yet: its workflow exists.
+        if (idempotencyKey && err instanceof DomainError && (await workflowExists(tenantId, messageId)))
+          return replay(tenantId, messageId, requestHash);
+        throw err;
+      }
       const input: MessageWorkflowInput = {
         tenantId,
         messageId,
@@ -130,26 +163,21 @@ export function createMessageCommands(deps: MessagesApiDeps) {
       const deadline = Date.now() + deps.waitSentMaxMs;
       let doc: MessageHistoryDoc | null = null;
       for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 250)) {
-        doc = await deps.messages.get(tenantId, messageId);
+        try {
+          doc = await deps.messages.get(tenantId, messageId);
+        } catch (err) {
+          // The message is durable already: a database outage only ends the wait (202, queued), never a 503.
+          if (isStorageUnavailable(err)) return doc;
+          throw err;
+        }
         if (doc && doc.status !== 'queued') return doc;
         await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
       }
       return doc;
     },
 
-    /**
-     * A message accepted a moment ago whose queued record is not written yet: its workflow exists.
-     * (The workflow id carries the tenant, so another tenant's id is simply not found.)
-     */
-    async acceptedButUnrecorded(tenantId: string, messageId: string): Promise<boolean> {
-      try {
-        await handleOf(tenantId, messageId).describe();
-        return true;
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw err;
-      }
-    },
+    /** A message accepted a moment ago whose queued record is not written yet: its workflow exists. */
+    acceptedButUnrecorded: workflowExists,
   };
 }
 
