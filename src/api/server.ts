@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const temporal = await connectTemporalClient({
     address: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
+    rpcAttempts: config.API_TEMPORAL_RPC_ATTEMPTS,
   });
 
   const secrets = createSecretBox(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID);
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
       }),
     },
     bodyLimit: config.BODY_LIMIT,
+    retryAfterSeconds: config.API_RETRY_AFTER_SECONDS,
     apiKeys: createApiKeyRepository(mongo),
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,

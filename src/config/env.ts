@@ -49,6 +49,11 @@ export const envSchema = z.object({
     .default('mongodb://127.0.0.1:27017/durable_whatsapp'),
   MONGODB_MAX_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
 
+  // The API while its own database or Temporal does not answer (issue 13): 503 with Retry-After.
+  API_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  /** Attempts of each Temporal call of the API while Temporal does not answer: 5 ≈ 2 s (the SDK's 10 ≈ 20 s). */
+  API_TEMPORAL_RPC_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
+
   ENCRYPTION_KEYS: keyring,
   ENCRYPTION_ACTIVE_KEY_ID: z.string().optional(),
 

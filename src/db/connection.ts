@@ -6,12 +6,20 @@ import mongoose, { type Connection } from 'mongoose';
  * The code sticks to what MongoDB and FerretDB 1.24 both support: no transactions, no TTL or
  * partial indexes, aggregation limited to $match/$sort/$skip/$limit/$project/$count/$group+$sum.
  */
+/**
+ * How long an operation waits for an unreachable database before it fails (and the API answers
+ * 503): the driver's server selection and mongoose's queue while disconnected. A restart of the
+ * database shorter than this is ridden through; a longer outage is answered within seconds.
+ */
+export const MONGO_UNAVAILABLE_WAIT_MS = 3_000;
+
 export async function connectMongo(uri: string, opts: { maxPoolSize: number }): Promise<Connection> {
   const conn = mongoose.createConnection(uri, {
     maxPoolSize: opts.maxPoolSize,
-    serverSelectionTimeoutMS: 5_000,
+    serverSelectionTimeoutMS: MONGO_UNAVAILABLE_WAIT_MS,
     autoIndex: true,
   });
+  conn.set('bufferTimeoutMS', MONGO_UNAVAILABLE_WAIT_MS);
   await conn.asPromise();
   return conn;
 }
