@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { queryInt } from './common.schema';
 import { ACCOUNT_ALERT_TYPES } from '../domain/account-alert';
 
 export const listAlertsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: queryInt(1, 100).default(50),
   type: z.enum(ACCOUNT_ALERT_TYPES).optional(),
 });

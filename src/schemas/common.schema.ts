@@ -41,3 +41,12 @@ export const isoInstant = z
 
 /** `isoInstant` as a Date, a date meaning 00:00 UTC of that day. */
 export const isoDateTime = isoInstant.transform((v) => v.at);
+
+/**
+ * A whole number in a query parameter (a string on the wire): `?limit=abc` is "must be a whole
+ * number from 1 to 100", not "expected number, received NaN".
+ */
+export const queryInt = (min: number, max: number) => {
+  const rule = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: rule }).int(rule).min(min, rule).max(max, rule);
+};

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MESSAGE_STATUSES, MESSAGE_TYPES, PRIORITIES } from '../domain/message';
 import { normalisePhone } from '../domain/phone';
-import { isoDateTime, resourceId } from './common.schema';
+import { isoDateTime, queryInt, resourceId } from './common.schema';
 import {
   audioContent,
   buttonsContent,
@@ -104,7 +104,7 @@ export const listMessagesQuery = z.strictObject({
   to: phoneNumber.optional(),
   since: isoDateTime.optional(),
   until: isoDateTime.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: queryInt(1, 100).default(50),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor from a previous page')

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ONBOARDING_STATUSES, STEP_STATUSES } from '../domain/onboarding';
 import { OFFICIAL_PROVIDERS } from '../domain/official-sender';
-import { resourceId } from './common.schema';
+import { queryInt, resourceId } from './common.schema';
 import { phoneNumber } from './message.schema';
 
 const metaId = (what: string) => z.string().regex(/^\d{5,30}$/, `must be a ${what} (digits)`);
@@ -64,7 +64,7 @@ export const verificationCodeBody = z.strictObject({
 });
 
 export const listOnboardingsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInt(1, 100).default(20),
 });
 
 const stepError = z.object({ code: z.string(), message: z.string(), providerCode: z.string().optional() });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SESSION_STATUSES } from '../domain/session-status';
 import { GATEWAY_KINDS } from '../domain/gateway-kind';
-import { resourceId } from './common.schema';
+import { queryInt, resourceId } from './common.schema';
 
 export const sessionParams = z.object({ sessionId: resourceId });
 
@@ -12,7 +12,7 @@ export const createSessionBody = z.strictObject({
 export type CreateSessionBody = z.infer<typeof createSessionBody>;
 
 export const listSessionsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInt(1, 100).default(20),
   /** Cursor: the last session id of the previous page. */
   after: resourceId.optional(),
 });

@@ -191,6 +191,19 @@ describe('request validation at the door', () => {
       refused(await get('/v1/stats?from=2025-01-01&from=2025-01-02'), 'query.from', 'repeated');
     });
 
+    it('a number that is not one says which numbers are allowed (not "received NaN")', async () => {
+      const res = await get('/v1/messages?limit=abc');
+      expect(refused(res, 'query.limit', 'invalid_type').message).toBe(
+        'must be a whole number from 1 to 100',
+      );
+      const big = await get('/v1/messages?limit=101');
+      expect(refused(big, 'query.limit', 'too_big').message).toBe('must be a whole number from 1 to 100');
+      const ping = await request(api.app).post('/v1/diagnostics/ping?timeoutMs=soon').set(auth);
+      expect(refused(ping, 'query.timeoutMs', 'invalid_type').message).toBe(
+        'must be a whole number from 100 to 30000',
+      );
+    });
+
     it('a date that is not ISO 8601 says so (not "expected date, received Date")', async () => {
       const res = await get('/v1/messages?since=yesterday');
       expect(refused(res, 'query.since', 'invalid_format').message).toMatch(/^must be an ISO 8601 date-time/);
