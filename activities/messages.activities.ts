@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { MessageHistoryRepository } from '../src/db/repositories/message-history.repository';
 import type { MessagingRegistry } from '../src/providers/messaging-registry';
 import type { OutboundMessage, SendResult } from '../src/providers/types';
@@ -8,7 +10,8 @@ import { senderGateSummary } from '../src/temporal/workflow-summaries';
 import type { GateRate, MessageWorkflowInput, PermitRequest } from '../workflows/message.definitions';
 import { permitRequestSignal, permitWithdrawSignal } from '../workflows/message.definitions';
 import type { senderGateWorkflow } from '../workflows/sender-gate.workflow';
-import { atBoundary } from './to-failure';
+import { OwnFailureTypes, toActivityFailure } from './to-failure';
+import { atStorageBoundary, waitingOutStorage } from './storage-boundary';
 import { summarise } from './message-summary';
 import type { Metrics } from '../src/observability/metrics';
 import type { MessageStatus } from '../src/domain/message';
@@ -17,9 +20,9 @@ import type { Moved } from '../src/db/repositories/message-history.repository';
 export interface MessageActivityDeps {
   messages: MessageHistoryRepository;
   registry: MessagingRegistry;
-  /** Client used to signal-with-start sender gates, and the task queue they run on. */
+  /** Client used to signal-with-start sender gates, and the task queue they run on (their own in production). */
   temporal: Client;
-  taskQueue: string;
+  gateTaskQueue: string;
   rateFor(provider: string): GateRate;
 }
 
@@ -35,34 +38,65 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
   const counted = (status: MessageStatus, moved: Moved) => {
     if (moved) all.metrics?.messageTransition(status, moved.provider);
   };
+  const storage = (activity: string, r: { tenantId: string; messageId: string }) => ({
+    activity,
+    subject: `message ${r.tenantId}:${r.messageId}`,
+    onRejected: () => all.metrics?.storageRejected(activity),
+  });
   return {
-    async recordMessageQueued(input: MessageWorkflowInput & { workflowId: string }): Promise<void> {
+    /**
+     * 'recorded' (or already there), or 'rejected' when the database refused the message itself
+     * (input that cannot be stored): then a minimal failed record without content is written, so the
+     * message still ends in a visible state.
+     */
+    async recordMessageQueued(
+      input: MessageWorkflowInput & { workflowId: string },
+    ): Promise<'recorded' | 'rejected'> {
       const { content } = input;
       const s = summarise(content);
-      const written = await deps().messages.recordQueued(
-        {
-          tenantId: input.tenantId,
-          messageId: input.messageId,
-          senderId: input.senderId,
-          sessionId: input.sessionId,
-          senderUserId: input.senderUserId,
-          provider: input.provider,
-          priority: input.priority,
-          recipientPhone: input.to,
-          recipientName: input.recipientName,
-          messageType: content.type,
-          messageContent: s.text,
-          content: content as unknown as Record<string, unknown>,
-          mediaData: s.media,
-          metadata: input.metadata,
-          idempotencyKey: input.idempotencyKey,
-          requestHash: input.requestHash,
-          workflowId: input.workflowId,
-          acceptedAt: new Date(input.acceptedAt),
-        },
-        input.retry,
-      );
-      counted('queued', written ? { provider: input.provider } : null);
+      const record = {
+        tenantId: input.tenantId,
+        messageId: input.messageId,
+        senderId: input.senderId,
+        sessionId: input.sessionId,
+        senderUserId: input.senderUserId,
+        provider: input.provider,
+        priority: input.priority,
+        recipientPhone: input.to,
+        recipientName: input.recipientName,
+        messageType: content.type,
+        messageContent: s.text,
+        content: content as unknown as Record<string, unknown>,
+        mediaData: s.media,
+        metadata: input.metadata,
+        idempotencyKey: input.idempotencyKey,
+        requestHash: input.requestHash,
+        workflowId: input.workflowId,
+        validityMs: input.validityMs ?? null,
+        acceptedAt: new Date(input.acceptedAt),
+      };
+      try {
+        const written = await atStorageBoundary(storage('recordMessageQueued', input), () =>
+          deps().messages.recordQueued(record, input.retry),
+        );
+        counted('queued', written ? { provider: input.provider } : null);
+        return 'recorded';
+      } catch (err) {
+        if (!(err instanceof ApplicationFailure) || err.type !== OwnFailureTypes.storageRejected) throw err;
+        const stub = {
+          ...record,
+          messageContent: '',
+          content: { type: content.type },
+          mediaData: null,
+          metadata: null,
+          recipientName: null,
+        };
+        await atStorageBoundary(storage('recordMessageRejected', input), () =>
+          deps().messages.recordRejected(stub, 'unstorable_input', 'The message could not be stored'),
+        );
+        counted('failed', { provider: input.provider });
+        return 'rejected';
+      }
     },
 
     /** Signal-with-start of the sender's gate; it answers with a sendPermit signal when it is this message's turn. */
@@ -79,7 +113,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
         'senderGateWorkflow',
         {
           workflowId: workflowIds.senderGate(r.tenantId, r.senderId),
-          taskQueue: d.taskQueue,
+          taskQueue: d.gateTaskQueue,
           args: [{ rate }],
           // Applies when this call starts the gate; a continued-as-new run carries none (SDK 1.24).
           ...senderGateSummary({ ...r, rate }),
@@ -103,10 +137,40 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       }
     },
 
-    async sendMessage(msg: OutboundMessage & { provider: string }): Promise<SendResult> {
-      const { provider, ...message } = msg;
+    /**
+     * One provider attempt (Temporal retries it with backoff). Heartbeats while it runs, so a worker
+     * that dies mid-send is noticed within the heartbeat timeout. From attempt `attemptsPerRound`
+     * on, a transient or rate-limited failure ends the round (non-retryable here; the workflow
+     * waits and asks for a new permit), and any other unclassified error fails as SendFailed.
+     * Our database being unreachable (reading the sender's credentials) is no provider attempt: the
+     * attempt waits for it in this process, then is retried as DependencyUnavailable.
+     */
+    async sendMessage(
+      msg: OutboundMessage & { provider: string; attemptsPerRound?: number },
+    ): Promise<SendResult> {
+      const { provider, attemptsPerRound = 3, ...message } = msg;
+      const ctx = Context.current();
+      const lastAttempt = ctx.info.attempt >= attemptsPerRound;
       const call = () => deps().registry.get(provider).send(message);
-      return atBoundary(() => (all.metrics ? all.metrics.timeSend(provider, call) : call()));
+      const beat = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        ctx.heartbeat();
+        return await waitingOutStorage(ctx, () =>
+          all.metrics ? all.metrics.timeSend(provider, call) : call(),
+        );
+      } catch (err) {
+        if (err instanceof ApplicationFailure) throw err;
+        const failure = toActivityFailure(err, { endRound: lastAttempt });
+        if (failure !== err) throw failure;
+        if (!lastAttempt) throw err;
+        throw ApplicationFailure.create({
+          type: OwnFailureTypes.sendFailed,
+          message: err instanceof Error ? err.message : String(err),
+          nonRetryable: true,
+        });
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     async recordMessageSent(r: {
@@ -117,7 +181,9 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
     }): Promise<void> {
       counted(
         'sent',
-        await deps().messages.recordSent(r.tenantId, r.messageId, r.providerMessageId, new Date(r.at)),
+        await atStorageBoundary(storage('recordMessageSent', r), () =>
+          deps().messages.recordSent(r.tenantId, r.messageId, r.providerMessageId, new Date(r.at)),
+        ),
       );
     },
 
@@ -129,7 +195,9 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
     }): Promise<void> {
       counted(
         r.status,
-        await deps().messages.recordDelivery(r.tenantId, r.messageId, r.status, new Date(r.at)),
+        await atStorageBoundary(storage('recordMessageDelivery', r), () =>
+          deps().messages.recordDelivery(r.tenantId, r.messageId, r.status, new Date(r.at)),
+        ),
       );
     },
 
@@ -144,12 +212,38 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
     }): Promise<void> {
       counted(
         'failed',
-        await deps().messages.recordFailed(r.tenantId, r.messageId, { ...r, at: new Date(r.at) }),
+        await atStorageBoundary(storage('recordMessageFailed', r), () =>
+          deps().messages.recordFailed(r.tenantId, r.messageId, { ...r, at: new Date(r.at) }),
+        ),
       );
     },
 
     async recordMessageCancelled(r: { tenantId: string; messageId: string; at: string }): Promise<void> {
-      counted('cancelled', await deps().messages.recordCancelled(r.tenantId, r.messageId, new Date(r.at)));
+      counted(
+        'cancelled',
+        await atStorageBoundary(storage('recordMessageCancelled', r), () =>
+          deps().messages.recordCancelled(r.tenantId, r.messageId, new Date(r.at)),
+        ),
+      );
+    },
+
+    /** Between send rounds: the last provider error and the next attempt, for operators (record stays queued). */
+    async recordMessageRetrying(r: {
+      tenantId: string;
+      messageId: string;
+      rounds: number;
+      errorCode: string | null;
+      errorMessage: string;
+      nextAttemptAt: string;
+    }): Promise<void> {
+      await atStorageBoundary(storage('recordMessageRetrying', r), () =>
+        deps().messages.recordRetrying(r.tenantId, r.messageId, {
+          rounds: r.rounds,
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage,
+          nextAttemptAt: new Date(r.nextAttemptAt),
+        }),
+      );
     },
   };
 }

@@ -12,7 +12,7 @@ import { createMessageHistoryRepository } from '../src/db/repositories/message-h
 import { createSenderRepository } from '../src/db/repositories/sender.repository';
 import { createSessionRepository } from '../src/db/repositories/session.repository';
 import { createSecretBox } from '../src/security/secret-box';
-import { buildMessagingRegistry, gateRatesFrom } from '../src/providers/messaging-setup';
+import { buildMessagingRegistry, gateRatesFrom, gateTaskQueueFrom } from '../src/providers/messaging-setup';
 import { createTenantCallbackRepository } from '../src/db/repositories/tenant-callback.repository';
 import { createInboundMessageRepository } from '../src/db/repositories/inbound-message.repository';
 import { createCustomerWindowRepository } from '../src/db/repositories/customer-window.repository';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     messages: createMessageHistoryRepository(mongo),
     registry: buildMessagingRegistry(config, { senders, sessions }),
     temporal: temporal.client,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    gateTaskQueue: gateTaskQueueFrom(config),
     rateFor: gateRatesFrom(config),
   };
   const health = {
@@ -121,8 +121,23 @@ async function main(): Promise<void> {
     workflowThreadPoolSize: config.WORKER_WORKFLOW_THREADS,
   });
 
+  // The sender gates poll a task queue of their own: a gate's workflow task must not wait behind a
+  // backlog of message workflow tasks (measured: 15-24 s stalls of all sending when it shared one).
+  const gateWorker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: gateTaskQueueFrom(config),
+    ...workflowSource(config.WORKFLOW_BUNDLE_PATH, logger),
+    shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
+    maxConcurrentWorkflowTaskExecutions: 10,
+  });
+
   logger.info(
-    { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE },
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      gateTaskQueue: gateTaskQueueFrom(config),
+      namespace: config.TEMPORAL_NAMESPACE,
+    },
     'worker running',
   );
   const schedule = await upsertSessionHealthSchedule(temporal.client, {
@@ -135,7 +150,7 @@ async function main(): Promise<void> {
     'session health schedule upserted',
   );
   const metricsServer = await startWorkerMetrics(metrics.registry, config, logger);
-  await worker.run();
+  await Promise.all([worker.run(), gateWorker.run()]);
   await metricsServer?.close();
   await connection.close();
   await temporal.close();

@@ -5,7 +5,6 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -28,19 +27,31 @@ import {
 } from './message.definitions';
 
 // Short DB writes and the gate request run as local activities: no extra workflow task each.
+// Unlimited attempts: our own database being down delays a message, never fails it. A write the
+// database refuses (not an outage) fails as StorageRejected after a few attempts (activity side).
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '5s' },
 });
 
-const RETRYABLE_TYPES = new Set(['ProviderTransient', 'ProviderRateLimited']);
+/** Failure types after which a later round may succeed: the message waits and tries again. */
+const ROUND_RETRY_TYPES = new Set(['ProviderTransient', 'ProviderRateLimited']);
+/** Failure types a `POST …/retry` may try again (besides an expired validity). */
+const RETRYABLE_TYPES = new Set([...ROUND_RETRY_TYPES, 'SendFailed', 'unknown']);
+const DEFAULT_VALIDITY_MS = 4 * 3_600_000;
 
 /**
  * One message, one workflow (`message:<tenant>:<messageId>`): record queued → wait for a permit from
- * the sender's gate (rate limit, priority) → send with retries (transient: backoff; rate limited:
- * the provider's wait; permanent: fail at once) → record sent → follow delivery statuses arriving
- * as signals until a final one or the status timeout. Statuses only move forward; one arriving
- * before the send has returned is held and applied after `sent` is recorded.
+ * the sender's gate (rate limit, priority) → send → record sent → follow delivery statuses arriving
+ * as signals until a final one or the status timeout. Statuses only move forward.
+ *
+ * Sending is done in rounds. A round is one permit and one send activity of up to `maxAttempts`
+ * provider attempts (backoff between them; our database being down inside an attempt does not
+ * count). A transient or rate-limited failure ends the round: the workflow waits (capped
+ * exponential backoff, or the provider's Retry-After), asks for a new permit — so recovery from an
+ * outage goes at the sender's rate, not as a stampede — and tries again, until the message's
+ * validity (default 4 h) has passed; then it fails with code `expired`, retryable. Permanent
+ * provider errors fail at once. A message waiting between rounds can still be cancelled.
  */
 export async function messageWorkflow(input: MessageWorkflowInput): Promise<MessageState> {
   const notifications: Promise<unknown>[] = [];
@@ -55,8 +66,15 @@ async function followMessage(
   notifications: Promise<unknown>[],
 ): Promise<MessageState> {
   const { tenantId, messageId, settings } = input;
-  const { workflowId, runId } = workflowInfo();
-  const state: MessageState = { status: 'queued', providerMessageId: null, sendStarted: false, error: null };
+  const { workflowId, runId, runStartTime } = workflowInfo();
+  const state: MessageState = {
+    status: 'queued',
+    providerMessageId: null,
+    sendStarted: false,
+    error: null,
+    rounds: 0,
+    retrying: null,
+  };
   const events: MessageStatusEvent[] = [];
   let permitted = false;
   let cancelRequested = false;
@@ -106,38 +124,68 @@ async function followMessage(
     upsertSearchAttributes([{ key: MessageStatusKey, value: status }]);
     notify(at);
   };
-
-  await db.recordMessageQueued({ ...input, workflowId });
-  notify(input.acceptedAt);
-  await db.requestSendPermit({
-    tenantId,
-    senderId: input.senderId,
-    provider: input.provider,
-    workflowId,
-    priority: input.priority,
-  });
-  await condition(() => permitted || cancelRequested);
-
-  if (cancelRequested) {
+  const fail = async (error: NonNullable<MessageState['error']>, at = now()) => {
+    state.error = error;
+    state.retrying = null;
+    await db.recordMessageFailed({
+      tenantId,
+      messageId,
+      at,
+      errorCode: error.code,
+      errorMessage: error.message,
+      retryable: error.retryable,
+      runId,
+    });
+    setStatus('failed', at);
+  };
+  const cancel = async (holdsPermitRequest: boolean) => {
     await db.recordMessageCancelled({ tenantId, messageId, at: now() });
-    if (!permitted) await db.withdrawSendPermit({ tenantId, senderId: input.senderId, workflowId });
+    if (holdsPermitRequest) await db.withdrawSendPermit({ tenantId, senderId: input.senderId, workflowId });
+    state.retrying = null;
     setStatus('cancelled');
     return state;
-  }
+  };
 
-  state.sendStarted = true;
+  const recorded = await db.recordMessageQueued({ ...input, workflowId });
+  if (recorded === 'rejected') {
+    // The database refused the message itself (e.g. input the API should have refused): a minimal
+    // failed record without content was written instead, so the message ends in a visible state.
+    state.error = { code: 'unstorable_input', message: 'The message could not be stored', retryable: false };
+    setStatus('failed');
+    return state;
+  }
+  notify(input.acceptedAt);
+
   const send = proxyActivities<Activities>({
     startToCloseTimeout: settings.sendTimeoutMs,
+    heartbeatTimeout: settings.sendHeartbeatTimeoutMs ?? Math.min(5_000, settings.sendTimeoutMs),
     retry: {
       initialInterval: settings.initialRetryMs,
       maximumInterval: settings.maxRetryMs,
       backoffCoefficient: 2,
-      maximumAttempts: settings.maxAttempts,
+      // No maximumAttempts (unlimited): the activity itself ends a round after `maxAttempts`
+      // provider attempts, and is retried for ever while our own database is unavailable.
     },
   }).sendMessage;
 
+  const validityMs = input.validityMs ?? settings.validityMs ?? DEFAULT_VALIDITY_MS;
+  const deadline = runStartTime.getTime() + validityMs;
+  let backoffMs = settings.initialRetryMs;
   let providerMessageId: string | null = null;
-  for (let round = 1; providerMessageId === null; round++) {
+  while (providerMessageId === null) {
+    permitted = false;
+    await db.requestSendPermit({
+      tenantId,
+      senderId: input.senderId,
+      provider: input.provider,
+      workflowId,
+      priority: input.priority,
+    });
+    await condition(() => permitted || cancelRequested);
+    if (cancelRequested) return cancel(!permitted);
+
+    state.sendStarted = true;
+    state.rounds = (state.rounds ?? 0) + 1;
     try {
       ({ providerMessageId } = await send({
         provider: input.provider,
@@ -146,62 +194,66 @@ async function followMessage(
         senderId: input.senderId,
         to: input.to,
         content: input.content,
+        attemptsPerRound: settings.maxAttempts,
       }));
     } catch (err) {
+      state.sendStarted = false;
       const f = failureOf(err);
-      // Rate limits wait, they do not fail the message: another round after the provider's wait.
-      if (f.type === 'ProviderRateLimited' && round < settings.maxRateLimitRounds) {
-        await sleep(f.retryAfterMs ?? settings.maxRetryMs);
-        continue;
+      if (!ROUND_RETRY_TYPES.has(f.type)) {
+        await fail({ code: f.code, message: f.message, retryable: RETRYABLE_TYPES.has(f.type) });
+        return state;
       }
-      state.error = {
-        code: f.code,
-        message: f.message,
-        retryable: RETRYABLE_TYPES.has(f.type) || f.type === 'unknown',
-      };
-      await db.recordMessageFailed({
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        await fail({
+          code: 'expired',
+          message: `Not sent within its validity of ${Math.round(validityMs / 1000)} s; last error: ${f.message}`,
+          retryable: true,
+        });
+        return state;
+      }
+      // Rate limited: the provider's wait. Transient: capped exponential backoff. Either way one
+      // last round at the deadline rather than none.
+      const waitMs = Math.min(
+        f.type === 'ProviderRateLimited' ? Math.max(f.retryAfterMs ?? backoffMs, 1) : backoffMs,
+        left,
+      );
+      backoffMs = Math.min(backoffMs * 2, settings.maxRetryMs);
+      const nextAttemptAt = new Date(Date.now() + waitMs).toISOString();
+      state.retrying = { code: f.code, message: f.message, nextAttemptAt };
+      await db.recordMessageRetrying({
         tenantId,
         messageId,
-        at: now(),
+        rounds: state.rounds,
         errorCode: f.code,
         errorMessage: f.message,
-        retryable: state.error.retryable,
-        runId,
+        nextAttemptAt,
       });
-      setStatus('failed');
-      return state;
+      if (await condition(() => cancelRequested, waitMs)) return cancel(false);
     }
   }
+  state.retrying = null;
 
   state.providerMessageId = providerMessageId;
   await db.recordMessageSent({ tenantId, messageId, providerMessageId, at: now() });
   upsertSearchAttributes([{ key: ProviderMessageIdKey, value: providerMessageId }]);
   setStatus('sent');
 
-  const deadline = Date.now() + settings.statusTimeoutMs;
+  const followUntil = Date.now() + settings.statusTimeoutMs;
   while (!isFinalStatus(state.status)) {
-    const remaining = deadline - Date.now();
+    const remaining = followUntil - Date.now();
     if (remaining <= 0 || !(await condition(() => events.length > 0, remaining))) break;
     for (const ev of events.splice(0)) {
       if (ev.providerMessageId !== providerMessageId || !canTransition(state.status, ev.status)) continue;
       if (ev.status === 'failed') {
-        state.error = {
-          code: ev.error?.code ?? null,
-          message: ev.error?.message ?? 'failed',
-          retryable: false,
-        };
-        await db.recordMessageFailed({
-          tenantId,
-          messageId,
-          at: ev.at,
-          errorCode: state.error.code,
-          errorMessage: state.error.message,
-          retryable: false,
-          runId,
-        });
-      } else if (ev.status === 'delivered' || ev.status === 'read') {
-        await db.recordMessageDelivery({ tenantId, messageId, status: ev.status, at: ev.at });
+        await fail(
+          { code: ev.error?.code ?? null, message: ev.error?.message ?? 'failed', retryable: false },
+          ev.at,
+        );
+        continue;
       }
+      if (ev.status === 'delivered' || ev.status === 'read')
+        await db.recordMessageDelivery({ tenantId, messageId, status: ev.status, at: ev.at });
       setStatus(ev.status, ev.at);
     }
   }

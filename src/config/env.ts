@@ -38,10 +38,25 @@ export const envSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/, 'must look like 256kb')
     .default('256kb'),
   PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+  // HTTPS_ONLY=true: the deployment is served over HTTPS only (HSTS and upgrade-insecure-requests on every
+  // page); false: only on requests that came over HTTPS (req.secure, which honours TRUST_PROXY).
+  HTTPS_ONLY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  // Express `trust proxy`: false, true, a hop count, or comma-separated addresses/subnets of the proxies.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string =>
+      v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+    ),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('whatsapp'),
+  /** Sender gates' task queue; absent = `<TEMPORAL_TASK_QUEUE>-gates`. */
+  TEMPORAL_GATE_TASK_QUEUE: z.string().min(1).optional(),
 
   MONGODB_URI: z
     .string()
@@ -89,7 +104,8 @@ export const envSchema = z.object({
   MESSAGE_RETRY_MAX_MS: durationMs.min(10).default(60_000),
   MESSAGE_SEND_TIMEOUT_MS: durationMs.min(100).default(30_000),
   MESSAGE_STATUS_TIMEOUT_MS: durationMs.min(100).default(86_400_000),
-  MESSAGE_RATE_LIMIT_MAX_ROUNDS: z.coerce.number().int().min(1).max(1000).default(50),
+  MESSAGE_VALIDITY_MS: durationMs.min(1_000).max(86_400_000).default(14_400_000),
+  MESSAGE_SEND_HEARTBEAT_TIMEOUT_MS: durationMs.min(500).default(5_000),
   MESSAGE_MAX_RETRIES: z.coerce.number().int().min(0).max(100).default(3),
   MESSAGE_WAIT_SENT_MAX_MS: durationMs.min(100).max(60_000).default(10_000),
   RATE_LIMIT_GATEWAY_PER_MINUTE: z.coerce.number().positive().default(10),

@@ -3,6 +3,7 @@ import { SESSION_STATUSES, type SessionStatus } from '../domain/session-status';
 import type { MessageStatus } from '../domain/message';
 import type { HealthOutcome } from '../domain/session-health';
 import { ProviderError, type ProviderErrorKind } from '../providers/errors';
+import { isStorageUnavailable } from '../db/storage-errors';
 
 /**
  * Prometheus metrics of one process. Each composition root (API, worker) and each test builds its
@@ -10,7 +11,7 @@ import { ProviderError, type ProviderErrorKind } from '../providers/errors';
  * apps in one test process never share or double-register a metric.
  */
 
-export type SendOutcome = 'ok' | ProviderErrorKind;
+export type SendOutcome = 'ok' | ProviderErrorKind | 'dependency_unavailable';
 export type WebhookProvider = 'meta' | 'gateway' | '360dialog' | 'twilio';
 export type WebhookOutcome = 'accepted' | 'rejected_signature' | 'invalid' | 'unknown' | 'error';
 
@@ -92,6 +93,18 @@ export function createMetrics(registry: Registry, sources: MetricsSources = {}) 
     labelNames: ['provider', 'type'] as const,
     registers,
   });
+  const storageRejections = new Counter({
+    name: 'whatsapp_storage_rejections_total',
+    help: 'Writes the database refused for good (poison input set aside after a few attempts), by activity',
+    labelNames: ['activity'] as const,
+    registers,
+  });
+  const webhookDeadLetters = new Counter({
+    name: 'dw_webhook_dead_letters_total',
+    help: 'Webhook entries and inbound events set aside in the dead-letter collection, by provider and reason',
+    labelNames: ['provider', 'reason'] as const,
+    registers,
+  });
   const healthChecks = new Counter({
     name: 'whatsapp_session_health_checks_total',
     help: 'Session health sweep check results by outcome',
@@ -150,6 +163,12 @@ export function createMetrics(registry: Registry, sources: MetricsSources = {}) 
     accountAlert(provider: string, type: string): void {
       accountAlerts.inc({ provider, type });
     },
+    storageRejected(activity: string): void {
+      storageRejections.inc({ activity });
+    },
+    webhookDeadLetter(provider: string, reason: string): void {
+      webhookDeadLetters.inc({ provider, reason });
+    },
     healthCheck(outcome: HealthOutcome): void {
       healthChecks.inc({ outcome });
     },
@@ -160,8 +179,14 @@ export function createMetrics(registry: Registry, sources: MetricsSources = {}) 
       try {
         return await call();
       } catch (err) {
-        // Anything but a ProviderError is retried by the activity's policy, like a transient error.
-        outcome = err instanceof ProviderError ? err.kind : 'transient';
+        // Our own database unreachable (reading credentials) is no provider outcome; anything else
+        // but a ProviderError is retried by the activity's policy, like a transient error.
+        outcome =
+          err instanceof ProviderError
+            ? err.kind
+            : isStorageUnavailable(err)
+              ? 'dependency_unavailable'
+              : 'transient';
         throw err;
       } finally {
         stop();

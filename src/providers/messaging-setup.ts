@@ -17,12 +17,17 @@ export function messageSettingsFrom(c: Config): MessageSettings {
     initialRetryMs: c.MESSAGE_RETRY_INITIAL_MS,
     maxRetryMs: Math.max(c.MESSAGE_RETRY_MAX_MS, c.MESSAGE_RETRY_INITIAL_MS),
     sendTimeoutMs: c.MESSAGE_SEND_TIMEOUT_MS,
+    sendHeartbeatTimeoutMs: Math.min(c.MESSAGE_SEND_HEARTBEAT_TIMEOUT_MS, c.MESSAGE_SEND_TIMEOUT_MS),
+    validityMs: c.MESSAGE_VALIDITY_MS,
     statusTimeoutMs: c.MESSAGE_STATUS_TIMEOUT_MS,
-    maxRateLimitRounds: c.MESSAGE_RATE_LIMIT_MAX_ROUNDS,
     callbackMaxAttempts: c.CALLBACK_MAX_ATTEMPTS,
     callbackRetryInitialMs: c.CALLBACK_RETRY_INITIAL_MS,
   };
 }
+
+/** The sender gates' task queue: their own, so a gate never waits behind message workflow tasks. */
+export const gateTaskQueueFrom = (c: Config): string =>
+  c.TEMPORAL_GATE_TASK_QUEUE ?? `${c.TEMPORAL_TASK_QUEUE}-gates`;
 
 export function gateRatesFrom(c: Config): (provider: string) => GateRate {
   return (provider) => {

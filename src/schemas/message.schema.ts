@@ -59,6 +59,16 @@ export const sendMessageBody = z
     type: z.enum(MESSAGE_TYPES),
     priority: z.enum(PRIORITIES).default('normal'),
     recipientName: z.string().min(1).max(256).optional(),
+    validitySeconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(1, 'must be at least 1 second')
+      .max(86_400, 'must be at most 86400 seconds (24 hours)')
+      .optional()
+      .meta({
+        description:
+          'How long the provider being down or rate-limiting this message may delay it before it fails with code `expired` (retryable). Default MESSAGE_VALIDITY_MS (4 h). Our own outages never count.',
+      }),
     metadata: z
       .record(metadataKey, z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
       .optional(),
@@ -82,6 +92,7 @@ export const sendMessageBody = z
       to: b.to,
       priority: b.priority,
       recipientName: b.recipientName,
+      validitySeconds: b.validitySeconds,
       metadata: b.metadata,
       content,
     };

@@ -36,7 +36,6 @@ export const TEST_SETTINGS: MessageSettings = {
   maxRetryMs: 200,
   sendTimeoutMs: 3_000,
   statusTimeoutMs: 60_000,
-  maxRateLimitRounds: 50,
   callbackMaxAttempts: 10,
   callbackRetryInitialMs: 50,
 };
@@ -118,7 +117,7 @@ export function messagingDeps(opts: {
     messages,
     registry,
     temporal: opts.temporal,
-    taskQueue: opts.taskQueue,
+    gateTaskQueue: opts.taskQueue,
     rateFor: opts.rateFor ?? (() => ({ ratePerSec: 1000, burst: 1000 })),
   };
   const commands = createMessageCommands({

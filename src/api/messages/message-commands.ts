@@ -144,6 +144,7 @@ export function createMessageCommands(deps: MessagesApiDeps) {
         requestHash,
         acceptedAt: new Date().toISOString(),
         retry: false,
+        ...(req.validitySeconds === undefined ? {} : { validityMs: req.validitySeconds * 1000 }),
         notify: deps.callbacks ? (await deps.callbacks.get(tenantId)) !== null : false,
         settings: deps.settings,
       };

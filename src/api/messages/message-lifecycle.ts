@@ -74,6 +74,8 @@ export function createMessageLifecycle(deps: MessagesApiDeps) {
         requestHash: doc.requestHash,
         acceptedAt: doc.createdAt.toISOString(),
         retry: true,
+        // The retried run gets the validity the request asked for, counted afresh from now.
+        ...(doc.validityMs == null ? {} : { validityMs: doc.validityMs }),
         notify: deps.callbacks ? (await deps.callbacks.get(tenantId)) !== null : false,
         settings: deps.settings,
       };

@@ -19,6 +19,15 @@ export function messageView(d: MessageHistoryDoc) {
     retryCount: d.retryCount ?? 0,
     retryable: d.status === 'failed' && d.retryable === true,
     error: d.errorMessage == null ? null : { code: n(d.errorCode), message: d.errorMessage },
+    // Queued after a send round that failed for a reason that passes: why, and when it tries again.
+    retrying:
+      d.status === 'queued' && d.nextAttemptAt
+        ? {
+            rounds: d.sendRounds ?? 0,
+            lastError: { code: n(d.lastErrorCode), message: d.lastErrorMessage ?? '' },
+            nextAttemptAt: d.nextAttemptAt,
+          }
+        : null,
     metadata: n(d.metadata),
     idempotencyKey: n(d.idempotencyKey),
     createdAt: d.createdAt,

@@ -50,6 +50,14 @@ export interface MessageHistoryDoc {
   workflowId: string;
   /** The workflow run that last failed this message: makes the retry_count increment idempotent. */
   lastFailedRunId: string | null;
+  /** The validity the request asked for (`validitySeconds` × 1000); null = the configured default. */
+  validityMs: number | null;
+  /** Send rounds that failed for a reason that passes (transient, rate limited) and were retried. */
+  sendRounds: number;
+  /** While queued after such a round: the provider's last error and when the next round starts. */
+  lastErrorCode: string | null;
+  lastErrorMessage: string | null;
+  nextAttemptAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   deletedAt: Date | null;
@@ -87,6 +95,11 @@ const schema = new Schema<MessageHistoryDoc>(
     requestHash: { type: String, required: true },
     workflowId: { type: String, required: true },
     lastFailedRunId: { type: String, default: null },
+    validityMs: { type: Number, default: null },
+    sendRounds: { type: Number, default: 0 },
+    lastErrorCode: { type: String, default: null },
+    lastErrorMessage: { type: String, default: null },
+    nextAttemptAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     deletedAt: { type: Date, default: null },

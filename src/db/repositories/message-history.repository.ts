@@ -23,7 +23,8 @@ export type QueuedMessageRecord = Pick<
   | 'idempotencyKey'
   | 'requestHash'
   | 'workflowId'
-> & { acceptedAt: Date };
+> &
+  Partial<Pick<MessageHistoryDoc, 'validityMs'>> & { acceptedAt: Date };
 
 export interface MessageListFilter {
   senderId?: string;
@@ -88,6 +89,10 @@ export function createMessageHistoryRepository(conn: Connection) {
               errorCode: null,
               errorMessage: null,
               retryable: false,
+              sendRounds: 0,
+              lastErrorCode: null,
+              lastErrorMessage: null,
+              nextAttemptAt: null,
               updatedAt: new Date(),
             },
           },
@@ -111,6 +116,10 @@ export function createMessageHistoryRepository(conn: Connection) {
             errorCode: null,
             errorMessage: null,
             lastFailedRunId: null,
+            sendRounds: 0,
+            lastErrorCode: null,
+            lastErrorMessage: null,
+            nextAttemptAt: null,
             createdAt: acceptedAt,
             updatedAt: acceptedAt,
             deletedAt: null,
@@ -121,8 +130,64 @@ export function createMessageHistoryRepository(conn: Connection) {
       return res.upsertedCount === 1;
     },
 
+    /**
+     * A message whose input the database refused: a minimal failed record (the caller strips the
+     * content), so the message still shows, failed with `code`. Idempotent (insert once).
+     */
+    async recordRejected(r: QueuedMessageRecord, code: string, message: string): Promise<void> {
+      const { acceptedAt, ...fields } = r;
+      await Message.updateOne(
+        { _id: docId(r.tenantId, r.messageId) },
+        {
+          $setOnInsert: {
+            ...fields,
+            status: 'failed',
+            providerMessageId: null,
+            sentAt: null,
+            deliveredAt: null,
+            readAt: null,
+            failedAt: acceptedAt,
+            cancelledAt: null,
+            retryCount: 0,
+            retryable: false,
+            errorCode: code,
+            errorMessage: message,
+            lastFailedRunId: null,
+            sendRounds: 0,
+            lastErrorCode: null,
+            lastErrorMessage: null,
+            nextAttemptAt: null,
+            createdAt: acceptedAt,
+            updatedAt: acceptedAt,
+            deletedAt: null,
+          },
+        },
+        { upsert: true },
+      );
+    },
+
+    /** A send round failed for a reason that passes; the record stays queued and says why and when next. */
+    async recordRetrying(
+      tenantId: string,
+      messageId: string,
+      r: { rounds: number; errorCode: string | null; errorMessage: string; nextAttemptAt: Date },
+    ): Promise<void> {
+      await Message.updateOne(
+        { _id: docId(tenantId, messageId), status: 'queued' },
+        {
+          $set: {
+            sendRounds: r.rounds,
+            lastErrorCode: r.errorCode,
+            lastErrorMessage: r.errorMessage.slice(0, 1_000),
+            nextAttemptAt: r.nextAttemptAt,
+            updatedAt: new Date(),
+          },
+        },
+      );
+    },
+
     recordSent(tenantId: string, messageId: string, providerMessageId: string, at: Date): Promise<Moved> {
-      return transition(tenantId, messageId, 'sent', { providerMessageId, sentAt: at });
+      return transition(tenantId, messageId, 'sent', { providerMessageId, sentAt: at, nextAttemptAt: null });
     },
 
     /** delivered / read from a status webhook; `read` also fills deliveredAt when delivered never came. */
