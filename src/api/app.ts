@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../logging/logger';
@@ -7,6 +6,7 @@ import type { DiagnosticPingRepository } from '../db/repositories/diagnostic-pin
 import { errorHandler, unmatchedRoute } from './middleware/errors';
 import { v1JsonBody } from './middleware/json-body';
 import { requestId } from './middleware/request-id';
+import { securityHeaders } from './middleware/security-headers';
 import { requireApiKey, type Authenticator } from './middleware/auth';
 import { healthRoutes, type ReadinessChecks } from './routes/health.routes';
 import { diagnosticsRoutes } from './routes/diagnostics.routes';
@@ -77,6 +77,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** `/signup` (issue 7): the Embedded Signup page's public settings; absent = no provider offered. */
   signup?: SignupPageConfig;
+  /** HTTPS_ONLY and TRUST_PROXY (issue 12); absent = plain HTTP served as such, no proxy trusted. */
+  transport?: { httpsOnly: boolean; trustProxy: boolean | number | string };
 }
 
 declare module 'http' {
@@ -90,7 +92,7 @@ declare module 'http' {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.transport?.trustProxy ?? false);
 
   app.use(
     pinoHttp({
@@ -106,7 +108,7 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(helmet());
+  app.use(securityHeaders({ httpsOnly: deps.transport?.httpsOnly ?? false }));
   // `/v1` bodies: JSON objects only, bounded in depth, storable (415/400 otherwise); see json-body.ts.
   app.use('/v1', v1JsonBody({ limit: deps.bodyLimit }));
   app.use(

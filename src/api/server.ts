@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       }),
     },
     bodyLimit: config.BODY_LIMIT,
+    transport: { httpsOnly: config.HTTPS_ONLY, trustProxy: config.TRUST_PROXY },
     retryAfterSeconds: config.API_RETRY_AFTER_SECONDS,
     apiKeys: createApiKeyRepository(mongo),
     temporal: temporal.client,

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
-import helmet from 'helmet';
 import type { Config } from '../../config/env';
+import { contentSecurityPolicy, setOpenerPolicy } from '../middleware/security-headers';
 
 /** The page's origin for the Meta JS SDK (reference/official-platform.md A5). */
 const SDK_ORIGIN = 'https://connect.facebook.net';
@@ -88,17 +88,15 @@ const is360Redirect = (query: Record<string, unknown>) => 'client' in query || '
  * it (a different policy would put it in a new browsing context group, opener gone).
  */
 const signupHeaders: RequestHandler[] = [
-  helmet.contentSecurityPolicy({
-    directives: {
-      'script-src': ["'self'", SDK_ORIGIN],
-      'frame-src': ['https://*.facebook.com'],
-      'connect-src': ["'self'", SDK_ORIGIN, 'https://*.facebook.com'],
-      'img-src': ["'self'", 'data:', 'https://*.facebook.com'],
-    },
+  contentSecurityPolicy({
+    'script-src': ["'self'", SDK_ORIGIN],
+    'frame-src': ['https://*.facebook.com'],
+    'connect-src': ["'self'", SDK_ORIGIN, 'https://*.facebook.com'],
+    'img-src': ["'self'", 'data:', 'https://*.facebook.com'],
   }),
   (req, res, next) => {
     const redirect = is360Redirect(req.query as Record<string, unknown>);
-    res.setHeader('Cross-Origin-Opener-Policy', redirect ? 'unsafe-none' : 'same-origin-allow-popups');
+    setOpenerPolicy(req, res, redirect ? 'unsafe-none' : 'same-origin-allow-popups');
     res.setHeader('Cache-Control', 'no-store');
     next();
   },
@@ -116,8 +114,7 @@ export function signupRoutes(config: SignupPageConfig = {}, dir: string = signup
     const [pathname, search] = req.originalUrl.split('?');
     if (pathname !== '/signup') return next();
     // The 360dialog redirect may come here first: same opener policy as the page it lands on.
-    if (is360Redirect(req.query as Record<string, unknown>))
-      res.setHeader('Cross-Origin-Opener-Policy', 'unsafe-none');
+    if (is360Redirect(req.query as Record<string, unknown>)) setOpenerPolicy(req, res, 'unsafe-none');
     return res.redirect(301, `/signup/${search ? `?${search}` : ''}`);
   });
   r.get('/signup/config.json', (_req, res) => {
