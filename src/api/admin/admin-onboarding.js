@@ -76,10 +76,11 @@ export function verificationForm(id) {
       input.value = '';
     }, 'Verification code sent');
   };
-  return el('form', { className: 'row verification-form', 'data-onboarding-id': id, onsubmit: send }, [
-    input,
-    el('button', { type: 'submit', className: 'btn btn-blue btn-small', text: 'Submit code' }),
-  ]);
+  return el(
+    'form',
+    { method: 'dialog', className: 'row verification-form', 'data-onboarding-id': id, onsubmit: send },
+    [input, el('button', { type: 'submit', className: 'btn btn-blue btn-small', text: 'Submit code' })],
+  );
 }
 
 const notYet = (err) => err instanceof ApiError && err.code === 'route_not_found';
