@@ -17,6 +17,8 @@ import { metaWebhookRoutes } from './routes/meta-webhook.routes';
 import { dialog360WebhookRoutes } from './routes/dialog360-webhook.routes';
 import { twilioWebhookRoutes } from './routes/twilio-webhook.routes';
 import { alertsRoutes } from './routes/alerts.routes';
+import { deadLettersRoutes } from './routes/dead-letters.routes';
+import type { DeadLetterRepository } from '../db/repositories/dead-letter.repository';
 import type { AccountAlertRepository } from '../db/repositories/account-alert.repository';
 import { callbacksRoutes } from './routes/callbacks.routes';
 import type { TenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
@@ -47,6 +49,8 @@ export interface AppDeps {
   taskQueue: string;
   readiness: ReadinessChecks;
   pings: Pick<DiagnosticPingRepository, 'get'>;
+  /** Webhook entries that could not be processed: written by every webhook, listed by GET /v1/dead-letters. */
+  deadLetters: DeadLetterRepository;
   /** Messages, official senders and the Meta status webhook (issue 4); absent = not mounted. */
   messaging?: {
     commands: MessageCommands;
@@ -111,6 +115,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders({ httpsOnly: deps.transport?.httpsOnly ?? false }));
   // `/v1` bodies: JSON objects only, bounded in depth, storable (415/400 otherwise); see json-body.ts.
   app.use('/v1', v1JsonBody({ limit: deps.bodyLimit }));
+  // Webhook bodies stay bytes: each route checks its signature on them first, then parses.
+  app.use(
+    '/webhooks',
+    express.raw({ type: ['application/json', 'application/*+json'], limit: deps.bodyLimit }),
+  );
   app.use(
     express.json({
       limit: deps.bodyLimit,
@@ -135,6 +144,8 @@ export function createApp(deps: AppDeps): Express {
         temporal: deps.temporal,
         sessions: deps.sessions.repository,
         secret: deps.sessions.webhookSecret,
+        deadLetters: deps.deadLetters,
+        logger: deps.logger,
         metrics: deps.metrics,
         inbound: deps.messaging?.inbound && {
           callbacks: deps.messaging.callbacks,
@@ -148,13 +159,14 @@ export function createApp(deps: AppDeps): Express {
       metaWebhookRoutes({
         temporal: deps.temporal,
         messages: deps.messaging.messages,
+        senders: deps.messaging.senders,
+        deadLetters: deps.deadLetters,
         appSecret: deps.messaging.metaAppSecret,
         verifyToken: deps.messaging.metaVerifyToken,
-        alerts: deps.messaging.alerts && { repo: deps.messaging.alerts, senders: deps.messaging.senders },
+        alerts: deps.messaging.alerts,
         logger: deps.logger,
         metrics: deps.metrics,
         inbound: deps.messaging.inbound && {
-          senders: deps.messaging.senders,
           callbacks: deps.messaging.callbacks,
           taskQueue: deps.taskQueue,
           ...deps.messaging.inbound,
@@ -167,6 +179,7 @@ export function createApp(deps: AppDeps): Express {
       temporal: deps.temporal,
       messages: deps.messaging.messages,
       senders: deps.messaging.senders,
+      deadLetters: deps.deadLetters,
       logger: deps.logger,
       metrics: deps.metrics,
       inbound: deps.messaging.inbound && {
@@ -184,6 +197,7 @@ export function createApp(deps: AppDeps): Express {
   const v1 = express.Router();
   v1.use(requireApiKey(deps.apiKeys));
   v1.use(diagnosticsRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, pings: deps.pings }));
+  v1.use(deadLettersRoutes({ deadLetters: deps.deadLetters }));
   if (deps.messaging) {
     v1.use(messagesRoutes({ commands: deps.messaging.commands, messages: deps.messaging.messages }));
     v1.use(sendersRoutes({ senders: deps.messaging.senders }));

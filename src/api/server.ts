@@ -16,6 +16,7 @@ import { createCustomerWindowPolicy } from './messages/customer-window.policy';
 import { createCustomerWindowRepository } from '../db/repositories/customer-window.repository';
 import { createTenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
 import { createAccountAlertRepository } from '../db/repositories/account-alert.repository';
+import { createDeadLetterRepository } from '../db/repositories/dead-letter.repository';
 import { sessionTimingFrom } from '../providers/gateway-setup';
 import { createSessionHealthRepository } from '../db/repositories/session-health.repository';
 import { Registry } from 'prom-client';
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pings: createDiagnosticPingRepository(mongo),
+    deadLetters: createDeadLetterRepository(mongo),
     readiness: {
       temporal: () => pingTemporal(temporal.client),
       mongodb: () => pingMongo(mongo),

@@ -1,3 +1,5 @@
+import { isoFromMillis } from '../schemas/webhook.schema';
+
 /**
  * WhatsApp Web addressing and Baileys message shapes, shared by the gateways built on Baileys
  * (the seed gateway, Evolution API) and, for JIDs, WAHA.
@@ -79,8 +81,9 @@ export function gatewayTime(ts: unknown, fallback: Date): string {
   if (typeof v === 'object' && v !== null && typeof (v as { low?: unknown }).low === 'number')
     v = (v as { low: number }).low >>> 0;
   if (typeof v === 'string' && /^\d+$/.test(v)) v = Number(v);
+  // Out of Date's range (1e300) is the fallback, not a RangeError.
   if (typeof v === 'number' && Number.isFinite(v) && v > 0)
-    return new Date(v < 1e12 ? v * 1000 : v).toISOString();
+    return isoFromMillis(v < 1e12 ? v * 1000 : v, fallback);
   if (typeof v === 'string') {
     const ms = Date.parse(v);
     if (!Number.isNaN(ms)) return new Date(ms).toISOString();

@@ -5,6 +5,7 @@ import { createApp, type AppDeps } from '../../src/api/app';
 import { pingMongo } from '../../src/db/connection';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
+import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
 import { pingTemporal } from '../../src/temporal/client';
 import type { Logger } from '../../src/logging/logger';
 
@@ -23,6 +24,7 @@ export function buildTestApp(opts: {
     temporal: opts.temporal,
     taskQueue: opts.taskQueue,
     pings: createDiagnosticPingRepository(opts.conn),
+    deadLetters: createDeadLetterRepository(opts.conn),
     readiness: { temporal: () => pingTemporal(opts.temporal), mongodb: () => pingMongo(opts.conn) },
     ...opts.overrides,
   });

@@ -276,7 +276,7 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
           ),
         )
         .expect(200);
-      expect(res.body).toEqual({ received: 2 });
+      expect(res.body).toEqual({ received: 2, deadLettered: 0 });
       expect(await statusSignals(temporal.client, A, id)).toBe(before);
       expect(await statusOf(id)).toBe('sent');
       expect(log.lines().filter((l) => l.includes('another tenant')).length).toBeGreaterThanOrEqual(2);

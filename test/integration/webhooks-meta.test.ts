@@ -322,7 +322,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       ]),
     );
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ received: 6 });
+    expect(JSON.parse(res.body)).toEqual({ received: 6, deadLettered: 0 });
     await eventually(async () => (await statusOf(a.id)) === 'read', 'a read');
     await eventually(async () => (await statusOf(b.id)) === 'delivered', 'b delivered (found by wamid)');
     await eventually(async () => (await statusOf(c.id)) === 'delivered', 'c delivered');

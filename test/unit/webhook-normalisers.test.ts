@@ -1,4 +1,4 @@
-import { normaliseMetaAccountAlerts } from '../../src/providers/meta/meta.alerts';
+import { normaliseMetaWebhook } from '../../src/providers/meta/meta.webhook';
 import { normaliseDialog360Webhook } from '../../src/providers/dialog360/dialog360.webhook';
 import {
   normaliseTwilioInbound,
@@ -146,6 +146,8 @@ describe('Twilio inbound messages', () => {
     expect(normaliseTwilioInbound({ ...inboundForm(), To: undefined })).toBeNull();
   });
 });
+
+const normaliseMetaAccountAlerts = (payload: unknown) => normaliseMetaWebhook(payload).alerts;
 
 const alertEnvelope = (
   changes: { field: string; value: unknown }[],

@@ -9,6 +9,7 @@ import {
 } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/workflow-ids';
 import { inboundSummary } from '../../temporal/workflow-summaries';
+import { memo } from './memo';
 
 export interface InboundStartDeps {
   temporal: Client;
@@ -58,15 +59,6 @@ export interface InboundOwner {
 
 async function hasCallback(deps: InboundStartDeps, tenantId: string): Promise<boolean> {
   return deps.callbacks ? (await deps.callbacks.get(tenantId)) !== null : false;
-}
-
-function memo<T>(load: (key: string) => Promise<T>): (key: string) => Promise<T> {
-  const seen = new Map<string, Promise<T>>();
-  return (key) => {
-    let p = seen.get(key);
-    if (!p) seen.set(key, (p = load(key)));
-    return p;
-  };
 }
 
 async function start(

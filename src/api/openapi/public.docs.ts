@@ -33,10 +33,13 @@ export const publicDocs: OperationDocs = {
     description:
       'Authenticated by the shared secret in X-Webhook-Secret (WAHA, Evolution) or by the per-session ' +
       '`?token=` of the URL we registered (seed). Session events signal the session workflow; received ' +
-      'messages start their inbound workflow.',
+      'messages start their inbound workflow. An authenticated event that is not usable (fields missing or ' +
+      'wrong, a session name with control characters, nested deeper than 32 levels) is kept in the ' +
+      'dead letters (GET /v1/dead-letters) and answered 400.',
     security: 'gatewaySecret',
     responses: {
       200: '`{accepted, reason?, duplicate?}`',
+      400: 'Not a JSON object, or an event that cannot be used (also kept as a dead letter)',
       401: 'Missing or wrong secret or token',
       404: 'Unknown session',
       503: 'GATEWAY_WEBHOOK_SECRET is not configured',
@@ -48,11 +51,15 @@ export const publicDocs: OperationDocs = {
     description:
       'Signed by Meta: X-Hub-Signature-256 is HMAC-SHA256 of the raw body with the app secret. Account ' +
       'alerts (account_update, phone_number_quality_update, message_template_status_update…) are stored ' +
-      'once for the tenant whose sender is on the WABA (GET /v1/alerts); an unknown WABA is logged.',
+      'once for the tenant whose sender is on the WABA (GET /v1/alerts); an unknown WABA is logged. The ' +
+      'signature is checked before the body is parsed; then each entry, change, status, message and alert is ' +
+      'checked on its own: one that does not fit is kept in the dead letters (GET /v1/dead-letters) and the ' +
+      'others are processed, answered 200 — Meta must not redeliver a whole batch for one poison entry.',
     security: 'none',
     rawBody: { description: "Meta's webhook notification (object whatsapp_business_account)" },
     responses: {
-      200: '`{received}`: how many statuses and messages were taken',
+      200: '`{received, deadLettered}`: how many statuses, messages and alerts were taken, and set aside',
+      400: 'The body is not JSON, or not a JSON object',
       401: 'Missing or wrong X-Hub-Signature-256',
       503: 'META_APP_SECRET is not set',
     },
@@ -79,7 +86,8 @@ export const publicDocs: OperationDocs = {
     headers: z.object({ 'x-dw-channel': z.string(), 'x-dw-webhook-secret': z.string() }),
     rawBody: { description: "Meta's webhook notification as 360dialog forwards it" },
     responses: {
-      200: '`{received}`: how many statuses, messages and alerts were taken',
+      200: '`{received, deadLettered}`: entries taken, and entries kept in the dead letters (as for Meta)',
+      400: 'The body is not JSON, or not a JSON object',
       401: 'Missing or wrong X-Dw-Channel / X-Dw-Webhook-Secret',
     },
   },
@@ -89,7 +97,8 @@ export const publicDocs: OperationDocs = {
     description:
       'Signed by Twilio: X-Twilio-Signature is base64 HMAC-SHA1, with the auth token of the sender named by ' +
       'AccountSid and our number (From of a status, To of an inbound), of `${PUBLIC_BASE_URL}/webhooks/twilio` ' +
-      '+ the query string + each parameter sorted by name as name+value.',
+      '+ the query string + each parameter sorted by name as name+value. A signed request whose SID or ' +
+      'addresses are unusable (control characters, over 512 characters) is kept in the dead letters and answered 200.',
     security: 'none',
     rawBody: { description: 'Twilio request parameters', contentType: 'application/x-www-form-urlencoded' },
     responses: {

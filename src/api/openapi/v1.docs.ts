@@ -3,6 +3,7 @@ import { idempotencyKey } from '../../schemas/message.schema';
 import { sessionResponse } from '../../schemas/session.schema';
 import { onboardingResponse } from '../../schemas/onboarding.schema';
 import { statsResponse } from '../../schemas/stats.schema';
+import { deadLetterList } from '../../schemas/dead-letter.schema';
 import type { OperationDocs } from './operation-docs';
 
 /** The header POST /v1/messages parses itself, with the very schema it parses it with. */
@@ -102,10 +103,25 @@ export const v1Docs: OperationDocs = {
     description:
       'From the Meta and 360dialog webhooks: `account_update` (bans, restrictions, violations), ' +
       '`phone_number_quality_update`, `message_template_status_update`, `account_alerts`, ' +
-      '`business_capability_update`; each notification stored once. `details` is the webhook change as sent.',
+      '`business_capability_update`; each notification stored once. `details` is the webhook change as sent, ' +
+      'made storable: keys starting with `$` or holding `.` or `%` are percent-escaped (`%24`, `%2E`, `%25`), ' +
+      'an array directly inside an array is wrapped as `{"%array": [...]}`, NUL characters are U+FFFD.',
     responses: {
       200: '`{items: [{id, type, event, provider, wabaId, senderId, phoneNumber, details, occurredAt, receivedAt}]}`',
     },
+  },
+  'GET /v1/dead-letters': {
+    tag: 'webhooks',
+    summary: 'Webhook entries of the tenant that could not be processed, newest first',
+    description:
+      'A provider webhook that is authenticated but carries an entry (a status, an inbound message, an ' +
+      'account alert, a gateway event) that does not fit the provider’s documented shape, is nested deeper ' +
+      'than 32 levels, or that the database refused, is kept here instead of being processed or retried: ' +
+      'with the provider’s ids that could be read, the reasons (`issues`), the entry as JSON text and when it ' +
+      'came. A redelivery of the same entry counts `deliveries` up. The other entries of the same webhook ' +
+      'are processed as usual. Entries whose tenant cannot be told are kept without one and only counted ' +
+      '(`dw_webhook_dead_letters_total`).',
+    responses: { 200: { description: '`{items, nextCursor}`', schema: deadLetterList } },
   },
   'PUT /v1/callbacks': {
     tag: 'callbacks',

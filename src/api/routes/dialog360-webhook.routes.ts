@@ -13,14 +13,17 @@ import {
   verifyDialog360Secret,
 } from '../../providers/dialog360/dialog360.webhook';
 import { recordAccountAlerts } from '../messages/alert-recorder';
+import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
 import { startInboundWorkflows, type InboundStartDeps } from '../messages/inbound-starter';
 import { signalStatuses } from '../messages/status-signal';
+import { parseWebhookJson, webhookRawBody } from '../messages/webhook-body';
 import { countWebhook } from '../middleware/webhook-metrics';
 
 export interface Dialog360WebhookDeps {
   temporal: Client;
   messages: Pick<MessageHistoryRepository, 'findByProviderMessageId' | 'recordLateDelivery'>;
   senders: Pick<SenderRepository, 'withCredentialsByRoutingKey'>;
+  deadLetters: DeadLetterDeps['deadLetters'];
   logger: Logger;
   metrics?: Metrics;
   /** Inbound messages: where their workflows run, the tenant's callback; absent = ignored. */
@@ -41,7 +44,9 @@ const refused = () =>
  * headers our onboarding configured on the channel's webhook: X-Dw-Channel names the sender
  * (routing key `360dialog:<channel>`), X-Dw-Webhook-Secret must equal its sealed secret (constant
  * time). Anything missing or wrong is 401 before the body is looked at. The sender named is the
- * owner: statuses may only move that tenant's messages, inbound messages are that sender's.
+ * owner: statuses may only move that tenant's messages, inbound messages are that sender's, and
+ * entries that fail their schema are dead-lettered for that tenant (200; 400 only for a body that
+ * is not a JSON object), as for Meta's own webhook.
  */
 export function dialog360WebhookRoutes(deps: Dialog360WebhookDeps): Router {
   const r = Router();
@@ -57,23 +62,29 @@ export function dialog360WebhookRoutes(deps: Dialog360WebhookDeps): Router {
       throw refused();
     }
     const tenantId = found.tenantId;
-    const { statuses, inbound, alerts } = normaliseDialog360Webhook(req.body);
-    await signalStatuses(deps, '360dialog', statuses, { tenantId });
-    if (deps.inbound && inbound.length > 0) {
-      const owner = { tenantId, senderId: found.sender.id };
-      await startInboundWorkflows({ ...deps.inbound, temporal: deps.temporal }, inbound, async () => owner);
-    }
-    if (deps.alerts && alerts.length > 0) {
-      const candidate = {
-        tenantId,
-        senderId: found.sender.id,
-        displayPhoneNumber: found.sender.displayPhoneNumber,
-      };
-      await recordAccountAlerts({ ...deps, alerts: deps.alerts }, '360dialog', alerts, async () => [
-        candidate,
-      ]);
-    }
-    res.status(200).json({ received: statuses.length + inbound.length + alerts.length });
+    const { statuses, inbound, alerts, rejected } = normaliseDialog360Webhook(
+      parseWebhookJson(webhookRawBody(req)),
+    );
+    const owner = { tenantId, senderId: found.sender.id };
+    const candidate = { ...owner, displayPhoneNumber: found.sender.displayPhoneNumber };
+    await Promise.all([
+      signalStatuses(deps, '360dialog', statuses, { tenantId }),
+      deps.inbound && inbound.length > 0
+        ? startInboundWorkflows({ ...deps.inbound, temporal: deps.temporal }, inbound, async () => owner)
+        : undefined,
+      deps.alerts && alerts.length > 0
+        ? recordAccountAlerts({ ...deps, alerts: deps.alerts }, '360dialog', alerts, async () => [candidate])
+        : undefined,
+      recordDeadLetters(
+        deps,
+        '360dialog',
+        rejected.map((e) => ({ tenantId, rejected: e })),
+      ),
+    ]);
+    res.status(200).json({
+      received: statuses.length + (deps.inbound ? inbound.length : 0) + (deps.alerts ? alerts.length : 0),
+      deadLettered: rejected.length,
+    });
   });
   return r;
 }

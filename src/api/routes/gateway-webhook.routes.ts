@@ -3,9 +3,14 @@ import { z } from 'zod';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SessionRepository } from '../../db/repositories/session.repository';
 import { DomainError } from '../../domain/errors';
-import { normaliseGatewayWebhook } from '../../providers/gateway-webhooks';
+import type { RejectedEntry } from '../../domain/dead-letter';
+import { depthOf } from '../../domain/storable';
+import { gatewaySessionOf, normaliseGatewayWebhook } from '../../providers/gateway-webhooks';
 import { normaliseGatewayInbound } from '../../providers/gateway-inbound';
+import { entryIssues, fieldOf, MAX_ENTRY_DEPTH, readableIds } from '../../schemas/webhook.schema';
+import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
 import { startInboundWorkflow, type InboundStartDeps } from '../messages/inbound-starter';
+import { parseWebhookJson, webhookRawBody } from '../messages/webhook-body';
 import { safeEqual } from '../../security/api-keys';
 import { isValidWebhookToken, WEBHOOK_TOKEN_PARAM } from '../../providers/gateway-webhook-target';
 import { workflowIds } from '../../temporal/workflow-ids';
@@ -13,29 +18,46 @@ import { gatewayWebhookEnvelope } from '../../schemas/session.schema';
 import { gatewayEventSignal } from '../../../workflows/session.definitions';
 import { route, ValidationFailed } from '../middleware/validate';
 import { countWebhook } from '../middleware/webhook-metrics';
-import type { Metrics } from '../../observability/metrics';
 
 const webhookQuery = z.object({ [WEBHOOK_TOKEN_PARAM]: z.string().min(1).max(128).optional() });
 
-export interface GatewayWebhookDeps {
+export interface GatewayWebhookDeps extends DeadLetterDeps {
   temporal: Client;
   sessions: Pick<SessionRepository, 'findByGatewaySessionId'>;
   /** Shared secret the gateway sends in X-Webhook-Secret; unset disables the endpoint (503). */
   secret?: string;
   /** Inbound messages (issue 4 item 9): where their workflows run, the tenant's callback; absent = ignored. */
   inbound?: Omit<InboundStartDeps, 'temporal'>;
-  /** Counts requests by outcome (GET /metrics); absent = not counted. */
-  metrics?: Metrics;
 }
 
-const toDetails = (issues: z.core.$ZodIssue[]) =>
-  new ValidationFailed(
-    issues.map((i) => ({
-      field: ['body', ...i.path.map(String)].join('.'),
-      rule: i.code,
-      message: i.message,
-    })),
+/**
+ * An authenticated gateway event we cannot use: dead-lettered (for the tenant whose session it
+ * names, when that can be read) and answered 400 naming each field and rule. A gateway posts one
+ * event per request, so the event is the body as a whole; its own retries end on a 4xx.
+ */
+async function refuseEvent(
+  deps: GatewayWebhookDeps,
+  body: Record<string, unknown>,
+  named: string | undefined,
+  r: Omit<RejectedEntry, 'providerIds' | 'entry'>,
+): Promise<never> {
+  const owner = named ? await deps.sessions.findByGatewaySessionId(named) : null;
+  const messageId =
+    fieldOf(fieldOf(body, 'payload'), 'id') ?? fieldOf(fieldOf(fieldOf(body, 'data'), 'key'), 'id');
+  const rejected: RejectedEntry = {
+    ...r,
+    providerIds: readableIds({
+      sessionId: named ?? gatewaySessionOf(body),
+      event: body.event,
+      messageId: messageId ?? body.messageId,
+    }),
+    entry: body,
+  };
+  await recordDeadLetters(deps, 'gateway', [{ tenantId: owner?.tenantId ?? null, rejected }]);
+  throw new ValidationFailed(
+    r.issues.map((i) => ({ field: i.path ? `body.${i.path}` : 'body', rule: i.code, message: i.message })),
   );
+}
 
 /**
  * `POST /webhooks/gateway` (seed, WAHA and Evolution envelopes): shared secret in X-Webhook-Secret
@@ -44,6 +66,7 @@ const toDetails = (issues: z.core.$ZodIssue[]) =>
  * 404 and starts nothing. Duplicate and out-of-order events are the workflow's to ignore.
  * A received message (seed `message.received`/`new-message`, WAHA `message`, Evolution
  * `messages.upsert`) starts its inbound workflow instead, keyed by tenant + provider message id.
+ * An authenticated body that is no usable event is dead-lettered and answered 400 (refuseEvent).
  */
 export function gatewayWebhookRoutes(deps: GatewayWebhookDeps): Router {
   const r = Router();
@@ -68,25 +91,43 @@ export function gatewayWebhookRoutes(deps: GatewayWebhookDeps): Router {
     '/webhooks/gateway',
     countWebhook(deps.metrics, 'gateway'),
     authenticate,
+    // Webhook bodies arrive unparsed (app.ts): the shared secret was checked above, before this.
+    (req, _res, next) => {
+      req.body = parseWebhookJson(webhookRawBody(req));
+      next();
+    },
     route({ body: gatewayWebhookEnvelope, query: webhookQuery }, async ({ body, query }, req, res) => {
-      // A message event is read by the inbound normaliser only: its `data` (a Baileys record in the
-      // seed's older `new-message`) is no session event and need not fit that schema.
-      const inbound = deps.inbound ? normaliseGatewayInbound(body) : null;
-      if (inbound && !inbound.ok) throw toDetails(inbound.issues);
-      const normalised = inbound
-        ? { ok: true as const, gatewaySessionId: inbound.gatewaySessionId, event: null }
-        : normaliseGatewayWebhook(body);
-      if (!normalised.ok) throw toDetails(normalised.issues);
-      const { gatewaySessionId, event } = normalised;
-      // The seed gateway cannot send headers: its registered URL carries the session's HMAC token.
+      const named = gatewaySessionOf(body);
+      // The seed gateway cannot send headers: its registered URL carries the session's HMAC token,
+      // checked against the session the body names before anything else of the body is read.
       const urlToken = req.headers['x-webhook-secret'] === undefined ? query.token : undefined;
-      if (urlToken !== undefined && !isValidWebhookToken(deps.secret as string, gatewaySessionId, urlToken)) {
+      if (
+        urlToken !== undefined &&
+        (named === undefined || !isValidWebhookToken(deps.secret as string, named, urlToken))
+      )
         throw new DomainError(
           'unauthorized',
           'invalid_webhook_secret',
           'Wrong webhook token for this session',
         );
-      }
+      const refuse = (r: Omit<RejectedEntry, 'providerIds' | 'entry'>) => refuseEvent(deps, body, named, r);
+      if (depthOf(body, MAX_ENTRY_DEPTH) > MAX_ENTRY_DEPTH)
+        return refuse({
+          kind: 'event',
+          reason: 'too_deep',
+          issues: [{ path: '', code: 'too_deep', message: `nested deeper than ${MAX_ENTRY_DEPTH} levels` }],
+        });
+      // A message event is read by the inbound normaliser only: its `data` (a Baileys record in the
+      // seed's older `new-message`) is no session event and need not fit that schema.
+      const inbound = deps.inbound ? normaliseGatewayInbound(body) : null;
+      if (inbound && !inbound.ok)
+        return refuse({ kind: 'message', reason: 'invalid_entry', issues: entryIssues(inbound.issues) });
+      const normalised = inbound
+        ? { ok: true as const, gatewaySessionId: inbound.gatewaySessionId, event: null }
+        : normaliseGatewayWebhook(body);
+      if (!normalised.ok)
+        return refuse({ kind: 'event', reason: 'invalid_entry', issues: entryIssues(normalised.issues) });
+      const { gatewaySessionId, event } = normalised;
       const owner = await deps.sessions.findByGatewaySessionId(gatewaySessionId);
       if (!owner) throw new DomainError('not_found', 'unknown_session', `No session ${gatewaySessionId}`);
       if (inbound && deps.inbound) {

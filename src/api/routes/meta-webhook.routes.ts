@@ -2,19 +2,19 @@ import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { AccountAlertRepository } from '../../db/repositories/account-alert.repository';
 import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
+import type { SenderRepository } from '../../db/repositories/sender.repository';
+import type { RejectedEntry } from '../../domain/dead-letter';
 import { DomainError } from '../../domain/errors';
 import type { Logger } from '../../logging/logger';
-import { normaliseMetaAccountAlerts } from '../../providers/meta/meta.alerts';
-import {
-  normaliseMetaInbound,
-  normaliseMetaStatuses,
-  verifyMetaSignature,
-} from '../../providers/meta/meta.webhook';
+import { normaliseMetaWebhook, verifyMetaSignature } from '../../providers/meta/meta.webhook';
 import { metaVerifyQuery } from '../../schemas/webhook.schema';
 import { safeEqual } from '../../security/api-keys';
-import { startInboundWorkflows } from '../messages/inbound-starter';
-import { recordAccountAlerts, type AlertCandidate } from '../messages/alert-recorder';
+import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
+import { startInboundWorkflows, type InboundStartDeps } from '../messages/inbound-starter';
+import { recordAccountAlerts } from '../messages/alert-recorder';
+import { memo } from '../messages/memo';
 import { signalStatuses } from '../messages/status-signal';
+import { parseWebhookJson, webhookRawBody } from '../messages/webhook-body';
 import type { Metrics } from '../../observability/metrics';
 import { countWebhook } from '../middleware/webhook-metrics';
 import { route } from '../middleware/validate';
@@ -22,35 +22,29 @@ import { route } from '../middleware/validate';
 export interface MetaWebhookDeps {
   temporal: Client;
   messages: Pick<MessageHistoryRepository, 'findByProviderMessageId' | 'recordLateDelivery'>;
+  /** Who owns a receiving number (inbound messages) or a WABA (alerts, dead letters). */
+  senders: Pick<SenderRepository, 'findByPhoneNumberId' | 'findByWabaId'>;
+  deadLetters: DeadLetterDeps['deadLetters'];
   appSecret: string | undefined;
   /** META_WEBHOOK_VERIFY_TOKEN for the GET handshake; unset = every handshake refused (403). */
   verifyToken?: string;
   logger: Logger;
   /** Counts requests by outcome (GET /metrics); absent = not counted. */
   metrics?: Metrics;
-  /** Inbound messages: which tenant owns a phone number id, whether it has a callback, where workflows run. */
-  inbound?: {
-    senders: {
-      findByPhoneNumberId(phoneNumberId: string): Promise<{ tenantId: string; senderId: string } | null>;
-    };
-    callbacks?: { get(tenantId: string): Promise<unknown> };
-    taskQueue: string;
-    callbackMaxAttempts: number;
-    callbackRetryInitialMs: number;
-  };
+  /** Inbound messages: where their workflows run, the tenant's callback; absent = ignored. */
+  inbound?: Omit<InboundStartDeps, 'temporal'>;
   /** Account alerts (account_update, quality, template status…): absent = ignored. */
-  alerts?: {
-    repo: Pick<AccountAlertRepository, 'store'>;
-    senders: { findByWabaId(wabaId: string): Promise<AlertCandidate[]> };
-  };
+  alerts?: Pick<AccountAlertRepository, 'store'>;
 }
 
 /**
  * `GET /webhooks/meta`: Meta's verification handshake (no signature on it). `POST /webhooks/meta`:
- * signature over the raw bytes → canonical status events → a signal to each message's workflow,
- * inbound messages → their inbound workflows, account alerts → stored once → 200. Our id rides in
- * biz_opaque_callback_data, so a status that overtakes the send's answer still finds its workflow;
- * the wamid mapping is the fallback. Batches (several entries, changes, statuses) are taken whole.
+ * signature over the raw bytes, before anything is parsed → each entry checked by its schema →
+ * statuses signal their message's workflow, inbound messages start their inbound workflows,
+ * account alerts are stored once, and entries that fail their schema are dead-lettered → 200.
+ * Only a body that is not a JSON object is a 400: a provider must not redeliver a whole batch for
+ * days because one entry in it is poison. Our id rides in biz_opaque_callback_data, so a status
+ * that overtakes the send's answer still finds its workflow; the wamid mapping is the fallback.
  */
 export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
   const r = Router();
@@ -76,31 +70,45 @@ export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
   r.post('/webhooks/meta', countWebhook(deps.metrics, 'meta'), async (req, res) => {
     if (!deps.appSecret)
       throw new DomainError('unavailable', 'webhook_not_configured', 'META_APP_SECRET is not set');
-    if (!verifyMetaSignature(req.rawBody, req.headers['x-hub-signature-256'], deps.appSecret))
+    const raw = webhookRawBody(req);
+    if (!verifyMetaSignature(raw, req.headers['x-hub-signature-256'], deps.appSecret))
       throw new DomainError(
         'unauthorized',
         'invalid_signature',
         'X-Hub-Signature-256 is missing or does not match',
       );
-    const events = normaliseMetaStatuses(req.body);
-    await signalStatuses(deps, 'meta', events);
-    const inbound = deps.inbound ? normaliseMetaInbound(req.body) : [];
-    if (deps.inbound && inbound.length > 0) {
-      const { senders, ...starter } = deps.inbound;
-      await startInboundWorkflows({ ...starter, temporal: deps.temporal }, inbound, async (phoneNumberId) => {
-        const owner = await senders.findByPhoneNumberId(phoneNumberId);
-        if (!owner) deps.logger.warn({ phoneNumberId }, 'meta inbound message for an unknown number');
-        return owner;
-      });
-    }
-    const alerts = deps.alerts ? normaliseMetaAccountAlerts(req.body) : [];
-    if (deps.alerts && alerts.length > 0) {
-      const { repo, senders } = deps.alerts;
-      await recordAccountAlerts({ ...deps, alerts: repo }, 'meta', alerts, (waba) =>
-        senders.findByWabaId(waba),
+    const { statuses, inbound, alerts, rejected } = normaliseMetaWebhook(parseWebhookJson(raw));
+    const ownerOfNumber = memo(async (phoneNumberId: string) => {
+      const owner = await deps.senders.findByPhoneNumberId(phoneNumberId);
+      if (!owner) deps.logger.warn({ phoneNumberId }, 'meta webhook for an unknown number');
+      return owner;
+    });
+    const sendersOfWaba = memo((wabaId: string) => deps.senders.findByWabaId(wabaId));
+    /** The tenant a rejected entry belongs to: its number's, else its WABA's when only one tenant has it. */
+    const tenantOf = async (e: RejectedEntry): Promise<string | null> => {
+      const byNumber = e.routing?.phoneNumberId ? await ownerOfNumber(e.routing.phoneNumberId) : null;
+      if (byNumber) return byNumber.tenantId;
+      const tenants = new Set(
+        (e.routing?.wabaId ? await sendersOfWaba(e.routing.wabaId) : []).map((s) => s.tenantId),
       );
-    }
-    res.status(200).json({ received: events.length + inbound.length + alerts.length });
+      return tenants.size === 1 ? ([...tenants][0] as string) : null;
+    };
+    await Promise.all([
+      signalStatuses(deps, 'meta', statuses),
+      deps.inbound && inbound.length > 0
+        ? startInboundWorkflows({ ...deps.inbound, temporal: deps.temporal }, inbound, ownerOfNumber)
+        : undefined,
+      deps.alerts && alerts.length > 0
+        ? recordAccountAlerts({ ...deps, alerts: deps.alerts }, 'meta', alerts, sendersOfWaba)
+        : undefined,
+      Promise.all(rejected.map(async (e) => ({ tenantId: await tenantOf(e), rejected: e }))).then((letters) =>
+        recordDeadLetters(deps, 'meta', letters),
+      ),
+    ]);
+    res.status(200).json({
+      received: statuses.length + (deps.inbound ? inbound.length : 0) + (deps.alerts ? alerts.length : 0),
+      deadLettered: rejected.length,
+    });
   });
   return r;
 }

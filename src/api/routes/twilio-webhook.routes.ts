@@ -7,6 +7,7 @@ import { senderRoutingKey } from '../../domain/official-sender';
 import type { Logger } from '../../logging/logger';
 import type { Metrics } from '../../observability/metrics';
 import {
+  checkTwilioWebhook,
   normaliseTwilioInbound,
   normaliseTwilioStatus,
   parseTwilioRef,
@@ -16,6 +17,7 @@ import {
   verifyTwilioSignature,
   type TwilioParams,
 } from '../../providers/twilio/twilio.webhook';
+import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
 import { startInboundWorkflow, type InboundStartDeps } from '../messages/inbound-starter';
 import { signalStatuses } from '../messages/status-signal';
 import { countWebhook } from '../middleware/webhook-metrics';
@@ -24,6 +26,7 @@ export interface TwilioWebhookDeps {
   temporal: Client;
   messages: Pick<MessageHistoryRepository, 'findByProviderMessageId' | 'recordLateDelivery'>;
   senders: Pick<SenderRepository, 'withCredentialsByRoutingKey'>;
+  deadLetters: DeadLetterDeps['deadLetters'];
   /** PUBLIC_BASE_URL: Twilio signs the URL it called, which is ours as configured, not as we see it. */
   publicBaseUrl: string | undefined;
   bodyLimit: string;
@@ -45,7 +48,8 @@ const refused = () =>
  * + the query string + the sorted parameters; anything missing or wrong is 403 and nothing happens.
  * A status finds its message by the `?ref=<tenant>:<messageId>` our send put in StatusCallback,
  * else by MessageSid, and only within the sender's tenant. Callbacks are not ordered: the message
- * workflow applies only statuses that move it forward.
+ * workflow applies only statuses that move it forward. A signed request whose SID or addresses are
+ * unusable (a NUL, 10 KB) is dead-lettered for the sender's tenant and answered 200 like any other.
  */
 export function twilioWebhookRoutes(deps: TwilioWebhookDeps): Router {
   const r = Router();
@@ -88,7 +92,15 @@ export function twilioWebhookRoutes(deps: TwilioWebhookDeps): Router {
         throw refused();
       }
       const tenantId = found.tenantId;
-      if (twilioWebhookKind(params) === 'status') {
+      const kind = twilioWebhookKind(params);
+      const checked = checkTwilioWebhook(params, kind);
+      if (!checked.ok) {
+        await recordDeadLetters(deps, 'twilio', [{ tenantId, rejected: checked.rejected }]);
+        if (kind === 'status') res.status(200).json({ received: 0, deadLettered: 1 });
+        else res.status(200).type('text/xml').send(EMPTY_TWIML);
+        return;
+      }
+      if (kind === 'status') {
         const ev = normaliseTwilioStatus(params);
         // queued/accepted/sending say nothing new (no event); `sent` is dropped by signalStatuses.
         if (ev) await signalStatuses(deps, 'twilio', [ev], { tenantId, ref: parseTwilioRef(req.query.ref) });

@@ -1,8 +1,5 @@
 import { safeEqual } from '../../security/api-keys';
-import type { AccountAlertEvent } from '../../domain/account-alert';
-import type { InboundMessageEvent, MessageStatusEvent } from '../../domain/message';
-import { normaliseMetaAccountAlerts } from '../meta/meta.alerts';
-import { normaliseMetaInbound, normaliseMetaStatuses } from '../meta/meta.webhook';
+import { normaliseMetaWebhook, type MetaWebhookEvents } from '../meta/meta.webhook';
 
 /**
  * 360dialog forwards Meta's webhook envelope unchanged but cannot sign it with anything we hold
@@ -29,15 +26,7 @@ export function verifyDialog360Secret(given: string, expected: string): boolean 
   return expected.length > 0 && safeEqual(given, expected);
 }
 
-/** The Meta envelope's statuses, inbound messages and account alerts, as 360dialog's. */
-export function normaliseDialog360Webhook(payload: unknown): {
-  statuses: MessageStatusEvent[];
-  inbound: InboundMessageEvent[];
-  alerts: AccountAlertEvent[];
-} {
-  return {
-    statuses: normaliseMetaStatuses(payload),
-    inbound: normaliseMetaInbound(payload, '360dialog'),
-    alerts: normaliseMetaAccountAlerts(payload),
-  };
+/** The Meta envelope's statuses, inbound messages, account alerts and rejected entries, as 360dialog's. */
+export function normaliseDialog360Webhook(payload: unknown): MetaWebhookEvents {
+  return normaliseMetaWebhook(payload, '360dialog');
 }

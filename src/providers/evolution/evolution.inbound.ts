@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gatewaySessionName, providerId, whatsappJid } from '../../schemas/webhook.schema';
 import { WHATSAPP_WEB_PROVIDER, type GatewayInbound } from '../../domain/gateway-event';
 import {
   baileysKey,
@@ -11,7 +12,7 @@ import {
   senderAddress,
 } from '../whatsapp-jid';
 
-const jid = z.string().min(1).max(200);
+const jid = whatsappJid;
 
 /**
  * Evolution API `messages.upsert` (`MESSAGES_UPSERT`), gateways.md §2.5: `data` is the stored
@@ -20,12 +21,12 @@ const jid = z.string().min(1).max(200);
  */
 export const evolutionMessagesUpsert = z.object({
   event: z.string().min(1).max(64),
-  instance: z.string().min(1).max(100),
+  instance: gatewaySessionName,
   data: z.looseObject({
     key: z.looseObject({
       remoteJid: jid,
       fromMe: z.boolean().optional(),
-      id: z.string().min(1).max(200),
+      id: providerId.max(200),
       participant: jid.nullish(),
     }),
     pushName: z.string().max(256).nullish(),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { storableString } from '../../domain/storable';
+import { gatewaySessionName } from '../../schemas/webhook.schema';
 import type { GatewayEvent } from '../../domain/gateway-event';
 import { mapEvolutionState } from './evolution.mapper';
 
@@ -10,7 +12,7 @@ import { mapEvolutionState } from './evolution.mapper';
  */
 export const evolutionWebhookBody = z.object({
   event: z.string().min(1).max(64),
-  instance: z.string().min(1).max(100),
+  instance: gatewaySessionName,
   data: z.looseObject({}).nullable().optional(),
   date_time: z.string().max(64).optional(),
 });
@@ -28,7 +30,7 @@ export function normaliseEvolutionWebhook(
       const code = data.qrcode?.code;
       return out(
         typeof code === 'string' && code !== ''
-          ? { kind: 'qr', status: 'generating_qr', qr: code, at }
+          ? { kind: 'qr', status: 'generating_qr', qr: storableString(code), at }
           : null,
       );
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { gatewaySessionName, providerId, whatsappJid } from '../../schemas/webhook.schema';
 import { WHATSAPP_WEB_PROVIDER, type GatewayInbound } from '../../domain/gateway-event';
 import {
   baileysKey,
@@ -11,8 +12,8 @@ import {
   senderAddress,
 } from '../whatsapp-jid';
 
-const sessionId = z.string().min(1).max(100);
-const jid = z.string().min(1).max(200);
+const sessionId = gatewaySessionName;
+const jid = whatsappJid;
 
 /**
  * v1.2.0 `message.received` (`index.js` `dispatchMessageWebhook`): `data {from, text, type}` where
@@ -35,7 +36,7 @@ export const seedNewMessage = z.object({
   event: z.literal('new-message'),
   sessionId,
   from: jid,
-  messageId: z.string().min(1).max(200),
+  messageId: providerId.max(200),
   timestamp: z.unknown().optional(),
   data: z
     .looseObject({

@@ -1,5 +1,7 @@
 import type { GatewayEvent } from '../../domain/gateway-event';
 import { fromGatewayStatus } from '../../domain/session-status';
+import { storableString } from '../../domain/storable';
+import { isDateMillis } from '../../schemas/webhook.schema';
 import type { SeedWebhookBody } from './seed.types';
 
 /**
@@ -14,7 +16,8 @@ export function normaliseSeedWebhook(
   const at = toIso(body.timestamp) ?? now.toISOString();
   const data = body.data ?? {};
   const status = data.status ? fromGatewayStatus(data.status).status : undefined;
-  const qr = typeof data.qr === 'string' && data.qr !== '' ? data.qr : null;
+  // Stored with the session: a NUL would make that write fail for ever (PostgreSQL).
+  const qr = typeof data.qr === 'string' && data.qr !== '' ? storableString(data.qr) : null;
   const out = (event: GatewayEvent | null) => ({ gatewaySessionId: body.sessionId, event });
   switch (body.event) {
     case 'session.logged_out':
@@ -32,11 +35,8 @@ export function normaliseSeedWebhook(
 }
 
 function toIso(ts: unknown): string | null {
-  if (typeof ts === 'number' && Number.isFinite(ts))
-    return new Date(ts < 1e12 ? ts * 1000 : ts).toISOString();
-  if (typeof ts === 'string') {
-    const ms = Date.parse(ts);
-    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-  }
-  return null;
+  const ms =
+    typeof ts === 'number' ? (ts < 1e12 ? ts * 1000 : ts) : typeof ts === 'string' ? Date.parse(ts) : NaN;
+  // Out of Date's range (1e300) is no time at all, like an unparsable one.
+  return isDateMillis(ms) ? new Date(ms).toISOString() : null;
 }

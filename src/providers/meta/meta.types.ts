@@ -32,35 +32,3 @@ export interface MetaGraphError {
     fbtrace_id?: string;
   };
 }
-
-export interface MetaStatusError {
-  code: number;
-  title?: string;
-  message?: string;
-  error_data?: { details?: string };
-}
-
-export interface MetaStatus {
-  id: string;
-  status: 'sent' | 'delivered' | 'read' | 'failed' | 'played' | string;
-  timestamp: string;
-  recipient_id?: string;
-  biz_opaque_callback_data?: string;
-  errors?: MetaStatusError[];
-}
-
-export interface MetaWebhookPayload {
-  object: string;
-  entry?: {
-    id: string;
-    changes?: {
-      field: string;
-      value?: {
-        messaging_product?: string;
-        metadata?: { display_phone_number?: string; phone_number_id?: string };
-        statuses?: MetaStatus[];
-        messages?: unknown[];
-      };
-    }[];
-  }[];
-}

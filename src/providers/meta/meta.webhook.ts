@@ -1,6 +1,21 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AccountAlertEvent, AccountAlertType } from '../../domain/account-alert';
+import type { RejectedEntry } from '../../domain/dead-letter';
 import type { InboundMessageEvent, MessageStatusEvent } from '../../domain/message';
-import type { MetaStatus, MetaWebhookPayload } from './meta.types';
+import { storableString, truncateText } from '../../domain/storable';
+import { checkEntry, fieldOf, isoFromSeconds } from '../../schemas/webhook.schema';
+import { isMetaAlertField, toMetaAccountAlert } from './meta.alerts';
+import {
+  metaAlertValue,
+  metaChange,
+  metaEntry,
+  metaEnvelope,
+  metaInboundMessage,
+  metaMessagesValue,
+  metaPhoneNumberId,
+  metaStatus,
+  metaWabaId,
+} from './meta-webhook.schema';
 
 /**
  * `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>` over the exact bytes
@@ -23,94 +38,200 @@ export function signMetaBody(rawBody: Buffer | string, appSecret: string): strin
   return `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}`;
 }
 
-const KNOWN = new Set(['sent', 'delivered', 'read', 'failed']);
+/** Everything one Meta webhook carries, in our vocabulary, and the entries that could not be read. */
+export interface MetaWebhookEvents {
+  statuses: MessageStatusEvent[];
+  inbound: InboundMessageEvent[];
+  alerts: AccountAlertEvent[];
+  rejected: RejectedEntry[];
+}
 
-/** Every `statuses[]` entry of every entry/change → canonical events (unknown statuses like `played` are dropped). */
-export function normaliseMetaStatuses(payload: unknown): MessageStatusEvent[] {
-  const p = payload as Partial<MetaWebhookPayload> | undefined;
-  if (!p || p.object !== 'whatsapp_business_account' || !Array.isArray(p.entry)) return [];
-  const out: MessageStatusEvent[] = [];
-  for (const entry of p.entry)
-    for (const change of entry?.changes ?? [])
-      for (const s of change?.value?.statuses ?? []) {
-        const ev = toEvent(s);
-        if (ev) out.push(ev);
-      }
+const KNOWN = new Set(['sent', 'delivered', 'read', 'failed']);
+const CALLBACK_REF = /^([a-z0-9][a-z0-9_-]{0,62}):(msg_[A-Za-z0-9_-]{10,64})$/;
+/** Provider text we pass on to other records (an error's details, a contact's name), storable and short. */
+const text = (v: unknown, max: number): string | undefined =>
+  typeof v === 'string' && v.length > 0 ? truncateText(storableString(v), max).text : undefined;
+
+/**
+ * A Meta webhook notification (or 360dialog's forward of one: `provider`) → statuses, inbound
+ * messages and account alerts; each entry, change, status, message and alert checked by its
+ * schema (meta-webhook.schema.ts), those that fail returned as `rejected` with the ids that could
+ * be read. A payload that is not a WhatsApp Business Account notification carries nothing for us.
+ * Unknown statuses (`played`…) and change fields are skipped, not rejected.
+ */
+export function normaliseMetaWebhook(payload: unknown, provider = 'meta'): MetaWebhookEvents {
+  const out: MetaWebhookEvents = { statuses: [], inbound: [], alerts: [], rejected: [] };
+  if (fieldOf(payload, 'object') !== 'whatsapp_business_account') return out;
+  const envelope = checkEntry(metaEnvelope, payload, { kind: 'body', checkDepth: false });
+  if (!envelope.ok) return { ...out, rejected: [envelope.rejected] };
+  for (const rawEntry of envelope.data.entry) {
+    const wabaRead = metaWabaId.safeParse(fieldOf(rawEntry, 'id'));
+    const wabaId = wabaRead.success ? wabaRead.data : undefined;
+    const entry = checkEntry(metaEntry, rawEntry, {
+      kind: 'entry',
+      ids: { wabaId: fieldOf(rawEntry, 'id') },
+      routing: { wabaId },
+      checkDepth: false,
+    });
+    if (!entry.ok) {
+      out.rejected.push(entry.rejected);
+      continue;
+    }
+    for (const rawChange of entry.data.changes) {
+      const change = checkEntry(metaChange, rawChange, {
+        kind: 'change',
+        ids: { wabaId },
+        routing: { wabaId },
+        checkDepth: false,
+      });
+      if (!change.ok) out.rejected.push(change.rejected);
+      else if (isMetaAlertField(change.data.field))
+        readAlert(out, change.data.field, change.data.value, entry.data.time, wabaId);
+      else if (hasMessages(change.data.value)) readMessages(out, change.data.value, provider, wabaId);
+    }
+  }
   return out;
 }
 
-function toEvent(s: MetaStatus): MessageStatusEvent | null {
-  if (!s || typeof s.id !== 'string' || !KNOWN.has(s.status)) return null;
-  const seconds = Number(s.timestamp);
+/** The statuses of a Meta webhook (see normaliseMetaWebhook). */
+export const normaliseMetaStatuses = (payload: unknown): MessageStatusEvent[] =>
+  normaliseMetaWebhook(payload).statuses;
+
+const hasMessages = (value: unknown) =>
+  fieldOf(value, 'statuses') !== undefined || fieldOf(value, 'messages') !== undefined;
+
+function readAlert(
+  out: MetaWebhookEvents,
+  field: AccountAlertType,
+  rawValue: unknown,
+  time: unknown,
+  wabaId: string | undefined,
+): void {
+  const change = { field, value: rawValue };
+  const value = checkEntry(metaAlertValue, rawValue, { kind: 'alert', ids: { wabaId }, routing: { wabaId } });
+  if (!value.ok) return void out.rejected.push({ ...value.rejected, entry: change });
+  if (!wabaId) {
+    const issues = [{ path: 'id', code: 'invalid_type', message: 'the entry names no readable WABA id' }];
+    return void out.rejected.push({
+      kind: 'alert',
+      reason: 'invalid_entry',
+      issues,
+      providerIds: {},
+      entry: change,
+    });
+  }
+  out.alerts.push(toMetaAccountAlert(field, wabaId, time, value.data));
+}
+
+function readMessages(out: MetaWebhookEvents, rawValue: unknown, provider: string, wabaId?: string): void {
+  const accountRead = metaPhoneNumberId.safeParse(fieldOf(fieldOf(rawValue, 'metadata'), 'phone_number_id'));
+  const phoneNumberId = accountRead.success ? accountRead.data : undefined;
+  const routing = { phoneNumberId, wabaId };
+  const value = checkEntry(metaMessagesValue, rawValue, {
+    kind: 'change',
+    ids: { phoneNumberId },
+    routing,
+    checkDepth: false,
+  });
+  if (!value.ok) return void out.rejected.push(value.rejected);
+  for (const raw of value.data.statuses ?? []) {
+    const s = checkEntry(metaStatus, raw, { kind: 'status', ids: { wamid: fieldOf(raw, 'id') }, routing });
+    if (!s.ok) out.rejected.push(s.rejected);
+    else if (KNOWN.has(s.data.status)) out.statuses.push(toStatusEvent(s.data));
+  }
+  const names = contactNames(value.data.contacts);
+  for (const raw of value.data.messages ?? []) {
+    const m = checkEntry(metaInboundMessage, raw, {
+      kind: 'message',
+      ids: { wamid: fieldOf(raw, 'id') },
+      routing,
+    });
+    if (!m.ok) out.rejected.push(m.rejected);
+    else if (!phoneNumberId)
+      out.rejected.push({
+        kind: 'message',
+        reason: 'invalid_entry',
+        issues: [
+          { path: 'metadata.phone_number_id', code: 'invalid_type', message: 'no readable receiving number' },
+        ],
+        providerIds: { wamid: m.data.id },
+        entry: raw,
+      });
+    else
+      out.inbound.push(
+        toInboundEvent(m.data, raw as Record<string, unknown>, provider, phoneNumberId, names),
+      );
+  }
+}
+
+function toStatusEvent(s: {
+  id: string;
+  status: string;
+  timestamp?: string | number;
+  biz_opaque_callback_data?: unknown;
+  errors?: unknown;
+}): MessageStatusEvent {
   const ev: MessageStatusEvent = {
     status: s.status as MessageStatusEvent['status'],
     providerMessageId: s.id,
-    at: new Date(Number.isFinite(seconds) ? seconds * 1000 : Date.now()).toISOString(),
+    at: isoFromSeconds(s.timestamp),
   };
   const cb =
-    typeof s.biz_opaque_callback_data === 'string'
-      ? /^([a-z0-9][a-z0-9_-]{0,62}):(msg_[A-Za-z0-9_-]{10,64})$/.exec(s.biz_opaque_callback_data)
-      : null;
+    typeof s.biz_opaque_callback_data === 'string' ? CALLBACK_REF.exec(s.biz_opaque_callback_data) : null;
   if (cb) {
     ev.tenantId = cb[1];
     ev.messageId = cb[2];
   }
-  const e = s.errors?.[0];
-  if (s.status === 'failed')
+  if (s.status === 'failed') {
+    const e = Array.isArray(s.errors) ? (s.errors[0] as unknown) : undefined;
+    const code = fieldOf(e, 'code');
     ev.error = {
-      code: e?.code === undefined ? undefined : String(e.code),
-      message: e?.error_data?.details ?? e?.message ?? e?.title ?? 'failed',
+      code: typeof code === 'number' || typeof code === 'string' ? text(String(code), 64) : undefined,
+      message:
+        text(fieldOf(fieldOf(e, 'error_data'), 'details'), 1024) ??
+        text(fieldOf(e, 'message'), 1024) ??
+        text(fieldOf(e, 'title'), 1024) ??
+        'failed',
     };
+  }
   return ev;
 }
 
-interface MetaInbound {
-  id?: string;
-  from?: string;
-  timestamp?: string;
-  type?: string;
-  text?: { body?: string };
-  [k: string]: unknown;
+/** wa_id → profile name, from whatever of `contacts` is readable (a name that is no string: none). */
+function contactNames(contacts: unknown): Map<string, string> {
+  const names = new Map<string, string>();
+  if (!Array.isArray(contacts)) return names;
+  for (const c of contacts) {
+    const waId = fieldOf(c, 'wa_id');
+    const name = text(fieldOf(fieldOf(c, 'profile'), 'name'), 256);
+    if (typeof waId === 'string' && name !== undefined) names.set(waId, name);
+  }
+  return names;
 }
 
-/**
- * Every inbound `messages[]` entry → canonical inbound events (deduplicated later by provider id).
- * `provider` names who delivered the envelope: 360dialog forwards Meta's unchanged.
- */
-export function normaliseMetaInbound(payload: unknown, provider = 'meta'): InboundMessageEvent[] {
-  const p = payload as Partial<MetaWebhookPayload> | undefined;
-  if (!p || p.object !== 'whatsapp_business_account' || !Array.isArray(p.entry)) return [];
-  const out: InboundMessageEvent[] = [];
-  for (const entry of p.entry)
-    for (const change of entry?.changes ?? []) {
-      const value = change?.value;
-      const accountId = value?.metadata?.phone_number_id;
-      const contacts =
-        (value as { contacts?: { wa_id?: string; profile?: { name?: string } }[] } | undefined)?.contacts ??
-        [];
-      for (const raw of (value?.messages ?? []) as MetaInbound[]) {
-        if (
-          !raw ||
-          typeof raw.id !== 'string' ||
-          typeof accountId !== 'string' ||
-          typeof raw.type !== 'string'
-        )
-          continue;
-        const seconds = Number(raw.timestamp);
-        const from = typeof raw.from === 'string' ? raw.from : '';
-        const body = raw[raw.type];
-        out.push({
-          provider,
-          providerMessageId: raw.id,
-          recipientAccountId: accountId,
-          from,
-          fromName: contacts.find((c) => c.wa_id === from)?.profile?.name ?? null,
-          at: new Date(Number.isFinite(seconds) ? seconds * 1000 : Date.now()).toISOString(),
-          type: raw.type,
-          text: raw.type === 'text' && typeof raw.text?.body === 'string' ? raw.text.body : null,
-          content: body && typeof body === 'object' ? (body as Record<string, unknown>) : {},
-        });
-      }
-    }
-  return out;
+function toInboundEvent(
+  m: { id: string; from: string; type: string; timestamp?: string | number },
+  raw: Record<string, unknown>,
+  provider: string,
+  recipientAccountId: string,
+  names: Map<string, string>,
+): InboundMessageEvent {
+  // The type-specific object, as sent (`text`, `image`, `interactive`…): made storable when stored.
+  const body = Object.hasOwn(raw, m.type) ? raw[m.type] : undefined;
+  const content =
+    body !== null && typeof body === 'object' && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : {};
+  const textBody = fieldOf(body, 'body');
+  return {
+    provider,
+    providerMessageId: m.id,
+    recipientAccountId,
+    from: m.from,
+    fromName: names.get(m.from) ?? null,
+    at: isoFromSeconds(m.timestamp),
+    type: m.type,
+    text: m.type === 'text' && typeof textBody === 'string' ? textBody : null,
+    content,
+  };
 }

@@ -1,13 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { InboundMessageEvent, MessageStatusEvent } from '../../domain/message';
+import { storableString, truncateText } from '../../domain/storable';
 
-/** A form-encoded Twilio webhook as express.urlencoded({extended:false}) parses it: repeated keys are arrays. */
-export type TwilioParams = Record<string, string | string[] | undefined>;
+import { one, twilioSidOf, type TwilioParams } from './twilio-webhook.schema';
 
-const one = (p: TwilioParams, key: string): string | undefined => {
-  const v = p[key];
-  return Array.isArray(v) ? v[0] : v;
-};
+export { checkTwilioWebhook, type TwilioParams } from './twilio-webhook.schema';
+
+/** Provider text passed on to other records (an error message, a profile name): storable and short. */
+const text = (v: string | undefined, max: number): string | undefined =>
+  v ? truncateText(storableString(v), max).text : undefined;
 
 /** `whatsapp:+14155238886` → `14155238886`. */
 const twilioAddressDigits = (address: string | undefined): string =>
@@ -107,15 +108,15 @@ const STATUS_MAP: Record<string, MessageStatusEvent['status']> = {
  */
 export function normaliseTwilioStatus(p: TwilioParams): MessageStatusEvent | null {
   const raw = one(p, 'MessageStatus');
-  const sid = one(p, 'MessageSid') ?? one(p, 'SmsSid');
-  const status = raw === undefined ? undefined : STATUS_MAP[raw];
+  const sid = twilioSidOf(p);
+  const status = raw !== undefined && Object.hasOwn(STATUS_MAP, raw) ? STATUS_MAP[raw] : undefined;
   if (!status || !sid) return null;
   const ev: MessageStatusEvent = { status, providerMessageId: sid, at: new Date().toISOString() };
   if (status === 'failed') {
-    const code = one(p, 'ErrorCode');
+    const code = text(one(p, 'ErrorCode'), 64);
     ev.error = {
-      code: code || undefined,
-      message: one(p, 'ErrorMessage') || (code ? `Twilio error ${code}` : `Twilio status ${raw}`),
+      code,
+      message: text(one(p, 'ErrorMessage'), 1024) ?? (code ? `Twilio error ${code}` : `Twilio status ${raw}`),
     };
   }
   return ev;
@@ -141,7 +142,7 @@ const mediaKindOf = (contentType: string | undefined): string => {
  * fields present. Null without a message SID or our number.
  */
 export function normaliseTwilioInbound(p: TwilioParams): InboundMessageEvent | null {
-  const sid = one(p, 'MessageSid') ?? one(p, 'SmsMessageSid') ?? one(p, 'SmsSid');
+  const sid = twilioSidOf(p);
   const to = twilioAddressDigits(one(p, 'To'));
   if (!sid || !to) return null;
   const body = one(p, 'Body') ?? '';
@@ -185,7 +186,7 @@ export function normaliseTwilioInbound(p: TwilioParams): InboundMessageEvent | n
     providerMessageId: sid,
     recipientAccountId: to,
     from: one(p, 'WaId') ?? twilioAddressDigits(one(p, 'From')),
-    fromName: one(p, 'ProfileName') || null,
+    fromName: text(one(p, 'ProfileName'), 256) ?? null,
     at: new Date().toISOString(),
     type,
     text: type === 'text' ? body : null,

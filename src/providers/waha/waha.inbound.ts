@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { gatewaySessionName, providerId, whatsappJid } from '../../schemas/webhook.schema';
 import { WHATSAPP_WEB_PROVIDER, type GatewayInbound } from '../../domain/gateway-event';
 import { gatewayTime, isGroupJid, isStatusBroadcast, senderAddress } from '../whatsapp-jid';
 
-const jid = z.string().min(1).max(200);
+const jid = whatsappJid;
 
 /**
  * WAHA `message` (incoming only) and `message.any` (also our own) events, gateways.md §1.5:
@@ -11,9 +12,9 @@ const jid = z.string().min(1).max(200);
  */
 export const wahaMessageEvent = z.object({
   event: z.enum(['message', 'message.any']),
-  session: z.string().min(1).max(100),
+  session: gatewaySessionName,
   payload: z.looseObject({
-    id: z.string().min(1).max(300),
+    id: providerId.max(300),
     timestamp: z.number().optional(),
     from: jid,
     fromMe: z.boolean().optional(),

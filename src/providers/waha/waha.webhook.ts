@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gatewaySessionName, isoFromMillis } from '../../schemas/webhook.schema';
 import type { GatewayEvent } from '../../domain/gateway-event';
 import { mapWahaStatus } from './waha.mapper';
 
@@ -9,7 +10,7 @@ import { mapWahaStatus } from './waha.mapper';
  */
 export const wahaWebhookBody = z.object({
   event: z.string().min(1).max(64),
-  session: z.string().min(1).max(100),
+  session: gatewaySessionName,
   payload: z
     .looseObject({ status: z.string().max(64).optional() })
     .nullable()
@@ -21,7 +22,7 @@ export function normaliseWahaWebhook(
   body: z.infer<typeof wahaWebhookBody>,
   now = new Date(),
 ): { gatewaySessionId: string; event: GatewayEvent | null } {
-  const at = (typeof body.timestamp === 'number' ? new Date(body.timestamp) : now).toISOString();
+  const at = typeof body.timestamp === 'number' ? isoFromMillis(body.timestamp, now) : now.toISOString();
   const raw = body.payload?.status;
   if (body.event !== 'session.status' || !raw) return { gatewaySessionId: body.session, event: null };
   const { status } = mapWahaStatus(raw);
