@@ -51,19 +51,6 @@ export const envSchema = z.object({
     .transform((v): boolean | number | string =>
       v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
     ),
-  // HTTPS_ONLY=true: the deployment is served over HTTPS only (HSTS and upgrade-insecure-requests on every
-  // page); false: only on requests that came over HTTPS (req.secure, which honours TRUST_PROXY).
-  HTTPS_ONLY: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
-  // Express `trust proxy`: false, true, a hop count, or comma-separated addresses/subnets of the proxies.
-  TRUST_PROXY: z
-    .string()
-    .default('false')
-    .transform((v): boolean | number | string =>
-      v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
-    ),
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
