@@ -1,0 +1,227 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { dropPostgresDatabase, freePort } from '../../scripts/lib/infra';
+import { connectMongo } from '../../src/db/connection';
+import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+
+/**
+ * `npm run stack` as a user runs it (npm → exec bash scripts/stack.sh → exec node, the supervisor),
+ * beside any stack a developer has running: a data dir, ports and PostgreSQL database of its own.
+ * Stopped the ways it gets stopped — SIGTERM to npm (a process manager, a CI timeout), SIGINT to
+ * the process group (Ctrl-C), SIGKILL to the supervisor — every child must be gone and every port
+ * closed. Each run builds first, as the command does.
+ */
+const root = path.join(__dirname, '../..');
+const READY_MS = 240_000; // npm install when package.json changed, tools check, build, then five processes
+const STOP_MS = 90_000; // one grace after another: the worker's (35 s) is the longest
+
+interface Stack {
+  npmPid: number;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  ports: Record<string, number>;
+  /** Every process the supervisor started, by name, from its log; and the supervisor and reaper. */
+  pids(): Map<string, number>;
+  cleanup(): void;
+}
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function distinctFreePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
+    s.on('error', () => resolve(false));
+  });
+
+async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const [temporal, ui, mongo, gateway, api, metrics] = await distinctFreePorts(6);
+  const ports = { temporal, ui, mongo, gateway, api, metrics } as Record<string, number>;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dw-stack-'));
+  const database = `dw_stack_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const inherited = ['PATH', 'HOME', 'LANG', 'PG_ADMIN_URL', 'DW_CACHE_DIR', 'XDG_CACHE_HOME', 'GOPATH'];
+  const env: Record<string, string> = {
+    ...Object.fromEntries(inherited.filter((k) => process.env[k]).map((k) => [k, process.env[k] as string])),
+    DW_DATA_DIR: dataDir,
+    DW_TEMPORAL_PORT: String(temporal),
+    DW_TEMPORAL_UI_PORT: String(ui),
+    DW_MONGO_PORT: String(mongo),
+    DW_GATEWAY_PORT: String(gateway),
+    DW_FERRETDB_DATABASE: database,
+    PORT: String(api),
+    HOST: '127.0.0.1',
+    WORKER_METRICS_PORT: String(metrics),
+    WORKER_METRICS_HOST: '127.0.0.1',
+    ...extraEnv,
+  };
+  // Its own process group, as a terminal gives a command: the group is what Ctrl-C signals.
+  const npm = spawn('npm', ['run', 'stack'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    npm.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const plain = () => out.replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
+  const pids = () =>
+    new Map(
+      [...plain().matchAll(/\[stack +\] (\S+) started \(pid (\d+)\)/g)].map((m) => [
+        m[1] as string,
+        Number(m[2]),
+      ]),
+    );
+  const stack: Stack = {
+    npmPid: npm.pid as number,
+    output: plain,
+    exited,
+    ports,
+    pids,
+    cleanup() {
+      for (const pid of [npm.pid as number, ...pids().values()]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone, as it should be
+        }
+      }
+      dropPostgresDatabase(database);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await until(
+      () => /\[stack +\] (ready:|failed)/.test(plain()) || npm.exitCode !== null,
+      'the stack to be ready',
+      READY_MS,
+    );
+    if (!/\[stack +\] ready:/.test(plain())) throw new Error(`the stack did not start:\n${plain()}`);
+  } catch (err) {
+    stack.cleanup();
+    throw err;
+  }
+  return stack;
+}
+
+/** Every process of the stack is gone, every port closed, and the children stopped newest first. */
+async function expectAllStopped(stack: Stack): Promise<void> {
+  const pids = stack.pids();
+  expect([...pids.keys()]).toEqual(
+    expect.arrayContaining(['supervisor', 'reaper', 'temporal', 'gateway', 'worker', 'api']),
+  );
+  await until(() => [...pids.values()].every((pid) => !alive(pid)), 'every process to be gone', STOP_MS);
+  for (const [name, port] of Object.entries(stack.ports)) {
+    expect([name, await listening(port)]).toEqual([name, false]);
+  }
+}
+
+function expectStoppedInReverseOrder(stack: Stack): void {
+  const started = [...stack.pids().keys()].filter((n) => n !== 'supervisor' && n !== 'reaper');
+  const stopped = [...stack.output().matchAll(/\[stack +\] (\S+) stopped$/gm)].map((m) => m[1]);
+  expect(stopped).toEqual([...started].reverse());
+}
+
+describe('npm run stack', () => {
+  let stack: Stack | undefined;
+  afterEach(() => {
+    stack?.cleanup();
+    stack = undefined;
+  });
+
+  it(
+    'starts with secrets that begin with - or -- and hold =, and SIGTERM to npm stops it all: exit 0',
+    async () => {
+      const masterKey = `-${randomBytes(12).toString('base64url')}`;
+      stack = await startStack({
+        GATEWAY_MASTER_KEY: masterKey,
+        GATEWAY_WEBHOOK_SECRET: `--webhook-secret=${randomBytes(12).toString('base64url')}=`,
+        ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
+      });
+      const api = `http://127.0.0.1:${stack.ports.api}`;
+      await until(async () => (await fetch(`${api}/readyz`)).status === 200, 'readyz 200', 60_000);
+
+      // The worker creates the session on the simulator with the master key both were given.
+      const conn = await connectMongo(`mongodb://127.0.0.1:${stack.ports.mongo}/durable_whatsapp`, {
+        maxPoolSize: 2,
+      });
+      const { token } = await createApiKeyRepository(conn).create('stack-test');
+      await conn.close();
+      const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+      const created = await fetch(`${api}/v1/sessions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ sessionId: 'main' }),
+      });
+      expect(created.status).toBe(202);
+      await until(
+        async () => {
+          const s = (await (await fetch(`${api}/v1/sessions/main`, { headers })).json()) as {
+            status?: string;
+          };
+          return s.status === 'generating_qr';
+        },
+        'the session to show a QR',
+        30_000,
+      );
+      expect(stack.output()).not.toMatch(/Invalid master key|ambiguous/);
+
+      process.kill(stack.npmPid, 'SIGTERM');
+      expect(await stack.exited).toEqual({ code: 0, signal: null });
+      await expectAllStopped(stack);
+      expectStoppedInReverseOrder(stack);
+    },
+    READY_MS + 120_000,
+  );
+
+  it(
+    'Ctrl-C (SIGINT to the process group) stops it all: exit 0',
+    async () => {
+      stack = await startStack();
+      process.kill(-stack.npmPid, 'SIGINT');
+      expect(await stack.exited).toEqual({ code: 0, signal: null });
+      await expectAllStopped(stack);
+      expectStoppedInReverseOrder(stack);
+    },
+    READY_MS + STOP_MS,
+  );
+
+  it(
+    'a SIGKILLed supervisor leaves no child behind: the reaper stops them',
+    async () => {
+      stack = await startStack();
+      process.kill(stack.pids().get('supervisor') as number, 'SIGKILL');
+      await stack.exited; // npm follows its child
+      await expectAllStopped(stack);
+      expect(stack.output()).toContain('[reaper  ] the supervisor is gone: stopping api');
+    },
+    READY_MS + STOP_MS,
+  );
+});
