@@ -71,6 +71,8 @@ export interface BenchMongo {
   uri: string;
   /** FerretDB's process when this bench started it. */
   ferret?: Started;
+  /** Starts FerretDB again on the same port and PostgreSQL database (after a kill). */
+  restart?: () => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -82,15 +84,19 @@ export async function startBenchMongo(name: string, mongoDatabase: string): Prom
   createPostgresDatabase(pgDatabase);
   try {
     const port = await freePort();
-    const ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
-    return {
+    const start = () => startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
+    const m: BenchMongo = {
       uri: `mongodb://127.0.0.1:${port}/${mongoDatabase}`,
-      ferret,
+      ferret: await start(),
+      restart: async () => {
+        m.ferret = await start();
+      },
       stop: async () => {
-        await ferret.stop();
+        await m.ferret?.stop();
         dropPostgresDatabase(pgDatabase);
       },
     };
+    return m;
   } catch (err) {
     dropPostgresDatabase(pgDatabase);
     throw err;
@@ -134,6 +140,16 @@ export interface BenchStackOptions {
   env?: Record<string, string>;
 }
 
+export type BenchProcess = 'worker' | 'api' | 'temporal' | 'ferretdb';
+
+function sigkill(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
 export interface BenchStack {
   temporalAddress: string;
   mongoUri: string;
@@ -147,6 +163,13 @@ export interface BenchStack {
   api: ChildProcess;
   /** Process ids of what this bench started (undefined for what it was given). */
   pids: { api?: number; worker?: number; temporal?: number; ferretdb?: number };
+  /**
+   * Fault injection: SIGKILL one of the processes this bench started, and start it again on the same
+   * port and data (Temporal on its SQLite file, FerretDB on its PostgreSQL database). Resolves once
+   * the killed process is gone / the new one listens (worker: spawned).
+   */
+  kill(name: BenchProcess): Promise<void>;
+  restart(name: BenchProcess): Promise<void>;
   /** Stops everything started, in reverse order, and drops the PostgreSQL database. */
   stop(): Promise<void>;
 }
@@ -160,15 +183,18 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     const tmp = mkdtempSync(path.join(os.tmpdir(), `dw-${opts.name.replace(/_/g, '-')}-`));
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     let temporal: Started | undefined;
+    let startTemporal: (() => Promise<Started>) | undefined;
     if (!temporalAddress) {
       const port = await freePort();
-      temporal = await startTemporalDevServer({
-        port,
-        dbFile: opts.memory ? undefined : path.join(tmp, 'temporal.db'),
-        stdio: 'ignore',
-        logLevel: 'error',
-      });
-      stops.push(temporal.stop);
+      startTemporal = () =>
+        startTemporalDevServer({
+          port,
+          dbFile: opts.memory ? undefined : path.join(tmp, 'temporal.db'),
+          stdio: 'ignore',
+          logLevel: 'error',
+        });
+      temporal = await startTemporal();
+      stops.push(() => temporal?.stop() ?? Promise.resolve());
       temporalAddress = `127.0.0.1:${port}`;
     }
     const db = await startBenchMongo(opts.name, 'bench');
@@ -203,11 +229,13 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       PORT: String(apiPort),
       HOST: '127.0.0.1',
     };
-    const worker = startNode('workers/main.ts', env, 'worker');
-    const api = startNode('src/api/server.ts', env, 'api');
+    const children = {
+      worker: startNode('workers/main.ts', env, 'worker'),
+      api: startNode('src/api/server.ts', env, 'api'),
+    };
     stops.push(async () => {
-      await stopChild(worker, 15_000);
-      await stopChild(api, 15_000);
+      await stopChild(children.worker, 15_000);
+      await stopChild(children.api, 15_000);
     });
     stops.push(() => fake.stop());
     await waitReady(`${apiUrl}/readyz`, 60_000);
@@ -234,13 +262,36 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       appSecret,
       fake,
       mongo,
-      worker,
-      api,
+      get worker() {
+        return children.worker;
+      },
+      get api() {
+        return children.api;
+      },
       pids: {
-        api: api.pid,
-        worker: worker.pid,
+        api: children.api.pid,
+        worker: children.worker.pid,
         temporal: temporal?.child.pid,
         ferretdb: db.ferret?.child.pid,
+      },
+      async kill(name) {
+        if (name === 'worker' || name === 'api') return sigkill(children[name]);
+        const started = name === 'temporal' ? temporal : db.ferret;
+        if (!started) throw new Error(`${name} was not started by this bench`);
+        await sigkill(started.child);
+      },
+      async restart(name) {
+        if (name === 'worker') children.worker = startNode('workers/main.ts', env, 'worker');
+        else if (name === 'api') {
+          children.api = startNode('src/api/server.ts', env, 'api');
+          await waitReady(`${apiUrl}/healthz`, 60_000);
+        } else if (name === 'temporal') {
+          if (!startTemporal) throw new Error('temporal was not started by this bench');
+          temporal = await startTemporal();
+        } else {
+          if (!db.restart) throw new Error('ferretdb was not started by this bench');
+          await db.restart();
+        }
       },
       stop,
     };

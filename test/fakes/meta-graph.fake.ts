@@ -69,13 +69,19 @@ export class MetaGraphFake {
   private server: Server | null = null;
   private pendingWebhooks = new Set<Promise<void>>();
   baseUrl = '';
+  /** Requests received whose answer has not been written yet (a fault bench kills a worker with sends in flight). */
+  inFlight = 0;
   /** Embedded Signup endpoints (oauth, subscribed_apps, phone_numbers, register, deregister): test/fakes/meta-es.fake.ts. */
   readonly es = new MetaEsFake(this);
 
   constructor(readonly opts: MetaGraphFakeOptions) {}
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => {
+      this.inFlight++;
+      res.once('close', () => this.inFlight--);
+      void this.handle(req, res);
+    });
     this.server.keepAliveTimeout = 5_000;
     await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
     this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
