@@ -6,11 +6,12 @@ import { startMetricsServer, type MetricsServer } from '../src/observability/met
 /**
  * The worker's `GET /metrics` listener (WORKER_METRICS_PORT; 0 = off). A port already taken (a
  * second worker on the same host) is logged and the worker runs on without it: losing a scrape
- * target is better than losing a worker.
+ * target is better than losing a worker. Bound to 127.0.0.1 by default; on another interface it
+ * needs METRICS_TOKEN (or METRICS_PUBLIC=true), else it answers 404 (issue 15).
  */
 export async function startWorkerMetrics(
   registry: Registry,
-  config: Pick<Config, 'WORKER_METRICS_PORT' | 'WORKER_METRICS_HOST' | 'METRICS_TOKEN'>,
+  config: Pick<Config, 'WORKER_METRICS_PORT' | 'WORKER_METRICS_HOST' | 'METRICS_TOKEN' | 'METRICS_PUBLIC'>,
   logger: Logger,
 ): Promise<MetricsServer | null> {
   if (config.WORKER_METRICS_PORT === 0) return null;
@@ -20,6 +21,7 @@ export async function startWorkerMetrics(
       port: config.WORKER_METRICS_PORT,
       host: config.WORKER_METRICS_HOST,
       token: config.METRICS_TOKEN,
+      public: config.METRICS_PUBLIC,
     });
     logger.info(
       { port: server.port, host: config.WORKER_METRICS_HOST, protected: Boolean(config.METRICS_TOKEN) },

@@ -28,7 +28,7 @@ import type { SenderRepository } from '../db/repositories/sender.repository';
 import { sessionRoutes, type SessionRoutesDeps } from './routes/sessions.routes';
 import { gatewayWebhookRoutes } from './routes/gateway-webhook.routes';
 import type { SessionRepository } from '../db/repositories/session.repository';
-import { redactWebhookToken } from '../providers/gateway-webhook-target';
+import { redactQuerySecrets, redactUrlSecrets } from '../logging/redact-url';
 import { sessionHealthRoutes } from './routes/session-health.routes';
 import { onboardingsRoutes } from './routes/onboardings.routes';
 import type { OnboardingCommands } from './onboardings/onboarding-commands';
@@ -76,9 +76,12 @@ export interface AppDeps {
   sessionHealth?: { sweeps: Pick<SessionHealthRepository, 'latestForTenant'> };
   /** `/v1/onboardings` (issue 7): onboarding sagas for Meta, 360dialog and Twilio; absent = not mounted. */
   onboardings?: { commands: OnboardingCommands };
-  /** `GET /metrics` and webhook counters (issue 8); absent = not mounted. Token unset = open. */
+  /** `GET /metrics` and webhook counters (issue 8); absent = not mounted. */
   metrics?: Metrics;
+  /** Bearer token for /metrics; unset = /metrics answers 404 unless `metricsPublic` (issue 15). */
   metricsToken?: string;
+  /** METRICS_PUBLIC=true: /metrics open without a token (the API's port is on a private network). */
+  metricsPublic?: boolean;
   /** `/signup` (issue 7): the Embedded Signup page's public settings; absent = no provider offered. */
   signup?: SignupPageConfig;
   /** HTTPS_ONLY and TRUST_PROXY (issue 12); absent = plain HTTP served as such, no proxy trusted. */
@@ -103,12 +106,14 @@ export function createApp(deps: AppDeps): Express {
       logger: deps.logger,
       genReqId: requestId,
       quietReqLogger: true,
-      // The seed gateway's webhook URL carries a per-session token in its query: never log it.
+      // Secrets in query strings (the seed gateway's per-session token, Meta's hub.verify_token, any
+      // key/code/secret parameter) never reach the log: see src/logging/redact-url.ts.
       serializers: {
-        req: (r: { url?: string; query?: Record<string, unknown> }) =>
-          r.query?.token === undefined
-            ? r
-            : { ...r, url: redactWebhookToken(r.url ?? ''), query: { ...r.query, token: '[redacted]' } },
+        req: (r: { url?: string; query?: Record<string, unknown> }) => ({
+          ...r,
+          url: r.url === undefined ? r.url : redactUrlSecrets(r.url),
+          query: r.query === undefined ? r.query : redactQuerySecrets(r.query),
+        }),
       },
     }),
   );
@@ -133,7 +138,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.readiness));
   // `/openapi.json` is built from this app's own routes and their zod schemas (src/api/openapi).
   app.use(docsRoutes());
-  if (deps.metrics) app.use(metricsRoutes({ metrics: deps.metrics, token: deps.metricsToken }));
+  if (deps.metrics)
+    app.use(
+      metricsRoutes({ metrics: deps.metrics, token: deps.metricsToken, public: deps.metricsPublic ?? false }),
+    );
   // The admin page (issue 8): static files only; every action it takes goes through /v1.
   app.use(adminRoutes());
   // The signup page (issue 7): static files and its public config; it starts onboardings through /v1.

@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     metricsToken: config.METRICS_TOKEN,
+    metricsPublic: config.METRICS_PUBLIC,
     messaging: {
       commands: messageCommands,
       messages: messageHistory,
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     deadLetters: createDeadLetterRepository(mongo),
     readiness: {
       temporal: () => pingTemporal(temporal.client),
-      mongodb: () => pingMongo(mongo),
+      database: () => pingMongo(mongo),
     },
   });
 

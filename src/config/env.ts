@@ -167,7 +167,13 @@ export const envSchema = z.object({
   // Prometheus metrics (issue 8): GET /metrics on the API, and on the worker's own port.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** 127.0.0.1 by default: an internal listener, open without a token (issue 15). */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** true: /metrics without METRICS_TOKEN on any interface (a private network said so explicitly). */
+  METRICS_PUBLIC: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   METRICS_CACHE_MS: durationMs.default(15_000),
 });
 

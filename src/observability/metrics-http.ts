@@ -4,14 +4,44 @@ import type { Registry } from 'prom-client';
 import { safeEqual } from '../security/api-keys';
 
 /**
- * Whether a scrape may read the metrics: open when no token is configured, else it must carry
- * `Authorization: Bearer <token>` (compared in constant time).
+ * Who may scrape (issue 15): with a token, only `Authorization: Bearer <token>` (constant-time
+ * compare); without one, only when the listener is internal — bound to a loopback address, or
+ * METRICS_PUBLIC=true said explicitly that its network is private. Otherwise the metrics (which
+ * name every tenant and sender) are closed.
  */
-export function isAuthorizedScrape(authorization: string | undefined, token: string | undefined): boolean {
-  if (!token) return true;
-  const m = /^Bearer (.+)$/.exec(authorization ?? '');
-  return m !== null && safeEqual(m[1] as string, token);
+export interface ScrapePolicy {
+  token: string | undefined;
+  /** No token needed: the listener is on loopback or METRICS_PUBLIC=true. */
+  internal: boolean;
 }
+
+export type ScrapeVerdict = 'ok' | 'wrong_token' | 'closed';
+
+export function scrapeVerdict(authorization: string | undefined, policy: ScrapePolicy): ScrapeVerdict {
+  if (!policy.token) return policy.internal ? 'ok' : 'closed';
+  const m = /^Bearer (.+)$/.exec(authorization ?? '');
+  return m !== null && safeEqual(m[1] as string, policy.token) ? 'ok' : 'wrong_token';
+}
+
+/** `127.0.0.1`, `::1`, `localhost` and the rest of 127/8: a listener only this host can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** The refusal a closed or wrongly-authorized scrape gets, the same on the API and the worker. */
+export const SCRAPE_REFUSALS = {
+  wrong_token: {
+    status: 401,
+    code: 'invalid_metrics_token',
+    message: 'Missing or wrong metrics token',
+  },
+  closed: {
+    status: 404,
+    code: 'metrics_closed',
+    message:
+      'Metrics are not served on this listener: set METRICS_TOKEN (or METRICS_PUBLIC=true on a private network)',
+  },
+} as const;
 
 export interface MetricsServer {
   /** The bound port (useful with port 0). */
@@ -28,7 +58,10 @@ export async function startMetricsServer(opts: {
   port: number;
   host: string;
   token: string | undefined;
+  /** METRICS_PUBLIC=true: open without a token on any interface; else only on loopback. */
+  public: boolean;
 }): Promise<MetricsServer> {
+  const policy: ScrapePolicy = { token: opts.token, internal: opts.public || isLoopbackHost(opts.host) };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
@@ -36,11 +69,14 @@ export async function startMetricsServer(opts: {
       res.end(JSON.stringify({ error: { code: 'route_not_found', message: 'Only GET /metrics' } }));
       return;
     }
-    if (!isAuthorizedScrape(req.headers.authorization, opts.token)) {
-      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
-      res.end(
-        JSON.stringify({ error: { code: 'invalid_metrics_token', message: 'Missing or wrong token' } }),
-      );
+    const verdict = scrapeVerdict(req.headers.authorization, policy);
+    if (verdict !== 'ok') {
+      const { status, code, message } = SCRAPE_REFUSALS[verdict];
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(verdict === 'wrong_token' ? { 'www-authenticate': 'Bearer' } : {}),
+      });
+      res.end(JSON.stringify({ error: { code, message } }));
       return;
     }
     opts.registry.metrics().then(

@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { buildTestApp } from '../helpers/app';
@@ -43,7 +44,7 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
       const res = await request(app).get('/readyz').expect(200);
       expect(res.body).toEqual({
         status: 'ready',
-        checks: { temporal: { status: 'ok' }, mongodb: { status: 'ok' } },
+        checks: { temporal: { status: 'ok' }, database: { status: 'ok' } },
       });
     });
 
@@ -57,7 +58,7 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
         temporal: async () => {
           if (dead instanceof Error) throw dead;
         },
-        mongodb: async () => undefined,
+        database: async () => undefined,
       };
       const broken = buildTestApp({
         conn: db.conn,
@@ -69,7 +70,33 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
       const res = await request(broken).get('/readyz').expect(503);
       expect(res.body.status).toBe('not_ready');
       expect(res.body.checks.temporal.status).toBe('error');
-      expect(res.body.checks.mongodb.status).toBe('ok');
+      expect(res.body.checks.database.status).toBe('ok');
+    });
+
+    it('GET /readyz with the database down names `database` without the error text (issue 15)', async () => {
+      // A real connection to a port where nothing listens: its driver error names host and port.
+      const down = mongoose.createConnection('mongodb://127.0.0.1:1/x', { serverSelectionTimeoutMS: 200 });
+      down.on('error', () => undefined);
+      const captured = captureLogger();
+      try {
+        const broken = buildTestApp({
+          conn: down,
+          temporal: temporal.client,
+          taskQueue: 'x',
+          logger: captured.logger,
+        });
+        const res = await request(broken).get('/readyz').expect(503);
+        expect(res.body).toEqual({
+          status: 'not_ready',
+          checks: { temporal: { status: 'ok' }, database: { status: 'error' } },
+        });
+        // The operator still gets the reason, in the log.
+        expect(
+          captured.lines().some((l) => l.includes('readiness check failed') && l.includes('database')),
+        ).toBe(true);
+      } finally {
+        await down.close().catch(() => undefined);
+      }
     });
   });
 

@@ -7,6 +7,8 @@ import {
 } from '../../src/db/repositories/session.repository';
 import type { SessionStatus } from '../../src/domain/session-status';
 import { createMetrics, type Metrics } from '../../src/observability/metrics';
+import { startMetricsServer, type MetricsServer } from '../../src/observability/metrics-http';
+import { loadConfig } from '../../src/config/env';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, messagingDeps } from '../helpers/messaging';
@@ -27,7 +29,7 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
   const log = captureLogger();
 
   /** The app as server.ts wires it, over its own registry; `cacheMs` 0 so each scrape reads MongoDB. */
-  const appWith = (metrics: Metrics, metricsToken?: string) =>
+  const appWith = (metrics: Metrics, access: { token?: string; public?: boolean }) =>
     buildTestApp({
       conn: db.conn,
       temporal: temporal.client,
@@ -35,7 +37,8 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
       logger: log.logger,
       overrides: {
         metrics,
-        metricsToken,
+        metricsToken: access.token,
+        metricsPublic: access.public,
         messaging: {
           commands: deps.commands,
           messages: deps.messages,
@@ -90,8 +93,19 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
     await temporal.close();
   });
 
-  it('serves the Prometheus text format, open when no token is configured', async () => {
-    const res = await request(appWith(metricsOver())).get('/metrics').expect(200);
+  it('without METRICS_TOKEN: 404 by default, served only when METRICS_PUBLIC=true says so (issue 15)', async () => {
+    const closed = await request(appWith(metricsOver(), {})).get('/metrics').expect(404);
+    expect(closed.body.error.code).toBe('metrics_closed');
+    expect(closed.text).not.toContain('whatsapp_');
+    await request(appWith(metricsOver(), { public: false }))
+      .get('/metrics')
+      .expect(404);
+  });
+
+  it('serves the Prometheus text format (METRICS_PUBLIC=true)', async () => {
+    const res = await request(appWith(metricsOver(), { public: true }))
+      .get('/metrics')
+      .expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.text).toContain('# TYPE whatsapp_webhook_requests_total counter');
     expect(res.text).toContain('# TYPE whatsapp_send_duration_seconds histogram');
@@ -102,7 +116,8 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
   });
 
   it('with METRICS_TOKEN: 401 without or with a wrong bearer token, 200 with the right one', async () => {
-    const app = appWith(metricsOver(), TOKEN);
+    // METRICS_PUBLIC does not open a listener that has a token.
+    const app = appWith(metricsOver(), { token: TOKEN, public: true });
     const none = await request(app).get('/metrics').expect(401);
     expect(none.body.error.code).toBe('invalid_metrics_token');
     expect(none.headers['www-authenticate']).toBe('Bearer');
@@ -116,7 +131,7 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
 
   it('counts webhook requests by provider and outcome', async () => {
     const metrics = metricsOver();
-    const app = appWith(metrics);
+    const app = appWith(metrics, { token: TOKEN });
     const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
     const meta = (signature: string) =>
       request(app)
@@ -136,7 +151,8 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
       data: { status: 'CONNECTED' },
     }).expect(404);
 
-    const text = (await request(app).get('/metrics').expect(200)).text;
+    const text = (await request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200))
+      .text;
     const count = (provider: string, outcome: string) =>
       sample(text, 'whatsapp_webhook_requests_total', { provider, outcome });
     expect(count('meta', 'rejected_signature')).toBe(1);
@@ -160,7 +176,7 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
       displayPhoneNumber: '15550783881',
       accessToken: 'EAAG-secret-token-never-exposed',
     });
-    const app = appWith(metricsOver());
+    const app = appWith(metricsOver(), { public: true });
     const text = (await request(app).get('/metrics').expect(200)).text;
     const sessionsIn = (status: string) => sample(text, 'whatsapp_sessions', { status });
     expect(sessionsIn('connected')).toBe(3);
@@ -184,7 +200,7 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
   });
 
   it('caches the database read between scrapes', async () => {
-    const app = appWith(metricsOver(60_000));
+    const app = appWith(metricsOver(60_000), { public: true });
     const before = (await request(app).get('/metrics').expect(200)).text;
     const connected = sample(before, 'whatsapp_sessions', { status: 'connected' }) as number;
     expect(connected).toBeGreaterThan(0);
@@ -192,5 +208,37 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
     const after = (await request(app).get('/metrics').expect(200)).text;
     expect(sample(after, 'whatsapp_sessions', { status: 'connected' })).toBe(connected);
     expect(await sessions.countByStatus()).toMatchObject({ connected: connected + 1 });
+  });
+});
+
+describe("the worker's metrics listener (issue 15)", () => {
+  const scrape = async (port: number, authorization?: string) =>
+    fetch(`http://127.0.0.1:${port}/metrics`, { headers: authorization ? { authorization } : {} });
+
+  it('open without a token on loopback; on any other interface 404 unless METRICS_TOKEN or METRICS_PUBLIC', async () => {
+    const registry = new Registry();
+    const started: MetricsServer[] = [];
+    const listen = async (host: string, token: string | undefined, isPublic: boolean) => {
+      const server = await startMetricsServer({ registry, port: 0, host, token, public: isPublic });
+      started.push(server);
+      return server.port;
+    };
+    try {
+      expect((await scrape(await listen('127.0.0.1', undefined, false))).status).toBe(200);
+      const everywhere = await scrape(await listen('0.0.0.0', undefined, false));
+      expect(everywhere.status).toBe(404);
+      expect(((await everywhere.json()) as { error: { code: string } }).error.code).toBe('metrics_closed');
+      expect((await scrape(await listen('0.0.0.0', undefined, true))).status).toBe(200);
+      const withToken = await listen('0.0.0.0', TOKEN, false);
+      expect((await scrape(withToken)).status).toBe(401);
+      expect((await scrape(withToken, `Bearer ${TOKEN}`)).status).toBe(200);
+    } finally {
+      await Promise.all(started.map((s) => s.close()));
+    }
+  });
+
+  it('binds 127.0.0.1 unless told otherwise', () => {
+    const env = { ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+    expect(loadConfig(env)).toMatchObject({ WORKER_METRICS_HOST: '127.0.0.1', METRICS_PUBLIC: false });
   });
 });

@@ -25,7 +25,7 @@ export function buildTestApp(opts: {
     taskQueue: opts.taskQueue,
     pings: createDiagnosticPingRepository(opts.conn),
     deadLetters: createDeadLetterRepository(opts.conn),
-    readiness: { temporal: () => pingTemporal(opts.temporal), mongodb: () => pingMongo(opts.conn) },
+    readiness: { temporal: () => pingTemporal(opts.temporal), database: () => pingMongo(opts.conn) },
     ...opts.overrides,
   });
 }

@@ -93,7 +93,7 @@ describe('worker metrics: a message through a real worker and the Meta fake is c
     });
     const started = await startWorkerMetrics(
       metrics.registry,
-      { WORKER_METRICS_PORT: 0, WORKER_METRICS_HOST: '127.0.0.1', METRICS_TOKEN },
+      { WORKER_METRICS_PORT: 0, WORKER_METRICS_HOST: '127.0.0.1', METRICS_TOKEN, METRICS_PUBLIC: false },
       log.logger,
     );
     expect(started).toBeNull(); // port 0 means off
@@ -103,6 +103,7 @@ describe('worker metrics: a message through a real worker and the Meta fake is c
       port: 0,
       host: '127.0.0.1',
       token: METRICS_TOKEN,
+      public: false,
     });
     worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
     running = worker.run();
@@ -127,7 +128,12 @@ describe('worker metrics: a message through a real worker and the Meta fake is c
     expect((await fetch(`http://127.0.0.1:${server.port}/other`)).status).toBe(404);
     const second = await startWorkerMetrics(
       metrics.registry,
-      { WORKER_METRICS_PORT: server.port, WORKER_METRICS_HOST: '127.0.0.1', METRICS_TOKEN },
+      {
+        WORKER_METRICS_PORT: server.port,
+        WORKER_METRICS_HOST: '127.0.0.1',
+        METRICS_TOKEN,
+        METRICS_PUBLIC: false,
+      },
       log.logger,
     );
     expect(second).toBeNull();

@@ -56,7 +56,7 @@ function securityOf(kind: NonNullable<OperationDoc['security']> | 'apiKey'): Req
     case 'gatewaySecret':
       return [{ [GATEWAY_SECRET]: [] }];
     case 'metricsToken':
-      // Open unless METRICS_TOKEN is set: `{}` is OpenAPI's "no credentials needed" alternative.
+      // METRICS_TOKEN, or nothing where METRICS_PUBLIC=true: `{}` is OpenAPI's "no credentials needed" alternative.
       return [{}, { [METRICS_TOKEN]: [] }];
     case 'none':
       return [];
@@ -114,7 +114,7 @@ export function buildOpenApiDocument(app: Application) {
   registry.registerComponent('securitySchemes', METRICS_TOKEN, {
     type: 'http',
     scheme: 'bearer',
-    description: 'METRICS_TOKEN, when set.',
+    description: 'METRICS_TOKEN; without it /metrics answers 404 unless METRICS_PUBLIC=true.',
   });
   for (const route of liveRoutes(app)) registry.registerPath(operationOf(route));
   registry.registerWebhook({

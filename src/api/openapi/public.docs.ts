@@ -15,7 +15,7 @@ export const publicDocs: OperationDocs = {
     security: 'none',
     responses: {
       200: '`{status: "ready", checks}`',
-      503: '`{status: "not_ready", checks}` naming the failing dependency',
+      503: '`{status: "not_ready", checks}` naming the failing dependency (the error text is only logged)',
     },
   },
   'GET /metrics': {
@@ -25,6 +25,7 @@ export const publicDocs: OperationDocs = {
     responses: {
       200: { description: 'Prometheus text format', contentType: 'text/plain' },
       401: 'METRICS_TOKEN is set and the bearer token is missing or wrong',
+      404: 'METRICS_TOKEN is not set and METRICS_PUBLIC is not true: metrics are closed on this port',
     },
   },
   'POST /webhooks/gateway': {

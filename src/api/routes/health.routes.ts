@@ -14,23 +14,28 @@ function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   });
 }
 
-/** `/healthz`: the process is up. `/readyz`: every dependency answers, else 503 naming the failing ones. */
+/**
+ * `/healthz`: the process is up. `/readyz`: every dependency answers, else 503 naming the failing
+ * ones — by name only: the probe is unauthenticated and a driver's error names hosts, ports and
+ * users, so the error text goes to the log (issue 15).
+ */
 export function healthRoutes(checks: ReadinessChecks): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  r.get('/readyz', async (_req, res) => {
+  r.get('/readyz', async (req, res) => {
     const entries = await Promise.all(
       Object.entries(checks).map(async ([name, check]) => {
         try {
           await withTimeout(check(), CHECK_TIMEOUT_MS);
           return [name, { status: 'ok' }] as const;
         } catch (err) {
-          return [
-            name,
-            { status: 'error', error: err instanceof Error ? err.message : String(err) },
-          ] as const;
+          req.log?.warn(
+            { dependency: name, error: err instanceof Error ? err.message : String(err) },
+            'readiness check failed',
+          );
+          return [name, { status: 'error' }] as const;
         }
       }),
     );
