@@ -57,6 +57,8 @@ function devSecrets(): Record<string, string> {
     ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
     GATEWAY_MASTER_KEY: randomBytes(24).toString('base64url'),
     GATEWAY_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
+    // The MAC key of status references (issue 15); a data dir made before it derives one instead.
+    STATUS_REF_KEY: randomBytes(32).toString('base64'),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;

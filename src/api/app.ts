@@ -59,6 +59,8 @@ export interface AppDeps {
     metaAppSecret: string | undefined;
     /** META_WEBHOOK_VERIFY_TOKEN for GET /webhooks/meta; unset = handshakes refused. */
     metaVerifyToken?: string;
+    /** Key of the MAC on Meta/360dialog status references (issue 15); absent = not MAC-checked. */
+    statusRefKey?: Buffer;
     /** PUBLIC_BASE_URL: the URL Twilio signs is ours as configured; unset = /webhooks/twilio answers 503. */
     publicBaseUrl?: string;
     /** Account alerts from the Meta and 360dialog webhooks, and GET /v1/alerts; absent = neither. */
@@ -171,6 +173,7 @@ export function createApp(deps: AppDeps): Express {
         deadLetters: deps.deadLetters,
         appSecret: deps.messaging.metaAppSecret,
         verifyToken: deps.messaging.metaVerifyToken,
+        statusRefKey: deps.messaging.statusRefKey,
         alerts: deps.messaging.alerts,
         logger: deps.logger,
         metrics: deps.metrics,
@@ -196,7 +199,13 @@ export function createApp(deps: AppDeps): Express {
         ...deps.messaging.inbound,
       },
     };
-    app.use(dialog360WebhookRoutes({ ...bsp, alerts: deps.messaging.alerts }));
+    app.use(
+      dialog360WebhookRoutes({
+        ...bsp,
+        alerts: deps.messaging.alerts,
+        statusRefKey: deps.messaging.statusRefKey,
+      }),
+    );
     app.use(
       twilioWebhookRoutes({ ...bsp, publicBaseUrl: deps.messaging.publicBaseUrl, bodyLimit: deps.bodyLimit }),
     );

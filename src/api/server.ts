@@ -10,7 +10,7 @@ import { createMessageHistoryRepository } from '../db/repositories/message-histo
 import { createSenderRepository } from '../db/repositories/sender.repository';
 import { createSessionRepository } from '../db/repositories/session.repository';
 import { createSecretBox } from '../security/secret-box';
-import { buildMessagingRegistry, messageSettingsFrom } from '../providers/messaging-setup';
+import { buildMessagingRegistry, messageSettingsFrom, statusRefKeyOf } from '../providers/messaging-setup';
 import { createMessageCommands } from './messages/message-commands';
 import { createCustomerWindowPolicy } from './messages/customer-window.policy';
 import { createCustomerWindowRepository } from '../db/repositories/customer-window.repository';
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
       senders: officialSenders,
       metaAppSecret: config.META_APP_SECRET,
       metaVerifyToken: config.META_WEBHOOK_VERIFY_TOKEN,
+      statusRefKey: statusRefKeyOf(config),
       publicBaseUrl: config.PUBLIC_BASE_URL,
       alerts: createAccountAlertRepository(mongo),
       callbacks: tenantCallbacks,

@@ -128,6 +128,15 @@ export const envSchema = z.object({
     .default('v23.0'),
   META_TIMEOUT_MS: durationMs.min(100).default(15_000),
   META_APP_SECRET: z.string().min(1).optional(),
+  /**
+   * Key of the MAC on the message reference Meta and 360dialog echo in status webhooks (issue 15):
+   * base64 of at least 32 bytes. Unset: derived from the active ENCRYPTION_KEYS key.
+   */
+  STATUS_REF_KEY: z
+    .string()
+    .transform((v) => Buffer.from(v, 'base64'))
+    .refine((b) => b.length >= 32, 'must be the base64 of at least 32 bytes')
+    .optional(),
   /** The verify token Meta's webhook handshake (GET /webhooks/meta) must present (issue 7). */
   META_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   /** With META_APP_SECRET, authorizes the health sweep's debug_token calls as `<app_id>|<app_secret>`. */

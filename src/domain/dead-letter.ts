@@ -12,9 +12,16 @@ export type DeadLetterProvider = (typeof DEAD_LETTER_PROVIDERS)[number];
 /**
  * invalid_entry: the entry does not fit the provider's documented shape (zod issues say where);
  * too_deep: nested deeper than we keep; storage_rejected: valid, but the database refused it after
- * a few attempts (see activities/inbound.activities.ts).
+ * a few attempts (see activities/inbound.activities.ts); foreign_status: a status whose reference
+ * fails its MAC or names another tenant than the owner of its number, or whose number has no owner
+ * (issue 15) — never applied.
  */
-export const DEAD_LETTER_REASONS = ['invalid_entry', 'too_deep', 'storage_rejected'] as const;
+export const DEAD_LETTER_REASONS = [
+  'invalid_entry',
+  'too_deep',
+  'storage_rejected',
+  'foreign_status',
+] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 /** What the entry was: the envelope or batch level it was cut at, or the event it was meant to be. */

@@ -58,6 +58,13 @@ export interface MessageStatusEvent {
   /** Our ids when the provider echoed them (Meta biz_opaque_callback_data). */
   tenantId?: string;
   messageId?: string;
+  /**
+   * The MAC of that reference (src/security/status-ref.ts): a string when it carried one, null for
+   * a reference minted before references were signed; absent when there is no reference.
+   */
+  refMac?: string | null;
+  /** The provider's id of our sending number (Meta `metadata.phone_number_id`): names the owner. */
+  senderAccountId?: string;
   error?: { code?: string; message: string };
 }
 

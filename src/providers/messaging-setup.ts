@@ -9,6 +9,7 @@ import { createMessagingRegistry, type MessagingRegistry } from './messaging-reg
 import { createMetaMessagingProvider } from './meta/meta.adapter';
 import { createDialog360MessagingProvider, dialog360CredentialsFrom } from './dialog360/dialog360.adapter';
 import { createTwilioMessagingProvider, twilioCredentialsFrom } from './twilio/twilio.adapter';
+import { statusRefKeyFrom } from '../security/status-ref';
 
 /** Messaging pieces built from config, shared by the API and worker composition roots (and the bench). */
 export function messageSettingsFrom(c: Config): MessageSettings {
@@ -41,6 +42,12 @@ export function gateRatesFrom(c: Config): (provider: string) => GateRate {
   };
 }
 
+/** The key of the MAC on status references: STATUS_REF_KEY, else derived from the active encryption key. */
+export function statusRefKeyOf(c: Config): Buffer {
+  const active = c.ENCRYPTION_ACTIVE_KEY_ID ?? (c.ENCRYPTION_KEYS.keys().next().value as string);
+  return statusRefKeyFrom(c.STATUS_REF_KEY, c.ENCRYPTION_KEYS.get(active) as Buffer);
+}
+
 export function buildMessagingRegistry(
   c: Config,
   deps: { senders: SenderRepository; sessions: GatewayCredentialsPort | null },
@@ -49,6 +56,7 @@ export function buildMessagingRegistry(
     baseUrl: c.META_GRAPH_BASE_URL,
     apiVersion: c.META_GRAPH_API_VERSION,
     timeoutMs: c.META_TIMEOUT_MS,
+    statusRefKey: statusRefKeyOf(c),
     credentials: (tenantId, senderId) => deps.senders.metaCredentials(tenantId, senderId),
   });
   const providers = [meta];
@@ -56,6 +64,7 @@ export function buildMessagingRegistry(
     createDialog360MessagingProvider({
       baseUrl: c.DIALOG360_BASE_URL,
       timeoutMs: c.DIALOG360_TIMEOUT_MS,
+      statusRefKey: statusRefKeyOf(c),
       credentials: dialog360CredentialsFrom(deps.senders),
     }),
     createTwilioMessagingProvider({

@@ -170,8 +170,8 @@ export class Dialog360Fake {
 
   /** Accepted sends of one of our messages (biz_opaque_callback_data ends with `:<messageId>`). */
   sendsFor(messageId: string): Accepted[] {
-    return this.accepted.filter((a) =>
-      String(a.body.biz_opaque_callback_data ?? '').endsWith(`:${messageId}`),
+    return this.accepted.filter(
+      (a) => String(a.body.biz_opaque_callback_data ?? '').split(':')[1] === messageId,
     );
   }
 

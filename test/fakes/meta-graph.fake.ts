@@ -126,16 +126,20 @@ export class MetaGraphFake {
     this.opts.latencyMs = ms;
   }
 
-  /** Sends to a message, by our message id (biz_opaque_callback_data ends with it). */
+  /** Sends to a message, by our message id (biz_opaque_callback_data is `<tenant>:<messageId>:<mac>`). */
   sendsFor(messageId: string) {
-    return this.accepted.filter((a) =>
-      String(a.body.biz_opaque_callback_data ?? '').endsWith(`:${messageId}`),
+    return this.accepted.filter(
+      (a) => String(a.body.biz_opaque_callback_data ?? '').split(':')[1] === messageId,
     );
   }
 
-  /** POSTs one signed status webhook with these statuses (any order, duplicates allowed). */
+  /**
+   * POSTs one signed status webhook with these statuses (any order, duplicates allowed), from the
+   * sending number `phoneNumberId` (`metadata.phone_number_id`; default the fixtures' usual number).
+   */
   async emitStatuses(
     statuses: { wamid: string; status: StatusName; callbackData?: string; to?: string; errors?: unknown[] }[],
+    phoneNumberId = '106540352242922',
   ): Promise<number> {
     const { webhookUrl, appSecret } = this.opts;
     if (!webhookUrl || !appSecret) throw new Error('webhookUrl and appSecret are required to emit statuses');
@@ -150,7 +154,7 @@ export class MetaGraphFake {
               field: 'messages',
               value: {
                 messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+                metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
                 statuses: statuses.map((s) => ({
                   id: s.wamid,
                   status: s.status,
@@ -306,6 +310,7 @@ export class MetaGraphFake {
         typeof b.biz_opaque_callback_data === 'string' ? b.biz_opaque_callback_data : undefined;
       const p = this.emitStatuses(
         this.opts.autoStatuses.map((status) => ({ wamid, status, callbackData, to: b.to as string })),
+        phoneNumberId,
       )
         .then((s) => {
           if (s !== 200) this.webhookFailures.push(`${wamid}: HTTP ${s}`);

@@ -41,6 +41,8 @@ export const TEST_SETTINGS: MessageSettings = {
 };
 
 export const APP_SECRET = 'test-meta-app-secret';
+/** The key of the MAC on Meta/360dialog status references in tests (issue 15). */
+export const STATUS_REF_KEY = Buffer.alloc(32, 7);
 
 /**
  * Everything messaging needs, over the run's real MongoDB and Temporal, with providers pointed at fakes.
@@ -76,6 +78,7 @@ export function messagingDeps(opts: {
     apiVersion: 'v23.0',
     timeoutMs: 2_000,
     waits: { throughput: 100, pair: 200, account: 300, fallback: 100 },
+    statusRefKey: STATUS_REF_KEY,
     credentials: (t, s) => senders.metaCredentials(t, s),
   });
   const providers = [meta];
@@ -85,6 +88,7 @@ export function messagingDeps(opts: {
         baseUrl: opts.dialog360BaseUrl,
         timeoutMs: 2_000,
         waits: { throughput: 100, pair: 200, account: 300, fallback: 100 },
+        statusRefKey: STATUS_REF_KEY,
         credentials: dialog360CredentialsFrom(senders),
       }),
     );
@@ -173,6 +177,7 @@ export async function startMessagingApi(opts: {
         messages: opts.deps.messages,
         senders: opts.deps.senders,
         metaAppSecret: APP_SECRET,
+        statusRefKey: STATUS_REF_KEY,
         callbacks: opts.deps.callbacks,
         inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
       },

@@ -7,7 +7,7 @@ import type { Logger } from '../../src/logging/logger';
 import type { Metrics } from '../../src/observability/metrics';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { buildTestApp } from './app';
-import { APP_SECRET, type messagingDeps } from './messaging';
+import { APP_SECRET, STATUS_REF_KEY, type messagingDeps } from './messaging';
 
 export const VERIFY_TOKEN = 'meta-verify-token-for-tests';
 
@@ -41,6 +41,7 @@ export async function startWebhookApi(opts: {
           senders: opts.deps.senders,
           metaAppSecret: APP_SECRET,
           metaVerifyToken: opts.metaVerifyToken,
+          statusRefKey: STATUS_REF_KEY,
           publicBaseUrl,
           alerts,
           callbacks: opts.deps.callbacks,

@@ -114,6 +114,7 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
       baseUrl: stack.meta.baseUrl,
       apiVersion: 'v23.0',
       timeoutMs: 2_000,
+      statusRefKey: Buffer.alloc(32, 7),
       credentials: (t, id) => stack.senders.metaCredentials(t, id),
     });
     const sent = await adapter.send({

@@ -7,7 +7,9 @@ import { createApiKeyRepository } from '../../src/db/repositories/api-key.reposi
 import { createMetrics } from '../../src/observability/metrics';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps } from '../helpers/messaging';
+import { APP_SECRET, eventually, messagingDeps, STATUS_REF_KEY } from '../helpers/messaging';
+import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
+import { mintStatusRef } from '../../src/security/status-ref';
 import { openTestDatabase } from '../helpers/mongo';
 import { sample } from '../helpers/prometheus';
 import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
@@ -99,11 +101,14 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       changes: e.changes,
     })),
   });
-  const statusChange = (statuses: { wamid: string; status: string; cb?: string; errors?: unknown[] }[]) => ({
+  const statusChange = (
+    statuses: { wamid: string; status: string; cb?: string; errors?: unknown[] }[],
+    phoneNumberId = PHONE_ID,
+  ) => ({
     field: 'messages',
     value: {
       messaging_product: 'whatsapp',
-      metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_ID },
+      metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
       statuses: statuses.map((s) => ({
         id: s.wamid,
         status: s.status,
@@ -368,6 +373,67 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       status: 'read',
       deliveredAt: expect.any(Date),
     });
+  });
+
+  it('a status applies only with our MAC’d reference naming the owner of its number; others are dead-lettered (issue 15)', async () => {
+    const m = await send('ref check');
+    const ours = fake.sendsFor(m.id)[0]?.body.biz_opaque_callback_data as string;
+    expect(ours).toMatch(new RegExp(`^${TENANT}:${m.id}:[A-Za-z0-9_-]{22}$`));
+    const forged = `${TENANT}:${m.id}:${'A'.repeat(22)}`;
+    const otherTenants = mintStatusRef(STATUS_REF_KEY, OTHER, m.id);
+    const res = await postSigned(
+      envelope([
+        {
+          changes: [
+            // A MAC we did not mint, on the owner's number.
+            statusChange([{ wamid: m.wamid, status: 'delivered', cb: forged }]),
+            // A valid reference naming another tenant than the number's owner.
+            statusChange([{ wamid: m.wamid, status: 'read', cb: otherTenants }]),
+            // A pre-MAC reference naming another tenant.
+            statusChange([{ wamid: m.wamid, status: 'read', cb: `${OTHER}:${m.id}` }]),
+            // Our genuine reference, from another tenant's number and from a number nobody owns.
+            statusChange([{ wamid: m.wamid, status: 'read', cb: ours }], '106540352249999'),
+            statusChange([{ wamid: m.wamid, status: 'read', cb: ours }], '106540352240000'),
+            // No reference at all, from another tenant's number: the wamid mapping stays confined.
+            statusChange([{ wamid: m.wamid, status: 'read' }], '106540352249999'),
+          ],
+        },
+      ]),
+    );
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ received: 1, deadLettered: 5 });
+    const letters = createDeadLetterRepository(db.conn);
+    const codes = async (tenant: string) =>
+      (await letters.list(tenant, { limit: 100 })).items
+        .filter((d) => d.reason === 'foreign_status' && d.providerIds.wamid === m.wamid)
+        .map((d) => d.issues[0]?.code)
+        .sort();
+    expect(await codes(TENANT)).toEqual(['foreign_tenant', 'foreign_tenant', 'invalid_mac']);
+    expect(await codes(OTHER)).toEqual(['foreign_tenant']);
+    expect(
+      (await letters.listUnowned())
+        .filter((d) => d.providerIds.wamid === m.wamid)
+        .map((d) => d.issues[0]?.code),
+    ).toEqual(['unknown_number']);
+    // Nothing reached the message: no signal, still sent.
+    expect(await statusSignals(temporal.client, TENANT, m.id)).toBe(0);
+    expect(await statusOf(m.id)).toBe('sent');
+    // The genuine reference from the owner's number applies, and a pre-MAC one naming the owner too.
+    expect(
+      (
+        await postSigned(
+          envelope([{ changes: [statusChange([{ wamid: m.wamid, status: 'delivered', cb: ours }])] }]),
+        )
+      ).status,
+    ).toBe(200);
+    await eventually(async () => (await statusOf(m.id)) === 'delivered', 'delivered by our reference');
+    await postSigned(
+      envelope([{ changes: [statusChange([{ wamid: m.wamid, status: 'read', cb: `${TENANT}:${m.id}` }])] }]),
+    );
+    await eventually(
+      async () => (await statusOf(m.id)) === 'read',
+      'read by a pre-MAC reference of the owner',
+    );
   });
 
   describe('account alerts', () => {

@@ -16,6 +16,7 @@ describe('360dialog adapter against the waba-v2 fake', () => {
       baseUrl,
       timeoutMs: 2_000,
       waits: WAITS,
+      statusRefKey: Buffer.alloc(32, 7),
       credentials: async (tenantId, senderId) =>
         tenantId === 't1' && senderId === 's1' ? { apiKey: API_KEY } : null,
     });
@@ -36,7 +37,7 @@ describe('360dialog adapter against the waba-v2 fake', () => {
   // The exact Meta Cloud API body (reference A1), written out here, not computed by our mapper.
   const envelope =
     '{"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234",' +
-    '"biz_opaque_callback_data":"t1:msg_abcdefghijkl",';
+    '"biz_opaque_callback_data":"t1:msg_abcdefghijkl:mUUsO7m_Iz-ymc-LRzo_nA",';
   const cases: [string, MessageContent, string][] = [
     [
       'text',

@@ -6,6 +6,8 @@ import { MetaGraphFake } from '../fakes/meta-graph.fake';
 
 const TOKEN = 'EAAG-test-token-0123456789';
 const PHONE_ID = '106540352242922';
+/** The reference's MAC key; the expected ref below is HMAC-SHA256(key, 't1:msg_abcdefghijkl')[0..16], base64url. */
+const STATUS_REF_KEY = Buffer.alloc(32, 7);
 
 describe('Meta Cloud API adapter against the Graph fake', () => {
   let fake: MetaGraphFake;
@@ -15,6 +17,7 @@ describe('Meta Cloud API adapter against the Graph fake', () => {
       apiVersion: 'v23.0',
       timeoutMs: 2_000,
       waits: { throughput: 1_100, pair: 6_100, account: 60_100, fallback: 1_200 },
+      statusRefKey: STATUS_REF_KEY,
       credentials: async (tenantId, senderId) =>
         tenantId === 't1' && senderId === 's1' ? { phoneNumberId: PHONE_ID, accessToken: TOKEN } : null,
     });
@@ -35,7 +38,7 @@ describe('Meta Cloud API adapter against the Graph fake', () => {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
     to: '16505551234',
-    biz_opaque_callback_data: 't1:msg_abcdefghijkl',
+    biz_opaque_callback_data: 't1:msg_abcdefghijkl:mUUsO7m_Iz-ymc-LRzo_nA',
   };
 
   const cases: [string, MessageContent, Record<string, unknown>][] = [
@@ -272,6 +275,7 @@ describe('Meta Cloud API adapter against the Graph fake', () => {
       baseUrl: 'http://127.0.0.1:1',
       apiVersion: 'v23.0',
       timeoutMs: 500,
+      statusRefKey: STATUS_REF_KEY,
       credentials: async () => ({ phoneNumberId: PHONE_ID, accessToken: TOKEN }),
     });
     await expect(down.send(msg({ type: 'text', text: { body: 'x' } }))).rejects.toMatchObject({

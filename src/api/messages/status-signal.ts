@@ -75,6 +75,22 @@ export async function signalMessageStatus(
 }
 
 /**
+ * Hands statuses whose owner a webhook established (status-authority.ts) to their workflows, each
+ * confined to its owner's tenant; `sent` is skipped as in signalStatuses.
+ */
+export async function signalOwnedStatuses(
+  deps: StatusSignalDeps,
+  provider: string,
+  owned: { ev: MessageStatusEvent; tenantId: string }[],
+): Promise<void> {
+  await Promise.all(
+    owned
+      .filter(({ ev }) => ev.status !== 'sent')
+      .map(({ ev, tenantId }) => signalMessageStatus(deps, provider, ev, { tenantId })),
+  );
+}
+
+/**
  * Hands a webhook's statuses to their workflows (see signalMessageStatus). `sent` is what our send
  * activity already recorded from the provider's answer: signalling it would only cost the workflow
  * a task (throughput), so only later statuses are delivered.

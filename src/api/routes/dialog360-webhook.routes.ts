@@ -15,7 +15,8 @@ import {
 import { recordAccountAlerts } from '../messages/alert-recorder';
 import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
 import { startInboundWorkflows, type InboundStartDeps } from '../messages/inbound-starter';
-import { signalStatuses } from '../messages/status-signal';
+import { signalOwnedStatuses } from '../messages/status-signal';
+import { authorizeStatuses } from '../messages/status-authority';
 import { parseWebhookJson, webhookRawBody } from '../messages/webhook-body';
 import { countWebhook } from '../middleware/webhook-metrics';
 
@@ -30,6 +31,8 @@ export interface Dialog360WebhookDeps {
   inbound?: Omit<InboundStartDeps, 'temporal'>;
   /** Account alerts the envelope may carry; absent = ignored. */
   alerts?: Pick<AccountAlertRepository, 'store'>;
+  /** Key of the MAC on status references (STATUS_REF_KEY); absent = references are not MAC-checked. */
+  statusRefKey?: Buffer;
 }
 
 const refused = () =>
@@ -67,23 +70,28 @@ export function dialog360WebhookRoutes(deps: Dialog360WebhookDeps): Router {
     );
     const owner = { tenantId, senderId: found.sender.id };
     const candidate = { ...owner, displayPhoneNumber: found.sender.displayPhoneNumber };
+    // The channel's tenant owns every status; a reference must be ours and name it (issue 15).
+    const authorized = await authorizeStatuses(statuses, {
+      key: deps.statusRefKey,
+      ownerOf: async () => tenantId,
+    });
     await Promise.all([
-      signalStatuses(deps, '360dialog', statuses, { tenantId }),
+      signalOwnedStatuses(deps, '360dialog', authorized.owned),
       deps.inbound && inbound.length > 0
         ? startInboundWorkflows({ ...deps.inbound, temporal: deps.temporal }, inbound, async () => owner)
         : undefined,
       deps.alerts && alerts.length > 0
         ? recordAccountAlerts({ ...deps, alerts: deps.alerts }, '360dialog', alerts, async () => [candidate])
         : undefined,
-      recordDeadLetters(
-        deps,
-        '360dialog',
-        rejected.map((e) => ({ tenantId, rejected: e })),
-      ),
+      recordDeadLetters(deps, '360dialog', [
+        ...rejected.map((e) => ({ tenantId, rejected: e })),
+        ...authorized.refused,
+      ]),
     ]);
     res.status(200).json({
-      received: statuses.length + (deps.inbound ? inbound.length : 0) + (deps.alerts ? alerts.length : 0),
-      deadLettered: rejected.length,
+      received:
+        authorized.owned.length + (deps.inbound ? inbound.length : 0) + (deps.alerts ? alerts.length : 0),
+      deadLettered: rejected.length + authorized.refused.length,
     });
   });
   return r;

@@ -13,7 +13,8 @@ import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-
 import { startInboundWorkflows, type InboundStartDeps } from '../messages/inbound-starter';
 import { recordAccountAlerts } from '../messages/alert-recorder';
 import { memo } from '../messages/memo';
-import { signalStatuses } from '../messages/status-signal';
+import { signalOwnedStatuses } from '../messages/status-signal';
+import { authorizeStatuses } from '../messages/status-authority';
 import { parseWebhookJson, webhookRawBody } from '../messages/webhook-body';
 import type { Metrics } from '../../observability/metrics';
 import { countWebhook } from '../middleware/webhook-metrics';
@@ -28,6 +29,8 @@ export interface MetaWebhookDeps {
   appSecret: string | undefined;
   /** META_WEBHOOK_VERIFY_TOKEN for the GET handshake; unset = every handshake refused (403). */
   verifyToken?: string;
+  /** Key of the MAC on status references (STATUS_REF_KEY); absent = references are not MAC-checked. */
+  statusRefKey?: Buffer;
   logger: Logger;
   /** Counts requests by outcome (GET /metrics); absent = not counted. */
   metrics?: Metrics;
@@ -45,6 +48,8 @@ export interface MetaWebhookDeps {
  * Only a body that is not a JSON object is a 400: a provider must not redeliver a whole batch for
  * days because one entry in it is poison. Our id rides in biz_opaque_callback_data, so a status
  * that overtakes the send's answer still finds its workflow; the wamid mapping is the fallback.
+ * A status moves only a message of the owner of its `phone_number_id`, and its reference must be
+ * ours and name that owner (status-authority.ts); others are dead-lettered.
  */
 export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
   const r = Router();
@@ -93,8 +98,14 @@ export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
       );
       return tenants.size === 1 ? ([...tenants][0] as string) : null;
     };
+    const { owned, refused } = await authorizeStatuses(statuses, {
+      key: deps.statusRefKey,
+      ownerOf: async (ev) =>
+        ev.senderAccountId ? ((await ownerOfNumber(ev.senderAccountId))?.tenantId ?? null) : null,
+    });
     await Promise.all([
-      signalStatuses(deps, 'meta', statuses),
+      signalOwnedStatuses(deps, 'meta', owned),
+      recordDeadLetters(deps, 'meta', refused),
       deps.inbound && inbound.length > 0
         ? startInboundWorkflows({ ...deps.inbound, temporal: deps.temporal }, inbound, ownerOfNumber)
         : undefined,
@@ -106,8 +117,8 @@ export function metaWebhookRoutes(deps: MetaWebhookDeps): Router {
       ),
     ]);
     res.status(200).json({
-      received: statuses.length + (deps.inbound ? inbound.length : 0) + (deps.alerts ? alerts.length : 0),
-      deadLettered: rejected.length,
+      received: owned.length + (deps.inbound ? inbound.length : 0) + (deps.alerts ? alerts.length : 0),
+      deadLettered: rejected.length + refused.length,
     });
   });
   return r;

@@ -16,6 +16,8 @@ export interface Dialog360AdapterConfig {
   timeoutMs: number;
   /** Waits for Meta's rate-limit codes passed through, and for a bare 429. */
   waits?: MetaRateLimitWaits;
+  /** Key of the MAC on the reference statuses echo (STATUS_REF_KEY; src/security/status-ref.ts). */
+  statusRefKey: Buffer;
   /** The channel's API key (opened), or null when the sender is unknown or not a 360dialog sender. */
   credentials(tenantId: string, senderId: string): Promise<Dialog360Credentials | null>;
 }
@@ -48,7 +50,7 @@ export function createDialog360MessagingProvider(config: Dialog360AdapterConfig)
         throw new ProviderError('auth', `No 360dialog API key for sender ${msg.senderId}`, {
           provider: DIALOG360,
         });
-      const body = toMetaRequest(msg, callbackDataOf(msg.tenantId, msg.messageId));
+      const body = toMetaRequest(msg, callbackDataOf(config.statusRefKey, msg.tenantId, msg.messageId));
       let res;
       try {
         res = await http.post('/messages', body, {

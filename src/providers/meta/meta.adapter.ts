@@ -6,6 +6,7 @@ import { classifyMetaError, DEFAULT_META_WAITS, type MetaRateLimitWaits } from '
 import { toMetaRequest } from './meta.mapper';
 import type { MetaSendResponse } from './meta.types';
 import { providerHttpClient } from '../http-client';
+import { mintStatusRef } from '../../security/status-ref';
 
 export interface MetaSenderCredentials {
   phoneNumberId: string;
@@ -19,12 +20,18 @@ export interface MetaAdapterConfig {
   apiVersion: string;
   timeoutMs: number;
   waits?: MetaRateLimitWaits;
+  /** Key of the MAC on the reference statuses echo (STATUS_REF_KEY; src/security/status-ref.ts). */
+  statusRefKey: Buffer;
   /** The sender's phone number id and token (decrypted), or null when the sender is unknown. */
   credentials(tenantId: string, senderId: string): Promise<MetaSenderCredentials | null>;
 }
 
-/** Echoed by Meta in every status webhook: lets a status find its message before we know the wamid. */
-export const callbackDataOf = (tenantId: string, messageId: string) => `${tenantId}:${messageId}`;
+/**
+ * Echoed by Meta in every status webhook: lets a status find its message before we know the wamid.
+ * `<tenant>:<messageId>:<mac>`: only we can mint one (src/security/status-ref.ts).
+ */
+export const callbackDataOf = (key: Buffer, tenantId: string, messageId: string) =>
+  mintStatusRef(key, tenantId, messageId);
 
 /** Meta WhatsApp Cloud API: `POST /{version}/{phone-number-id}/messages` with the sender's token. */
 export function createMetaMessagingProvider(config: MetaAdapterConfig): MessagingProvider {
@@ -40,7 +47,7 @@ export function createMetaMessagingProvider(config: MetaAdapterConfig): Messagin
         throw new ProviderError('auth', `No Meta credentials for sender ${msg.senderId}`, {
           provider: 'meta',
         });
-      const body = toMetaRequest(msg, callbackDataOf(msg.tenantId, msg.messageId));
+      const body = toMetaRequest(msg, callbackDataOf(config.statusRefKey, msg.tenantId, msg.messageId));
       let res;
       try {
         res = await http.post(

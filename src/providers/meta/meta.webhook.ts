@@ -4,6 +4,7 @@ import type { RejectedEntry } from '../../domain/dead-letter';
 import type { InboundMessageEvent, MessageStatusEvent } from '../../domain/message';
 import { storableString, truncateText } from '../../domain/storable';
 import { checkEntry, fieldOf, isoFromSeconds } from '../../schemas/webhook.schema';
+import { parseStatusRef } from '../../security/status-ref';
 import { isMetaAlertField, toMetaAccountAlert } from './meta.alerts';
 import {
   metaAlertValue,
@@ -47,7 +48,6 @@ export interface MetaWebhookEvents {
 }
 
 const KNOWN = new Set(['sent', 'delivered', 'read', 'failed']);
-const CALLBACK_REF = /^([a-z0-9][a-z0-9_-]{0,62}):(msg_[A-Za-z0-9_-]{10,64})$/;
 /** Provider text we pass on to other records (an error's details, a contact's name), storable and short. */
 const text = (v: unknown, max: number): string | undefined =>
   typeof v === 'string' && v.length > 0 ? truncateText(storableString(v), max).text : undefined;
@@ -137,7 +137,7 @@ function readMessages(out: MetaWebhookEvents, rawValue: unknown, provider: strin
   for (const raw of value.data.statuses ?? []) {
     const s = checkEntry(metaStatus, raw, { kind: 'status', ids: { wamid: fieldOf(raw, 'id') }, routing });
     if (!s.ok) out.rejected.push(s.rejected);
-    else if (KNOWN.has(s.data.status)) out.statuses.push(toStatusEvent(s.data));
+    else if (KNOWN.has(s.data.status)) out.statuses.push(toStatusEvent(s.data, phoneNumberId));
   }
   const names = contactNames(value.data.contacts);
   for (const raw of value.data.messages ?? []) {
@@ -164,23 +164,29 @@ function readMessages(out: MetaWebhookEvents, rawValue: unknown, provider: strin
   }
 }
 
-function toStatusEvent(s: {
-  id: string;
-  status: string;
-  timestamp?: string | number;
-  biz_opaque_callback_data?: unknown;
-  errors?: unknown;
-}): MessageStatusEvent {
+function toStatusEvent(
+  s: {
+    id: string;
+    status: string;
+    timestamp?: string | number;
+    biz_opaque_callback_data?: unknown;
+    errors?: unknown;
+  },
+  phoneNumberId: string | undefined,
+): MessageStatusEvent {
   const ev: MessageStatusEvent = {
     status: s.status as MessageStatusEvent['status'],
     providerMessageId: s.id,
     at: isoFromSeconds(s.timestamp),
   };
-  const cb =
-    typeof s.biz_opaque_callback_data === 'string' ? CALLBACK_REF.exec(s.biz_opaque_callback_data) : null;
-  if (cb) {
-    ev.tenantId = cb[1];
-    ev.messageId = cb[2];
+  if (phoneNumberId) ev.senderAccountId = phoneNumberId;
+  // `<tenant>:<messageId>[:<mac>]`: read here, trusted only after the webhook's owner check
+  // (src/api/messages/status-authority.ts).
+  const ref = parseStatusRef(s.biz_opaque_callback_data);
+  if (ref) {
+    ev.tenantId = ref.tenantId;
+    ev.messageId = ref.messageId;
+    ev.refMac = ref.mac;
   }
   if (s.status === 'failed') {
     const e = Array.isArray(s.errors) ? (s.errors[0] as unknown) : undefined;
