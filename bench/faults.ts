@@ -13,6 +13,8 @@
  * between two consecutive sends, and for kills how long sending took to resume after the restart.
  */
 import { parseArgs } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { messageHistoryModel } from '../src/db/models/message-history.model';
 import { forEachConcurrently, log, runBench, sleep, startBenchStack, type BenchStack } from './lib/stack';
 
@@ -80,7 +82,36 @@ async function acceptOnce(stack: BenchStack, i: number, counts: Record<string, n
   }
 }
 
-async function inject(stack: BenchStack, fault: Fault): Promise<{ restartedAt?: number }> {
+/**
+ * When the restarted worker (by pid) is polling its task queue for activities: "a replacement is up".
+ * The SDK's default worker identity is `<pid>@<host>`.
+ */
+async function pollingSince(stack: BenchStack, taskQueue: string, from: number): Promise<number | undefined> {
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  try {
+    const pid = stack.worker.pid;
+    for (let deadline = Date.now() + 120_000; Date.now() < deadline;) {
+      const res = await connection.workflowService
+        .describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: taskQueue },
+          taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        })
+        .catch(() => null);
+      const seen = res?.pollers?.some(
+        (p) =>
+          p.identity?.startsWith(`${pid}@`) && Number(p.lastAccessTime?.seconds ?? 0) * 1000 >= from - 1_000,
+      );
+      if (seen) return Date.now();
+      await sleep(100);
+    }
+    return undefined;
+  } finally {
+    await connection.close();
+  }
+}
+
+async function inject(stack: BenchStack, fault: Fault): Promise<{ restartedAt?: number; readyAt?: number }> {
   const killRestart = async (name: 'worker' | 'api' | 'temporal' | 'ferretdb', downMs: number) => {
     await stack.kill(name);
     log(`${name} killed`);
@@ -93,8 +124,10 @@ async function inject(stack: BenchStack, fault: Fault): Promise<{ restartedAt?: 
   switch (fault) {
     case 'none':
       return {};
-    case 'worker-kill':
-      return killRestart('worker', 5_000);
+    case 'worker-kill': {
+      const r = await killRestart('worker', 5_000);
+      return { ...r, readyAt: await pollingSince(stack, stack.taskQueue, r.restartedAt) };
+    }
     case 'worker-kill-inflight': {
       // Sends held at the provider for 3 s, killed once 5 are in flight: those 5 may be sent twice.
       stack.fake.setLatency(3_000);
@@ -106,7 +139,7 @@ async function inject(stack: BenchStack, fault: Fault): Promise<{ restartedAt?: 
       await sleep(5_000);
       const restartedAt = Date.now();
       await stack.restart('worker');
-      return { restartedAt };
+      return { restartedAt, readyAt: await pollingSince(stack, stack.taskQueue, restartedAt) };
     }
     case 'api-kill':
       return killRestart('api', 5_000);
@@ -136,7 +169,7 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
   try {
     const accepted = new Map<string, number>();
     const answers: Record<string, number> = {};
-    let injected: Promise<{ restartedAt?: number }> | null = null;
+    let injected: Promise<{ restartedAt?: number; readyAt?: number }> | null = null;
     const t0 = Date.now();
     await forEachConcurrently(N, Number(args.concurrency), async (i) => {
       accepted.set(await acceptOnce(stack, i, answers), Date.now());
@@ -145,7 +178,9 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
         injected = inject(stack, fault);
       }
     });
-    const { restartedAt } = injected ? await (injected as Promise<{ restartedAt?: number }>) : {};
+    const { restartedAt, readyAt } = injected
+      ? await (injected as Promise<{ restartedAt?: number; readyAt?: number }>)
+      : {};
     log(`${fault}: ${accepted.size} accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const Message = messageHistoryModel(stack.mongo);
@@ -175,6 +210,7 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
         gapAt = (times[k - 1] as number) - t0;
       }
     const firstAfterRestart = restartedAt ? times.find((t) => t >= restartedAt) : undefined;
+    const firstAfterReady = readyAt ? times.find((t) => t >= readyAt) : undefined;
     const failedCodes: Record<string, number> = {};
     for (const f of failed)
       failedCodes[`${f.errorCode}${f.retryable ? '' : ' (not retryable)'}`] =
@@ -191,6 +227,10 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
       'gap starts at t s': +(gapAt / 1000).toFixed(1),
       'first send after restart s':
         firstAfterRestart && restartedAt ? +((firstAfterRestart - restartedAt) / 1000).toFixed(1) : null,
+      'replacement worker polling after s':
+        readyAt && restartedAt ? +((readyAt - restartedAt) / 1000).toFixed(1) : null,
+      'first send after the replacement polls s':
+        firstAfterReady && readyAt ? +((firstAfterReady - readyAt) / 1000).toFixed(1) : null,
       'sent/s': +(sent.size / (((times.at(-1) ?? t0) - t0) / 1000)).toFixed(1),
       'non-2xx answers retried by the client': answers,
     };

@@ -152,6 +152,8 @@ function sigkill(child: ChildProcess): Promise<void> {
 
 export interface BenchStack {
   temporalAddress: string;
+  /** The worker's (message) task queue. */
+  taskQueue: string;
   mongoUri: string;
   apiPort: number;
   apiUrl: string;
@@ -255,6 +257,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     );
     return {
       temporalAddress,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
       mongoUri: db.uri,
       apiPort,
       apiUrl,
