@@ -1,6 +1,6 @@
 /**
  * Fault-injection benchmark (not a test; issue 13): N text messages through the real API → message
- * workflows → the Meta fake, with one fault injected once `--at` messages have been accepted.
+ * workflows → the Meta fake, with one fault injected once `--at` messages have been sent.
  *
  *   npx tsx bench/faults.ts [--n 2000] [--concurrency 16] [--at 600] [--fault all|<name>[,<name>…]] [--rate 80]
  *
@@ -169,19 +169,21 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
   try {
     const accepted = new Map<string, number>();
     const answers: Record<string, number> = {};
-    let injected: Promise<{ restartedAt?: number; readyAt?: number }> | null = null;
+    // The fault is injected once `--at` messages have been sent (not merely accepted), so it always
+    // lands while sends are flowing, however far sending lags behind accepting on a loaded box.
+    let injectedAtSent = 0;
+    const injected = (async () => {
+      while (stack.fake.accepted.length < AT) await sleep(20);
+      injectedAtSent = stack.fake.accepted.length;
+      log(`${fault}: injecting after ${injectedAtSent} sent (${accepted.size} accepted)`);
+      return inject(stack, fault);
+    })();
     const t0 = Date.now();
     await forEachConcurrently(N, Number(args.concurrency), async (i) => {
       accepted.set(await acceptOnce(stack, i, answers), Date.now());
-      if (accepted.size === AT && !injected) {
-        log(`${fault}: injecting after ${AT} accepted`);
-        injected = inject(stack, fault);
-      }
     });
-    const { restartedAt, readyAt } = injected
-      ? await (injected as Promise<{ restartedAt?: number; readyAt?: number }>)
-      : {};
     log(`${fault}: ${accepted.size} accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const { restartedAt, readyAt } = await injected;
 
     const Message = messageHistoryModel(stack.mongo);
     const sentIds = () =>
@@ -217,6 +219,7 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
         (failedCodes[`${f.errorCode}${f.retryable ? '' : ' (not retryable)'}`] ?? 0) + 1;
     return {
       fault,
+      'injected after sent': injectedAtSent,
       accepted: accepted.size,
       failed: failed.length,
       'failed by code': failedCodes,
