@@ -70,6 +70,10 @@ async function main(): Promise<void> {
   const secrets = devSecrets();
   // The children's environment: the generated secrets, unless the caller's environment sets its own.
   const childEnv: NodeJS.ProcessEnv = { ...secrets, ...pick(env, Object.keys(secrets)) };
+  // Local development (issue 15): callbacks may go to http://localhost receivers unless the
+  // environment says otherwise; a deployment's default refuses both.
+  childEnv.CALLBACK_ALLOW_HTTP = env.CALLBACK_ALLOW_HTTP ?? 'true';
+  childEnv.CALLBACK_ALLOW_PRIVATE_NETWORKS = env.CALLBACK_ALLOW_PRIVATE_NETWORKS ?? 'true';
 
   if (env.TEMPORAL_ADDRESS) {
     log('stack', `Temporal: using ${env.TEMPORAL_ADDRESS}`);

@@ -14,6 +14,7 @@ import { createSessionRepository } from '../src/db/repositories/session.reposito
 import { createSecretBox } from '../src/security/secret-box';
 import { buildMessagingRegistry, gateRatesFrom, gateTaskQueueFrom } from '../src/providers/messaging-setup';
 import { createTenantCallbackRepository } from '../src/db/repositories/tenant-callback.repository';
+import { callbackDeliveryFrom } from '../src/callbacks/callback-setup';
 import { createInboundMessageRepository } from '../src/db/repositories/inbound-message.repository';
 import { createCustomerWindowRepository } from '../src/db/repositories/customer-window.repository';
 import { buildGatewayRegistry } from '../src/providers/gateway-setup';
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
       messaging,
       callbacks: {
         repo: createTenantCallbackRepository(mongo, secrets),
-        timeoutMs: config.CALLBACK_TIMEOUT_MS,
+        ...callbackDeliveryFrom(config),
       },
       inbound: {
         repo: createInboundMessageRepository(mongo),

@@ -20,7 +20,8 @@ import { alertsRoutes } from './routes/alerts.routes';
 import { deadLettersRoutes } from './routes/dead-letters.routes';
 import type { DeadLetterRepository } from '../db/repositories/dead-letter.repository';
 import type { AccountAlertRepository } from '../db/repositories/account-alert.repository';
-import { callbacksRoutes } from './routes/callbacks.routes';
+import { callbacksRoutes, type CallbacksRoutesDeps } from './routes/callbacks.routes';
+import { STRICT_CALLBACK_POLICY, systemResolver } from '../callbacks/callback-target';
 import type { TenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
 import type { MessageCommands } from './messages/message-commands';
 import type { MessageHistoryRepository } from '../db/repositories/message-history.repository';
@@ -66,6 +67,8 @@ export interface AppDeps {
     /** Account alerts from the Meta and 360dialog webhooks, and GET /v1/alerts; absent = neither. */
     alerts?: AccountAlertRepository;
     callbacks?: TenantCallbackRepository;
+    /** Which callback URLs may be registered (issue 15); absent = https to public addresses, system DNS. */
+    callbackTargets?: CallbacksRoutesDeps['targets'];
     /** Inbound messages from the Meta and gateway webhooks; absent = not handled. */
     inbound?: { callbackMaxAttempts: number; callbackRetryInitialMs: number };
   };
@@ -220,7 +223,16 @@ export function createApp(deps: AppDeps): Express {
     v1.use(sendersRoutes({ senders: deps.messaging.senders }));
     if (deps.messaging.alerts) v1.use(alertsRoutes({ alerts: deps.messaging.alerts }));
     v1.use(statsRoutes({ messages: deps.messaging.messages }));
-    if (deps.messaging.callbacks) v1.use(callbacksRoutes({ callbacks: deps.messaging.callbacks }));
+    if (deps.messaging.callbacks)
+      v1.use(
+        callbacksRoutes({
+          callbacks: deps.messaging.callbacks,
+          targets: deps.messaging.callbackTargets ?? {
+            policy: STRICT_CALLBACK_POLICY,
+            resolve: systemResolver,
+          },
+        }),
+      );
   }
   if (deps.sessions) {
     const { repository, webhookSecret: _secret, ...rest } = deps.sessions;

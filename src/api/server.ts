@@ -15,6 +15,8 @@ import { createMessageCommands } from './messages/message-commands';
 import { createCustomerWindowPolicy } from './messages/customer-window.policy';
 import { createCustomerWindowRepository } from '../db/repositories/customer-window.repository';
 import { createTenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
+import { callbackPolicyFrom } from '../callbacks/callback-setup';
+import { systemResolver } from '../callbacks/callback-target';
 import { createAccountAlertRepository } from '../db/repositories/account-alert.repository';
 import { createDeadLetterRepository } from '../db/repositories/dead-letter.repository';
 import { sessionTimingFrom } from '../providers/gateway-setup';
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
       publicBaseUrl: config.PUBLIC_BASE_URL,
       alerts: createAccountAlertRepository(mongo),
       callbacks: tenantCallbacks,
+      callbackTargets: { policy: callbackPolicyFrom(config), resolve: systemResolver },
       inbound: {
         callbackMaxAttempts: config.CALLBACK_MAX_ATTEMPTS,
         callbackRetryInitialMs: config.CALLBACK_RETRY_INITIAL_MS,

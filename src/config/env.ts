@@ -145,7 +145,21 @@ export const envSchema = z.object({
   META_ES_CONFIG_ID: z.string().regex(/^\d+$/, 'must be the numeric configuration id').optional(),
   CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(20),
   CALLBACK_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
+  /** Wall clock for one callback delivery: connect, headers and body (issue 15). */
   CALLBACK_TIMEOUT_MS: durationMs.min(100).default(10_000),
+  // Callback targets (issue 15): https to public addresses only, unless these development settings say otherwise.
+  CALLBACK_ALLOW_HTTP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  CALLBACK_ALLOW_PRIVATE_NETWORKS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Response bytes a delivery reads at most; the status decides, the rest is not read. */
+  CALLBACK_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1_024).max(10_485_760).default(65_536),
+  /** Callbacks in flight per tenant in one worker; more wait briefly, then are retried later. */
+  CALLBACK_MAX_CONCURRENT_PER_TENANT: z.coerce.number().int().min(1).max(100).default(4),
   // The 24-hour customer-service window (issue 7): free-form messages from official senders to a
   // user who has not written in 24 h are refused with 422 (a template is required).
   CUSTOMER_WINDOW_ENFORCE: z

@@ -27,6 +27,7 @@ import {
 } from '../../src/providers/twilio/twilio.adapter';
 import { createSecretBox } from '../../src/security/secret-box';
 import type { Logger } from '../../src/logging/logger';
+import { systemResolver } from '../../src/callbacks/callback-target';
 import { buildTestApp } from './app';
 import type { Metrics } from '../../src/observability/metrics';
 
@@ -41,6 +42,21 @@ export const TEST_SETTINGS: MessageSettings = {
 };
 
 export const APP_SECRET = 'test-meta-app-secret';
+
+/**
+ * Tests run their callback receivers on http://127.0.0.1: they set the development settings
+ * (CALLBACK_ALLOW_HTTP, CALLBACK_ALLOW_PRIVATE_NETWORKS) explicitly; the product default refuses both.
+ */
+export const LOCAL_CALLBACK_TARGETS = {
+  policy: { allowHttp: true, allowPrivateNetworks: true },
+  resolve: systemResolver,
+};
+export const LOCAL_CALLBACK_DELIVERY = {
+  ...LOCAL_CALLBACK_TARGETS,
+  timeoutMs: 2_000,
+  maxResponseBytes: 65_536,
+  maxConcurrentPerTenant: 4,
+};
 /** The key of the MAC on Meta/360dialog status references in tests (issue 15). */
 export const STATUS_REF_KEY = Buffer.alloc(32, 7);
 
@@ -150,7 +166,7 @@ export function messagingDeps(opts: {
     activities: createActivities({
       pings: createDiagnosticPingRepository(opts.conn),
       messaging: activityDeps,
-      callbacks: { repo: callbacks, timeoutMs: 2_000 },
+      callbacks: { repo: callbacks, ...LOCAL_CALLBACK_DELIVERY },
       inbound: { repo: inbound, windows },
       metrics: opts.metrics,
     }),
@@ -179,6 +195,7 @@ export async function startMessagingApi(opts: {
         metaAppSecret: APP_SECRET,
         statusRefKey: STATUS_REF_KEY,
         callbacks: opts.deps.callbacks,
+        callbackTargets: LOCAL_CALLBACK_TARGETS,
         inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
       },
     },

@@ -7,7 +7,7 @@ import type { Logger } from '../../src/logging/logger';
 import type { Metrics } from '../../src/observability/metrics';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { buildTestApp } from './app';
-import { APP_SECRET, STATUS_REF_KEY, type messagingDeps } from './messaging';
+import { APP_SECRET, LOCAL_CALLBACK_TARGETS, STATUS_REF_KEY, type messagingDeps } from './messaging';
 
 export const VERIFY_TOKEN = 'meta-verify-token-for-tests';
 
@@ -45,6 +45,7 @@ export async function startWebhookApi(opts: {
           publicBaseUrl,
           alerts,
           callbacks: opts.deps.callbacks,
+          callbackTargets: LOCAL_CALLBACK_TARGETS,
           inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
         },
       },

@@ -9,7 +9,7 @@ import { normaliseGatewayInbound } from '../../src/providers/gateway-inbound';
 import type { InboundRequest } from '../../src/simulator/inbound.routes';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, messagingDeps } from '../helpers/messaging';
+import { APP_SECRET, LOCAL_CALLBACK_TARGETS, messagingDeps } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { MASTER_KEY, startSessionStack, waitFor, WEBHOOK_SECRET } from '../helpers/sessions';
 import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
@@ -82,6 +82,7 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
           senders: deps.senders,
           metaAppSecret: APP_SECRET,
           callbacks: deps.callbacks,
+          callbackTargets: LOCAL_CALLBACK_TARGETS,
           inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
         },
       },

@@ -2,15 +2,37 @@ import { Router } from 'express';
 import type { TenantCallbackRepository } from '../../db/repositories/tenant-callback.repository';
 import { notFound } from '../../domain/errors';
 import { setCallbackBody } from '../../schemas/callback.schema';
+import {
+  CallbackTargetRefused,
+  resolveCallbackTarget,
+  type CallbackTargetPolicy,
+  type HostResolver,
+} from '../../callbacks/callback-target';
 import { authOf } from '../middleware/auth';
-import { route } from '../middleware/validate';
+import { route, ValidationFailed } from '../middleware/validate';
 
-/** The tenant's status callback: set (the signing secret is returned once), read, remove. */
-export function callbacksRoutes(deps: { callbacks: TenantCallbackRepository }): Router {
+export interface CallbacksRoutesDeps {
+  callbacks: TenantCallbackRepository;
+  /** Which URLs may be registered, and the resolver that checks their host (issue 15). */
+  targets: { policy: CallbackTargetPolicy; resolve: HostResolver };
+}
+
+/**
+ * The tenant's status callback: set (the signing secret is returned once), read, remove. A URL
+ * whose scheme or any resolved address the policy forbids is a 400 naming the rule; the worker
+ * checks again at every delivery, since DNS can change after registration.
+ */
+export function callbacksRoutes(deps: CallbacksRoutesDeps): Router {
   const r = Router();
   r.put(
     '/callbacks',
     route({ body: setCallbackBody }, async ({ body }, _req, res) => {
+      try {
+        await resolveCallbackTarget(body.url, deps.targets.policy, deps.targets.resolve);
+      } catch (err) {
+        if (!(err instanceof CallbackTargetRefused)) throw err;
+        throw new ValidationFailed([{ field: 'body.url', rule: err.rule, message: err.message }]);
+      }
       res.json(await deps.callbacks.set(authOf(res).tenantId, body.url));
     }),
   );
