@@ -16,14 +16,13 @@ export type NormalisedGatewayWebhook =
  * `sessionId`. A URL token is checked against it before anything else is read.
  */
 export function gatewaySessionOf(body: Record<string, unknown>): string | undefined {
-  const named =
-    'instance' in body
-      ? body.instance
-      : 'session' in body && 'payload' in body
-        ? body.session
-        : body.sessionId;
+  const named = gatewaySessionField(body);
   return gatewaySessionName.safeParse(named).success ? (named as string) : undefined;
 }
+
+/** The field that names the session, as sent (maybe no usable name). */
+export const gatewaySessionField = (body: Record<string, unknown>): unknown =>
+  'instance' in body ? body.instance : 'session' in body && 'payload' in body ? body.session : body.sessionId;
 
 /** The seed's body, with a session name that can be looked up (no NUL, no control characters). */
 const seedWebhookBody = gatewayWebhookBody.extend({ sessionId: gatewaySessionName });

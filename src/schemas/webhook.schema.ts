@@ -50,8 +50,12 @@ export const providerLabel = z
   .max(64)
   .regex(NO_CONTROL_CHARS, 'must not contain control characters');
 
-/** A Unix time in seconds as the provider writes it (string or number); its range is checked when read. */
-export const unixSeconds = z.union([z.string().max(32), z.number()]);
+/**
+ * A Unix time in seconds as the provider writes it, read leniently (isoFromSeconds): a time that is
+ * no number or out of range (`1e309` parses as Infinity) is the time we received it — a bad time
+ * costs the entry its time, not the entry.
+ */
+export const unixSeconds = z.unknown();
 
 /** At most this many issues are kept per entry, each message at most 200 characters. */
 const MAX_ISSUES = 10;

@@ -5,11 +5,12 @@ import { ValidationFailed } from '../middleware/validate';
 /**
  * The exact bytes of a JSON webhook body. Webhook paths get them unparsed (app.ts mounts a raw
  * body reader on `/webhooks`), so a signature is checked before anything is parsed; `rawBody` is
- * the copy the app-wide JSON parser keeps, for an app built without that reader.
+ * the copy the app-wide JSON parser keeps, for an app built without that reader. No body at all
+ * is zero bytes (a signature over them is still checked, and the JSON parse then says 400).
  */
-export function webhookRawBody(req: Request): Buffer | undefined {
+export function webhookRawBody(req: Request): Buffer {
   const body: unknown = req.body;
-  return Buffer.isBuffer(body) ? body : req.rawBody;
+  return Buffer.isBuffer(body) ? body : (req.rawBody ?? Buffer.alloc(0));
 }
 
 /**
@@ -18,10 +19,10 @@ export function webhookRawBody(req: Request): Buffer | undefined {
  * `body`). V8's JSON.parse needs no stack for nesting (a 100,000-deep array parses); what is
  * done with the result afterwards is bounded by the entry checks (MAX_ENTRY_DEPTH).
  */
-export function parseWebhookJson(raw: Buffer | undefined): Record<string, unknown> {
+export function parseWebhookJson(raw: Buffer): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse((raw ?? Buffer.alloc(0)).toString('utf8'));
+    value = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new DomainError('invalid', 'invalid_json', 'Request body is not valid JSON');
   }

@@ -5,7 +5,11 @@ import type { SessionRepository } from '../../db/repositories/session.repository
 import { DomainError } from '../../domain/errors';
 import type { RejectedEntry } from '../../domain/dead-letter';
 import { depthOf } from '../../domain/storable';
-import { gatewaySessionOf, normaliseGatewayWebhook } from '../../providers/gateway-webhooks';
+import {
+  gatewaySessionField,
+  gatewaySessionOf,
+  normaliseGatewayWebhook,
+} from '../../providers/gateway-webhooks';
 import { normaliseGatewayInbound } from '../../providers/gateway-inbound';
 import { entryIssues, fieldOf, MAX_ENTRY_DEPTH, readableIds } from '../../schemas/webhook.schema';
 import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
@@ -47,7 +51,7 @@ async function refuseEvent(
   const rejected: RejectedEntry = {
     ...r,
     providerIds: readableIds({
-      sessionId: named ?? gatewaySessionOf(body),
+      sessionId: gatewaySessionField(body),
       event: body.event,
       messageId: messageId ?? body.messageId,
     }),

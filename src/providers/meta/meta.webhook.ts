@@ -168,7 +168,7 @@ function toStatusEvent(
   s: {
     id: string;
     status: string;
-    timestamp?: string | number;
+    timestamp?: unknown;
     biz_opaque_callback_data?: unknown;
     errors?: unknown;
   },
@@ -216,7 +216,7 @@ function contactNames(contacts: unknown): Map<string, string> {
 }
 
 function toInboundEvent(
-  m: { id: string; from: string; type: string; timestamp?: string | number },
+  m: { id: string; from: string; type: string; timestamp?: unknown },
   raw: Record<string, unknown>,
   provider: string,
   recipientAccountId: string,
