@@ -16,6 +16,7 @@ import { buildMessagingRegistry, gateRatesFrom, gateTaskQueueFrom } from '../src
 import { createTenantCallbackRepository } from '../src/db/repositories/tenant-callback.repository';
 import { callbackDeliveryFrom } from '../src/callbacks/callback-setup';
 import { createInboundMessageRepository } from '../src/db/repositories/inbound-message.repository';
+import { createDeadLetterRepository } from '../src/db/repositories/dead-letter.repository';
 import { createCustomerWindowRepository } from '../src/db/repositories/customer-window.repository';
 import { buildGatewayRegistry } from '../src/providers/gateway-setup';
 import { createSessionHealthRepository } from '../src/db/repositories/session-health.repository';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
       inbound: {
         repo: createInboundMessageRepository(mongo),
         windows: createCustomerWindowRepository(mongo),
+        deadLetters: createDeadLetterRepository(mongo),
       },
       // Sessions (issue 3): gateway adapters and the whatsapp_sessions projection.
       sessions: { sessions, gateways, logger },

@@ -12,6 +12,10 @@ export interface InboundMessageInput {
   callbackRetryInitialMs: number;
 }
 
+/**
+ * No maximum attempts: our database being unreachable retries until it is back. A write it refuses
+ * does not retry for ever: the activity gives up after a few attempts and dead-letters the message.
+ */
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '200ms', maximumInterval: '5s' },
@@ -19,15 +23,18 @@ const db = proxyLocalActivities<Activities>({
 
 /**
  * One inbound message (`inbound:<tenant>:<provider>:<id>`, so a redelivered webhook is the same
- * workflow): store it once, then forward it to the tenant's callback, retried with backoff.
+ * workflow): store it once, then forward it to the tenant's callback, retried with backoff. A
+ * message the database refuses is dead-lettered by the activity and the workflow ends there:
+ * every message a webhook answered 200 for is stored and forwarded, or dead-lettered.
  */
 export async function inboundMessageWorkflow(input: InboundMessageInput): Promise<void> {
-  await db.recordInboundMessage({
+  // Histories from before dead-lettering recorded a boolean here: those carry on as before.
+  const recorded: unknown = await db.recordInboundMessage({
     tenantId: input.tenantId,
     senderId: input.senderId,
     message: input.message,
   });
-  if (!input.notify) return;
+  if (recorded === 'dead_lettered' || !input.notify) return;
   const { deliverStatusCallback } = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
     retry: {

@@ -11,6 +11,7 @@ import { createMessageHistoryRepository } from '../../src/db/repositories/messag
 import { createSenderRepository } from '../../src/db/repositories/sender.repository';
 import { createTenantCallbackRepository } from '../../src/db/repositories/tenant-callback.repository';
 import { createInboundMessageRepository } from '../../src/db/repositories/inbound-message.repository';
+import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
 import { createCustomerWindowRepository } from '../../src/db/repositories/customer-window.repository';
 import { createCustomerWindowPolicy } from '../../src/api/messages/customer-window.policy';
 import type { GatewayCredentialsPort } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
@@ -167,7 +168,7 @@ export function messagingDeps(opts: {
       pings: createDiagnosticPingRepository(opts.conn),
       messaging: activityDeps,
       callbacks: { repo: callbacks, ...LOCAL_CALLBACK_DELIVERY },
-      inbound: { repo: inbound, windows },
+      inbound: { repo: inbound, windows, deadLetters: createDeadLetterRepository(opts.conn) },
       metrics: opts.metrics,
     }),
   };

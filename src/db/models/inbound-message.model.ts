@@ -1,6 +1,10 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** An inbound message, stored once: `_id` = `<tenant>:<provider>:<provider message id>`. Written only by activities. */
+/**
+ * An inbound message, stored once: `_id` = `<tenant>:<provider>:<provider message id>`. Written only
+ * by activities, made storable by the repository: `content` keys are percent-escaped where MongoDB
+ * or FerretDB would refuse them (`fromStorable` in src/domain/storable.ts reads them back).
+ */
 export interface InboundMessageDoc {
   _id: string;
   tenantId: string;
@@ -12,6 +16,8 @@ export interface InboundMessageDoc {
   type: string;
   text: string | null;
   content: Record<string, unknown>;
+  /** Some text was cut to the storable limits (65,536 characters) or nested past 32 levels. */
+  truncated: boolean;
   receivedAt: Date;
   createdAt: Date;
 }
@@ -28,6 +34,7 @@ const schema = new Schema<InboundMessageDoc>(
     type: { type: String, required: true },
     text: { type: String, default: null },
     content: { type: Schema.Types.Mixed, default: {} },
+    truncated: { type: Boolean, default: false },
     receivedAt: { type: Date, required: true },
     createdAt: { type: Date, required: true },
   },
