@@ -7,6 +7,9 @@ import { connectMongo } from '../src/db/connection';
 import { createDiagnosticPingRepository } from '../src/db/repositories/diagnostic-ping.repository';
 import { createLogger } from '../src/logging/logger';
 import { connectTemporalClient } from '../src/temporal/client';
+import { temporalConnectionOptionsOrExit } from '../src/temporal/connection-options';
+import { dataConverterFor } from '../src/temporal/payload-codec';
+import { temporalProtectionFrom } from '../src/temporal/protection-setup';
 import { registerSearchAttributes } from '../src/temporal/register-search-attributes';
 import { createMessageHistoryRepository } from '../src/db/repositories/message-history.repository';
 import { createSenderRepository } from '../src/db/repositories/sender.repository';
@@ -37,15 +40,20 @@ import { onboardingClientsFrom } from '../src/providers/onboarding-setup';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
+  // Issue 15: TLS/mTLS/API key files are read now, so a wrong one stops the process before anything connects.
+  const connectionOptions = temporalConnectionOptionsOrExit(config);
   Runtime.install({ logger: undefined });
 
   const mongo = await connectMongo(config.MONGODB_URI, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
 
   // One Temporal client for the worker's own calls: search attributes, sender-gate signal-with-start,
   // session-health signals and the schedule upsert.
+  // Issue 15: TLS/mTLS/API key from config; the same payload codec on the client and the workers.
+  const { payloadCodec } = temporalProtectionFrom(config, logger);
   const temporal = await connectTemporalClient({
-    address: config.TEMPORAL_ADDRESS,
+    connection: connectionOptions,
     namespace: config.TEMPORAL_NAMESPACE,
+    payloadCodec,
   });
   const added = await registerSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
@@ -55,7 +63,7 @@ async function main(): Promise<void> {
   const senders = createSenderRepository(mongo, secrets);
   const gateways = buildGatewayRegistry(config, logger);
 
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(connectionOptions);
   const messaging = {
     messages: createMessageHistoryRepository(mongo),
     registry: buildMessagingRegistry(config, { senders, sessions }),
@@ -93,6 +101,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...workflowSource(config.WORKFLOW_BUNDLE_PATH, logger),
+    dataConverter: dataConverterFor(payloadCodec),
     activities: createActivities({
       pings: createDiagnosticPingRepository(mongo),
       messaging,
@@ -131,6 +140,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: gateTaskQueueFrom(config),
     ...workflowSource(config.WORKFLOW_BUNDLE_PATH, logger),
+    dataConverter: dataConverterFor(payloadCodec),
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
     maxConcurrentWorkflowTaskExecutions: 10,
   });

@@ -1,3 +1,4 @@
+import { codecRoutes, redactCodecPath, type CodecRoutesDeps } from './routes/codec.routes';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
@@ -91,6 +92,8 @@ export interface AppDeps {
   signup?: SignupPageConfig;
   /** HTTPS_ONLY and TRUST_PROXY (issue 12); absent = plain HTTP served as such, no proxy trusted. */
   transport?: { httpsOnly: boolean; trustProxy: boolean | number | string };
+  /** The Web UI's codec endpoint and the operators' recipient query (issue 15); absent = not mounted. */
+  codec?: CodecRoutesDeps;
 }
 
 declare module 'http' {
@@ -116,13 +119,16 @@ export function createApp(deps: AppDeps): Express {
       serializers: {
         req: (r: { url?: string; query?: Record<string, unknown> }) => ({
           ...r,
-          url: r.url === undefined ? r.url : redactUrlSecrets(r.url),
+          // redactCodecPath: the codec token the Web UI's endpoint may carry in its path (issue 15).
+          url: r.url === undefined ? r.url : redactUrlSecrets(redactCodecPath(r.url)),
           query: r.query === undefined ? r.query : redactQuerySecrets(r.query),
         }),
       },
     }),
   );
   app.use(securityHeaders({ httpsOnly: deps.transport?.httpsOnly ?? false }));
+  // The codec endpoint parses its own (larger) bodies, after its token check (issue 15).
+  if (deps.codec) app.use(codecRoutes(deps.codec));
   // `/v1` bodies: JSON objects only, bounded in depth, storable (415/400 otherwise); see json-body.ts.
   app.use('/v1', v1JsonBody({ limit: deps.bodyLimit }));
   // Webhook bodies stay bytes: each route checks its signature on them first, then parses.

@@ -5,6 +5,8 @@ import { createApiKeyRepository } from '../db/repositories/api-key.repository';
 import { createDiagnosticPingRepository } from '../db/repositories/diagnostic-ping.repository';
 import { createLogger } from '../logging/logger';
 import { connectTemporalClient, pingTemporal } from '../temporal/client';
+import { temporalConnectionOptionsOrExit } from '../temporal/connection-options';
+import { temporalProtectionFrom } from '../temporal/protection-setup';
 import { createApp } from './app';
 import { createMessageHistoryRepository } from '../db/repositories/message-history.repository';
 import { createSenderRepository } from '../db/repositories/sender.repository';
@@ -33,11 +35,16 @@ import { signupConfigFrom } from './routes/signup.routes';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
+  // Issue 15: TLS/mTLS/API key files are read now, so a wrong one stops the process before anything connects.
+  const connectionOptions = temporalConnectionOptionsOrExit(config);
 
   const mongo = await connectMongo(config.MONGODB_URI, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
+  // Issue 15: TLS/mTLS/API key from config, payloads sealed by the codec, Recipient as a keyed hash.
+  const protection = temporalProtectionFrom(config, logger);
   const temporal = await connectTemporalClient({
-    address: config.TEMPORAL_ADDRESS,
+    connection: connectionOptions,
     namespace: config.TEMPORAL_NAMESPACE,
+    payloadCodec: protection.payloadCodec,
     rpcAttempts: config.API_TEMPORAL_RPC_ATTEMPTS,
   });
 
@@ -62,6 +69,7 @@ async function main(): Promise<void> {
           marginMs: config.CUSTOMER_WINDOW_MARGIN_MS,
         })
       : undefined,
+    recipientHash: protection.recipientHash,
   });
 
   // Metrics (issue 8): this process's own registry; the gauges read MongoDB on scrape, cached.
@@ -124,6 +132,15 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pings: createDiagnosticPingRepository(mongo),
     deadLetters: createDeadLetterRepository(mongo),
+    codec:
+      protection.payloadCodec && config.TEMPORAL_CODEC_TOKEN
+        ? {
+            codec: protection.payloadCodec,
+            token: config.TEMPORAL_CODEC_TOKEN,
+            corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS,
+            recipientHash: protection.recipientHash,
+          }
+        : undefined,
     readiness: {
       temporal: () => pingTemporal(temporal.client),
       database: () => pingMongo(mongo),

@@ -57,6 +57,38 @@ export const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('whatsapp'),
   /** Sender gates' task queue; absent = `<TEMPORAL_TASK_QUEUE>-gates`. */
   TEMPORAL_GATE_TASK_QUEUE: z.string().min(1).optional(),
+  // Secured Temporal (issue 15): TLS, mTLS and Temporal Cloud API keys; see src/temporal/connection-options.ts.
+  /** Unset: TLS when any TEMPORAL_TLS_* file, server name or API key is given. */
+  TEMPORAL_TLS: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** Payload codec keys (AES-256-GCM, same form as ENCRYPTION_KEYS); unset = payloads in plain text (a warning). */
+  TEMPORAL_PAYLOAD_KEYS: keyring.optional(),
+  TEMPORAL_PAYLOAD_ACTIVE_KEY_ID: z.string().optional(),
+  /** HMAC key of the `Recipient` search attribute (base64, >= 32 bytes); unset = the attribute is not set. */
+  TEMPORAL_RECIPIENT_HASH_KEY: z
+    .string()
+    .transform((v) => Buffer.from(v, 'base64'))
+    .refine((b) => b.length >= 32, 'must be the base64 of at least 32 bytes')
+    .optional(),
+  /** Operators' token for the Web UI's codec endpoint (/codec/*); unset = not served. */
+  TEMPORAL_CODEC_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Origins of the Web UI allowed to call /codec/* from the browser (comma-separated). */
+  TEMPORAL_CODEC_CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:8233,http://127.0.0.1:8233')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
 
   MONGODB_URI: z
     .string()
@@ -223,6 +255,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   if (config.ENCRYPTION_ACTIVE_KEY_ID && !config.ENCRYPTION_KEYS.has(config.ENCRYPTION_ACTIVE_KEY_ID)) {
     throw new ConfigError(
       'Invalid configuration: ENCRYPTION_ACTIVE_KEY_ID: must name a key id present in ENCRYPTION_KEYS',
+    );
+  }
+  if (
+    config.TEMPORAL_PAYLOAD_ACTIVE_KEY_ID &&
+    !config.TEMPORAL_PAYLOAD_KEYS?.has(config.TEMPORAL_PAYLOAD_ACTIVE_KEY_ID)
+  ) {
+    throw new ConfigError(
+      'Invalid configuration: TEMPORAL_PAYLOAD_ACTIVE_KEY_ID: must name a key id present in TEMPORAL_PAYLOAD_KEYS',
     );
   }
   return config;

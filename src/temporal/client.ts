@@ -1,4 +1,7 @@
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import type { TemporalConnectionOptions } from './connection-options';
+import { dataConverterFor } from './payload-codec';
 
 export interface TemporalClientHandle {
   client: Client;
@@ -7,8 +10,11 @@ export interface TemporalClientHandle {
 }
 
 export async function connectTemporalClient(opts: {
-  address: string;
+  /** Address, TLS and API key: temporalConnectionOptions(config), or just an address in tests. */
+  connection: TemporalConnectionOptions | { address: string };
   namespace: string;
+  /** The payload codec (createPayloadCodec); undefined = payloads in plain text. */
+  payloadCodec: PayloadCodec | undefined;
   /**
    * Attempts per call while Temporal does not answer (gRPC UNAVAILABLE). The SDK's default, 10,
    * waits about 20 s; the API takes fewer so a request is answered 503 within seconds.
@@ -16,11 +22,15 @@ export async function connectTemporalClient(opts: {
   rpcAttempts?: number;
 }): Promise<TemporalClientHandle> {
   const connection = await Connection.connect({
-    address: opts.address,
+    ...opts.connection,
     connectTimeout: '5s',
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: opts.rpcAttempts }))],
   });
-  const client = new Client({ connection, namespace: opts.namespace });
+  const client = new Client({
+    connection,
+    namespace: opts.namespace,
+    dataConverter: dataConverterFor(opts.payloadCodec),
+  });
   return { client, connection, close: () => connection.close() };
 }
 

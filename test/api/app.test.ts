@@ -51,9 +51,11 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
     it('GET /readyz is 503 naming the dependency that does not answer', async () => {
       const { connectTemporalClient } = await import('../../src/temporal/client');
       // A real client pointed at a port where no server listens.
-      const dead = await connectTemporalClient({ address: '127.0.0.1:1', namespace: 'default' }).catch(
-        (e: Error) => e,
-      );
+      const dead = await connectTemporalClient({
+        connection: { address: '127.0.0.1:1' },
+        namespace: 'default',
+        payloadCodec: undefined,
+      }).catch((e: Error) => e);
       const readiness = {
         temporal: async () => {
           if (dead instanceof Error) throw dead;

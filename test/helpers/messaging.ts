@@ -28,6 +28,7 @@ import {
 } from '../../src/providers/twilio/twilio.adapter';
 import { createSecretBox } from '../../src/security/secret-box';
 import type { Logger } from '../../src/logging/logger';
+import { testRecipientHash } from './temporal';
 import { systemResolver } from '../../src/callbacks/callback-target';
 import { buildTestApp } from './app';
 import type { Metrics } from '../../src/observability/metrics';
@@ -151,6 +152,7 @@ export function messagingDeps(opts: {
     waitSentMaxMs: 5_000,
     commandTimeoutMs: 5_000,
     callbacks,
+    recipientHash: testRecipientHash,
     customerWindow:
       opts.customerWindowMarginMs === undefined
         ? undefined

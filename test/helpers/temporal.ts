@@ -4,6 +4,45 @@ import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/wo
 import type { Activities } from '../../activities';
 import { freePort, startTemporalDevServer } from '../../scripts/lib/infra';
 import { testEnv } from './env';
+import { createPayloadCodec } from '../../src/temporal/payload-codec';
+import { createRecipientHasher } from '../../src/temporal/recipient-hash';
+
+/**
+ * Every test client and worker seals payloads as production does (issue 15): one fixed test key
+ * ring, so a worker of one helper decodes what a client of another encoded.
+ */
+export const TEST_PAYLOAD_KEYS = new Map([['test1', Buffer.alloc(32, 7)]]);
+export const testPayloadCodec = createPayloadCodec(TEST_PAYLOAD_KEYS, 'test1');
+export const testDataConverter = { payloadCodecs: [testPayloadCodec] };
+export const testRecipientHash = createRecipientHasher(Buffer.alloc(32, 9));
+/**
+ * A fetched history with every sealed payload list opened by the test codec (in place), for tests
+ * that read activity inputs or results from history.
+ */
+export async function openHistoryPayloads<T>(history: T): Promise<T> {
+  const visit = async (node: unknown): Promise<void> => {
+    if (!node || typeof node !== 'object' || ArrayBuffer.isView(node)) return;
+    const obj = node as { payloads?: unknown };
+    if (
+      Array.isArray(obj.payloads) &&
+      obj.payloads.every((p) => p && typeof p === 'object' && 'metadata' in p)
+    ) {
+      obj.payloads = await testPayloadCodec.decode(
+        obj.payloads as Parameters<typeof testPayloadCodec.decode>[0],
+      );
+      return;
+    }
+    for (const value of Object.values(node)) await visit(value);
+  };
+  await visit(history);
+  return history;
+}
+
+/** The same keys as environment variables, for the real entry points run as child processes. */
+export const TEST_TEMPORAL_PROTECTION_ENV = {
+  TEMPORAL_PAYLOAD_KEYS: `test1:${Buffer.alloc(32, 7).toString('base64')}`,
+  TEMPORAL_RECIPIENT_HASH_KEY: Buffer.alloc(32, 9).toString('base64'),
+};
 
 let runtimeInstalled = false;
 
@@ -22,7 +61,7 @@ export async function connectTestTemporal(): Promise<{
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {
-    client: new Client({ connection }),
+    client: new Client({ connection, dataConverter: testDataConverter }),
     connection,
     nativeConnection,
     async close() {
@@ -43,6 +82,7 @@ export function createTestWorker(
     connection: nativeConnection,
     taskQueue,
     workflowBundle: { codePath: testEnv('TEST_WORKFLOW_BUNDLE') },
+    dataConverter: testDataConverter,
     activities,
   });
 }
@@ -61,7 +101,7 @@ export async function startDedicatedTemporal(dynamicConfig: string[]): Promise<{
   const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
   const nativeConnection = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
   return {
-    client: new Client({ connection }),
+    client: new Client({ connection, dataConverter: testDataConverter }),
     nativeConnection,
     async stop() {
       await connection.close();

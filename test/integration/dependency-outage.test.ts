@@ -19,7 +19,7 @@ import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, eventually, messagingDeps } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { connectTestTemporal, testPayloadCodec, uniqueTaskQueue } from '../helpers/temporal';
 
 const RETRY_AFTER = 7;
 /** The API's Temporal client in production (src/api/server.ts) gives up after this many attempts. */
@@ -199,8 +199,9 @@ describe('the API while its own dependencies are down', () => {
       server = await startTemporalDevServer({ port, logLevel: 'error', stdio: 'ignore' });
       // As src/api/server.ts connects: few attempts, so an outage is answered within seconds.
       temporal = await connectTemporalClient({
-        address: `127.0.0.1:${port}`,
+        connection: { address: `127.0.0.1:${port}` },
         namespace: 'default',
+        payloadCodec: testPayloadCodec,
         rpcAttempts: API_RPC_ATTEMPTS,
       });
       db = await openTestDatabase();

@@ -23,7 +23,12 @@ import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import {
+  connectTestTemporal,
+  createTestWorker,
+  testDataConverter,
+  uniqueTaskQueue,
+} from '../helpers/temporal';
 
 const PHONE_ID = '106540352249777';
 const TOKEN = 'EAAG-fault-token-0123456789';
@@ -170,7 +175,10 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
     const db = await openTestDatabase();
     const connection = await Connection.connect({ address });
     const native = await NativeConnection.connect({ address });
-    const m = await messagingOver(db.conn, { client: new Client({ connection }), native });
+    const m = await messagingOver(db.conn, {
+      client: new Client({ connection, dataConverter: testDataConverter }),
+      native,
+    });
     try {
       await eventually(async () => m.fake.accepted.length >= 3, 'a few sends before the fault');
       await kill(server);

@@ -7,7 +7,12 @@ import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import {
+  connectTestTemporal,
+  createTestWorker,
+  testRecipientHash,
+  uniqueTaskQueue,
+} from '../helpers/temporal';
 
 const PHONE_ID = '106540352242922';
 const TOKEN = 'EAAG-integration-token-0123456789';
@@ -127,7 +132,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 'workflow completed');
     const sa = (await handle.describe()).typedSearchAttributes;
     expect(sa.get(MessageStatusKey)).toBe('read');
-    expect(sa.get(RecipientKey)).toBe('16505551234');
+    expect(sa.get(RecipientKey)).toBe(testRecipientHash('16505551234'));
     expect(sa.get(ProviderMessageIdKey)).toBe(doc.body.providerMessageId);
   });
 

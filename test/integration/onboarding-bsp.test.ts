@@ -13,7 +13,7 @@ import {
   type OnboardingStack,
 } from '../helpers/onboarding';
 import { waitFor } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
 
 type View = {
   id: string;
@@ -47,7 +47,11 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
     ).body as View;
   const settle = async (id: string) => (await stack.settled(key, id)) as unknown as View;
   const history = async (id: string) =>
-    historyText(await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory());
+    historyText(
+      await openHistoryPayloads(
+        await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
+      ),
+    );
 
   beforeAll(async () => {
     db = await openTestDatabase();

@@ -7,7 +7,7 @@ import { captureLogger } from '../helpers/logger';
 import { openTestDatabase } from '../helpers/mongo';
 import { ES_APP, historyText, startOnboardingStack, type OnboardingStack } from '../helpers/onboarding';
 import { waitFor } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
 
 type View = {
   id: string;
@@ -128,7 +128,9 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
 
     // Nothing secret in the workflow history, the view, the projection or the logs.
     const history = historyText(
-      await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, accepted.id)).fetchHistory(),
+      await openHistoryPayloads(
+        await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, accepted.id)).fetchHistory(),
+      ),
     );
     expect(history).toContain(s.waba);
     for (const secret of [s.code, s.token, PIN, ES_APP.appSecret]) {

@@ -10,7 +10,7 @@ import {
   type OnboardingStack,
 } from '../helpers/onboarding';
 import { waitFor } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
 
 type View = {
   id: string;
@@ -128,7 +128,9 @@ describe('Twilio onboarding: the verification code of a PENDING_VERIFICATION sen
 
     // Nowhere in clear: workflow history (signal + activity input hold ciphertext), API views, logs.
     const history = historyText(
-      await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
+      await openHistoryPayloads(
+        await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
+      ),
     );
     expect(history).toContain('twilioVerificationCode');
     const list = await request(stack.app).get('/v1/onboardings').set('Authorization', `Bearer ${key}`);
@@ -158,7 +160,9 @@ describe('Twilio onboarding: the verification code of a PENDING_VERIFICATION sen
     expect(awaitOnline(refused)?.error?.message).toContain('Verification code [redacted] is invalid');
     expect(refused.awaiting).toBe('verification_code');
     const history = historyText(
-      await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
+      await openHistoryPayloads(
+        await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
+      ),
     );
     expect(history).toContain('[redacted]');
     expect(history).not.toContain(WRONG);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { freePort } from '../../scripts/lib/infra';
 import { testEnv } from '../helpers/env';
 import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { connectTestTemporal, TEST_TEMPORAL_PROTECTION_ENV, uniqueTaskQueue } from '../helpers/temporal';
 
 /** The real entry points (composition roots) as child processes: start, serve, stop cleanly. */
 const root = path.join(__dirname, '../..');
@@ -56,6 +56,8 @@ describe('process entry points', () => {
       MONGODB_URI: db.uri,
       ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       WORKFLOW_BUNDLE_PATH: testEnv('TEST_WORKFLOW_BUNDLE'),
+      // The test client seals payloads (issue 15): the processes must hold the same keys.
+      ...TEST_TEMPORAL_PROTECTION_ENV,
     };
   });
   afterAll(async () => {
@@ -82,14 +84,19 @@ describe('process entry points', () => {
 
   it('worker: SIGTERM lets an in-flight activity finish before the process exits 0', async () => {
     const taskQueue = uniqueTaskQueue('grace');
-    const worker = run('workers/main.ts', { ...baseEnv, TEMPORAL_TASK_QUEUE: taskQueue });
+    // The hold is the worker's setting (DIAGNOSTICS_PING_HOLD_MS), never the caller's (issue 15).
+    const worker = run('workers/main.ts', {
+      ...baseEnv,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      DIAGNOSTICS_PING_HOLD_MS: '2000',
+    });
     await until(() => worker.output().includes('worker running'), 'worker running');
 
     const pingId = randomBytes(4).toString('hex');
     const handle = await temporal.client.workflow.start('pingWorkflow', {
       taskQueue,
       workflowId: `ping:grace:${pingId}`,
-      args: [{ tenantId: 'grace', pingId, holdMs: 2_000 }],
+      args: [{ tenantId: 'grace', pingId }],
     });
     await until(async () => {
       const d = await handle.describe();

@@ -6,7 +6,7 @@ import type { SessionState, SessionView, SessionWorkflowInput } from '../../work
 import { captureLogger } from '../helpers/logger';
 import { openTestDatabase } from '../helpers/mongo';
 import { startSessionStack, waitFor, FAST_TIMING, WEBHOOK_SECRET } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
 
 type HistoryEvent = proto.api.history.v1.IHistoryEvent;
 
@@ -65,7 +65,11 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
   const until = (id: string, ok: (v: SessionView) => boolean, what: string, ms?: number) =>
     waitFor(() => view(id), ok, ms, what);
   const history = async (id: string) =>
-    (await temporal.client.workflow.getHandle(`session:${tenant}:${id}`).fetchHistory()).events ?? [];
+    (
+      await openHistoryPayloads(
+        await temporal.client.workflow.getHandle(`session:${tenant}:${id}`).fetchHistory(),
+      )
+    ).events ?? [];
   const start = (id: string, timing: Partial<SessionWorkflowInput['timing']> = {}) =>
     temporal.client.workflow.start('sessionWorkflow', {
       workflowId: `session:${tenant}:${id}`,

@@ -14,6 +14,7 @@ import { idForKey, requestHashOf } from './message-view';
 import { isOfficialProvider } from '../../domain/official-sender';
 import { isStorageUnavailable } from '../../db/storage-errors';
 import type { CustomerWindowPolicy } from './customer-window.policy';
+import type { RecipientHasher } from '../../temporal/recipient-hash';
 
 export interface MessagesApiDeps {
   temporal: Client;
@@ -29,6 +30,8 @@ export interface MessagesApiDeps {
   callbacks?: { get(tenantId: string): Promise<unknown> };
   /** The 24-hour customer-service window, enforced for official senders; absent = not enforced. */
   customerWindow?: CustomerWindowPolicy;
+  /** The `Recipient` search attribute's keyed hash (TEMPORAL_RECIPIENT_HASH_KEY); undefined = not set. */
+  recipientHash: RecipientHasher | undefined;
 }
 
 export interface Accepted {

@@ -1,0 +1,286 @@
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { DefaultPayloadConverter } from '@temporalio/common';
+import { temporal as proto } from '@temporalio/proto';
+import type { Worker } from '@temporalio/worker';
+import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+import { RecipientKey } from '../../src/temporal/search-attributes';
+import { workflowIds } from '../../src/temporal/workflow-ids';
+import { MetaGraphFake } from '../fakes/meta-graph.fake';
+import { buildTestApp } from '../helpers/app';
+import { captureLogger } from '../helpers/logger';
+import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
+import { openTestDatabase } from '../helpers/mongo';
+import {
+  connectTestTemporal,
+  createTestWorker,
+  testPayloadCodec,
+  testRecipientHash,
+  uniqueTaskQueue,
+} from '../helpers/temporal';
+
+const PHONE_ID = '400000000000015';
+const TOKEN = 'EAAG-privacy-token-0123456789';
+const BODY = 'Meet me at the back door, 7f3a';
+const NUMBER = '16505550147';
+const ORDER = 'ORDER-SECRET-991';
+const CODEC_TOKEN = 'codec-token-for-operators-0123456789abcdef';
+const UI_ORIGIN = 'http://localhost:8233';
+
+/** The tenant's callback endpoint: 200 to everything, bodies recorded. */
+function startCallbackReceiver() {
+  const bodies: string[] = [];
+  const server: Server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      bodies.push(body);
+      res.writeHead(200).end();
+    });
+  });
+  return new Promise<{ url: string; bodies: string[]; close(): Promise<void> }>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+        bodies,
+        close: () => new Promise((r) => server.close(() => r())),
+      }),
+    ),
+  );
+}
+
+describe('Temporal holds no message content in plain text (payload codec, keyed Recipient)', () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  let fake: MetaGraphFake;
+  let receiver: Awaited<ReturnType<typeof startCallbackReceiver>>;
+  let api: Awaited<ReturnType<typeof startMessagingApi>>;
+  let operatorApp: ReturnType<typeof buildTestApp>;
+  const operatorLog = captureLogger();
+  let worker: Worker;
+  let running: Promise<void>;
+  let key: string;
+  let messageWorkflowId = '';
+  const taskQueue = uniqueTaskQueue('privacy');
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    temporal = await connectTestTemporal();
+    fake = await new MetaGraphFake({
+      tokens: { [PHONE_ID]: TOKEN },
+      appSecret: APP_SECRET,
+      autoStatuses: ['sent', 'delivered', 'read'],
+    }).start();
+    receiver = await startCallbackReceiver();
+    const deps = messagingDeps({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue,
+      metaBaseUrl: fake.baseUrl,
+    });
+    api = await startMessagingApi({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue,
+      logger: captureLogger().logger,
+      deps,
+    });
+    // The same app with the operators' codec endpoint mounted, as server.ts mounts it with TEMPORAL_CODEC_TOKEN.
+    operatorApp = buildTestApp({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue,
+      logger: operatorLog.logger,
+      overrides: {
+        codec: {
+          codec: testPayloadCodec,
+          token: CODEC_TOKEN,
+          corsOrigins: [UI_ORIGIN],
+          recipientHash: testRecipientHash,
+        },
+      },
+    });
+    fake.opts.webhookUrl = `${api.url}/webhooks/meta`;
+    key = (await createApiKeyRepository(db.conn).create('tenant-priv')).token;
+    await deps.senders.register('tenant-priv', {
+      senderId: 'meta-priv',
+      phoneNumberId: PHONE_ID,
+      wabaId: '1021',
+      displayPhoneNumber: '15550000015',
+      accessToken: TOKEN,
+    });
+    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await api.close();
+    await receiver.close();
+    await fake.stop();
+    await db.drop();
+    await temporal.close();
+  });
+
+  /** Every byte Temporal stores and serves for the workflow: its whole history and its description. */
+  async function rawBytesOf(workflowId: string): Promise<Buffer> {
+    const svc = temporal.client.workflowService;
+    const chunks: Buffer[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await svc.getWorkflowExecutionHistory({
+        namespace: 'default',
+        execution: { workflowId },
+        nextPageToken,
+      });
+      chunks.push(
+        Buffer.from(proto.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse.encode(page).finish()),
+      );
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    const described = await svc.describeWorkflowExecution({
+      namespace: 'default',
+      execution: { workflowId },
+    });
+    chunks.push(
+      Buffer.from(proto.api.workflowservice.v1.DescribeWorkflowExecutionResponse.encode(described).finish()),
+    );
+    return Buffer.concat(chunks);
+  }
+
+  it('a message sent through the API, with a status callback: history has no body, number or callback payload', async () => {
+    const auth = { Authorization: `Bearer ${key}` };
+    await request(api.app).put('/v1/callbacks').set(auth).send({ url: receiver.url }).expect(200);
+    const res = await request(api.app)
+      .post('/v1/messages')
+      .set(auth)
+      .send({
+        from: 'meta-priv',
+        to: `+${NUMBER}`,
+        type: 'text',
+        text: { body: BODY },
+        metadata: { order: ORDER },
+      })
+      .expect(202);
+    const id = res.body.id as string;
+    const workflowId = workflowIds.message('tenant-priv', id);
+    messageWorkflowId = workflowId;
+    const handle = temporal.client.workflow.getHandle(workflowId);
+    // The workflow reached read and scheduled the tenant's callbacks: their payloads (with the
+    // metadata) are activity inputs in this history. Whether the endpoint answered does not matter here.
+    const converter = new DefaultPayloadConverter();
+    const callbackInputs = async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const inputs = events
+        .map((e) => e.activityTaskScheduledEventAttributes)
+        .filter((a) => a?.activityType?.name === 'deliverStatusCallback')
+        .map((a) => a?.input?.payloads ?? []);
+      return Promise.all(
+        inputs.map(async (p) =>
+          JSON.stringify(converter.fromPayload((await testPayloadCodec.decode(p))[0]!)),
+        ),
+      );
+    };
+    const scheduled = await eventually(async () => {
+      const inputs = await callbackInputs();
+      return inputs.some((i) => i.includes('"read"')) ? inputs : undefined;
+    }, 'the read callback scheduled');
+    expect(scheduled.every((i) => i.includes(ORDER))).toBe(true);
+
+    const raw = await rawBytesOf(workflowId);
+    for (const secret of [BODY, NUMBER, ORDER, '+1 650', 'Meet me']) expect(raw.includes(secret)).toBe(false);
+    // What is there: sealed payloads and the keyed hash of the number.
+    expect(raw.includes('binary/encrypted')).toBe(true);
+    expect(raw.includes(testRecipientHash(NUMBER))).toBe(true);
+    expect((await handle.describe()).typedSearchAttributes.get(RecipientKey)).toBe(testRecipientHash(NUMBER));
+
+    // With the keys (the worker's codec), the same history opens: the input holds the body.
+    const history = await handle.fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    const decoded = await testPayloadCodec.decode(input);
+    expect(JSON.stringify(new DefaultPayloadConverter().fromPayload(decoded[0]!))).toContain(BODY);
+  });
+
+  it('the codec endpoint decodes for the operator token only, with CORS for the Web UI', async () => {
+    const history = await temporal.client.workflow.getHandle(messageWorkflowId).fetchHistory();
+    const sealed = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    const body = {
+      payloads: sealed.map((p) => ({
+        metadata: Object.fromEntries(
+          Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+        ),
+        data: Buffer.from(p.data ?? []).toString('base64'),
+      })),
+    };
+    await request(operatorApp).post('/codec/decode').send(body).expect(401);
+    await request(operatorApp)
+      .post('/codec/decode')
+      .set('Authorization', 'Bearer wrong')
+      .send(body)
+      .expect(401);
+    const preflight = await request(operatorApp)
+      .options('/codec/decode')
+      .set('Origin', UI_ORIGIN)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization,content-type,x-namespace')
+      .expect(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/Authorization/);
+    const other = await request(operatorApp).options('/codec/decode').set('Origin', 'http://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+
+    const res = await request(operatorApp)
+      .post('/codec/decode')
+      .set('Authorization', `Bearer ${CODEC_TOKEN}`)
+      .set('Origin', UI_ORIGIN)
+      .set('X-Namespace', 'default')
+      .send(body)
+      .expect(200);
+    expect(res.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
+    const opened = Buffer.from(res.body.payloads[0].data, 'base64').toString();
+    expect(opened).toContain(BODY);
+    expect(Buffer.from(res.body.payloads[0].metadata.encoding, 'base64').toString()).toBe('json/plain');
+
+    // The Web UI sends no header: its codec endpoint may carry the token as a path segment, never logged.
+    const viaPath = await request(operatorApp).post(`/codec/${CODEC_TOKEN}/decode`).send(body).expect(200);
+    expect(viaPath.body).toEqual(res.body);
+    await request(operatorApp).post('/codec/not-the-token/decode').send(body).expect(401);
+    console.log(
+      operatorLog
+        .lines()
+        .filter((l) => l.includes('codec'))
+        .map((l) => JSON.parse(l).req?.url),
+    );
+    expect(operatorLog.lines().join('\n')).toContain('/codec/[redacted]/decode');
+    expect(operatorLog.lines().join('\n')).not.toContain(CODEC_TOKEN);
+
+    // Encode (the UI's "start workflow" input) and back.
+    const enc = await request(operatorApp)
+      .post('/codec/encode')
+      .set('Authorization', `Bearer ${CODEC_TOKEN}`)
+      .send({ payloads: res.body.payloads })
+      .expect(200);
+    expect(Buffer.from(enc.body.payloads[0].data, 'base64').includes(BODY)).toBe(false);
+  });
+
+  it("an operator finds a number's messages: the recipient query, then the Web UI's list filter", async () => {
+    await request(operatorApp)
+      .post('/operator/recipient-query')
+      .send({ phone: `+${NUMBER}` })
+      .expect(401);
+    const res = await request(operatorApp)
+      .post('/operator/recipient-query')
+      .set('Authorization', `Bearer ${CODEC_TOKEN}`)
+      .send({ phone: '+1 650 555 0147' })
+      .expect(200);
+    expect(res.body.recipient).toBe(testRecipientHash(NUMBER));
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const wf of temporal.client.workflow.list({ query: res.body.query as string }))
+        ids.push(wf.workflowId);
+      return ids.length > 0 ? ids : undefined;
+    }, 'the message found by its Recipient hash');
+    expect(found).toEqual([expect.stringMatching(/^message:tenant-priv:msg_/)]);
+  });
+});
