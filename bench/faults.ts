@@ -1,6 +1,7 @@
 /**
  * Fault-injection benchmark (not a test; issue 13): N text messages through the real API → message
- * workflows → the Meta fake, with one fault injected once `--at` messages have been sent.
+ * workflows → the Meta fake, with one fault injected once `--at` messages have been sent (the API's
+ * kill: once `--at` have been accepted).
  *
  *   npx tsx bench/faults.ts [--n 2000] [--concurrency 16] [--at 600] [--fault all|<name>[,<name>…]] [--rate 80]
  *
@@ -172,8 +173,10 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
     // The fault is injected once `--at` messages have been sent (not merely accepted), so it always
     // lands while sends are flowing, however far sending lags behind accepting on a loaded box.
     let injectedAtSent = 0;
+    // Killing the API is about accepting: that one is injected once --at messages have been accepted.
+    const ready = () => (fault === 'api-kill' ? accepted.size : stack.fake.accepted.length) >= AT;
     const injected = (async () => {
-      while (stack.fake.accepted.length < AT) await sleep(20);
+      while (!ready()) await sleep(20);
       injectedAtSent = stack.fake.accepted.length;
       log(`${fault}: injecting after ${injectedAtSent} sent (${accepted.size} accepted)`);
       return inject(stack, fault);
