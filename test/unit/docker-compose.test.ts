@@ -32,7 +32,9 @@ function composeConfig(env: Record<string, string>): { status: number; stdout: s
 }
 
 describe('docker-compose.yml', () => {
-  const resolved = composeConfig({ ENCRYPTION_KEYS: 'k1:AAAA' });
+  // The Temporal payload codec's keys are required too (issue 15).
+  const temporalKeys = { TEMPORAL_PAYLOAD_KEYS: 'p1:BBBB', TEMPORAL_RECIPIENT_HASH_KEY: 'CCCC' };
+  const resolved = composeConfig({ ENCRYPTION_KEYS: 'k1:AAAA', ...temporalKeys });
   const services = (resolved.status === 0 ? parse(resolved.stdout).services : {}) as Record<
     string,
     ComposeService
@@ -44,9 +46,50 @@ describe('docker-compose.yml', () => {
   });
 
   it('refuses to start without ENCRYPTION_KEYS', () => {
-    const r = composeConfig({});
+    const r = composeConfig({ ...temporalKeys });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('set ENCRYPTION_KEYS');
+  });
+
+  it('refuses to start without the payload codec keys or the Recipient hash key', () => {
+    const noPayloadKeys = composeConfig({ ENCRYPTION_KEYS: 'k1:AAAA', TEMPORAL_RECIPIENT_HASH_KEY: 'CCCC' });
+    expect(noPayloadKeys.status).not.toBe(0);
+    expect(noPayloadKeys.stderr).toContain('set TEMPORAL_PAYLOAD_KEYS');
+    const noHashKey = composeConfig({ ENCRYPTION_KEYS: 'k1:AAAA', TEMPORAL_PAYLOAD_KEYS: 'p1:BBBB' });
+    expect(noHashKey.status).not.toBe(0);
+    expect(noHashKey.stderr).toContain('set TEMPORAL_RECIPIENT_HASH_KEY');
+  });
+
+  it('publishes Temporal and its Web UI on loopback only; the API is the only public port', () => {
+    const published = (name: string) => (services[name]?.ports ?? []).map((p) => JSON.stringify(p));
+    expect(published('temporal')).toEqual(['"127.0.0.1:7233:7233/tcp"']);
+    expect(published('temporal-ui')).toEqual(['"127.0.0.1:8080:8080/tcp"']);
+    for (const [name, s] of Object.entries(services)) {
+      if (name === 'api') continue;
+      for (const p of s.ports ?? []) expect(typeof p === 'string' && p.startsWith('127.0.0.1:')).toBe(true);
+    }
+    // The UI no longer lets the API's origin call it; its codec endpoint is the operator's to set.
+    expect(services['temporal-ui']?.environment?.TEMPORAL_CORS_ORIGINS).toBeUndefined();
+    expect(services['temporal-ui']?.environment).toHaveProperty('TEMPORAL_CODEC_ENDPOINT');
+  });
+
+  it('gives the API and the worker the Temporal connection and codec settings', () => {
+    for (const name of ['api', 'worker']) {
+      const env = services[name]?.environment ?? {};
+      expect(env).toMatchObject({ TEMPORAL_PAYLOAD_KEYS: 'p1:BBBB', TEMPORAL_RECIPIENT_HASH_KEY: 'CCCC' });
+      for (const v of [
+        'TEMPORAL_TLS',
+        'TEMPORAL_TLS_CA_FILE',
+        'TEMPORAL_TLS_CERT_FILE',
+        'TEMPORAL_TLS_KEY_FILE',
+        'TEMPORAL_TLS_SERVER_NAME',
+        'TEMPORAL_API_KEY',
+        'TEMPORAL_PAYLOAD_ACTIVE_KEY_ID',
+        'TEMPORAL_CODEC_TOKEN',
+        'TEMPORAL_CODEC_CORS_ORIGINS',
+      ])
+        expect(env).toHaveProperty(v);
+    }
   });
 
   it('has every service the app needs, on the versions it is built for', () => {
