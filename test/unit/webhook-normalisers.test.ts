@@ -1,6 +1,9 @@
 import { normaliseMetaWebhook } from '../../src/providers/meta/meta.webhook';
+import { gatewayTime } from '../../src/providers/whatsapp-jid';
+import { isoFromSeconds } from '../../src/schemas/webhook.schema';
 import { normaliseDialog360Webhook } from '../../src/providers/dialog360/dialog360.webhook';
 import {
+  checkTwilioWebhook,
   normaliseTwilioInbound,
   normaliseTwilioStatus,
   parseTwilioRef,
@@ -277,5 +280,95 @@ describe('360dialog envelope', () => {
       }),
     ]);
     expect(n.alerts.map((a) => a.event)).toEqual(['ACCOUNT_RESTRICTION']);
+  });
+});
+
+describe('malformed entries are set aside one by one, with the ids that could be read', () => {
+  const PHONE = '100000000000001';
+  const WABA = '102290129340398';
+  const messages = (value: Record<string, unknown>) => ({
+    field: 'messages',
+    value: { metadata: { phone_number_id: PHONE }, ...value },
+  });
+  const text = (id: string) => ({
+    id,
+    from: '4915112345678',
+    timestamp: '1750857384',
+    type: 'text',
+    text: { body: 'x' },
+  });
+
+  it('Meta: each level that is not what Meta documents is rejected there; its siblings are read', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 5_000; i++) deep = [deep];
+    const n = normaliseMetaWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: WABA,
+          changes: [
+            messages({
+              statuses: [
+                { id: 'wamid.ok', status: 'read', timestamp: Infinity },
+                { id: 'w\u0000', status: 'read' },
+              ],
+              messages: [text('wamid.in'), { ...text('wamid.deep'), text: deep }, text('x'.repeat(600))],
+              contacts: 'not an array',
+            }),
+            messages({ statuses: 'not an array' }),
+            { field: 'account_update', value: 'not an object' },
+          ],
+        },
+        { id: WABA, changes: { not: 'an array' } },
+        'not an entry',
+      ],
+    });
+    expect(n.statuses).toEqual([expect.objectContaining({ providerMessageId: 'wamid.ok', status: 'read' })]);
+    expect(n.inbound).toEqual([expect.objectContaining({ providerMessageId: 'wamid.in', fromName: null })]);
+    expect(n.rejected.map((r) => [r.kind, r.reason, r.issues[0]?.path])).toEqual([
+      ['status', 'invalid_entry', 'id'],
+      ['message', 'too_deep', ''],
+      ['message', 'invalid_entry', 'id'],
+      ['change', 'invalid_entry', 'statuses'],
+      ['alert', 'invalid_entry', ''],
+      ['entry', 'invalid_entry', 'changes'],
+      ['entry', 'invalid_entry', ''],
+    ]);
+    expect(n.rejected[0]).toMatchObject({
+      providerIds: { wamid: 'w\uFFFD' },
+      routing: { phoneNumberId: PHONE },
+    });
+    expect(n.rejected[2]?.providerIds.wamid).toHaveLength(512);
+    expect(n.rejected[5]).toMatchObject({ providerIds: { wabaId: WABA }, routing: { wabaId: WABA } });
+    // `entry` itself unreadable: the whole body is the one dead letter.
+    const whole = normaliseMetaWebhook({ object: 'whatsapp_business_account', entry: 'x' });
+    expect(whole.rejected.map((r) => r.kind)).toEqual(['body']);
+  });
+
+  it('Twilio: a SID or address with a NUL or over 512 characters is rejected with what can be read', () => {
+    const form = { AccountSid: ACCOUNT, To: 'whatsapp:+14155238886', From: 'whatsapp:+4915112345678' };
+    expect(checkTwilioWebhook({ ...form, MessageSid: 'SMok' }, 'inbound')).toEqual({ ok: true });
+    const nul = checkTwilioWebhook({ ...form, MessageSid: 'SM\u0000' }, 'inbound');
+    expect(nul).toMatchObject({
+      ok: false,
+      rejected: { kind: 'message', providerIds: { messageSid: 'SM\uFFFD', accountSid: ACCOUNT } },
+    });
+    const long = checkTwilioWebhook(
+      { ...form, MessageSid: 'S'.repeat(10_000), MessageStatus: 'delivered' },
+      'status',
+    );
+    expect(long).toMatchObject({
+      ok: false,
+      rejected: { kind: 'status', issues: [{ path: 'MessageSid', code: 'too_big' }] },
+    });
+  });
+
+  it("times out of Date's range fall back instead of throwing", () => {
+    const fallback = new Date('2026-01-01T00:00:00Z');
+    for (const t of [Infinity, 1e300, '1e309', '', 'x', null, { low: 1 }])
+      expect(isoFromSeconds(t, fallback)).toBe(fallback.toISOString());
+    expect(isoFromSeconds('1750857384', fallback)).toBe('2025-06-25T13:16:24.000Z');
+    expect(gatewayTime(1e300, fallback)).toBe(fallback.toISOString());
+    expect(gatewayTime('99999999999999999999', fallback)).toBe(fallback.toISOString());
   });
 });
