@@ -6,18 +6,22 @@ import type {
 
 export interface DiagnosticsActivityDeps {
   pings: DiagnosticPingRepository;
+  /**
+   * DIAGNOSTICS_PING_HOLD_MS: keeps each ping's activity in flight this long, so an operator (and a
+   * test) can watch a graceful shutdown. The worker's setting, never the caller's: a caller-chosen
+   * hold let any tenant pin the shared worker's activity slots (issue 15). Absent = 0.
+   */
+  pingHoldMs?: number;
 }
 
 export function createDiagnosticsActivities(deps: DiagnosticsActivityDeps) {
   return {
-    /** `holdMs` keeps the activity in flight for a while: lets an operator (and a test) watch a graceful shutdown. */
     async recordPing(input: {
       tenantId: string;
       pingId: string;
       workflowId: string;
-      holdMs?: number;
     }): Promise<DiagnosticPing> {
-      if (input.holdMs) await sleep(input.holdMs);
+      if (deps.pingHoldMs) await sleep(deps.pingHoldMs);
       return deps.pings.record({
         tenantId: input.tenantId,
         pingId: input.pingId,

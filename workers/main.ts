@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     dataConverter: dataConverterFor(payloadCodec),
     activities: createActivities({
       pings: createDiagnosticPingRepository(mongo),
+      pingHoldMs: config.DIAGNOSTICS_PING_HOLD_MS,
       messaging,
       callbacks: {
         repo: createTenantCallbackRepository(mongo, secrets),

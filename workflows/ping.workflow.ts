@@ -9,8 +9,6 @@ const { recordPing } = proxyActivities<Activities>({
 export interface PingInput {
   tenantId: string;
   pingId: string;
-  /** Keep the activity in flight this long before it writes (0–10,000 ms). */
-  holdMs?: number;
 }
 
 export interface PingResult {

@@ -227,6 +227,12 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       LOG_LEVEL: 'warn',
       // The benches send free-form text to made-up users: no 24-hour window is open for them.
       CUSTOMER_WINDOW_ENFORCE: 'false',
+      // The benches measure throughput, not admission control (issue 15).
+      API_RATE_LIMIT_PER_SECOND: '1000000',
+      API_RATE_LIMIT_BURST: '1000000',
+      API_RATE_LIMIT_COSTLY_PER_MINUTE: '60000000',
+      API_RATE_LIMIT_COSTLY_BURST: '1000000',
+      TENANT_MAX_QUEUED_MESSAGES: '10000000',
       ...opts.env,
       PORT: String(apiPort),
       HOST: '127.0.0.1',

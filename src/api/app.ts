@@ -9,6 +9,7 @@ import { v1JsonBody } from './middleware/json-body';
 import { requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
 import { requireApiKey, type Authenticator } from './middleware/auth';
+import { admissionControl, type AdmissionLimits, type TenantUsage } from './middleware/admission';
 import { healthRoutes, type ReadinessChecks } from './routes/health.routes';
 import { diagnosticsRoutes } from './routes/diagnostics.routes';
 import { messagesRoutes } from './routes/messages.routes';
@@ -47,6 +48,8 @@ export interface AppDeps {
   /** `Retry-After` (seconds) on a 503 while the database or Temporal is down (API_RETRY_AFTER_SECONDS); default 5. */
   retryAfterSeconds?: number;
   apiKeys: Authenticator;
+  /** Rate limits per API key, per-tenant caps and the stats cache (issue 15; see middleware/admission.ts). */
+  admission: { limits: AdmissionLimits; usage: TenantUsage; statsCacheMs: number };
   temporal: Client;
   taskQueue: string;
   readiness: ReadinessChecks;
@@ -222,13 +225,15 @@ export function createApp(deps: AppDeps): Express {
 
   const v1 = express.Router();
   v1.use(requireApiKey(deps.apiKeys));
+  // Issue 15: a token bucket per API key (tighter for costly routes) and per-tenant caps.
+  v1.use(admissionControl(deps.admission.limits, deps.admission.usage));
   v1.use(diagnosticsRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, pings: deps.pings }));
   v1.use(deadLettersRoutes({ deadLetters: deps.deadLetters }));
   if (deps.messaging) {
     v1.use(messagesRoutes({ commands: deps.messaging.commands, messages: deps.messaging.messages }));
     v1.use(sendersRoutes({ senders: deps.messaging.senders }));
     if (deps.messaging.alerts) v1.use(alertsRoutes({ alerts: deps.messaging.alerts }));
-    v1.use(statsRoutes({ messages: deps.messaging.messages }));
+    v1.use(statsRoutes({ messages: deps.messaging.messages, cacheMs: deps.admission.statsCacheMs }));
     if (deps.messaging.callbacks)
       v1.use(
         callbacksRoutes({

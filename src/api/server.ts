@@ -8,6 +8,7 @@ import { connectTemporalClient, pingTemporal } from '../temporal/client';
 import { temporalConnectionOptionsOrExit } from '../temporal/connection-options';
 import { temporalProtectionFrom } from '../temporal/protection-setup';
 import { createApp } from './app';
+import { admissionFrom } from './admission-setup';
 import { createMessageHistoryRepository } from '../db/repositories/message-history.repository';
 import { createSenderRepository } from '../db/repositories/sender.repository';
 import { createSessionRepository } from '../db/repositories/session.repository';
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
     retryAfterSeconds: config.API_RETRY_AFTER_SECONDS,
     transport: { httpsOnly: config.HTTPS_ONLY, trustProxy: config.TRUST_PROXY },
     apiKeys: createApiKeyRepository(mongo),
+    admission: admissionFrom(config, mongo),
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pings: createDiagnosticPingRepository(mongo),

@@ -101,6 +101,20 @@ export const envSchema = z.object({
   /** Attempts of each Temporal call of the API while Temporal does not answer: 5 ≈ 2 s (the SDK's 10 ≈ 20 s). */
   API_TEMPORAL_RPC_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
 
+  // Admission control (issue 15): per API key, per API process (N replicas allow N times the rate).
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(100),
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  /** Stats, diagnostics, ?wait=sent, session creation and onboarding, each its own bucket per key. */
+  API_RATE_LIMIT_COSTLY_PER_MINUTE: z.coerce.number().positive().default(30),
+  API_RATE_LIMIT_COSTLY_BURST: z.coerce.number().int().min(1).default(10),
+  TENANT_MAX_SESSIONS: z.coerce.number().int().min(1).default(50),
+  TENANT_MAX_SENDERS: z.coerce.number().int().min(1).default(50),
+  TENANT_MAX_QUEUED_MESSAGES: z.coerce.number().int().min(1).default(10_000),
+  /** How long GET /v1/stats reuses an answer for the same tenant and query; 0 = not cached. */
+  STATS_CACHE_MS: durationMs.max(600_000).default(30_000),
+  /** Operators and tests only: how long the diagnostics ping's activity stays in flight (never a caller's choice). */
+  DIAGNOSTICS_PING_HOLD_MS: durationMs.max(60_000).default(0),
+
   ENCRYPTION_KEYS: keyring,
   ENCRYPTION_ACTIVE_KEY_ID: z.string().optional(),
 

@@ -33,7 +33,7 @@ export function diagnosticsRoutes(deps: DiagnosticsDeps): Router {
       const handle = await deps.temporal.workflow.start<typeof pingWorkflow>('pingWorkflow', {
         workflowId: workflowIds.ping(tenantId, pingId),
         taskQueue: deps.taskQueue,
-        args: [{ tenantId, pingId, holdMs: query.holdMs }],
+        args: [{ tenantId, pingId }],
         workflowExecutionTimeout: '5m',
         typedSearchAttributes: [{ key: TenantIdKey, value: tenantId }],
         staticSummary: 'Diagnostics ping',
