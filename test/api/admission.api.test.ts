@@ -199,6 +199,17 @@ describe('admission control on /v1 (issue 15, real MongoDB and Temporal)', () =>
     expect(await total({ granularity: 'hour' })).toBe(2);
   });
 
+  it('the OpenAPI document lists the 429 on /v1 and the caps as 422 quota_exceeded', async () => {
+    const doc = (await request(appWith({})).get('/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+    };
+    expect(doc.paths['/v1/stats']?.get?.responses['429']?.description).toMatch(/rate_limited/);
+    expect(doc.paths['/v1/sessions']?.post?.responses['422']?.description).toMatch(
+      /quota_exceeded: the tenant is at TENANT_MAX_SESSIONS/,
+    );
+    expect(doc.paths['/v1/senders']?.post?.responses['422']?.description).toMatch(/TENANT_MAX_SENDERS/);
+  });
+
   it('the diagnostics ping takes no hold from the caller', () => {
     expect(pingQuery.parse({ holdMs: '10000' })).toEqual({ timeoutMs: 10_000 });
   });

@@ -25,6 +25,13 @@ function asObject(s: z.ZodType | undefined, where: string): z.ZodObject | z.ZodP
   throw new Error(`${where}: params and query schemas must be zod objects to be documented`);
 }
 
+/** Per-tenant caps answered 422 quota_exceeded (src/api/middleware/admission.ts). */
+const TENANT_CAPS: Record<string, string> = {
+  'POST /v1/sessions': 'TENANT_MAX_SESSIONS',
+  'POST /v1/senders': 'TENANT_MAX_SENDERS',
+  'POST /v1/onboardings': 'TENANT_MAX_SENDERS',
+};
+
 function responsesOf(doc: OperationDoc, route: LiveRoute): RouteConfig['responses'] {
   const out: Record<string, ResponseConfig> = {};
   const errorResponse = (description: string): ResponseConfig => ({
@@ -34,6 +41,15 @@ function responsesOf(doc: OperationDoc, route: LiveRoute): RouteConfig['response
   const all: Record<number, string | ResponseDoc> = { ...doc.responses };
   if (route.schemas) all[400] ??= 'validation_failed: `details` lists `{field, rule, message}`';
   if (route.path.startsWith('/v1/')) all[401] ??= 'Missing, invalid or revoked API key';
+  // Admission control (issue 15): every /v1 request draws from its API key's token bucket.
+  if (route.path.startsWith('/v1/'))
+    all[429] ??= 'rate_limited (this API key is over its rate) or quota_exceeded, with Retry-After';
+  const cap = TENANT_CAPS[`${route.method.toUpperCase()} ${route.path}`];
+  if (cap) {
+    const before = all[422];
+    const text = typeof before === 'string' ? before : before?.description;
+    all[422] = `${text ? `${text}; ` : ''}quota_exceeded: the tenant is at ${cap}`;
+  }
   for (const [status, r] of Object.entries(all)) {
     const res = typeof r === 'string' ? { description: r } : r;
     if (Number(status) >= 400) out[status] = errorResponse(res.description);
