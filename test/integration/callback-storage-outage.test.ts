@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mongoose';
+import type { Worker } from '@temporalio/worker';
+import {
+  createPostgresDatabase,
+  dropPostgresDatabase,
+  freePort,
+  startFerretDb,
+  type Started,
+} from '../../scripts/lib/infra';
+import { createCallbackActivities } from '../../activities/callbacks.activities';
+import { connectMongo } from '../../src/db/connection';
+import { createTenantCallbackRepository } from '../../src/db/repositories/tenant-callback.repository';
+import { createSecretBox } from '../../src/security/secret-box';
+import { workflowIds } from '../../src/temporal/workflow-ids';
+import type { inboundMessageWorkflow } from '../../workflows/inbound.workflow';
+import { startCallbackEndpoint, type CallbackEndpoint } from '../fakes/callback-endpoint.fake';
+import { eventually, LOCAL_CALLBACK_DELIVERY, messagingDeps } from '../helpers/messaging';
+import { openTestDatabase } from '../helpers/mongo';
+import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+
+/**
+ * The callback activity reads the tenant's target from our database before it calls anyone: while
+ * that database is down it waits inside the attempt (issue 15), so an outage of ours never uses up
+ * the tenant's delivery attempts. The callbacks collection lives on a FerretDB of the test's own,
+ * SIGKILLed and restarted; the inbound record on the run's shared one.
+ */
+describe('callback delivery while our database is down (a FerretDB of its own)', () => {
+  const pgDatabase = `dw_cbout_${randomBytes(5).toString('hex')}`;
+  const taskQueue = uniqueTaskQueue('cbout');
+  let port: number;
+  let ferret: Started;
+  let conn: Connection;
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  let receiver: CallbackEndpoint;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    createPostgresDatabase(pgDatabase);
+    port = await freePort();
+    ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
+    conn = await connectMongo(`mongodb://127.0.0.1:${port}/cbout`, { maxPoolSize: 5 });
+    db = await openTestDatabase();
+    temporal = await connectTestTemporal();
+    receiver = await startCallbackEndpoint((_req, res) => res.writeHead(200).end());
+    const callbacks = createTenantCallbackRepository(
+      conn,
+      createSecretBox(new Map([['k1', Buffer.alloc(32, 3)]])),
+    );
+    await callbacks.set('tenant-cbout', receiver.url);
+    const deps = messagingDeps({
+      conn: db.conn,
+      temporal: temporal.client,
+      taskQueue,
+      metaBaseUrl: 'http://127.0.0.1:1',
+    });
+    worker = await createTestWorker(temporal.nativeConnection, taskQueue, {
+      ...deps.activities,
+      ...createCallbackActivities({ callbacks: { repo: callbacks, ...LOCAL_CALLBACK_DELIVERY } }),
+    });
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await receiver.close();
+    await conn.close();
+    await ferret.stop();
+    dropPostgresDatabase(pgDatabase);
+    await db.drop();
+    await temporal.close();
+  });
+
+  it('waits inside its first attempt while the target cannot be read, then delivers once it can', async () => {
+    ferret.child.kill('SIGKILL');
+    await ferret.stop();
+
+    const providerMessageId = 'wamid.cbout.1';
+    const handle = await temporal.client.workflow.start<typeof inboundMessageWorkflow>(
+      'inboundMessageWorkflow',
+      {
+        taskQueue,
+        workflowId: workflowIds.inbound('tenant-cbout', 'meta', providerMessageId),
+        args: [
+          {
+            tenantId: 'tenant-cbout',
+            senderId: 'meta-main',
+            notify: true,
+            // Two attempts, 50 ms apart: a read failure that spent attempts would fail the callback at once.
+            callbackMaxAttempts: 2,
+            callbackRetryInitialMs: 50,
+            message: {
+              provider: 'meta',
+              providerMessageId,
+              recipientAccountId: '4000',
+              from: '4915112345678',
+              fromName: null,
+              at: new Date().toISOString(),
+              type: 'text',
+              text: 'while down',
+              content: { body: 'while down' },
+            },
+          },
+        ],
+      },
+    );
+    // The delivery is waiting in its first attempt: it heartbeats between reads of the database.
+    await eventually(async () => {
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      return pending.some(
+        (a) =>
+          a.activityType?.name === 'deliverStatusCallback' && Number(a.attempt) === 1 && a.lastHeartbeatTime,
+      );
+    }, 'the callback waiting for the database inside attempt 1');
+    expect(receiver.received).toHaveLength(0);
+
+    ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
+    await handle.result();
+    expect(receiver.received).toHaveLength(1);
+    const history = await handle.fetchHistory();
+    const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
+    // recordInboundMessage is a local activity: the only task started is the callback, once.
+    expect(started.map((e) => Number(e.activityTaskStartedEventAttributes?.attempt))).toEqual([1]);
+  });
+});
