@@ -1,4 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import type { LookupAddress } from 'node:dns';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import {
@@ -74,6 +80,50 @@ describe('callback delivery: pinned, bounded, never redirected (issue 15)', () =
       sendCallback(deps(resolve), { url, secret: SECRET }, payload, AbortSignal.timeout(5_000)),
     ).resolves.toBe('delivered');
     expect(ep.received).toEqual([{ host: `receiver.test:${ep.port}`, body: JSON.stringify(payload) }]);
+  });
+
+  it('https: TLS to the pinned address names the URL host (SNI) and checks the certificate', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dw-cb-tls-'));
+    // A self-signed certificate for hooks.test, which no system CA trusts.
+    // prettier-ignore
+    const args = [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+      '-subj', '/CN=hooks.test', '-addext', 'subjectAltName=DNS:hooks.test',
+    ];
+    execFileSync('openssl', args, { stdio: 'pipe' });
+    const names: string[] = [];
+    const server = https.createServer(
+      {
+        key: readFileSync(path.join(dir, 'key.pem')),
+        cert: readFileSync(path.join(dir, 'cert.pem')),
+        SNICallback: (servername, cb) => {
+          names.push(servername);
+          cb(null);
+        },
+      },
+      (_req, res) => res.writeHead(200).end(),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const failure = await failureOf(
+        sendCallback(
+          deps(switchableResolver({ 'hooks.test': '127.0.0.1' })),
+          { url: `https://hooks.test:${port}/cb`, secret: SECRET },
+          payload,
+          AbortSignal.timeout(5_000),
+        ),
+      );
+      // The connection reached the pinned address and asked for hooks.test; the self-signed
+      // certificate is refused (verification is never turned off), so nothing was delivered.
+      expect(names).toEqual(['hooks.test']);
+      expect(failure.type).toBe(CallbackFailureTypes.unreachable);
+      expect(failure.message).toMatch(/self[- ]signed/i);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('refuses when the DNS answer changed to a private address since registration, without connecting', async () => {
