@@ -5,6 +5,8 @@ import type { Dialog360WebhookConfig } from '../src/providers/dialog360/dialog36
 import { OnboardingFailureTypes } from '../workflows/onboarding.definitions';
 import { failNow, type OnboardingSupport } from './onboarding-support';
 import { atBoundary } from './to-failure';
+import { routingKeyTaken } from '../src/db/repositories/sender.repository';
+import { senderRoutingKey } from '../src/domain/official-sender';
 
 const notConfigured = (what: string) =>
   failNow(`${what} onboarding is not configured`, OnboardingFailureTypes.notConfigured, {
@@ -40,11 +42,22 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
   };
 
   return {
-    /** The channel the client granted us: its number (the sender's display number) and WABA. */
+    /**
+     * The channel the client granted us: its number (the sender's display number) and WABA. It
+     * must belong to the client the redirect named (issue 15); a channel of another client and one
+     * that does not exist get the same answer, so the step is no oracle of other clients' channels.
+     */
     async onboardingFetchChannel(ref: OnboardingRef): Promise<void> {
       await h.tracked(ref, 'fetch_channel', async () => {
         const d = await h.doc(ref);
-        const ch = await dialog().getChannel(d.request?.channelId ?? '');
+        const channelId = d.request?.channelId ?? '';
+        const ch = await dialog().getChannel(channelId);
+        if (!ch || !d.request?.clientId || ch.clientId !== d.request.clientId)
+          throw failNow(
+            `360dialog channel ${channelId} is not available to client ${d.request?.clientId ?? '(none)'}`,
+            OnboardingFailureTypes.notFound,
+            { code: 'channel_not_available' },
+          );
         if (!ch.phoneNumber)
           throw failNow(
             `360dialog channel ${ch.id} has no phone number yet`,
@@ -60,11 +73,17 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
       });
     },
 
-    /** Generates the channel's API key once per onboarding (a new key revokes the older ones). */
+    /**
+     * Generates the channel's API key once per onboarding (a new key revokes the older ones) —
+     * never for a channel another tenant registered meanwhile: its key would be revoked (issue 15).
+     */
     async onboardingCreateApiKey(ref: OnboardingRef): Promise<void> {
       await h.tracked(ref, 'create_api_key', async () => {
         const d = await h.doc(ref);
         if (d.secrets?.apiKey) return;
+        const key360 = senderRoutingKey({ provider: '360dialog', channelId: d.request?.channelId ?? '' });
+        if ((await h.deps().senders.routingKeyHolder(ref.tenantId, key360)) === 'taken')
+          throw routingKeyTaken();
         const key = await dialog().createApiKey(d.request?.channelId ?? '');
         await h.deps().onboardings.sealSecret(ref, 'apiKey', key);
       });

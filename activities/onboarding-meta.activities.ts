@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { OnboardingRef } from '../src/db/repositories/onboarding.repository';
+import { routingKeyTaken } from '../src/db/repositories/sender.repository';
+import { senderRoutingKey } from '../src/domain/official-sender';
 import { OnboardingFailureTypes } from '../workflows/onboarding.definitions';
 import { failNow, type OnboardingSupport } from './onboarding-support';
 import { atBoundary } from './to-failure';
@@ -113,6 +115,9 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
                   : 'phone_number_not_found',
             },
           );
+        // Learnt only now: a number another tenant registered stops here, before subscribe_app (issue 15).
+        const key = senderRoutingKey({ provider: 'meta', phoneNumberId: phone.id });
+        if ((await h.deps().senders.routingKeyHolder(ref.tenantId, key)) === 'taken') throw routingKeyTaken();
         await h.deps().onboardings.setResolved(ref, {
           wabaId,
           phoneNumberId: phone.id,

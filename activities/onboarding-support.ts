@@ -66,6 +66,8 @@ export function onboardingSupport(all: { onboarding?: OnboardingActivityDeps }) 
   function boundary(err: unknown): unknown {
     if (err instanceof DomainError && err.code === 'sender_exists')
       return failNow(err.message, OnboardingFailureTypes.senderExists, { code: 'sender_exists' });
+    if (err instanceof DomainError && err.code === 'routing_key_taken')
+      return failNow(err.message, OnboardingFailureTypes.routingKeyTaken, { code: 'routing_key_taken' });
     return toActivityFailure(err);
   }
 

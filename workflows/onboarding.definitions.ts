@@ -63,6 +63,8 @@ export const OnboardingFailureTypes = {
   senderOffline: 'OnboardingSenderOffline',
   onlineTimeout: 'OnboardingOnlineTimeout',
   notConfigured: 'OnboardingNotConfigured',
+  /** The number is another tenant's sender (issue 15): nothing at the provider is undone. */
+  routingKeyTaken: 'OnboardingRoutingKeyTaken',
 } as const;
 
 /** Details carried by the non-provider failures above (the provider ones carry ProviderFailureDetails). */

@@ -188,7 +188,8 @@ export async function onboardingWorkflow(input: OnboardingWorkflowInput): Promis
         }
         const { step: _step, provider: _provider, ...error } = failure;
         await record(step.name, { status: 'failed', finishedAt: now(), error });
-        await compensate(done);
+        // The number is another tenant's sender: what the provider holds is theirs, never undone (issue 15).
+        if (failure.code !== 'routing_key_taken') await compensate(done);
         await db.recordOnboardingFinished({ ...ref, status: 'failed', failure, skipped: names.slice(i + 1) });
         upsertSearchAttributes([{ key: OnboardingStatusKey, value: 'failed' }]);
         return { status: 'failed' as const, failure };

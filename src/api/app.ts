@@ -28,6 +28,7 @@ import type { TenantCallbackRepository } from '../db/repositories/tenant-callbac
 import type { MessageCommands } from './messages/message-commands';
 import type { MessageHistoryRepository } from '../db/repositories/message-history.repository';
 import type { SenderRepository } from '../db/repositories/sender.repository';
+import type { SenderOwnershipVerifier } from '../providers/sender-ownership';
 import { sessionRoutes, type SessionRoutesDeps } from './routes/sessions.routes';
 import { gatewayWebhookRoutes } from './routes/gateway-webhook.routes';
 import type { SessionRepository } from '../db/repositories/session.repository';
@@ -66,6 +67,8 @@ export interface AppDeps {
     metaVerifyToken?: string;
     /** Key of the MAC on Meta/360dialog status references (issue 15); absent = not MAC-checked. */
     statusRefKey?: Buffer;
+    /** Ownership checks of POST /v1/senders (issue 15); absent = registrations refused with 503. */
+    senderVerifier?: SenderOwnershipVerifier;
     /** PUBLIC_BASE_URL: the URL Twilio signs is ours as configured; unset = /webhooks/twilio answers 503. */
     publicBaseUrl?: string;
     /** Account alerts from the Meta and 360dialog webhooks, and GET /v1/alerts; absent = neither. */
@@ -231,7 +234,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(deadLettersRoutes({ deadLetters: deps.deadLetters }));
   if (deps.messaging) {
     v1.use(messagesRoutes({ commands: deps.messaging.commands, messages: deps.messaging.messages }));
-    v1.use(sendersRoutes({ senders: deps.messaging.senders }));
+    v1.use(sendersRoutes({ senders: deps.messaging.senders, verifier: deps.messaging.senderVerifier }));
     if (deps.messaging.alerts) v1.use(alertsRoutes({ alerts: deps.messaging.alerts }));
     v1.use(statsRoutes({ messages: deps.messaging.messages, cacheMs: deps.admission.statsCacheMs }));
     if (deps.messaging.callbacks)

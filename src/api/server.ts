@@ -27,9 +27,14 @@ import { createSessionHealthRepository } from '../db/repositories/session-health
 import { Registry } from 'prom-client';
 import { createMetrics } from '../observability/metrics';
 import { sendersWithValidity } from '../observability/credential-validity';
+import { createSignupStateRepository } from '../db/repositories/signup-state.repository';
 import { createOnboardingRepository } from '../db/repositories/onboarding.repository';
 import { createOnboardingCommands } from './onboardings/onboarding-commands';
-import { onboardingAvailability, onboardingSettingsFrom } from '../providers/onboarding-setup';
+import {
+  onboardingAvailability,
+  onboardingSettingsFrom,
+  senderOwnershipVerifierFrom,
+} from '../providers/onboarding-setup';
 import { signupConfigFrom } from './routes/signup.routes';
 
 /** Composition root of the API process: config → MongoDB → Temporal client → app → listen. */
@@ -95,6 +100,7 @@ async function main(): Promise<void> {
       metaAppSecret: config.META_APP_SECRET,
       metaVerifyToken: config.META_WEBHOOK_VERIFY_TOKEN,
       statusRefKey: statusRefKeyOf(config),
+      senderVerifier: senderOwnershipVerifierFrom(config),
       publicBaseUrl: config.PUBLIC_BASE_URL,
       alerts: createAccountAlertRepository(mongo),
       callbacks: tenantCallbacks,
@@ -121,8 +127,10 @@ async function main(): Promise<void> {
         onboardings: createOnboardingRepository(mongo, secrets),
         senders: officialSenders,
         box: secrets,
+        signupStates: createSignupStateRepository(mongo),
         settings: onboardingSettingsFrom(config),
         availability: onboardingAvailability(config),
+        twilioAccountSid: config.TWILIO_ACCOUNT_SID,
       }),
     },
     bodyLimit: config.BODY_LIMIT,

@@ -1,3 +1,5 @@
+import { createMetaOwnershipClient } from './meta/meta-ownership.client';
+import { createSenderOwnershipVerifier, type SenderOwnershipVerifier } from './sender-ownership';
 import type { Config } from '../config/env';
 import type { OfficialProvider } from '../domain/official-sender';
 import type { OnboardingSettings } from '../../workflows/onboarding.definitions';
@@ -83,4 +85,19 @@ export function onboardingClientsFrom(c: Config): OnboardingClients {
         : {}),
     },
   };
+}
+
+/** The ownership checks of `POST /v1/senders` (issue 15), on the same hosts as messaging and onboarding. */
+export function senderOwnershipVerifierFrom(c: Config): SenderOwnershipVerifier {
+  return createSenderOwnershipVerifier({
+    meta: createMetaOwnershipClient({
+      baseUrl: c.META_GRAPH_BASE_URL,
+      apiVersion: c.META_GRAPH_API_VERSION,
+      timeoutMs: c.META_TIMEOUT_MS,
+    }),
+    twilio: createTwilioSendersClient({
+      baseUrl: c.TWILIO_MESSAGING_BASE_URL,
+      timeoutMs: c.TWILIO_TIMEOUT_MS,
+    }),
+  });
 }

@@ -28,9 +28,16 @@ export const createOnboardingBody = z.discriminatedUnion('provider', [
   z.strictObject({
     provider: z.literal('360dialog'),
     senderId: resourceId.optional(),
-    /** From 360dialog's redirect `?client=…&channels=[…]`. */
+    /** From 360dialog's redirect `?client=…&channels=[…]`: the channel must belong to that client. */
     channelId,
-    clientId: channelId.optional(),
+    clientId: channelId,
+    /** The nonce `POST /v1/onboardings/360dialog/state` issued when the signup page opened the Hub. */
+    state: z
+      .string()
+      .regex(
+        /^st_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/,
+        'must be the state issued by POST /v1/onboardings/360dialog/state',
+      ),
   }),
   z
     .strictObject({

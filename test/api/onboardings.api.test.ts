@@ -180,7 +180,12 @@ describe('/v1/onboardings: start (202), progress, list, validation and tenancy',
       request(bare).post('/v1/onboardings').set('Authorization', `Bearer ${keyA}`).send(body);
     for (const body of [
       { provider: 'meta', code: 'AQD-code', pin: '123456' },
-      { provider: '360dialog', channelId: 'Ch1CH' },
+      {
+        provider: '360dialog',
+        channelId: 'Ch1CH',
+        clientId: 'Cl1',
+        state: `st_${'A'.repeat(22)}.${'B'.repeat(43)}`,
+      },
       twilio('+14155550208'),
     ]) {
       const res = await send(body).expect(422);

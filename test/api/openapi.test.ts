@@ -6,6 +6,7 @@ import { createApiKeyRepository } from '../../src/db/repositories/api-key.reposi
 import { createAccountAlertRepository } from '../../src/db/repositories/account-alert.repository';
 import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
+import { createSignupStateRepository } from '../../src/db/repositories/signup-state.repository';
 import { createOnboardingRepository } from '../../src/db/repositories/onboarding.repository';
 import { createOnboardingCommands } from '../../src/api/onboardings/onboarding-commands';
 import { TEST_ONBOARDING_SETTINGS } from '../helpers/onboarding';
@@ -105,6 +106,7 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
             onboardings: createOnboardingRepository(db.conn, testSecretBox()),
             senders: messaging.senders,
             box: testSecretBox(),
+            signupStates: createSignupStateRepository(db.conn),
             settings: TEST_ONBOARDING_SETTINGS,
             availability: { meta: true, '360dialog': true, twilio: true, twilioAccount: true },
           }),

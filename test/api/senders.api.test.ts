@@ -4,9 +4,17 @@ import { captureLogger } from '../helpers/logger';
 import { messagingDeps, startMessagingApi } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { MetaGraphFake } from '../fakes/meta-graph.fake';
+import { TwilioSendersFake } from '../fakes/twilio-senders.fake';
 
 const SID = `AC${'0a'.repeat(16)}`;
 const AUTH_TOKEN = 'f'.repeat(32);
+const WABA = '102290129340398';
+const OTHER_WABA = '109999999999999';
+const PHONE = '106540352242922';
+const OTHER_PHONE = '106540352249999';
+const TOKEN = 'EAAG-senders-owner-token-0123456789';
+const OTHER_TOKEN = 'EAAG-senders-other-token-0123456789';
 
 /** `POST /v1/senders` for the providers a tenant can bring by hand: Meta and Twilio. */
 describe('POST /v1/senders', () => {
@@ -15,15 +23,24 @@ describe('POST /v1/senders', () => {
   let api: Awaited<ReturnType<typeof startMessagingApi>>;
   let keyA: string;
   let keyB: string;
+  let meta: MetaGraphFake;
+  let twilio: TwilioSendersFake;
 
   beforeAll(async () => {
     db = await openTestDatabase();
     temporal = await connectTestTemporal();
+    // What the providers know: who owns which number (the ownership check asks them, issue 15).
+    meta = await new MetaGraphFake({ tokens: {} }).start();
+    meta.es.ownNumber({ wabaId: WABA, phoneNumberId: PHONE, token: TOKEN });
+    meta.es.ownNumber({ wabaId: OTHER_WABA, phoneNumberId: OTHER_PHONE, token: OTHER_TOKEN });
+    twilio = await new TwilioSendersFake({ accounts: { [SID]: AUTH_TOKEN } }).start();
+    twilio.addExisting(SID, '+14155552345');
     const deps = messagingDeps({
       conn: db.conn,
       temporal: temporal.client,
       taskQueue: uniqueTaskQueue('senders'),
-      metaBaseUrl: 'http://127.0.0.1:9',
+      metaBaseUrl: meta.baseUrl,
+      twilioSendersBaseUrl: twilio.baseUrl,
     });
     api = await startMessagingApi({
       conn: db.conn,
@@ -37,6 +54,8 @@ describe('POST /v1/senders', () => {
     keyB = (await keys.create('tenant-snd-b')).token;
   });
   afterAll(async () => {
+    await meta.stop();
+    await twilio.stop();
     await api.close();
     await db.drop();
     await temporal.close();
@@ -76,7 +95,94 @@ describe('POST /v1/senders', () => {
       { provider: 'twilio', phoneNumber: '+14155552345', accountSid: SID, authToken: AUTH_TOKEN },
       keyB,
     ).expect(409);
-    expect(dup.body.error.code).toBe('sender_exists');
+    expect(dup.body.error.code).toBe('routing_key_taken');
+  });
+
+  const metaBody = (o: Partial<Record<string, string>> = {}) => ({
+    provider: 'meta',
+    phoneNumberId: PHONE,
+    wabaId: WABA,
+    displayPhoneNumber: '+1 555 078 3881',
+    accessToken: TOKEN,
+    ...o,
+  });
+  const stored = (tenantId: string) => db.conn.collection('official_senders').countDocuments({ tenantId });
+
+  it('Meta: refuses a token that cannot see the number, and a number another WABA holds (422, nothing stored)', async () => {
+    // A token of another WABA: Graph answers 100/33 for a number it cannot see.
+    const blind = await post(metaBody({ accessToken: OTHER_TOKEN })).expect(422);
+    expect(blind.body.error).toMatchObject({
+      code: 'sender_not_verified',
+      details: { field: 'body.accessToken', reason: 'not_visible_to_token', providerCode: '100' },
+    });
+    expect(JSON.stringify(blind.body)).not.toContain(OTHER_TOKEN);
+    // An unknown token: 190.
+    const unknown = await post(metaBody({ accessToken: 'EAAG-nobody-knows-this-token-0000' })).expect(422);
+    expect(unknown.body.error.details).toMatchObject({ reason: 'not_visible_to_token', providerCode: '190' });
+    // The other WABA's number claimed under that WABA, with our token: the WABA is not ours to read.
+    const foreignWaba = await post(metaBody({ phoneNumberId: OTHER_PHONE, wabaId: OTHER_WABA })).expect(422);
+    expect(foreignWaba.body.error.details).toMatchObject({ reason: 'not_visible_to_token' });
+    // A number the token can see (it sends with it) claimed under a WABA that does not list it.
+    meta.opts.tokens[OTHER_PHONE] = TOKEN;
+    const elsewhere = await post(metaBody({ phoneNumberId: OTHER_PHONE })).expect(422);
+    meta.opts.tokens[OTHER_PHONE] = OTHER_TOKEN;
+    expect(elsewhere.body.error.details).toMatchObject({
+      field: 'body.phoneNumberId',
+      reason: 'phone_number_not_in_waba',
+    });
+    expect(await stored('tenant-snd-b')).toBe(0);
+  });
+
+  it('Meta: the owner registers (verified), another tenant gets 409 routing_key_taken before any provider call', async () => {
+    const ok = await post(metaBody({ id: 'meta-owned' }), keyB).expect(201);
+    expect(ok.body).toMatchObject({ id: 'meta-owned', phoneNumberId: PHONE, wabaId: WABA });
+    const raw = await db.conn
+      .collection('official_senders')
+      .findOne({ tenantId: 'tenant-snd-b', senderId: 'meta-owned' });
+    expect(raw?.verifiedAt).toEqual(expect.any(Date));
+    const calls = meta.requests.length;
+    const taken = await post(metaBody({ id: 'meta-squat' })).expect(409);
+    expect(taken.body.error.code).toBe('routing_key_taken');
+    expect(JSON.stringify(taken.body)).not.toContain('tenant-snd-b');
+    expect(meta.requests.length).toBe(calls);
+  });
+
+  it('a provider that does not answer is 503 with Retry-After, never accepted unverified', async () => {
+    meta.es.down('phone_number', {
+      httpStatus: 500,
+      code: 2,
+      message: 'Service temporarily unavailable',
+      isTransient: true,
+    });
+    try {
+      const res = await post(
+        metaBody({ phoneNumberId: OTHER_PHONE, wabaId: OTHER_WABA, accessToken: OTHER_TOKEN }),
+      ).expect(503);
+      expect(res.body.error.code).toBe('provider_unavailable');
+      expect(res.headers['retry-after']).toEqual(expect.stringMatching(/^\d+$/));
+    } finally {
+      meta.es.up('phone_number');
+    }
+    expect(await db.conn.collection('official_senders').countDocuments({ phoneNumberId: OTHER_PHONE })).toBe(
+      0,
+    );
+  });
+
+  it('Twilio: credentials that cannot list the sender are refused (422), naming Twilio’s code', async () => {
+    const body = {
+      provider: 'twilio',
+      phoneNumber: '+1 415 555 0000',
+      accountSid: SID,
+      authToken: AUTH_TOKEN,
+    };
+    const missing = await post(body).expect(422);
+    expect(missing.body.error.details).toMatchObject({
+      field: 'body.phoneNumber',
+      reason: 'sender_not_found',
+    });
+    const wrong = await post({ ...body, authToken: 'e'.repeat(32) }).expect(422);
+    expect(wrong.body.error.details).toMatchObject({ reason: 'credentials_refused', providerCode: '20003' });
+    expect(JSON.stringify(wrong.body)).not.toContain('e'.repeat(32));
   });
 
   it('answers bad input with 400 naming the field and the rule, and writes nothing', async () => {

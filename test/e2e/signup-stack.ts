@@ -8,6 +8,7 @@ import { signupConfigFrom } from '../../src/api/routes/signup.routes';
 import { loadConfig } from '../../src/config/env';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createOnboardingRepository } from '../../src/db/repositories/onboarding.repository';
+import { createSignupStateRepository } from '../../src/db/repositories/signup-state.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
 import {
   onboardingAvailability,
@@ -127,6 +128,7 @@ export async function startSignupStack(tenantId: string) {
           onboardings,
           senders: messaging.senders,
           box,
+          signupStates: createSignupStateRepository(db.conn),
           settings: onboardingSettingsFrom(config),
           availability: onboardingAvailability(config),
         }),

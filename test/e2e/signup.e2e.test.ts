@@ -343,6 +343,8 @@ describe('signup page in a real browser', () => {
     const popup = page.waitForEvent('popup', WAIT);
     await page.click('#d360-connect');
     const hub = await popup;
+    // The popup opens at once (in the click's gesture) and goes to the Hub once the API issued a state.
+    await hub.waitForURL((u) => u.hostname === 'hub.360dialog.com', WAIT);
     await hub.waitForLoadState('domcontentloaded');
     const url = new URL(hub.url());
     expect(`${url.origin}${url.pathname}`).toBe(
@@ -360,6 +362,8 @@ describe('signup page in a real browser', () => {
       provider: '360dialog',
       channelId: 'ch_Xyz789',
       clientId: 'cl_Abc123',
+      // Issued to this tab when it opened the Hub (issue 15).
+      state: expect.stringMatching(/^st_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/),
     });
     expect(posts[posts.length - 1]?.headers['idempotency-key']).toBe('360dialog:cl_Abc123:ch_Xyz789');
     // The popup handed the query to this page and closed: the onboarding was started from here.

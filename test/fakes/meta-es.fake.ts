@@ -14,10 +14,16 @@ import type { DebugTokenInfo, InjectedFault } from './meta-graph.fake';
  *   `POST /{v}/{phone}/register` (`messaging_product`, 6-digit `pin`; 133005 when the number already
  *   has another two-step PIN), `POST /{v}/{phone}/deregister` (100/2207051 when not registered).
  *   A token of another WABA → 403 200/1349174; an unknown token → 401 190; unknown number → 404 803.
+ * - `GET /{v}/{phone-number-id}` (OpenAPI `getPhoneNumberById`): `{id, display_phone_number,
+ *   verified_name, quality_rating}` for a token of the number's WABA (or the token it sends with);
+ *   a number the token cannot see and one that does not exist get the same Graph answer, 400
+ *   100/33 "Unsupported get request…"; an unknown token → 401 190. `ownNumber` sets up a number a
+ *   tenant already has (sender registration's ownership check, issue 15).
  * Fault injection per endpoint: fail the next N (any Graph error), down until up, hold (hang) the
  * next request until released.
  */
-export type EsEndpoint = 'oauth' | 'subscribed_apps' | 'phone_numbers' | 'register' | 'deregister';
+export type EsEndpoint =
+  'oauth' | 'subscribed_apps' | 'phone_numbers' | 'phone_number' | 'register' | 'deregister';
 
 export interface EsPhone {
   id: string;
@@ -34,6 +40,7 @@ const ROUTES: Array<{ ep: EsEndpoint; methods: string[]; re: RegExp }> = [
   { ep: 'oauth', methods: ['GET'], re: /^\/v\d+\.\d+\/oauth\/access_token$/ },
   { ep: 'subscribed_apps', methods: ['GET', 'POST', 'DELETE'], re: /^\/v\d+\.\d+\/(\d+)\/subscribed_apps$/ },
   { ep: 'phone_numbers', methods: ['GET'], re: /^\/v\d+\.\d+\/(\d+)\/phone_numbers$/ },
+  { ep: 'phone_number', methods: ['GET'], re: /^\/v\d+\.\d+\/(\d+)$/ },
   { ep: 'register', methods: ['POST'], re: /^\/v\d+\.\d+\/(\d+)\/register$/ },
   { ep: 'deregister', methods: ['POST'], re: /^\/v\d+\.\d+\/(\d+)\/deregister$/ },
 ];
@@ -59,6 +66,16 @@ export class MetaEsFake {
 
   addWaba(wabaId: string, phones: EsPhone[]): void {
     this.wabas.set(wabaId, { phones, subscribedApps: new Set() });
+  }
+
+  /** A number a tenant already has: `token` is a system-user token of `wabaId`, which lists the number. */
+  ownNumber(o: { wabaId: string; phoneNumberId: string; token: string; displayPhoneNumber?: string }): void {
+    const waba = this.wabas.get(o.wabaId) ?? { phones: [], subscribedApps: new Set<string>() };
+    if (!waba.phones.some((p) => p.id === o.phoneNumberId))
+      waba.phones.push({ id: o.phoneNumberId, display_phone_number: o.displayPhoneNumber ?? '15550783881' });
+    this.wabas.set(o.wabaId, waba);
+    this.businessTokens.set(o.token, o.wabaId);
+    this.host.opts.tokens[o.phoneNumberId] = o.token;
   }
 
   /** A code as FB.login hands it out: exchangeable once, for `ttlMs`, into `token` for `wabaId`. */
@@ -121,6 +138,8 @@ export class MetaEsFake {
         return this.subscribedApps(req, res, method, id as string);
       case 'phone_numbers':
         return this.phoneNumbers(req, res, id as string);
+      case 'phone_number':
+        return this.phoneNumber(req, res, id as string);
       case 'register':
         return this.register(req, res, id as string, body as Record<string, unknown> | null);
       case 'deregister':
@@ -236,6 +255,29 @@ export class MetaEsFake {
         code_verification_status: 'VERIFIED',
       })),
       paging: { cursors: { before: 'QVFIUmFm', after: 'QVFIUmFk' } },
+    });
+  }
+
+  private phoneNumber(req: IncomingMessage, res: ServerResponse, phoneId: string): boolean {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const sendsWith = this.host.opts.tokens[phoneId] === bearer;
+    const granted = this.businessTokens.get(bearer);
+    if (!granted && !Object.values(this.host.opts.tokens).includes(bearer))
+      return this.error(res, { httpStatus: 401, code: 190, message: 'Invalid OAuth access token' });
+    const wabaId = this.wabaOfPhone(phoneId);
+    const phone = wabaId ? this.wabas.get(wabaId)?.phones.find((p) => p.id === phoneId) : undefined;
+    if (!phone || !(sendsWith || granted === wabaId))
+      return this.error(res, {
+        httpStatus: 400,
+        code: 100,
+        subcode: 33,
+        message: `Unsupported get request. Object with ID '${phoneId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      });
+    return this.json(res, 200, {
+      id: phone.id,
+      display_phone_number: phone.display_phone_number,
+      verified_name: phone.verified_name ?? 'Fake Business',
+      quality_rating: 'GREEN',
     });
   }
 

@@ -106,6 +106,23 @@ export class TwilioSendersFake {
     return release;
   }
 
+  /**
+   * A WhatsApp sender the account already has, ONLINE (what a tenant registers by hand with
+   * `POST /v1/senders`; its ownership check lists the account's senders).
+   */
+  addExisting(accountSid: string, phoneNumber: string): FakeSender {
+    const s: FakeSender = {
+      sid: `XE${randomBytes(16).toString('hex')}`,
+      accountSid,
+      senderId: `whatsapp:+${phoneNumber.replace(/\D/g, '')}`,
+      body: {},
+      polls: 0,
+      status: 'ONLINE',
+    };
+    this.senders.set(s.sid, s);
+    return s;
+  }
+
   callsTo(ep: SendersEndpoint): number {
     return this.calls.filter((c) => c.ep === ep).length;
   }

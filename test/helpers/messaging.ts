@@ -27,9 +27,12 @@ import {
   twilioCredentialsFrom,
 } from '../../src/providers/twilio/twilio.adapter';
 import { createSecretBox } from '../../src/security/secret-box';
+import { createSenderOwnershipVerifier } from '../../src/providers/sender-ownership';
+import { createMetaOwnershipClient } from '../../src/providers/meta/meta-ownership.client';
+import { createTwilioSendersClient } from '../../src/providers/twilio/twilio-senders.client';
 import type { Logger } from '../../src/logging/logger';
-import { testRecipientHash } from './temporal';
 import { systemResolver } from '../../src/callbacks/callback-target';
+import { testRecipientHash } from './temporal';
 import { buildTestApp } from './app';
 import type { Metrics } from '../../src/observability/metrics';
 
@@ -84,6 +87,8 @@ export function messagingDeps(opts: {
   metrics?: Metrics;
   /** Enforce the 24-hour customer-service window with this margin (issue 7); absent = not enforced. */
   customerWindowMarginMs?: number;
+  /** Twilio Senders API host (its fake) for POST /v1/senders' ownership check; absent = unreachable. */
+  twilioSendersBaseUrl?: string;
 }) {
   const box = createSecretBox(new Map([['k1', Buffer.alloc(32, 9)]]));
   const messages = createMessageHistoryRepository(opts.conn);
@@ -158,7 +163,16 @@ export function messagingDeps(opts: {
         ? undefined
         : createCustomerWindowPolicy({ windows, marginMs: opts.customerWindowMarginMs }),
   });
+  // POST /v1/senders asks the Meta fake (Graph) and the Twilio Senders fake who owns a number (issue 15).
+  const senderVerifier = createSenderOwnershipVerifier({
+    meta: createMetaOwnershipClient({ baseUrl: opts.metaBaseUrl, apiVersion: 'v23.0', timeoutMs: 2_000 }),
+    twilio: createTwilioSendersClient({
+      baseUrl: opts.twilioSendersBaseUrl ?? 'http://127.0.0.1:9',
+      timeoutMs: 2_000,
+    }),
+  });
   return {
+    senderVerifier,
     windows,
     messages,
     senders,
@@ -197,6 +211,7 @@ export async function startMessagingApi(opts: {
         senders: opts.deps.senders,
         metaAppSecret: APP_SECRET,
         statusRefKey: STATUS_REF_KEY,
+        senderVerifier: opts.deps.senderVerifier,
         callbacks: opts.deps.callbacks,
         callbackTargets: LOCAL_CALLBACK_TARGETS,
         inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },

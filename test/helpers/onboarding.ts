@@ -6,6 +6,7 @@ import { createActivities } from '../../activities';
 import { createOnboardingCommands } from '../../src/api/onboardings/onboarding-commands';
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
 import { createOnboardingRepository } from '../../src/db/repositories/onboarding.repository';
+import { createSignupStateRepository } from '../../src/db/repositories/signup-state.repository';
 import { createSenderRepository } from '../../src/db/repositories/sender.repository';
 import type { Logger } from '../../src/logging/logger';
 import { createDialog360PartnerClient } from '../../src/providers/dialog360/dialog360-partner.client';
@@ -72,6 +73,7 @@ export async function startOnboardingStack(opts: {
 
   const onboardings = createOnboardingRepository(opts.conn, box);
   const senders = createSenderRepository(opts.conn, box);
+  const signupStates = createSignupStateRepository(opts.conn);
   const metaTimeoutMs = opts.metaTimeoutMs ?? 2_000;
   const activities = createActivities({
     pings: createDiagnosticPingRepository(opts.conn),
@@ -114,8 +116,10 @@ export async function startOnboardingStack(opts: {
       onboardings,
       senders,
       box,
+      signupStates,
       settings: { ...TEST_ONBOARDING_SETTINGS, ...opts.settings, ...settings },
       availability,
+      twilioAccountSid: availability.twilioAccount ? TWILIO_ACCOUNT.accountSid : undefined,
     });
   const commands = commandsWith();
   const app = buildTestApp({

@@ -54,6 +54,8 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       deps,
     });
     fake.opts.webhookUrl = `${api.url}/webhooks/meta`;
+    // The number and its WABA as Meta knows them: POST /v1/senders checks ownership with Graph.
+    fake.es.ownNumber({ wabaId: '102290129340398', phoneNumberId: PHONE_ID, token: TOKEN });
     const keys = createApiKeyRepository(db.conn);
     keyA = (await keys.create('tenant-a')).token;
     keyB = (await keys.create('tenant-b')).token;
@@ -126,7 +128,8 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     expect(fake.sendsFor(id)[0]?.body).toMatchObject({
       to: '16505551234',
       text: { body: 'Hello world' },
-      biz_opaque_callback_data: `tenant-a:${id}`,
+      // `<tenant>:<messageId>:<mac>` (issue 15): only we can mint a reference statuses are routed by.
+      biz_opaque_callback_data: expect.stringMatching(new RegExp(`^tenant-a:${id}:[A-Za-z0-9_-]{22}$`)),
     });
     const handle = temporal.client.workflow.getHandle(workflowIds.message('tenant-a', id));
     await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 'workflow completed');

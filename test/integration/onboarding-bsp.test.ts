@@ -37,14 +37,24 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
   let key: string;
   let seq = 0;
 
-  const start = async (body: object) =>
+  /** A state as the signup page gets one when it opens 360dialog's Hub (issue 15). */
+  const issueState = async (apiKey = key) =>
     (
       await request(stack.app)
-        .post('/v1/onboardings')
-        .set('Authorization', `Bearer ${key}`)
-        .send(body)
-        .expect(202)
-    ).body as View;
+        .post('/v1/onboardings/360dialog/state')
+        .set('Authorization', `Bearer ${apiKey}`)
+        .expect(201)
+    ).body.state as string;
+  /** 360dialog requests come back from the Hub with the client and a state: added unless given. */
+  const bodyOf = async (body: Record<string, unknown>) =>
+    body.provider === '360dialog' ? { clientId: 'clientAbc', state: await issueState(), ...body } : body;
+  const post = async (body: Record<string, unknown>, status: number) =>
+    request(stack.app)
+      .post('/v1/onboardings')
+      .set('Authorization', `Bearer ${key}`)
+      .send(await bodyOf(body))
+      .expect(status);
+  const start = async (body: Record<string, unknown>) => (await post(body, 202)).body as View;
   const settle = async (id: string) => (await stack.settled(key, id)) as unknown as View;
   const history = async (id: string) =>
     historyText(
@@ -146,16 +156,86 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
       }
     });
 
-    it('fetch_channel: a channel not shared with us → failed (permanent), nothing created', async () => {
-      const done = await settle((await start({ provider: '360dialog', channelId: 'Ch999CH' })).id);
-      expect(done.failure).toMatchObject({
-        step: 'fetch_channel',
-        code: 'provider_error',
-        provider: '360dialog',
-        providerCode: '404',
-      });
-      expect(stepStatuses(done)).toMatchObject({ create_api_key: 'skipped', configure_webhook: 'skipped' });
-      expect(stack.hub.keysIssued.filter((k) => k.channelId === 'Ch999CH')).toHaveLength(0);
+    it('fetch_channel: a channel not shared with us and another client’s channel get the same answer; no key (issue 15)', async () => {
+      const unknown = await settle((await start({ provider: '360dialog', channelId: 'Ch999CH' })).id);
+      const ch = channel();
+      const foreign = await settle(
+        (await start({ provider: '360dialog', channelId: ch.id, clientId: 'clientOther' })).id,
+      );
+      for (const done of [unknown, foreign]) {
+        expect(done.failure).toEqual({
+          step: 'fetch_channel',
+          code: 'channel_not_available',
+          provider: '360dialog',
+          message: expect.stringMatching(/^360dialog channel \S+ is not available to client \S+$/),
+        });
+        expect(stepStatuses(done)).toMatchObject({ create_api_key: 'skipped', configure_webhook: 'skipped' });
+      }
+      const shape = (d: View) =>
+        JSON.stringify(d.failure)
+          .replace('Ch999CH', 'X')
+          .replace(ch.id, 'X')
+          .replace(/client\w+/, 'C');
+      expect(shape(foreign)).toBe(shape(unknown));
+      expect(stack.hub.keysIssued.filter((k) => k.channelId === 'Ch999CH' || k.channelId === ch.id)).toEqual(
+        [],
+      );
+      expect(stack.hub.callsTo('api_keys')).toBe(
+        stack.hub.calls.filter(
+          (c) => c.ep === 'api_keys' && c.channelId !== ch.id && c.channelId !== 'Ch999CH',
+        ).length,
+      );
+    });
+
+    it('clientId and state are required (400 naming the field); nothing reaches 360dialog', async () => {
+      const calls = stack.hub.calls.length;
+      const ch = channel();
+      const noClient = await request(stack.app)
+        .post('/v1/onboardings')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ provider: '360dialog', channelId: ch.id, state: await issueState() })
+        .expect(400);
+      expect(noClient.body.error.details).toEqual([expect.objectContaining({ field: 'body.clientId' })]);
+      const noState = await request(stack.app)
+        .post('/v1/onboardings')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ provider: '360dialog', channelId: ch.id, clientId: 'clientAbc' })
+        .expect(400);
+      expect(noState.body.error.details).toEqual([expect.objectContaining({ field: 'body.state' })]);
+      expect(stack.hub.calls.length).toBe(calls);
+    });
+
+    it('a replayed, expired, forged or another tenant’s state is refused (400 invalid_state) before any step', async () => {
+      const ch = channel();
+      const refusal = async (state: string) => {
+        // Its own sender id: the channel's default one exists once the first use below is ready.
+        const res = await post({ provider: '360dialog', channelId: ch.id, state, senderId: 'replay' }, 400);
+        expect(res.body.error.code).toBe('invalid_state');
+        return (res.body.error.details as { field: string; rule: string }[])[0] as {
+          field: string;
+          rule: string;
+        };
+      };
+      const calls = stack.hub.calls.length;
+      // Another tenant's state, and one whose secret part is not the one issued.
+      const otherKey = (await createApiKeyRepository(db.conn).create('tenant-onb-bsp-c')).token;
+      expect(await refusal(await issueState(otherKey))).toEqual(
+        expect.objectContaining({ field: 'body.state', rule: 'unknown' }),
+      );
+      const mine = await issueState();
+      expect((await refusal(`${mine.slice(0, 26)}${'A'.repeat(43)}`)).rule).toBe('unknown');
+      // Expired.
+      const old = await issueState();
+      await db.conn
+        .collection('signup_states')
+        .updateOne({ _id: old.slice(3, 25) as never }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+      expect((await refusal(old)).rule).toBe('expired');
+      expect(stack.hub.calls.length).toBe(calls);
+      // Used once for this channel: the second use is a replay.
+      const once = await issueState();
+      const first = await start({ provider: '360dialog', channelId: ch.id, state: once });
+      await settle(first.id);
+      expect((await refusal(once)).rule).toBe('used');
     });
 
     it('create_api_key: no partner permission on the channel (403) → failed naming 360dialog’s error', async () => {
@@ -188,39 +268,20 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
       }
     });
 
-    it('store_sender: the channel is another tenant’s sender → the previous webhook is put back', async () => {
+    it('the channel is another tenant’s sender → 409 routing_key_taken at start, no key minted (issue 15)', async () => {
       const ch = channel();
-      // The number already had a webhook (another integration), set with an older key.
-      stack.d360.addApiKey('older-key', { phoneNumberId: ch.phoneNumberId });
-      const previous = {
-        url: 'https://old.example.com/hook',
-        headers: { 'X-Old': 'secret-of-the-old-integration' },
-      };
-      await fetch(`${stack.d360.baseUrl}/v1/configs/webhook`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'D360-API-KEY': 'older-key' },
-        body: JSON.stringify(previous),
-      });
       await stack.senders.register(OTHER, {
         senderId: 'theirs-360',
         displayPhoneNumber: ch.digits,
         channelId: ch.id,
         credentials: { provider: '360dialog', apiKey: 'k', webhookSecret: 's' },
       });
-      const done = await settle((await start({ provider: '360dialog', channelId: ch.id })).id);
-      expect(done.failure).toMatchObject({
-        step: 'store_sender',
-        code: 'sender_exists',
-        provider: '360dialog',
-      });
-      expect(stepStatuses(done)).toEqual({
-        fetch_channel: 'done',
-        create_api_key: 'compensated',
-        configure_webhook: 'compensated',
-        store_sender: 'failed',
-      });
-      expect(stack.d360.webhookConfig(lastKey(ch.id) as string)).toEqual(previous);
-      expect(await history(done.id)).not.toContain('secret-of-the-old-integration');
+      const calls = stack.hub.calls.length;
+      const res = await post({ provider: '360dialog', channelId: ch.id }, 409);
+      expect(res.body.error.code).toBe('routing_key_taken');
+      expect(JSON.stringify(res.body)).not.toContain(OTHER);
+      expect(stack.hub.calls.length).toBe(calls);
+      expect(stack.hub.keysIssued.filter((k) => k.channelId === ch.id)).toEqual([]);
     });
   });
 
@@ -395,22 +456,21 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
       );
     });
 
-    it('store_sender: the number is another tenant’s sender → the Twilio sender is deleted again', async () => {
+    it('the number is another tenant’s sender → 409 routing_key_taken at start, no Twilio call (issue 15)', async () => {
       const phone = number();
       await stack.senders.register(OTHER, {
         senderId: 'theirs-twilio',
         displayPhoneNumber: phone.slice(1),
         credentials: { provider: 'twilio', ...TWILIO_ACCOUNT },
       });
-      const done = await settle(
-        (await start({ provider: 'twilio', wabaId: '123456789012', phoneNumber: phone })).id,
-      );
-      expect(done.failure).toMatchObject({ step: 'store_sender', code: 'sender_exists', provider: 'twilio' });
-      expect(stepStatuses(done)).toEqual({
-        create_sender: 'compensated',
-        await_online: 'done',
-        store_sender: 'failed',
-      });
+      const calls = stack.twilio.calls.length;
+      const res = await request(stack.app)
+        .post('/v1/onboardings')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ provider: 'twilio', wabaId: '123456789012', phoneNumber: phone })
+        .expect(409);
+      expect(res.body.error.code).toBe('routing_key_taken');
+      expect(stack.twilio.calls.length).toBe(calls);
       expect(stack.twilio.bySenderId(`whatsapp:${phone}`)).toBeUndefined();
     });
   });

@@ -263,27 +263,74 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
       ).toEqual(['POST', 'DELETE']);
     });
 
-    it('store_sender: the number belongs to another tenant’s sender → deregistered and unsubscribed', async () => {
-      const s = signup();
-      await stack.senders.register(OTHER, {
+    const registerForOther = (s: { phone: string; waba: string }) =>
+      stack.senders.register(OTHER, {
         senderId: 'theirs',
         phoneNumberId: s.phone,
         wabaId: s.waba,
         displayPhoneNumber: '16315550000',
         accessToken: 'EAAG-someone-elses-token-0123456789',
       });
-      const done = await settle((await start(s.body)).id);
-      expect(done.failure).toMatchObject({ step: 'store_sender', code: 'sender_exists', provider: 'meta' });
+
+    it('a number another tenant registered is 409 routing_key_taken at start: no call to Meta (issue 15)', async () => {
+      const s = signup();
+      await registerForOther(s);
+      const calls = stack.meta.requests.length;
+      const res = await request(stack.app)
+        .post('/v1/onboardings')
+        .set('Authorization', `Bearer ${key}`)
+        .send(s.body)
+        .expect(409);
+      expect(res.body.error.code).toBe('routing_key_taken');
+      expect(JSON.stringify(res.body)).not.toContain(OTHER);
+      expect(stack.meta.requests.length).toBe(calls);
+      expect(stack.meta.es.exchanged).not.toContain(s.code);
+      await stack.senders.remove(OTHER, 'theirs');
+    });
+
+    it('without phoneNumberId: resolve_ids finds the number is another tenant’s and stops before subscribe_app', async () => {
+      const s = signup();
+      await registerForOther(s);
+      const { phoneNumberId: _omitted, ...body } = s.body;
+      const done = await settle((await start(body)).id);
+      expect(done.failure).toMatchObject({
+        step: 'resolve_ids',
+        code: 'routing_key_taken',
+        provider: 'meta',
+      });
+      expect(stepStatuses(done)).toMatchObject({ resolve_ids: 'failed', subscribe_app: 'skipped' });
+      expect(stack.meta.es.calls.filter((c) => c.id === s.waba && c.ep === 'subscribed_apps')).toEqual([]);
+      expect(stack.meta.es.calls.some((c) => c.ep === 'register' && c.id === s.phone)).toBe(false);
+      await stack.senders.remove(OTHER, 'theirs');
+    });
+
+    it('store_sender: another tenant took the number meanwhile → nothing of theirs at Meta is undone', async () => {
+      const s = signup();
+      // The number is free at start; another tenant registers it while register_phone is in flight.
+      const release = stack.meta.es.holdNext('register');
+      const { id } = await start(s.body);
+      await waitFor(
+        async () => stack.meta.es.calls.some((c) => c.ep === 'register' && c.id === s.phone),
+        (inFlight) => inFlight,
+      );
+      await registerForOther(s);
+      release();
+      const done = await settle(id);
+      expect(done.failure).toMatchObject({
+        step: 'store_sender',
+        code: 'routing_key_taken',
+        provider: 'meta',
+      });
       expect(stepStatuses(done)).toEqual({
         exchange_code: 'done',
         resolve_ids: 'done',
-        subscribe_app: 'compensated',
-        register_phone: 'compensated',
+        subscribe_app: 'done',
+        register_phone: 'done',
         store_sender: 'failed',
       });
-      expect(stack.meta.es.registered.has(s.phone)).toBe(false);
-      expect(stack.meta.es.wabas.get(s.waba)?.subscribedApps.size).toBe(0);
-      expect(stack.meta.es.callsTo('deregister')).toBeGreaterThanOrEqual(1);
+      expect(stack.meta.es.registered.has(s.phone)).toBe(true);
+      expect(stack.meta.es.calls.filter((c) => c.ep === 'deregister' && c.id === s.phone)).toEqual([]);
+      expect(stack.meta.es.wabas.get(s.waba)?.subscribedApps.size).toBe(1);
       expect((await stack.senders.get(OTHER, 'theirs'))?.phoneNumberId).toBe(s.phone);
       expect(await stack.senders.get(TENANT, `meta-${s.phone}`)).toBeNull();
     });

@@ -145,6 +145,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       wabaId: WABA,
       displayPhoneNumber: '+1 555 078 3881',
       accessToken: TOKEN,
+      verifiedAt: new Date(),
     });
     await deps.senders.register(TENANT, {
       senderId: 'meta-wh-2',
@@ -152,6 +153,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       wabaId: WABA,
       displayPhoneNumber: '+1 555 078 3882',
       accessToken: TOKEN,
+      verifiedAt: new Date(),
     });
     await deps.senders.register(OTHER, {
       senderId: 'meta-other',
@@ -159,6 +161,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       wabaId: OTHER_WABA,
       displayPhoneNumber: '+44 7700 900123',
       accessToken: 'EAAG-other-tenant-token-0123456789',
+      verifiedAt: new Date(),
     });
     worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
     running = worker.run();
@@ -546,6 +549,26 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       const a = (await listAlerts(keyA).expect(200)).body.items;
       expect(a).toHaveLength(3);
       expect(JSON.stringify(a)).not.toContain(OTHER_WABA);
+    });
+
+    it('a sender whose ownership was never verified gets no alert of the WABA it names (issue 15)', async () => {
+      const SQUATTER = 'wh-meta-c';
+      const keyC = (await createApiKeyRepository(db.conn).create(SQUATTER)).token;
+      // Stored without verification (as POST /v1/senders stored any claim before the ownership check).
+      await deps.senders.register(SQUATTER, {
+        senderId: 'meta-squat',
+        phoneNumberId: '106540352240001',
+        wabaId: WABA,
+        displayPhoneNumber: '+1 555 078 3899',
+        accessToken: 'EAAG-squatter-token-0123456789',
+      });
+      const alert = envelope([
+        { time: 1750857400, changes: [{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } }] },
+      ]);
+      expect((await postSigned(alert)).status).toBe(200);
+      const a = (await listAlerts(keyA).expect(200)).body.items;
+      expect(a.map((x: { event: string }) => x.event)).toContain('VERIFIED_ACCOUNT');
+      expect((await listAlerts(keyC).expect(200)).body.items).toEqual([]);
     });
   });
 });

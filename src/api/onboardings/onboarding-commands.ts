@@ -12,12 +12,13 @@ import {
   type OnboardingRepository,
   type OnboardingView,
 } from '../../db/repositories/onboarding.repository';
-import type { SenderRepository } from '../../db/repositories/sender.repository';
+import { routingKeyTaken, type SenderRepository } from '../../db/repositories/sender.repository';
 import { DomainError, notFound } from '../../domain/errors';
-import type { OfficialProvider } from '../../domain/official-sender';
+import { senderRoutingKey, type OfficialProvider } from '../../domain/official-sender';
 import { ONBOARDING_STEPS, onboardingSecretAad, type OnboardingRequestFacts } from '../../domain/onboarding';
 import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
 import type { SecretBox } from '../../security/secret-box';
+import type { SignupStateRepository } from '../../db/repositories/signup-state.repository';
 import { OnboardingStatusKey, ProviderKey, SenderIdKey, TenantIdKey } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/workflow-ids';
 import { onboardingSummary } from '../../temporal/workflow-summaries';
@@ -27,8 +28,12 @@ export interface OnboardingCommandDeps {
   temporal: Client;
   taskQueue: string;
   onboardings: Pick<OnboardingRepository, 'get' | 'list'>;
-  senders: Pick<SenderRepository, 'get'>;
+  senders: Pick<SenderRepository, 'get' | 'routingKeyHolder'>;
   box: SecretBox;
+  /** TWILIO_ACCOUNT_SID: the account a Twilio onboarding without its own uses (its numbers' routing keys). */
+  twilioAccountSid?: string;
+  /** The 360dialog signup's `state` nonces (issue 15). */
+  signupStates: Pick<SignupStateRepository, 'issue' | 'consume'>;
   settings: OnboardingSettings;
   /** What the server's configuration allows (onboardingAvailability). */
   availability: Record<OfficialProvider, boolean> & { twilioAccount: boolean };
@@ -70,6 +75,27 @@ function defaultSenderId(req: CreateOnboardingRequest, onboardingId: string): st
       return `360dialog-${req.channelId}`;
     case 'twilio':
       return `twilio-${req.phoneNumber}`;
+  }
+}
+
+/**
+ * The routing key the onboarding's sender will have, when the request already names it (a Meta
+ * signup without phoneNumberId learns it at resolve_ids, which checks it there).
+ */
+function routingKeyOf(req: CreateOnboardingRequest, twilioAccountSid: string | undefined): string | null {
+  switch (req.provider) {
+    case 'meta':
+      return req.phoneNumberId
+        ? senderRoutingKey({ provider: 'meta', phoneNumberId: req.phoneNumberId })
+        : null;
+    case '360dialog':
+      return senderRoutingKey({ provider: '360dialog', channelId: req.channelId });
+    case 'twilio': {
+      const accountSid = req.accountSid ?? twilioAccountSid;
+      return accountSid
+        ? senderRoutingKey({ provider: 'twilio', accountSid, phoneNumber: req.phoneNumber })
+        : null;
+    }
   }
 }
 
@@ -158,6 +184,38 @@ export function createOnboardingCommands(deps: OnboardingCommandDeps) {
         return { view: await replay(tenantId, onboardingId, requestHash), replayed: true };
       if (await deps.senders.get(tenantId, senderId))
         throw new DomainError('conflict', 'sender_exists', `Sender ${senderId} already exists`);
+      // 360dialog: the redirect must come back with the state this tenant's signup page was issued
+      // when it opened the Hub (single use per channel, expiring): a crafted URL starts nothing.
+      if (req.provider === '360dialog') {
+        const refused = await deps.signupStates.consume(tenantId, req.state, {
+          channelId: req.channelId,
+          clientId: req.clientId,
+        });
+        if (refused) {
+          // A retry of an accepted request whose record is not written yet answers that onboarding.
+          if (idempotencyKey && (await fromWorkflow(tenantId, onboardingId)))
+            return { view: await replay(tenantId, onboardingId, requestHash), replayed: true };
+          throw new DomainError(
+            'invalid',
+            'invalid_state',
+            'state is unknown, expired or already used: open 360dialog from the signup page again',
+            [
+              {
+                field: 'body.state',
+                rule: refused,
+                message: 'must be a state issued to you, unused and unexpired',
+              },
+            ],
+          );
+        }
+      }
+      // A number already registered is refused here, before any provider-side step (issue 15): a
+      // conflict found at store_sender would come after the provider state was changed.
+      const routingKey = routingKeyOf(req, deps.twilioAccountSid);
+      const holder = routingKey ? await deps.senders.routingKeyHolder(tenantId, routingKey) : 'free';
+      if (holder === 'taken') throw routingKeyTaken();
+      if (holder === 'mine')
+        throw new DomainError('conflict', 'sender_exists', 'This number is already one of your senders');
 
       const seal = (field: 'code' | 'pin' | 'authToken', value: string | undefined) =>
         value === undefined
@@ -214,6 +272,9 @@ export function createOnboardingCommands(deps: OnboardingCommandDeps) {
     },
 
     list: (tenantId: string, limit: number) => deps.onboardings.list(tenantId, limit),
+
+    /** A `state` for the 360dialog Hub the signup page is about to open (issue 15). */
+    issueDialog360State: (tenantId: string) => deps.signupStates.issue(tenantId),
 
     /**
      * Twilio: the OTP for a sender in PENDING_VERIFICATION, sealed here and signalled to the

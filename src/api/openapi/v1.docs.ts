@@ -196,9 +196,21 @@ export const v1Docs: OperationDocs = {
     headers: idempotencyHeaders,
     responses: {
       202: { description: 'The onboarding, running (follow it with GET)', schema: onboardingResponse },
-      409: 'The sender id exists, or the Idempotency-Key was used with another body',
+      400: 'Invalid input; `invalid_state`: a 360dialog `state` that is unknown, expired or already used',
+      409:
+        'The sender id exists, the number is already registered (`routing_key_taken`, another account), or the ' +
+        'Idempotency-Key was used with another body',
       422: 'provider_not_configured: the server lacks this provider’s configuration',
     },
+  },
+  'POST /v1/onboardings/360dialog/state': {
+    tag: 'onboardings',
+    summary: 'A state nonce for opening 360dialog’s Hub',
+    description:
+      'The signup page asks for one before opening the Hub and sends it back as `state` with each ' +
+      '`POST /v1/onboardings` of the redirect: bound to your tenant, usable once per channel of one client, ' +
+      'for 30 minutes.',
+    responses: { 201: '`{state, expiresAt}`' },
   },
   'GET /v1/onboardings': {
     tag: 'onboardings',

@@ -27,6 +27,15 @@ export function onboardingsRoutes(deps: { commands: OnboardingCommands }): Route
     }),
   );
 
+  // Before opening 360dialog's Hub, the signup page asks for a state; POST /v1/onboardings needs it back.
+  r.post(
+    '/onboardings/360dialog/state',
+    route({}, async (_input, _req, res) => {
+      const issued = await deps.commands.issueDialog360State(authOf(res).tenantId);
+      res.status(201).json({ state: issued.state, expiresAt: issued.expiresAt.toISOString() });
+    }),
+  );
+
   r.get(
     '/onboardings',
     route({ query: listOnboardingsQuery }, async ({ query }, _req, res) => {

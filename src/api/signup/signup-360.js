@@ -5,6 +5,17 @@
 // guide does; opened any other way, the page handles the redirect itself.
 
 export const REDIRECT_MESSAGE = 'DW_360DIALOG_REDIRECT';
+// The state nonce the API issued when this tab opened the Hub (issue 15): POST /v1/onboardings
+// needs it back, so a redirect URL crafted elsewhere starts nothing.
+const STATE_STORAGE = 'dw-360dialog-state';
+
+export function storedState() {
+  return sessionStorage.getItem(STATE_STORAGE);
+}
+
+export function forgetState() {
+  sessionStorage.removeItem(STATE_STORAGE);
+}
 
 /** `[a,b]` (360dialog's list form, not JSON) → ['a','b']. */
 function idList(raw) {
@@ -57,16 +68,24 @@ export function onHandOver(fn) {
   });
 }
 
-/** Opens the Hub in a popup (a new tab if popups are blocked keeps working via the redirect). */
-export function openHub(cfg) {
+/**
+ * Opens the Hub in a popup (this tab goes there if popups are blocked: the redirect still works),
+ * after asking the API for a state (`issue()` → `{state}`), kept in this tab's session storage.
+ * The popup opens at once, in the click's gesture, and goes to the Hub once the state is there.
+ */
+export async function openHub(cfg, issue) {
   const w = 600;
   const h = 900;
   const left = window.screenX + (window.outerWidth - w) / 2;
   const top = window.screenY + (window.outerHeight - h) / 2;
-  const popup = window.open(
-    connectUrl(cfg),
-    'dw-360dialog',
-    `width=${w},height=${h},left=${left},top=${top}`,
-  );
-  if (!popup) location.assign(connectUrl(cfg));
+  const popup = window.open('', 'dw-360dialog', `width=${w},height=${h},left=${left},top=${top}`);
+  try {
+    const { state } = await issue();
+    sessionStorage.setItem(STATE_STORAGE, state);
+  } catch (err) {
+    if (popup) popup.close();
+    throw err;
+  }
+  if (popup) popup.location.href = connectUrl(cfg);
+  else location.assign(connectUrl(cfg));
 }

@@ -13,7 +13,15 @@ import {
   signOut,
 } from '../admin/admin-core.js';
 import { SignupStopped, loadSdk, runEmbeddedSignup } from './signup-es.js';
-import { connectUrl, handOverToOpener, onHandOver, openHub, parseRedirect } from './signup-360.js';
+import {
+  connectUrl,
+  forgetState,
+  handOverToOpener,
+  onHandOver,
+  openHub,
+  parseRedirect,
+  storedState,
+} from './signup-360.js';
 import { follow, startOnboarding } from './signup-progress.js';
 
 const state = { config: null, provider: null, pending360: null, running: false };
@@ -141,6 +149,16 @@ async function start360(redirect) {
     outcome('d360-outcome', 'error', '360dialog did not grant access to any number.');
     return;
   }
+  // Only a redirect of a Hub this tab opened: it carries the state the API issued then.
+  const issued = storedState();
+  if (!issued) {
+    outcome(
+      'd360-outcome',
+      'error',
+      'This 360dialog link was not opened from this page: use “Open 360dialog” here.',
+    );
+    return;
+  }
   const senderId = opt($('d360-sender-id').value);
   for (const channelId of redirect.channels) {
     // A reload of the same redirect must not start a second onboarding for the channel.
@@ -149,12 +167,14 @@ async function start360(redirect) {
         provider: '360dialog',
         channelId,
         clientId: redirect.client,
+        state: issued,
         senderId: redirect.channels.length === 1 ? senderId : undefined,
       },
       `360dialog:${redirect.client || 'client'}:${channelId}`,
     );
     follow(view);
   }
+  forgetState();
   outcome(
     'd360-outcome',
     'ok',
@@ -231,10 +251,12 @@ async function boot() {
     e.preventDefault();
     if (!state.running) startEs();
   });
-  $('d360-form').addEventListener('submit', (e) => {
+  const connect360 = (e) => {
     e.preventDefault();
-    openHub(state.config);
-  });
+    void act(() => openHub(state.config, () => api('POST', '/v1/onboardings/360dialog/state')));
+  };
+  $('d360-form').addEventListener('submit', connect360);
+  $('d360-link').addEventListener('click', connect360);
   $('start-over').addEventListener('click', () => {
     $('progress-list').replaceChildren();
     $('progress-panel').hidden = true;

@@ -21,6 +21,12 @@ export interface SenderDoc {
   accountId: string | null;
   /** The onboarding that created it (its retries find their own sender); null when registered by hand. */
   onboardingId: string | null;
+  /**
+   * When the provider confirmed the tenant controls the number (issue 15): the ownership check of
+   * `POST /v1/senders`, or the onboarding that set it up. null/absent (senders from before the
+   * check): not verified — such a sender gets no account alerts.
+   */
+  verifiedAt?: Date | null;
   credentialsSealed: string;
   createdAt: Date;
   updatedAt: Date;
@@ -38,6 +44,7 @@ const schema = new Schema<SenderDoc>(
     displayPhoneNumber: { type: String, required: true },
     accountId: { type: String, default: null },
     onboardingId: { type: String, default: null },
+    verifiedAt: { type: Date, default: null },
     credentialsSealed: { type: String, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },

@@ -36,6 +36,8 @@ export interface RegisterMetaSender {
   wabaId: string;
   displayPhoneNumber: string;
   accessToken: string;
+  /** When the provider confirmed ownership (see SenderDoc.verifiedAt); absent = unverified. */
+  verifiedAt?: Date | null;
 }
 
 /** Any official sender, e.g. the last step of an onboarding. */
@@ -47,10 +49,19 @@ export interface RegisterSender {
   /** 360dialog channel id (required for 360dialog); Twilio takes the account SID from the credentials. */
   channelId?: string;
   onboardingId?: string | null;
+  /** When the provider confirmed ownership (see SenderDoc.verifiedAt); absent = unverified. */
+  verifiedAt?: Date | null;
   credentials: SenderCredentials;
 }
 
-function routingKeyOf(s: RegisterSender): string {
+/** Who holds a routing key, seen from one tenant: nobody, that tenant, or another (never named). */
+export type RoutingKeyHolder = 'free' | 'mine' | 'taken';
+
+/** 409 for a number another tenant registered: says so without naming that tenant (issue 15). */
+export const routingKeyTaken = () =>
+  new DomainError('conflict', 'routing_key_taken', 'This number is already registered by another account');
+
+export function routingKeyOf(s: RegisterSender): string {
   const c = s.credentials;
   if (c.provider === 'meta') {
     if (!s.phoneNumberId) throw new Error('A Meta sender needs its phone number id');
@@ -97,6 +108,7 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
         displayPhoneNumber: s.displayPhoneNumber,
         accountId: c.provider === 'twilio' ? c.accountSid : (s.channelId ?? null),
         onboardingId: s.onboardingId ?? null,
+        verifiedAt: s.verifiedAt ?? null,
         credentialsSealed: box.seal(JSON.stringify(c), aad(tenantId, s.senderId)),
         createdAt: now,
         updatedAt: now,
@@ -115,11 +127,19 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
         ).lean<SenderDoc>();
         if (mine) return view(mine);
       }
+      if ((await this.routingKeyHolder(tenantId, doc.routingKey)) === 'taken') throw routingKeyTaken();
       throw new DomainError(
         'conflict',
         'sender_exists',
         'A sender with this id or this number is already registered',
       );
+    },
+
+    /** Whether a routing key is free, this tenant's, or another tenant's (never which one). */
+    async routingKeyHolder(tenantId: string, routingKey: string): Promise<RoutingKeyHolder> {
+      const d = await Sender.findOne({ routingKey }, { tenantId: 1 }).lean<Pick<SenderDoc, 'tenantId'>>();
+      if (!d) return 'free';
+      return d.tenantId === tenantId ? 'mine' : 'taken';
     },
 
     /** Removes a sender (an onboarding's compensation removes only the sender it created). */
@@ -186,13 +206,17 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
     },
 
     /**
-     * Every sender on a WhatsApp Business Account (Meta account alerts name only the WABA id); a
-     * WABA may hold several numbers. Credentials stay sealed.
+     * Every *verified* sender on a WhatsApp Business Account (Meta account alerts name only the
+     * WABA id; a WABA may hold several numbers): a sender whose ownership the provider never
+     * confirmed gets no alert of the WABA it names (issue 15). Credentials stay sealed.
      */
     async findByWabaId(
       wabaId: string,
     ): Promise<Array<{ tenantId: string; senderId: string; displayPhoneNumber: string }>> {
-      const docs = await Sender.find({ wabaId }, { tenantId: 1, senderId: 1, displayPhoneNumber: 1 })
+      const docs = await Sender.find(
+        { wabaId, verifiedAt: { $ne: null } },
+        { tenantId: 1, senderId: 1, displayPhoneNumber: 1 },
+      )
         .sort({ _id: 1 })
         .lean<Array<Pick<SenderDoc, 'tenantId' | 'senderId' | 'displayPhoneNumber'>>>();
       return docs.map((d) => ({

@@ -29,6 +29,8 @@ export interface Dialog360Channel {
   /** Digits of the channel's number when the hub tells it. */
   phoneNumber: string | null;
   wabaId: string | null;
+  /** The 360dialog client (customer account) the channel belongs to. */
+  clientId: string | null;
 }
 
 export interface Dialog360WebhookConfig {
@@ -38,6 +40,7 @@ export interface Dialog360WebhookConfig {
 
 interface PartnerChannelWire {
   id?: string;
+  client_id?: string;
   setup_info?: { phone_number?: string; phone_name?: string };
   waba_account?: { external_id?: string };
 }
@@ -82,7 +85,8 @@ export function createDialog360PartnerClient(config: Dialog360PartnerConfig) {
   }
 
   return {
-    async getChannel(channelId: string): Promise<Dialog360Channel> {
+    /** The channel shared with us, or null when the partner API lists none with that id. */
+    async getChannel(channelId: string): Promise<Dialog360Channel | null> {
       const data = await call<{ partner_channels?: PartnerChannelWire[] }>('channel lookup', [], () =>
         hub.get(`${partner}/channels`, {
           params: { filters: JSON.stringify({ id: channelId }) },
@@ -90,17 +94,14 @@ export function createDialog360PartnerClient(config: Dialog360PartnerConfig) {
         }),
       );
       const ch = (data?.partner_channels ?? []).find((c) => c.id === channelId);
-      if (!ch)
-        throw new ProviderError(
-          'permanent',
-          `360dialog channel lookup: channel ${channelId} is not shared with us`,
-          {
-            provider: DIALOG360,
-            code: '404',
-          },
-        );
+      if (!ch) return null;
       const digits = ch.setup_info?.phone_number?.replace(/\D/g, '') ?? '';
-      return { id: channelId, phoneNumber: digits || null, wabaId: ch.waba_account?.external_id ?? null };
+      return {
+        id: channelId,
+        phoneNumber: digits || null,
+        wabaId: ch.waba_account?.external_id ?? null,
+        clientId: ch.client_id ?? null,
+      };
     },
 
     async createApiKey(channelId: string): Promise<string> {

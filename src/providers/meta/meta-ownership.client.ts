@@ -1,0 +1,71 @@
+import type { AxiosResponse } from 'axios';
+import { ProviderError, redactSecrets } from '../errors';
+import { providerHttpClient } from '../http-client';
+import { classifyMetaError, DEFAULT_META_WAITS } from './meta.errors';
+
+/**
+ * What a tenant's own token proves about a Meta number it registers (issue 15), with two Graph
+ * reads documented in the business-messaging OpenAPI (v23): `GET /{phone-number-id}` (the token
+ * can see the number) and `GET /{waba-id}/phone_numbers` (the number belongs to that WABA, which
+ * the token can read). Errors are Graph's, classified by `error.code`; the token never appears in
+ * an error text.
+ */
+export type MetaOwnershipFinding = 'ok' | 'phone_number_not_in_waba';
+
+const MAX_PAGES = 10;
+
+export function createMetaOwnershipClient(c: { baseUrl: string; apiVersion: string; timeoutMs: number }) {
+  const http = providerHttpClient(c.baseUrl, c.timeoutMs);
+  const v = c.apiVersion;
+
+  async function get<T>(action: string, token: string, path: string, params: object): Promise<T> {
+    let res: AxiosResponse;
+    try {
+      res = await http.get(path, { params, headers: { Authorization: `Bearer ${token}` } });
+    } catch (err) {
+      throw new ProviderError(
+        'transient',
+        `Meta ${action}: no answer (${redactSecrets((err as Error).message, [token])})`,
+        { provider: 'meta' },
+      );
+    }
+    if (res.status >= 200 && res.status < 300) return res.data as T;
+    const e = classifyMetaError(
+      res.status,
+      res.data,
+      res.headers as { 'retry-after'?: unknown },
+      DEFAULT_META_WAITS,
+    );
+    throw new ProviderError(e.kind, `Meta ${action}: ${redactSecrets(e.message, [token])}`, {
+      provider: 'meta',
+      code: e.code,
+      httpStatus: e.httpStatus,
+      retryAfterMs: e.retryAfterMs,
+    });
+  }
+
+  return {
+    async check(phoneNumberId: string, wabaId: string, token: string): Promise<MetaOwnershipFinding> {
+      await get('phone number', token, `/${v}/${encodeURIComponent(phoneNumberId)}`, {
+        fields: 'id,display_phone_number',
+      });
+      let after: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const res = await get<{
+          data?: { id?: string }[];
+          paging?: { cursors?: { after?: string }; next?: string };
+        }>('phone_numbers', token, `/${v}/${encodeURIComponent(wabaId)}/phone_numbers`, {
+          fields: 'id',
+          limit: 100,
+          ...(after ? { after } : {}),
+        });
+        if ((res?.data ?? []).some((p) => p.id === phoneNumberId)) return 'ok';
+        after = res?.paging?.next ? res.paging.cursors?.after : undefined;
+        if (!after) break;
+      }
+      return 'phone_number_not_in_waba';
+    },
+  };
+}
+
+export type MetaOwnershipClient = ReturnType<typeof createMetaOwnershipClient>;
