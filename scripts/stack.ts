@@ -49,16 +49,31 @@ const settings = {
 const stack = createSupervisor(root);
 const { log } = stack;
 
+/** Issue 15: the Temporal payload codec's key, the Recipient hash key and the Web UI's codec token. */
+const temporalSecrets = () => ({
+  TEMPORAL_PAYLOAD_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
+  TEMPORAL_RECIPIENT_HASH_KEY: randomBytes(32).toString('base64'),
+  TEMPORAL_CODEC_TOKEN: randomBytes(32).toString('base64url'),
+});
+
 /** Development secrets, generated once and kept in the git-ignored data dir. */
 function devSecrets(): Record<string, string> {
   const file = path.join(settings.dataDir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    if (saved.TEMPORAL_PAYLOAD_KEYS) return saved;
+    // A data dir from before the codec gets its keys once (its older, plain payloads still decode).
+    const upgraded = { ...saved, ...temporalSecrets() };
+    writeFileSync(file, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+    return upgraded;
+  }
   const secrets = {
     ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
     GATEWAY_MASTER_KEY: randomBytes(24).toString('base64url'),
     GATEWAY_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
     // The MAC key of status references (issue 15); a data dir made before it derives one instead.
     STATUS_REF_KEY: randomBytes(32).toString('base64'),
+    ...temporalSecrets(),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -87,11 +102,16 @@ async function main(): Promise<void> {
         uiPort: temporalUiPort,
         dbFile: path.join(dataDir, 'temporal.db'),
         logLevel: 'warn',
+        // The UI decodes sealed payloads through the API (issue 15). The UI sends no header, so the
+        // token rides in the endpoint's path: on this command line, which grants local users nothing
+        // the unauthenticated local UI does not already show them.
+        uiCodecEndpoint: `http://localhost:${settings.apiPort}/codec/${childEnv.TEMPORAL_CODEC_TOKEN}`,
       }),
     );
     await waitForPort('127.0.0.1', temporalPort, 60_000, t);
     await waitForPort('127.0.0.1', temporalUiPort, 60_000, t);
     childEnv.TEMPORAL_ADDRESS = `127.0.0.1:${temporalPort}`;
+    childEnv.TEMPORAL_CODEC_CORS_ORIGINS ??= `http://localhost:${temporalUiPort},http://127.0.0.1:${temporalUiPort}`;
     log(
       'stack',
       `Temporal dev server on 127.0.0.1:${temporalPort}, Web UI on http://localhost:${temporalUiPort}`,

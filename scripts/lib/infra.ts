@@ -107,6 +107,8 @@ export interface TemporalDevServerOptions {
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Extra `--dynamic-config-value KEY=VALUE` settings (e.g. a low continue-as-new threshold for a test). */
   dynamicConfig?: string[];
+  /** The Web UI's remote codec (issue 15): the API's /codec endpoint, so the UI shows sealed payloads. */
+  uiCodecEndpoint?: string;
 }
 
 export function temporalDevServerArgs(opts: TemporalDevServerOptions): string[] {
@@ -114,6 +116,7 @@ export function temporalDevServerArgs(opts: TemporalDevServerOptions): string[] 
   args.push('--log-level', opts.logLevel ?? 'warn', '--log-format', 'pretty');
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
+  if (opts.uiPort && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFile) {
     // WAL + synchronous=normal: 34 workflows/s against 14 with the defaults on this machine kind.
     args.push(

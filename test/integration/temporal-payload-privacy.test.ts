@@ -1,5 +1,7 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
@@ -8,7 +10,9 @@ import { createApiKeyRepository } from '../../src/db/repositories/api-key.reposi
 import { RecipientKey } from '../../src/temporal/search-attributes';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
+import { toolPath } from '../../scripts/lib/infra';
 import { buildTestApp } from '../helpers/app';
+import { testEnv } from '../helpers/env';
 import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
@@ -246,12 +250,6 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
     const viaPath = await request(operatorApp).post(`/codec/${CODEC_TOKEN}/decode`).send(body).expect(200);
     expect(viaPath.body).toEqual(res.body);
     await request(operatorApp).post('/codec/not-the-token/decode').send(body).expect(401);
-    console.log(
-      operatorLog
-        .lines()
-        .filter((l) => l.includes('codec'))
-        .map((l) => JSON.parse(l).req?.url),
-    );
     expect(operatorLog.lines().join('\n')).toContain('/codec/[redacted]/decode');
     expect(operatorLog.lines().join('\n')).not.toContain(CODEC_TOKEN);
 
@@ -262,6 +260,46 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
       .send({ payloads: res.body.payloads })
       .expect(200);
     expect(Buffer.from(enc.body.payloads[0].data, 'base64').includes(BODY)).toBe(false);
+  });
+
+  it('the Temporal CLI reads the history through the codec endpoint (the protocol the Web UI speaks)', async () => {
+    const server = await new Promise<Server>((resolve) => {
+      const srv = operatorApp.listen(0, '127.0.0.1', () => resolve(srv));
+    });
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/codec`;
+    // Async: the codec endpoint answers from this same process while the CLI runs.
+    const show = async (...extra: string[]) =>
+      (
+        await promisify(execFile)(
+          toolPath('temporal'),
+          [
+            'workflow',
+            'show',
+            '--address',
+            testEnv('TEST_TEMPORAL_ADDRESS'),
+            '--namespace',
+            'default',
+            '--workflow-id',
+            messageWorkflowId,
+            '--output',
+            'json',
+            ...extra,
+          ],
+          { encoding: 'utf8', timeout: 30_000 },
+        )
+      )// The CLI prints payload data as base64: shown here decoded.
+      .stdout
+        .replace(/"data": "([A-Za-z0-9+/=]*)"/g, (_m, b64: string) => Buffer.from(b64, 'base64').toString());
+    try {
+      expect(await show()).not.toContain(BODY);
+      expect(await show('--codec-endpoint', endpoint, '--codec-auth', `Bearer ${CODEC_TOKEN}`)).toContain(
+        BODY,
+      );
+      expect(await show('--codec-endpoint', `${endpoint}/${CODEC_TOKEN}`)).toContain(BODY);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it("an operator finds a number's messages: the recipient query, then the Web UI's list filter", async () => {
