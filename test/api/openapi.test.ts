@@ -21,7 +21,12 @@ import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, messagingDeps } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { FAST_TIMING, testSecretBox, WEBHOOK_SECRET } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import {
+  connectTestTemporal,
+  testPayloadCodec,
+  testRecipientHash,
+  uniqueTaskQueue,
+} from '../helpers/temporal';
 
 type Operation = {
   summary?: string;
@@ -112,6 +117,12 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
           }),
         },
         metrics: createMetrics(new Registry(), { defaultMetrics: false }),
+        codec: {
+          codec: testPayloadCodec,
+          token: 'codec-token-for-the-openapi-test-0123',
+          corsOrigins: [],
+          recipientHash: testRecipientHash,
+        },
       },
     });
     key = (await createApiKeyRepository(db.conn).create('tenant-docs')).token;

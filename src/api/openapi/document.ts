@@ -8,16 +8,17 @@ import type { Application } from 'express';
 import { z } from 'zod';
 import { errorBody } from '../../schemas/error.schema';
 import { operationKey, type OperationDoc, type OperationDocs, type ResponseDoc } from './operation-docs';
-import { publicDocs } from './public.docs';
+import { operatorDocs, publicDocs } from './public.docs';
 import { v1Docs } from './v1.docs';
 import { liveRoutes, type LiveRoute } from './route-walk';
 
 /** Every operation's prose; the routes and their schemas come from the app itself. */
-export const operationDocs: OperationDocs = { ...publicDocs, ...v1Docs };
+export const operationDocs: OperationDocs = { ...publicDocs, ...operatorDocs, ...v1Docs };
 
 const API_KEY = 'ApiKey';
 const GATEWAY_SECRET = 'GatewayWebhookSecret';
 const METRICS_TOKEN = 'MetricsToken';
+const CODEC_TOKEN = 'CodecToken';
 
 /** zod-to-openapi lists params and query from an object's keys: anything else cannot be documented. */
 function asObject(s: z.ZodType | undefined, where: string): z.ZodObject | z.ZodPipe | undefined {
@@ -74,6 +75,8 @@ function securityOf(kind: NonNullable<OperationDoc['security']> | 'apiKey'): Req
     case 'metricsToken':
       // METRICS_TOKEN, or nothing where METRICS_PUBLIC=true: `{}` is OpenAPI's "no credentials needed" alternative.
       return [{}, { [METRICS_TOKEN]: [] }];
+    case 'codecToken':
+      return [{ [CODEC_TOKEN]: [] }];
     case 'none':
       return [];
   }
@@ -131,6 +134,11 @@ export function buildOpenApiDocument(app: Application) {
     type: 'http',
     scheme: 'bearer',
     description: 'METRICS_TOKEN; without it /metrics answers 404 unless METRICS_PUBLIC=true.',
+  });
+  registry.registerComponent('securitySchemes', CODEC_TOKEN, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'TEMPORAL_CODEC_TOKEN: operators only (the Temporal Web UI and CLI codec endpoint).',
   });
   for (const route of liveRoutes(app)) registry.registerPath(operationOf(route));
   registry.registerWebhook({

@@ -16,7 +16,7 @@ export interface OperationDoc {
   /** Only for handlers that take no body through `route()` (raw-bytes webhooks). */
   rawBody?: { description: string; contentType?: string };
   /** Default: API key for everything under /v1, none elsewhere. */
-  security?: 'gatewaySecret' | 'metricsToken' | 'none';
+  security?: 'gatewaySecret' | 'metricsToken' | 'codecToken' | 'none';
 }
 
 export interface ResponseDoc {

@@ -147,3 +147,41 @@ export const publicDocs: OperationDocs = {
     },
   },
 };
+
+/** The Temporal Web UI's and CLI's codec endpoint and the operators' recipient query (issue 15). */
+const codecOp = (op: 'decode' | 'encode', tokenInPath: boolean) => ({
+  tag: 'operators',
+  summary: `${op === 'decode' ? 'Decode' : 'Encode'} Temporal payloads with the payload codec${tokenInPath ? ' (token in the path)' : ''}`,
+  description:
+    "Temporal's codec-server protocol: `{payloads: [{metadata: {key: base64}, data: base64}]}` in and out. " +
+    (tokenInPath
+      ? 'For a Web UI that sends no Authorization header: its codec endpoint is `/codec/<TEMPORAL_CODEC_TOKEN>`; the path is redacted in the request log.'
+      : 'Authorization: Bearer TEMPORAL_CODEC_TOKEN (the CLI: `--codec-auth`). CORS for TEMPORAL_CODEC_CORS_ORIGINS.'),
+  security: tokenInPath ? ('none' as const) : ('codecToken' as const),
+  responses: {
+    200: '`{payloads: [...]}`',
+    400: 'Not `{payloads}` with base64 values (validation_failed), or a payload sealed with a key this server does not hold',
+    401: 'Missing or wrong codec token',
+  },
+});
+
+export const operatorDocs: OperationDocs = {
+  'POST /codec/decode': codecOp('decode', false),
+  'POST /codec/encode': codecOp('encode', false),
+  'POST /codec/{token}/decode': codecOp('decode', true),
+  'POST /codec/{token}/encode': codecOp('encode', true),
+  'POST /operator/recipient-query': {
+    tag: 'operators',
+    summary: "A phone number's Recipient hash and the Web UI query for its messages",
+    description:
+      'Body `{phone}`. The `Recipient` search attribute holds `h:<keyed hash>`, never the number: this answers ' +
+      '`{recipient, query}` for the Temporal Web UI. Authorization: Bearer TEMPORAL_CODEC_TOKEN.',
+    security: 'codecToken',
+    responses: {
+      200: '`{recipient, query}`',
+      400: 'Not `{phone}` with a phone number',
+      401: 'Missing or wrong codec token',
+      409: 'TEMPORAL_RECIPIENT_HASH_KEY is not set',
+    },
+  },
+};

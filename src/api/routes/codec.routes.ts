@@ -2,6 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { safeEqual } from '../../security/api-keys';
+import { route } from '../middleware/validate';
 import { recipientQuery, type RecipientHasher } from '../../temporal/recipient-hash';
 
 /**
@@ -58,21 +59,23 @@ const refuse = (res: Response, status: number, code: string, message: string) =>
 export function codecRoutes(deps: CodecRoutesDeps): Router {
   const router = Router();
   // The UI calls from its own origin with Content-Type, X-Namespace and Authorization: a preflight.
+  // Preflights end here (204, with the CORS headers only for an allowed origin): no OPTIONS route,
+  // so the OpenAPI walk (route-walk.ts) sees only the POSTs.
   const cors = (req: Request, res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
-    if (origin && deps.corsOrigins.includes(origin)) {
+    const allowed = origin !== undefined && deps.corsOrigins.includes(origin);
+    if (allowed) {
       res.vary('Origin');
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Access-Control-Allow-Credentials', 'true');
-      if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-        res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Namespace');
-        res.setHeader('Access-Control-Max-Age', '600');
-        res.status(204).end();
-        return;
-      }
     }
-    next();
+    if (req.method !== 'OPTIONS') return next();
+    if (allowed) {
+      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Namespace');
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
+    res.status(204).end();
   };
   const authorize = (req: Request, res: Response, next: NextFunction) => {
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
@@ -88,54 +91,55 @@ export function codecRoutes(deps: CodecRoutesDeps): Router {
   const codecPaths = ['/codec/decode', '/codec/encode', '/codec/:token/decode', '/codec/:token/encode'];
   const paths = [...codecPaths, '/operator/recipient-query'];
   router.use(paths, cors);
-  router.options(paths, (_req, res) => {
-    res.status(204).end();
-  });
 
+  const tokenParams = z.object({ token: z.string() });
   for (const op of ['decode', 'encode'] as const) {
-    router.post([`/codec/${op}`, `/codec/:token/${op}`], authorize, json, async (req, res, next) => {
-      const body = payloadsBody.safeParse(req.body);
-      if (!body.success) {
-        refuse(
-          res,
-          400,
-          'validation_failed',
-          'body must be {payloads: [{metadata, data}]} with base64 values',
-        );
-        return;
-      }
+    const handle = async (payloads: Payload[], res: Response) => {
       try {
-        const out = await deps.codec[op](body.data.payloads.map(fromJson));
+        const out = await deps.codec[op](payloads);
         res.json({ payloads: out.map(toJson) });
       } catch (err) {
-        if (err instanceof Error && err.name === 'PayloadKeyError') {
-          refuse(res, 400, 'undecodable_payload', 'A payload could not be decoded with the configured keys');
-          return;
-        }
-        next(err);
+        if (!(err instanceof Error && err.name === 'PayloadKeyError')) throw err;
+        refuse(res, 400, 'undecodable_payload', 'A payload could not be decoded with the configured keys');
       }
-    });
+    };
+    // One route per path: the OpenAPI walk documents string paths, with these schemas.
+    router.post(
+      `/codec/${op}`,
+      authorize,
+      json,
+      route({ body: payloadsBody }, ({ body }, _req, res) => handle(body.payloads.map(fromJson), res)),
+    );
+    router.post(
+      `/codec/:token/${op}`,
+      authorize,
+      json,
+      route({ params: tokenParams, body: payloadsBody }, ({ body }, _req, res) =>
+        handle(body.payloads.map(fromJson), res),
+      ),
+    );
   }
 
-  router.post('/operator/recipient-query', authorize, json, (req, res) => {
-    const phone = z
-      .object({ phone: z.string().regex(/^\+?[\d\s().-]{6,32}$/, 'must be a phone number') })
-      .safeParse(req.body);
-    if (!phone.success) {
-      refuse(res, 400, 'validation_failed', 'body must be {phone: "+<digits>"}');
-      return;
-    }
-    if (!deps.recipientHash) {
-      refuse(
-        res,
-        409,
-        'recipient_hash_off',
-        'TEMPORAL_RECIPIENT_HASH_KEY is not set: Recipient is not recorded',
-      );
-      return;
-    }
-    const recipient = deps.recipientHash(phone.data.phone);
-    res.json({ recipient, query: recipientQuery(recipient) });
-  });
+  router.post(
+    '/operator/recipient-query',
+    authorize,
+    json,
+    route(
+      { body: z.object({ phone: z.string().regex(/^\+?[\d\s().-]{6,32}$/, 'must be a phone number') }) },
+      ({ body }, _req, res) => {
+        if (!deps.recipientHash) {
+          refuse(
+            res,
+            409,
+            'recipient_hash_off',
+            'TEMPORAL_RECIPIENT_HASH_KEY is not set: Recipient is not recorded',
+          );
+          return;
+        }
+        const recipient = deps.recipientHash(body.phone);
+        res.json({ recipient, query: recipientQuery(recipient) });
+      },
+    ),
+  );
   return router;
 }
