@@ -6,8 +6,8 @@ import type { PinnedTarget } from './callback-target';
 
 export interface PinnedPostResult {
   status: number;
-  /** Why the body was not read to its end: `size` (over the cap) or `deadline`; null = read whole. */
-  cut: 'size' | 'deadline' | null;
+  /** Why the body was not read to its end: over the cap, past the deadline, or the connection broke; null = read whole. */
+  cut: 'size' | 'deadline' | 'error' | null;
 }
 
 /** The request was aborted (wall clock or cancellation) before the response's headers arrived. */
@@ -78,7 +78,8 @@ export function postPinned(opts: {
           if (read > opts.maxResponseBytes) settle(() => resolve({ status, cut: 'size' }));
         });
         res.on('end', () => settle(() => resolve({ status, cut: null })));
-        res.on('error', () => settle(() => resolve({ status, cut: 'deadline' })));
+        // The status line is in: a body that breaks off does not change what the receiver answered.
+        res.on('error', () => settle(() => resolve({ status, cut: 'error' })));
       },
     );
     req.on('error', (err) => settle(() => reject(err)));
