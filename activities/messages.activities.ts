@@ -115,6 +115,9 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
           workflowId: workflowIds.senderGate(r.tenantId, r.senderId),
           taskQueue: d.gateTaskQueue,
           args: [{ rate }],
+          // A gate's tasks are tiny: when its worker dies mid-task, another takes over after 3 s, not
+          // the default 10 s during which no sender's message gets a permit. Kept across continue-as-new.
+          workflowTaskTimeout: '3s',
           // Applies when this call starts the gate; a continued-as-new run carries none (SDK 1.24).
           ...senderGateSummary({ ...r, rate }),
           signal: permitRequestSignal,

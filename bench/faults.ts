@@ -112,7 +112,18 @@ async function pollingSince(stack: BenchStack, taskQueue: string, from: number):
   }
 }
 
-async function inject(stack: BenchStack, fault: Fault): Promise<{ restartedAt?: number; readyAt?: number }> {
+async function inject(
+  stack: BenchStack,
+  fault: Fault,
+): Promise<{ injectedAt: number; restartedAt?: number; readyAt?: number }> {
+  const injectedAt = Date.now();
+  return { injectedAt, ...(await injectFault(stack, fault)) };
+}
+
+async function injectFault(
+  stack: BenchStack,
+  fault: Fault,
+): Promise<{ restartedAt?: number; readyAt?: number }> {
   const killRestart = async (name: 'worker' | 'api' | 'temporal' | 'ferretdb', downMs: number) => {
     await stack.kill(name);
     log(`${name} killed`);
@@ -186,7 +197,7 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
       accepted.set(await acceptOnce(stack, i, answers), Date.now());
     });
     log(`${fault}: ${accepted.size} accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const { restartedAt, readyAt } = await injected;
+    const { injectedAt, restartedAt, readyAt } = await injected;
 
     const Message = messageHistoryModel(stack.mongo);
     const sentIds = () =>
@@ -214,6 +225,11 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
         gap = (times[k] as number) - (times[k - 1] as number);
         gapAt = (times[k - 1] as number) - t0;
       }
+    // The longest gap once the fault is over (the restarted process up, the provider back).
+    const after = times.filter((t) => t >= (readyAt ?? restartedAt ?? Infinity));
+    let gapAfter = 0;
+    for (let k = 1; k < after.length; k++)
+      gapAfter = Math.max(gapAfter, (after[k] as number) - (after[k - 1] as number));
     const firstAfterRestart = restartedAt ? times.find((t) => t >= restartedAt) : undefined;
     const firstAfterReady = readyAt ? times.find((t) => t >= readyAt) : undefined;
     const failedCodes: Record<string, number> = {};
@@ -231,6 +247,9 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
       duplicated: [...byId.values()].reduce((n, c) => n + (c - 1), 0),
       'longest gap in sends s': +(gap / 1000).toFixed(1),
       'gap starts at t s': +(gapAt / 1000).toFixed(1),
+      'fault at t s': +((injectedAt - t0) / 1000).toFixed(1),
+      'restarted at t s': restartedAt ? +((restartedAt - t0) / 1000).toFixed(1) : null,
+      'longest gap after the fault s': restartedAt ? +(gapAfter / 1000).toFixed(1) : null,
       'first send after restart s':
         firstAfterRestart && restartedAt ? +((firstAfterRestart - restartedAt) / 1000).toFixed(1) : null,
       'replacement worker polling after s':

@@ -144,6 +144,9 @@ async function main(): Promise<void> {
     dataConverter: dataConverterFor(payloadCodec),
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
     maxConcurrentWorkflowTaskExecutions: 10,
+    // A gate whose worker died is picked up by another within 1 s (the default 10 s stalls every
+    // permit); a gate's history is short, so a task on the normal queue costs little.
+    stickyQueueScheduleToStartTimeout: '1s',
   });
 
   logger.info(
