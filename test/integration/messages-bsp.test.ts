@@ -107,7 +107,11 @@ describe('messages through BSPs: API → message workflow → 360dialog / Twilio
     });
     const req = d360Sends('hello via 360')[0];
     expect(req?.headers['d360-api-key']).toBe(D360_KEY);
-    expect(req?.body).toMatchObject({ to: '16505551234', biz_opaque_callback_data: `${TENANT}:${id}` });
+    // `<tenant>:<messageId>:<mac>` (issue 15): only we can mint a reference statuses are routed by.
+    expect(req?.body).toMatchObject({
+      to: '16505551234',
+      biz_opaque_callback_data: expect.stringMatching(new RegExp(`^${TENANT}:${id}:[A-Za-z0-9_-]{22}$`)),
+    });
   });
 
   it('Twilio: accepted, sent with Basic auth and our StatusCallback, the SM sid recorded', async () => {

@@ -205,10 +205,20 @@ describe('Twilio onboarding: the verification code of a PENDING_VERIFICATION sen
     } finally {
       stack.twilio.opts.outcome = 'pending';
     }
+    // A 360dialog onboarding comes back from the Hub with its client and the state issued then (issue 15).
+    const issued = await request(stack.app)
+      .post('/v1/onboardings/360dialog/state')
+      .set('Authorization', `Bearer ${key}`)
+      .expect(201);
     const meta = await request(stack.app)
       .post('/v1/onboardings')
       .set('Authorization', `Bearer ${key}`)
-      .send({ provider: '360dialog', channelId: 'ChOtp999CH' })
+      .send({
+        provider: '360dialog',
+        channelId: 'ChOtp999CH',
+        clientId: 'clientOtp',
+        state: issued.body.state,
+      })
       .expect(202);
     await stack.settled(key, (meta.body as View).id);
     expect((await submit((meta.body as View).id, { code: RIGHT }).expect(409)).body.error.code).toBe(
