@@ -85,7 +85,7 @@ export async function sendCallback(
 ): Promise<'delivered'> {
   let pinned;
   try {
-    pinned = await resolveCallbackTarget(target.url, deps.policy, deps.resolve);
+    pinned = await resolveCallbackTarget(target.url, deps.policy, deps.resolve, signal);
   } catch (err) {
     if (!(err instanceof CallbackTargetRefused)) throw err;
     throw ApplicationFailure.create({

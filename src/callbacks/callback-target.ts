@@ -57,6 +57,16 @@ export function forbiddenRange(address: string, policy: CallbackTargetPolicy): s
   return range;
 }
 
+function withinSignal<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(Object.assign(new Error('lookup timed out'), { code: 'ETIMEOUT' }));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export interface PinnedTarget {
   url: URL;
   /** The host name as written (the Host header and TLS SNI), or the literal address. */
@@ -74,6 +84,8 @@ export async function resolveCallbackTarget(
   rawUrl: string,
   policy: CallbackTargetPolicy,
   resolve: HostResolver,
+  /** Bounds the lookup (getaddrinfo can take tens of seconds): aborted = `unresolvable_host`. */
+  signal?: AbortSignal,
 ): Promise<PinnedTarget> {
   let url: URL;
   try {
@@ -93,7 +105,7 @@ export async function resolveCallbackTarget(
     addresses = [{ address: hostname, family: hostname.includes(':') ? 6 : 4 }];
   } else {
     try {
-      addresses = await resolve(hostname);
+      addresses = await withinSignal(resolve(hostname), signal);
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'error';
       throw new CallbackTargetRefused('unresolvable_host', `host ${hostname} does not resolve (${code})`);

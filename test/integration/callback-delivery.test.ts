@@ -249,6 +249,22 @@ describe('callback delivery: pinned, bounded, never redirected (issue 15)', () =
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('a DNS lookup that never answers ends at the wall clock too: unreachable (retried)', async () => {
+    const silentDns: HostResolver = () => new Promise(() => undefined);
+    const started = Date.now();
+    const failure = await failureOf(
+      sendCallback(
+        deps(silentDns),
+        { url: 'https://slow-dns.test/cb', secret: SECRET },
+        payload,
+        AbortSignal.timeout(500),
+      ),
+    );
+    expect(failure.type).toBe(CallbackFailureTypes.unreachable);
+    expect(failure.message).toMatch(/unresolvable_host.*ETIMEOUT/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('a non-2xx is rejected and retried', async () => {
     const ep = await endpoint((_req, res) => res.writeHead(503).end('busy'));
     const failure = await failureOf(

@@ -11,6 +11,9 @@ import {
 import { authOf } from '../middleware/auth';
 import { route, ValidationFailed } from '../middleware/validate';
 
+/** How long PUT /v1/callbacks waits for the host's addresses before it answers unresolvable_host. */
+const REGISTRATION_LOOKUP_MS = 5_000;
+
 export interface CallbacksRoutesDeps {
   callbacks: TenantCallbackRepository;
   /** Which URLs may be registered, and the resolver that checks their host (issue 15). */
@@ -28,7 +31,12 @@ export function callbacksRoutes(deps: CallbacksRoutesDeps): Router {
     '/callbacks',
     route({ body: setCallbackBody }, async ({ body }, _req, res) => {
       try {
-        await resolveCallbackTarget(body.url, deps.targets.policy, deps.targets.resolve);
+        await resolveCallbackTarget(
+          body.url,
+          deps.targets.policy,
+          deps.targets.resolve,
+          AbortSignal.timeout(REGISTRATION_LOOKUP_MS),
+        );
       } catch (err) {
         if (!(err instanceof CallbackTargetRefused)) throw err;
         throw new ValidationFailed([{ field: 'body.url', rule: err.rule, message: err.message }]);
