@@ -374,6 +374,17 @@ describe('signup page in a real browser', () => {
     await shot('10-360dialog-ready');
   });
 
+  it('360dialog: a redirect URL this tab did not open the Hub for starts nothing (issue 15)', async () => {
+    const before = posts.length;
+    // Signed in (the key is in this tab's session), but no state: the page never opened the Hub for it.
+    await page.goto(`${stack.appUrl}/signup?client=cl_Evil&channels=[ch_Evil]`);
+    const outcome = page.locator('#d360-outcome');
+    await outcome.waitFor(WAIT);
+    expect(await outcome.textContent()).toContain('was not opened from this page');
+    expect(posts.length).toBe(before);
+    expect(stack.hub.keysIssued.map((k) => k.channelId)).toEqual(['ch_Xyz789']);
+  });
+
   it('admin page: lists the onboardings with provider, sender, status and step; shows the steps of one', async () => {
     await page.goto(`${stack.appUrl}/admin/`);
     // Same tab: the key from the signup page's sign-in is still in session storage.
