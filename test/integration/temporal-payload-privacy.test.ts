@@ -206,6 +206,24 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
     expect(JSON.stringify(new DefaultPayloadConverter().fromPayload(decoded[0]!))).toContain(BODY);
   });
 
+  it("an inbound message's workflow holds neither the customer's number nor the text in clear", async () => {
+    const text = 'Inbound secret 5e1d: my card ends 4242';
+    const from = '16505550199';
+    expect(await fake.emitInbound({ phoneNumberId: PHONE_ID, wamid: 'wamid.PRIV1', from, text })).toBe(200);
+    const workflowId = workflowIds.inbound('tenant-priv', 'meta', 'wamid.PRIV1');
+    const handle = temporal.client.workflow.getHandle(workflowId);
+    await eventually(
+      async () => (await handle.describe().catch(() => undefined))?.status.name === 'COMPLETED',
+      'inbound workflow completed',
+    );
+    const raw = await rawBytesOf(workflowId);
+    for (const secret of [text, from, '5e1d']) expect(raw.includes(secret)).toBe(false);
+    const input = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input
+      ?.payloads;
+    const decoded = await testPayloadCodec.decode(input ?? []);
+    expect(JSON.stringify(new DefaultPayloadConverter().fromPayload(decoded[0]!))).toContain(text);
+  });
+
   it('the codec endpoint decodes for the operator token only, with CORS for the Web UI', async () => {
     const history = await temporal.client.workflow.getHandle(messageWorkflowId).fetchHistory();
     const sealed = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
@@ -287,8 +305,7 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
           ],
           { encoding: 'utf8', timeout: 30_000 },
         )
-      )// The CLI prints payload data as base64: shown here decoded.
-      .stdout
+      ).stdout // The CLI prints payload data as base64: shown here decoded.
         .replace(/"data": "([A-Za-z0-9+/=]*)"/g, (_m, b64: string) => Buffer.from(b64, 'base64').toString());
     try {
       expect(await show()).not.toContain(BODY);
