@@ -86,6 +86,8 @@ describe('Meta status webhook', () => {
         at: '2025-06-25T13:16:24.000Z',
         tenantId: 'tenant-a',
         messageId: 'msg_abcdefghijkl',
+        // A reference minted before references carried a MAC (issue 15): no MAC to check.
+        refMac: null,
       },
       {
         status: 'failed',
