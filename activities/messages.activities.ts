@@ -106,6 +106,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       provider: string;
       workflowId: string;
       priority: Priority;
+      acceptedAt?: number;
     }): Promise<void> {
       const d = deps();
       const rate = d.rateFor(r.provider);
@@ -121,7 +122,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
           // Applies when this call starts the gate; a continued-as-new run carries none (SDK 1.24).
           ...senderGateSummary({ ...r, rate }),
           signal: permitRequestSignal,
-          signalArgs: [{ workflowId: r.workflowId, priority: r.priority }],
+          signalArgs: [{ workflowId: r.workflowId, priority: r.priority, acceptedAt: r.acceptedAt }],
           typedSearchAttributes: [
             { key: TenantIdKey, value: r.tenantId },
             { key: SenderIdKey, value: r.senderId },

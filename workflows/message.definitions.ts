@@ -78,6 +78,8 @@ export const cancelMessageUpdate = defineUpdate<MessageState>('cancelMessage');
 export interface PermitRequest {
   workflowId: string;
   priority: Priority;
+  /** When the message was accepted (ms): FIFO within a priority is by acceptance, not by arrival at the gate. */
+  acceptedAt?: number;
 }
 export interface GateRate {
   ratePerSec: number;

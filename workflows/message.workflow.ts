@@ -180,6 +180,7 @@ async function followMessage(
       provider: input.provider,
       workflowId,
       priority: input.priority,
+      acceptedAt: Date.parse(input.acceptedAt),
     });
     await condition(() => permitted || cancelRequested);
     if (cancelRequested) return cancel(!permitted);

@@ -22,6 +22,8 @@ export interface GateState {
   refilledAt: number;
   queues: Record<Priority, string[]>;
   granted: number;
+  /** Acceptance time (ms) of each queued request that carried one: orders each queue. */
+  acceptedAt?: Record<string, number>;
 }
 
 export interface SenderGateInput {
@@ -58,13 +60,22 @@ export async function senderGateWorkflow(input: SenderGateInput): Promise<void> 
     s.refilledAt = now;
   };
 
+  const acceptedAt = (s.acceptedAt ??= {});
   setHandler(permitRequestSignal, (r: PermitRequest) => {
     if (queued.has(r.workflowId)) return; // a retried request (local activity replayed) is one request
     queued.add(r.workflowId);
-    s.queues[r.priority].push(r.workflowId);
+    const q = s.queues[r.priority];
+    if (r.acceptedAt === undefined) return void q.push(r.workflowId);
+    // FIFO by acceptance: requests reach the gate in whatever order their workflows ran, and a
+    // message retrying after an outage goes before those accepted after it.
+    acceptedAt[r.workflowId] = r.acceptedAt;
+    const at = q.findIndex((id) => (acceptedAt[id] ?? -Infinity) > (r.acceptedAt as number));
+    if (at < 0) q.push(r.workflowId);
+    else q.splice(at, 0, r.workflowId);
   });
   setHandler(permitWithdrawSignal, ({ workflowId }) => {
     if (!queued.delete(workflowId)) return;
+    delete acceptedAt[workflowId];
     for (const p of ORDER) s.queues[p] = s.queues[p].filter((id) => id !== workflowId);
   });
   setHandler(getGateStateQuery, () => ({
@@ -97,6 +108,7 @@ export async function senderGateWorkflow(input: SenderGateInput): Promise<void> 
       const p = ORDER.find((q) => s.queues[q].length > 0) as Priority;
       const workflowId = s.queues[p].shift() as string;
       queued.delete(workflowId);
+      delete acceptedAt[workflowId];
       s.tokens -= 1;
       s.granted += 1;
       // Not awaited one by one (grants go out together); a message cancelled meanwhile is closed
