@@ -18,9 +18,15 @@
  *   `maxStringChars` (`truncated` set). undefined, functions and symbols are dropped.
  */
 
+/**
+ * Object/array levels a stored document may nest: the one bound for what the API accepts
+ * (`/v1` bodies), what webhook entries may hold, and what inbound content keeps as structure.
+ */
+export const MAX_DOCUMENT_DEPTH = 32;
+
 export const STORABLE_LIMITS = {
   /** Object/array levels kept as structure (the body's own levels count from the value given). */
-  maxDepth: 32,
+  maxDepth: MAX_DOCUMENT_DEPTH,
   /** Characters of any one string (free text: an inbound message's body, a caption…). */
   maxStringChars: 65_536,
 } as const;

@@ -1,3 +1,5 @@
+import { MAX_DOCUMENT_DEPTH } from '../domain/storable';
+
 /**
  * What a JSON request body may hold so that whatever we accept can be stored: MongoDB and FerretDB
  * (PostgreSQL jsonb) refuse the NUL character in strings and keys and field names that start with
@@ -10,7 +12,7 @@
  */
 
 /** Objects and arrays nested deeper than this are refused (documented in the OpenAPI description). */
-export const MAX_JSON_DEPTH = 32;
+export const MAX_JSON_DEPTH = MAX_DOCUMENT_DEPTH;
 
 /** Enough to show the pattern; a body full of NULs need not be listed in full. */
 const MAX_ISSUES = 20;

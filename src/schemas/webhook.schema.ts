@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeadLetterKind, EntryIssue, RejectedEntry } from '../domain/dead-letter';
-import { depthOf, storableString, truncateText } from '../domain/storable';
+import { MAX_DOCUMENT_DEPTH, depthOf, storableString, truncateText } from '../domain/storable';
 
 /**
  * Meta's verification request: `GET <callback>?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…`.
@@ -22,7 +22,7 @@ export const metaVerifyQuery = z.object({
 export const MAX_PROVIDER_ID_CHARS = 512;
 
 /** Deepest entry we process (Meta's messages nest about 5 levels, a Baileys record about 12). */
-export const MAX_ENTRY_DEPTH = 32;
+export const MAX_ENTRY_DEPTH = MAX_DOCUMENT_DEPTH;
 
 // eslint-disable-next-line no-control-regex -- control characters (NUL first) are what is refused
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
