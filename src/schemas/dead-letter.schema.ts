@@ -1,17 +1,14 @@
 import { z } from 'zod';
 import { DEAD_LETTER_PROVIDERS, DEAD_LETTER_REASONS } from '../domain/dead-letter';
+import { isoDateTime, queryInt } from './common.schema';
 
 /** `GET /v1/dead-letters`: newest first; `since` bounds receivedAt from below (inclusive). */
 export const listDeadLettersQuery = z.strictObject({
   provider: z.enum(DEAD_LETTER_PROVIDERS).optional(),
-  since: z
-    .union([z.iso.datetime({ offset: true }), z.iso.date()])
-    .transform((s) => new Date(s))
-    .optional()
-    .meta({
-      description: 'Only dead letters first received at or after this ISO date-time (or date, 00:00 UTC)',
-    }),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  since: isoDateTime.optional().meta({
+    description: 'Only dead letters first received at or after this ISO date-time (or date, 00:00 UTC)',
+  }),
+  limit: queryInt(1, 100).default(50),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor from a previous page')
