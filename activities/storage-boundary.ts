@@ -53,8 +53,9 @@ export async function atStorageBoundary<T>(call: StorageCall, fn: () => Promise<
 /**
  * Runs `fn` (which reads from our database before it calls a provider) and, while the database is
  * unreachable, waits for it inside this attempt (heartbeating, cancellable) instead of failing:
- * no provider attempt is used up and no history is written. Near the attempt's start-to-close
- * timeout it hands over to the next attempt as a retryable DependencyUnavailable.
+ * no provider attempt is used up and no history is written. Once a third of the attempt's
+ * start-to-close is used, it hands over to the next attempt as a retryable DependencyUnavailable,
+ * which starts with the whole timeout again.
  */
 export async function waitingOutStorage<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -64,8 +65,11 @@ export async function waitingOutStorage<T>(ctx: Context, fn: () => Promise<T>): 
     } catch (err) {
       // A provider's network error (its message may say ECONNREFUSED too) is the provider's, not ours.
       if (err instanceof ProviderError || !isStorageUnavailable(err)) throw err;
-      const left = ctx.info.startToCloseTimeoutMs - (Date.now() - started) - 2_000;
-      if (left < delayMs)
+      // Retry within this attempt only while most of it is left: a read that succeeds late must
+      // still leave the provider call its whole timeout, or the server could time the attempt out
+      // while the provider has the message, and the next attempt would send it again.
+      const left = ctx.info.startToCloseTimeoutMs - (Date.now() - started);
+      if (left - delayMs < (ctx.info.startToCloseTimeoutMs * 2) / 3)
         throw ApplicationFailure.create({
           type: OwnFailureTypes.dependency,
           message: `database unavailable: ${err instanceof Error ? err.message : String(err)}`,

@@ -59,6 +59,9 @@ async function messagingOver(conn: MongoConnection, temporal: { client: Client; 
     metaBaseUrl: fake.baseUrl,
     metrics,
     rateFor: () => RATE,
+    // As in production (30 s), an attempt outlasts a database read that waited for the restart plus
+    // the provider call; the tests' default of 3 s does not.
+    settings: { sendTimeoutMs: 10_000 },
   });
   const api = await startMessagingApi({
     conn,
