@@ -4,6 +4,11 @@
  */
 export type ProviderErrorKind = 'transient' | 'rate_limited' | 'auth' | 'invalid_request' | 'permanent';
 
+/** The one rule for which kinds a later attempt may fix: the provider's outage and its rate limit. */
+export function isRetryable(kind: ProviderErrorKind): boolean {
+  return kind === 'transient' || kind === 'rate_limited';
+}
+
 export interface ProviderErrorInit {
   provider: string;
   /** The provider's own code (Meta `error.code`, Twilio `code`, gateway status…), as a string. */
@@ -37,7 +42,7 @@ export class ProviderError extends Error {
   }
 
   get retryable(): boolean {
-    return this.kind === 'transient' || this.kind === 'rate_limited';
+    return isRetryable(this.kind);
   }
 }
 

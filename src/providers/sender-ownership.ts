@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors';
-import { ProviderError } from './errors';
+import { isRetryable, ProviderError } from './errors';
 import type { MetaOwnershipClient } from './meta/meta-ownership.client';
 import type { TwilioSendersClient } from './twilio/twilio-senders.client';
 
@@ -30,7 +30,7 @@ const notVerified = (field: string, reason: string, message: string, providerCod
 /** A provider error met while checking: its refusal is the tenant's answer, its outage a 503. */
 function fromProviderError(err: unknown, field: string, reason: string, what: string): never {
   if (!(err instanceof ProviderError)) throw err;
-  if (err.kind === 'transient' || err.kind === 'rate_limited')
+  if (isRetryable(err.kind))
     throw new DomainError(
       'unavailable',
       'provider_unavailable',

@@ -3,8 +3,8 @@
 //
 // To add a gateway: create `src/providers/<vendor>/` with `<vendor>.types.ts` (its wire shapes, never
 // exported beyond the folder), `<vendor>.mapper.ts` (its statuses → SessionStatus; unknown →
-// `disconnected`, logged) and `<vendor>.adapter.ts` implementing SessionGateway over axios, throwing
-// ProviderError classified by `classifyHttpError`, and `<vendor>.webhook.ts` (its webhook envelope →
+// `disconnected`, logged) and `<vendor>.adapter.ts` implementing SessionGateway with `callProvider`
+// (src/providers/http/call.ts) and `readPlainError`, and `<vendor>.webhook.ts` (its webhook envelope →
 // GatewayEvent, wired in `src/providers/gateway-webhooks.ts`). Add its kind to GATEWAY_KINDS
 // (src/domain/gateway-kind.ts) and one line to `src/providers/gateway-registry.ts`; write a test
 // against a recording HTTP fake asserting the exact URL, headers and body of each call.
@@ -58,7 +58,8 @@ export interface SessionGateway {
 //
 // To add an implementation: a folder src/providers/<vendor>/ with an adapter that maps
 // `OutboundMessage` to the vendor's wire format (a `<vendor>.mapper.ts`), returns the vendor's
-// message id, and throws ProviderError classified by the vendor's own error code; declare the
+// message id, and calls the vendor through `callProvider` with the vendor's error-code table
+// (`readError`, src/providers/http/call.ts); declare the
 // types it can send in `supportedTypes`; let src/providers/messaging-registry.ts pick it.
 // ---------------------------------------------------------------------------------------------
 import type { MessageContent } from '../schemas/message-content.schema';
@@ -83,6 +84,11 @@ export interface MessagingProvider {
   /** Stable name stored with each message and used as the Provider search attribute. */
   readonly name: string;
   readonly supportedTypes: ReadonlySet<MessageType>;
+  /**
+   * False when the provider never reports delivery (the seed gateway): a message then ends at
+   * `sent` instead of following statuses that will not come. Absent = it reports them.
+   */
+  readonly acknowledgesDelivery?: boolean;
   /** Sends one message; throws ProviderError (never returns a failure). */
   send(message: OutboundMessage): Promise<SendResult>;
 }

@@ -259,7 +259,12 @@ describe('Twilio adapter against the api.twilio.com fake', () => {
     ['20500 → transient', { httpStatus: 500, code: 20500 }, { kind: 'transient', code: '20500' }],
     ['20503 → transient', { httpStatus: 503, code: 20503 }, { kind: 'transient' }],
     ['unknown code on a 502 → transient', { httpStatus: 502, code: 99999 }, { kind: 'transient' }],
-    ['unknown code on a 400 → permanent', { httpStatus: 400, code: 99999 }, { kind: 'permanent' }],
+    // A 4xx whose code no table knows: invalid_request, the one answer of kindFromStatus (issue 16).
+    [
+      'unknown code on a 400 → invalid_request',
+      { httpStatus: 400, code: 99999 },
+      { kind: 'invalid_request' },
+    ],
   ];
 
   it.each(errorCases)('%s', async (_name, fault, expected) => {

@@ -1,8 +1,9 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { ProviderError, redactSecrets } from '../errors';
+import { ProviderError } from '../errors';
 import { DEFAULT_META_WAITS } from '../meta/meta.errors';
-import { classifyDialog360Error, DIALOG360 } from './dialog360.errors';
-import { providerHttpClient } from '../http-client';
+import { DIALOG360, readDialog360Error } from './dialog360.errors';
+import { callProvider } from '../http/call';
+import { providerHttpClient } from '../http/client';
 
 /**
  * 360dialog provisioning for an onboarding (reference/official-platform.md B):
@@ -12,7 +13,7 @@ import { providerHttpClient } from '../http-client';
  *   (`POST /partners/{pid}/channels/{cid}/api_keys` → `api_keys[0].api_key`; a new key revokes
  *   the channel's older ones);
  * - the number's webhook on the messaging host (`GET/POST /v1/configs/webhook`, `D360-API-KEY`).
- * Errors are classified like the messaging adapter's (classifyDialog360Error); keys never appear
+ * Errors are classified like the messaging adapter's (readDialog360Error, through callProvider); keys never appear
  * in an error text.
  */
 export interface Dialog360PartnerConfig {
@@ -53,35 +54,17 @@ export function createDialog360PartnerClient(config: Dialog360PartnerConfig) {
   const partnerAuth = { headers: { 'X-API-Key': config.partnerApiKey } };
   const channelAuth = (apiKey: string) => ({ headers: { 'D360-API-KEY': apiKey } });
 
+  const readError = readDialog360Error(DEFAULT_META_WAITS);
   async function call<T>(action: string, secrets: string[], send: () => Promise<AxiosResponse>): Promise<T> {
-    const all = [...secrets, config.partnerApiKey];
-    const scrub = (t: string | undefined) => (t === undefined ? undefined : redactSecrets(t, all));
-    let res: AxiosResponse;
-    try {
-      res = await send();
-    } catch (err) {
-      throw new ProviderError(
-        'transient',
-        `360dialog ${action}: no answer (${scrub((err as Error).message)})`,
-        {
-          provider: DIALOG360,
-        },
-      );
-    }
-    if (res.status >= 200 && res.status < 300) return res.data as T;
-    const e = classifyDialog360Error(
-      res.status,
-      res.data,
-      res.headers as { 'retry-after'?: unknown },
-      DEFAULT_META_WAITS,
-    );
-    throw new ProviderError(e.kind, `360dialog ${action}: ${scrub(e.message)}`, {
+    const res = await callProvider<T>({
       provider: DIALOG360,
-      code: e.code,
-      httpStatus: e.httpStatus,
-      retryAfterMs: e.retryAfterMs,
-      details: scrub(e.details),
+      label: DIALOG360,
+      action,
+      secrets: [...secrets, config.partnerApiKey],
+      send,
+      readError,
     });
+    return res.data;
   }
 
   return {

@@ -6,9 +6,10 @@ import { DEFAULT_META_WAITS, type MetaRateLimitWaits } from '../meta/meta.errors
 import { toMetaRequest } from '../meta/meta.mapper';
 import type { MetaSendResponse } from '../meta/meta.types';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
-import { classifyDialog360Error, DIALOG360 } from './dialog360.errors';
+import { DIALOG360, readDialog360Error } from './dialog360.errors';
 import type { Dialog360Credentials } from './dialog360.types';
-import { providerHttpClient } from '../http-client';
+import { callProvider } from '../http/call';
+import { providerHttpClient } from '../http/client';
 
 export interface Dialog360AdapterConfig {
   /** e.g. https://waba-v2.360dialog.io (a fake on loopback in tests). */
@@ -39,7 +40,7 @@ export function dialog360CredentialsFrom(
  */
 export function createDialog360MessagingProvider(config: Dialog360AdapterConfig): MessagingProvider {
   const http = providerHttpClient(config.baseUrl, config.timeoutMs);
-  const waits = config.waits ?? DEFAULT_META_WAITS;
+  const readError = readDialog360Error(config.waits ?? DEFAULT_META_WAITS);
 
   return {
     name: DIALOG360,
@@ -51,27 +52,23 @@ export function createDialog360MessagingProvider(config: Dialog360AdapterConfig)
           provider: DIALOG360,
         });
       const body = toMetaRequest(msg, callbackDataOf(config.statusRefKey, msg.tenantId, msg.messageId));
-      let res;
-      try {
-        res = await http.post('/messages', body, {
-          headers: { 'D360-API-KEY': creds.apiKey, 'Content-Type': 'application/json' },
-        });
-      } catch (err) {
-        // No answer (refused, reset, timeout): 360dialog may or may not have it; only a retry can tell.
-        throw new ProviderError('transient', `360dialog unreachable: ${(err as Error).message}`, {
+      const res = await callProvider<Partial<MetaSendResponse> | undefined>({
+        provider: DIALOG360,
+        label: DIALOG360,
+        secrets: [creds.apiKey],
+        send: () =>
+          http.post('/messages', body, {
+            headers: { 'D360-API-KEY': creds.apiKey, 'Content-Type': 'application/json' },
+          }),
+        readError,
+      });
+      const id = res.data?.messages?.[0]?.id;
+      if (typeof id !== 'string' || id === '')
+        throw new ProviderError('transient', '360dialog answered 2xx without a message id', {
           provider: DIALOG360,
+          httpStatus: res.status,
         });
-      }
-      if (res.status >= 200 && res.status < 300) {
-        const id = (res.data as Partial<MetaSendResponse> | undefined)?.messages?.[0]?.id;
-        if (typeof id !== 'string' || id === '')
-          throw new ProviderError('transient', '360dialog answered 2xx without a message id', {
-            provider: DIALOG360,
-            httpStatus: res.status,
-          });
-        return { providerMessageId: id };
-      }
-      throw classifyDialog360Error(res.status, res.data, res.headers as { 'retry-after'?: unknown }, waits);
+      return { providerMessageId: id };
     },
   };
 }

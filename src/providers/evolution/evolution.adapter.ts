@@ -1,6 +1,7 @@
-import axios from 'axios';
+import type { AxiosResponse } from 'axios';
 import type { Logger } from '../../logging/logger';
-import { classifyHttpError } from '../http-errors';
+import { answeredWith, callProvider, readPlainError } from '../http/call';
+import { providerHttpClient } from '../http/client';
 import type { GatewaySessionSnapshot, SessionGateway } from '../types';
 import type { GatewayWebhookTarget } from '../gateway-webhook-target';
 import { instanceToken, mapEvolutionState } from './evolution.mapper';
@@ -24,16 +25,30 @@ const PROVIDER = 'evolution';
 
 /** Evolution API v2 instances (`apikey` header: global key to create, instance token after). */
 export function createEvolutionGateway(config: EvolutionGatewayConfig): SessionGateway {
-  const http = axios.create({
-    baseURL: config.baseUrl.replace(/\/+$/, ''),
-    timeout: config.timeoutMs,
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs, {
+    'Content-Type': 'application/json',
+    Accept: 'application/json',
   });
   const enc = encodeURIComponent;
   const key = (token: string | null) => {
     const k = token ?? config.apiKey;
     return k ? { apikey: k } : {};
   };
+  const call = <T>(
+    action: string,
+    token: string | null,
+    send: () => Promise<AxiosResponse>,
+    alreadyDone?: (res: AxiosResponse) => boolean,
+  ) =>
+    callProvider<T>({
+      provider: PROVIDER,
+      label: PROVIDER,
+      action,
+      secrets: [config.apiKey ?? '', token ?? '', config.webhook?.secret ?? ''],
+      send,
+      readError: readPlainError,
+      alreadyDone,
+    });
 
   return {
     kind: 'evolution',
@@ -51,32 +66,30 @@ export function createEvolutionGateway(config: EvolutionGatewayConfig): SessionG
         };
       }
       try {
-        const res = await http.post<EvolutionCreateResponse>('/instance/create', body, {
-          headers: key(null),
-        });
+        const res = await call<EvolutionCreateResponse>('create instance', null, () =>
+          http.post('/instance/create', body, { headers: key(null) }),
+        );
         return { token: instanceToken(res.data), alreadyExisted: false };
       } catch (err) {
-        const e = classifyHttpError(err, PROVIDER, 'create instance');
-        if (e.httpStatus === 403 && /already in use/i.test(e.details ?? ''))
-          return { token: null, alreadyExisted: true };
-        throw e;
+        if (answeredWith(err, [403], /already in use/i)) return { token: null, alreadyExisted: true };
+        throw err;
       }
     },
 
     async getSession(instanceName, token): Promise<GatewaySessionSnapshot | null> {
       try {
         const state = (
-          await http.get<EvolutionConnectionState>(`/instance/connectionState/${enc(instanceName)}`, {
-            headers: key(token),
-          })
+          await call<EvolutionConnectionState>('get instance state', token, () =>
+            http.get(`/instance/connectionState/${enc(instanceName)}`, { headers: key(token) }),
+          )
         ).data;
         const raw = String(state.instance?.state ?? '');
         let qr: string | null = null;
         if (raw === 'connecting') {
           const c = (
-            await http.get<EvolutionConnect>(`/instance/connect/${enc(instanceName)}`, {
-              headers: key(token),
-            })
+            await call<EvolutionConnect>('get instance state', token, () =>
+              http.get(`/instance/connect/${enc(instanceName)}`, { headers: key(token) }),
+            )
           ).data;
           qr = typeof c.code === 'string' && c.code !== '' ? c.code : null;
         }
@@ -88,20 +101,19 @@ export function createEvolutionGateway(config: EvolutionGatewayConfig): SessionG
           );
         return { status, rawStatus: raw, qr };
       } catch (err) {
-        const e = classifyHttpError(err, PROVIDER, 'get instance state');
-        if (e.httpStatus === 404) return null;
-        throw e;
+        if (answeredWith(err, [404])) return null;
+        throw err;
       }
     },
 
     async deleteSession(instanceName, token) {
-      try {
-        // Delete logs the instance out first when it is open or connecting.
-        await http.delete(`/instance/delete/${enc(instanceName)}`, { headers: key(token) });
-      } catch (err) {
-        const e = classifyHttpError(err, PROVIDER, 'delete instance');
-        if (e.httpStatus !== 404) throw e;
-      }
+      // Delete logs the instance out first when it is open or connecting.
+      await call(
+        'delete instance',
+        token,
+        () => http.delete(`/instance/delete/${enc(instanceName)}`, { headers: key(token) }),
+        (r) => r.status === 404,
+      );
     },
 
     async recoverToken() {

@@ -1,8 +1,10 @@
 import type { MessageType } from '../../domain/message';
-import { ProviderError, parseRetryAfter } from '../errors';
+import { WHATSAPP_WEB_PROVIDER } from '../../domain/gateway-event';
+import { ProviderError } from '../errors';
+import { callProvider, readPlainError } from '../http/call';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
 import { toGatewayMessage } from './gateway-messaging.mapper';
-import { providerHttpClient } from '../http-client';
+import { providerHttpClient } from '../http/client';
 
 /**
  * What this adapter needs from the sessions area (issue 3): a port, so messaging does not depend
@@ -32,10 +34,10 @@ export function createGatewayMessagingProvider(config: GatewayMessagingConfig): 
     kind: ProviderError['kind'],
     message: string,
     extra: { httpStatus?: number; retryAfterMs?: number; code?: string } = {},
-  ) => new ProviderError(kind, message, { provider: 'whatsapp_web', ...extra });
+  ) => new ProviderError(kind, message, { provider: WHATSAPP_WEB_PROVIDER, ...extra });
 
   return {
-    name: 'whatsapp_web',
+    name: WHATSAPP_WEB_PROVIDER,
     supportedTypes: GATEWAY_TYPES,
     async send(msg: OutboundMessage): Promise<SendResult> {
       const creds = await config.sessions.getGatewayCredentials(msg.tenantId, msg.senderId);
@@ -46,36 +48,24 @@ export function createGatewayMessagingProvider(config: GatewayMessagingConfig): 
       if (creds.status !== 'connected')
         throw fail('transient', `Session ${msg.senderId} is ${creds.status}, not connected`);
       const sessionId = creds.gatewaySessionId ?? msg.senderId;
-      let res;
-      try {
-        res = await http.post(`/api/v1/messages`, [toGatewayMessage(msg)], {
-          params: { sessionId },
-          headers: {
-            'Content-Type': 'application/json',
-            ...(creds.token ? { Authorization: `Bearer ${creds.token}` } : {}),
-          },
-        });
-      } catch (err) {
-        throw fail('transient', `Gateway unreachable: ${(err as Error).message}`);
-      }
-      const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-      if (res.status === 429)
-        throw fail('rate_limited', 'Gateway rate limit', {
-          httpStatus: 429,
-          retryAfterMs: retryAfterMs ?? 60_000,
-        });
-      if (res.status === 401 || res.status === 403)
-        throw fail('auth', `Gateway refused the session token (HTTP ${res.status})`, {
-          httpStatus: res.status,
-        });
-      if (res.status >= 500)
-        throw fail('transient', `Gateway answered HTTP ${res.status}`, { httpStatus: res.status });
-      if (res.status === 404)
-        throw fail('permanent', `Gateway does not know session ${sessionId}`, { httpStatus: 404 });
-      if (res.status >= 400)
-        throw fail('invalid_request', `Gateway rejected the message (HTTP ${res.status})`, {
-          httpStatus: res.status,
-        });
+      const res = await callProvider({
+        provider: WHATSAPP_WEB_PROVIDER,
+        label: 'Gateway',
+        secrets: creds.token ? [creds.token] : [],
+        send: () =>
+          http.post(`/api/v1/messages`, [toGatewayMessage(msg)], {
+            params: { sessionId },
+            headers: {
+              'Content-Type': 'application/json',
+              ...(creds.token ? { Authorization: `Bearer ${creds.token}` } : {}),
+            },
+          }),
+        readError: (status, body) =>
+          // The seed's 404 is its answer for a session it does not know: nothing to retry.
+          status === 404
+            ? { kind: 'permanent', code: '404', message: `does not know session ${sessionId}` }
+            : { ...readPlainError(status, body), wait: 60_000 },
+      });
       const first = (Array.isArray(res.data) ? res.data[0] : res.data) as
         { status?: string; message?: string; messageId?: string } | undefined;
       if (first?.status === 'success' && typeof first.messageId === 'string' && first.messageId !== '') {

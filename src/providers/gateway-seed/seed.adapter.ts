@@ -1,7 +1,8 @@
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosResponse } from 'axios';
 import type { Logger } from '../../logging/logger';
 import { ProviderError } from '../errors';
-import { classifyHttpError } from '../http-errors';
+import { callProvider, answeredWith, readPlainError } from '../http/call';
+import { providerHttpClient } from '../http/client';
 import type { GatewayCreateResult, GatewaySessionSnapshot, SessionGateway } from '../types';
 import { mapSeedSession } from './seed.mapper';
 import { tokenisedWebhookUrl, type GatewayWebhookTarget } from '../gateway-webhook-target';
@@ -29,17 +30,32 @@ const PROVIDER = 'gateway-seed';
  * authenticated one (only the caller's session).
  */
 export function createSeedGateway(config: SeedGatewayConfig): SessionGateway {
-  const http: AxiosInstance = axios.create({
-    baseURL: config.baseUrl.replace(/\/+$/, ''),
-    timeout: config.timeoutMs,
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs, {
+    'Content-Type': 'application/json',
+    Accept: 'application/json',
   });
   const path = (id: string) => `/api/v1/sessions/${encodeURIComponent(id)}`;
-
-  async function list(token: string | null): Promise<SeedSessionEntry[]> {
-    const res = await http.get<SeedSessionEntry[] | { data?: SeedSessionEntry[] }>('/api/v1/sessions', {
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
+  const bearer = (token: string | null) => ({ headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const call = <T>(
+    action: string,
+    token: string | null,
+    send: () => Promise<AxiosResponse>,
+    alreadyDone?: (res: AxiosResponse) => boolean,
+  ) =>
+    callProvider<T>({
+      provider: PROVIDER,
+      label: PROVIDER,
+      action,
+      secrets: [config.masterKey ?? '', token ?? ''],
+      send,
+      readError: readPlainError,
+      alreadyDone,
     });
+
+  async function list(action: string, token: string | null): Promise<SeedSessionEntry[]> {
+    const res = await call<SeedSessionEntry[] | { data?: SeedSessionEntry[] }>(action, token, () =>
+      http.get('/api/v1/sessions', bearer(token)),
+    );
     const body = res.data;
     return Array.isArray(body) ? body : Array.isArray(body?.data) ? body.data : [];
   }
@@ -55,28 +71,22 @@ export function createSeedGateway(config: SeedGatewayConfig): SessionGateway {
         });
       }
       const body: SeedCreateSessionRequest = { sessionId: gatewaySessionId };
+      const masterKey = config.masterKey;
       try {
-        const res = await http.post<SeedCreateSessionResponse>('/api/v1/sessions', body, {
-          headers: { 'X-Master-Key': config.masterKey },
-        });
+        const res = await call<SeedCreateSessionResponse | undefined>('create session', null, () =>
+          http.post('/api/v1/sessions', body, { headers: { 'X-Master-Key': masterKey } }),
+        );
         return { token: res.data?.token ?? null, alreadyExisted: false };
       } catch (err) {
-        const e = classifyHttpError(err, PROVIDER, 'create session');
         // A retried create whose first answer was lost: the gateway says it exists.
-        if (e.httpStatus === 409 || (e.httpStatus === 400 && /already exists/i.test(e.details ?? ''))) {
+        if (answeredWith(err, [409]) || answeredWith(err, [400], /already exists/i))
           return { token: null, alreadyExisted: true };
-        }
-        throw e;
+        throw err;
       }
     },
 
     async getSession(gatewaySessionId, token): Promise<GatewaySessionSnapshot | null> {
-      let entries: SeedSessionEntry[];
-      try {
-        entries = await list(token);
-      } catch (err) {
-        throw classifyHttpError(err, PROVIDER, 'get session');
-      }
+      const entries = await list('get session', token);
       const entry = entries.find((e) => e.sessionId === gatewaySessionId);
       if (!entry) return null;
       const { snapshot, known } = mapSeedSession(entry);
@@ -89,15 +99,12 @@ export function createSeedGateway(config: SeedGatewayConfig): SessionGateway {
     },
 
     async deleteSession(gatewaySessionId, token): Promise<void> {
-      try {
-        await http.delete(path(gatewaySessionId), {
-          headers: token ? { Authorization: `Bearer ${token}` } : {},
-        });
-      } catch (err) {
-        const e = classifyHttpError(err, PROVIDER, 'delete session');
-        if (e.httpStatus === 404) return;
-        throw e;
-      }
+      await call(
+        'delete session',
+        token,
+        () => http.delete(path(gatewaySessionId), bearer(token)),
+        (r) => r.status === 404,
+      );
     },
 
     async registerWebhook(gatewaySessionId, token): Promise<void> {
@@ -107,23 +114,17 @@ export function createSeedGateway(config: SeedGatewayConfig): SessionGateway {
         sessionId: gatewaySessionId,
         url: tokenisedWebhookUrl(config.webhook, gatewaySessionId),
       };
-      try {
-        await http.post('/api/v1/webhook', body, {
-          headers: token ? { Authorization: `Bearer ${token}` } : {},
-        });
-      } catch (err) {
-        throw classifyHttpError(err, PROVIDER, 'register webhook');
-      }
+      await call('register webhook', token, () => http.post('/api/v1/webhook', body, bearer(token)));
     },
 
     async recoverToken(gatewaySessionId): Promise<string | null> {
       try {
-        const entry = (await list(null)).find((e) => e.sessionId === gatewaySessionId);
+        const entry = (await list('list sessions', null)).find((e) => e.sessionId === gatewaySessionId);
         return entry?.token ?? null;
       } catch (err) {
-        const e = classifyHttpError(err, PROVIDER, 'list sessions');
-        if (e.kind === 'auth') return null; // v1.2.0: the list needs the token we are trying to find.
-        throw e;
+        // v1.2.0: the list needs the token we are trying to find.
+        if (err instanceof ProviderError && err.kind === 'auth') return null;
+        throw err;
       }
     },
   };

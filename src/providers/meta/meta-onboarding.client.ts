@@ -1,14 +1,15 @@
 import type { AxiosResponse } from 'axios';
-import { ProviderError, redactSecrets } from '../errors';
-import { classifyMetaError, DEFAULT_META_WAITS, type MetaRateLimitWaits } from './meta.errors';
+import { ProviderError } from '../errors';
+import { callProvider } from '../http/call';
+import { DEFAULT_META_WAITS, graphErrorOf, readMetaError, type MetaRateLimitWaits } from './meta.errors';
 import type { MetaGraphError } from './meta.types';
-import { providerHttpClient } from '../http-client';
+import { providerHttpClient } from '../http/client';
 
 /**
  * Meta's Embedded Signup server calls (reference/official-platform.md A5; OpenAPI
  * business-messaging v23: `/register`, `/deregister`, `/subscribed_apps`, `/phone_numbers`):
  * exchange the code, find the shared WABA and number, subscribe our app, register the number.
- * Errors are classified by Graph `error.code` (classifyMetaError); secrets that travel in a call
+ * Errors are classified by Graph `error.code` (readMetaError); secrets that travel in a call
  * (code, app secret, tokens, PIN) are scrubbed from every error text.
  */
 export interface MetaOnboardingConfig {
@@ -37,7 +38,7 @@ const MAX_PHONE_PAGES = 10;
 export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
   const http = providerHttpClient(config.baseUrl, config.timeoutMs);
   const v = config.apiVersion;
-  const waits = config.waits ?? DEFAULT_META_WAITS;
+  const readError = readMetaError(config.waits ?? DEFAULT_META_WAITS);
   const appToken = `${config.appId}|${config.appSecret}`;
 
   async function call<T>(
@@ -45,32 +46,18 @@ export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
     secrets: string[],
     send: () => Promise<AxiosResponse>,
     /** An error answer that means the wanted state already holds. */
-    alreadyDone?: (err: MetaGraphError['error'] | undefined) => boolean,
+    alreadyDone?: (err: Partial<MetaGraphError['error']> | undefined) => boolean,
   ): Promise<T | undefined> {
-    const all = [...secrets, config.appSecret];
-    let res: AxiosResponse;
-    try {
-      res = await send();
-    } catch (err) {
-      // No answer (refused, reset, timeout): nothing is known about the call's effect; retrying is the only option.
-      throw new ProviderError(
-        'transient',
-        redactSecrets(`Meta ${action}: no answer (${(err as Error).message})`, all),
-        {
-          provider: 'meta',
-        },
-      );
-    }
-    if (res.status >= 200 && res.status < 300) return res.data as T;
-    if (alreadyDone?.((res.data as Partial<MetaGraphError> | undefined)?.error)) return undefined;
-    const e = classifyMetaError(res.status, res.data, res.headers as { 'retry-after'?: unknown }, waits);
-    throw new ProviderError(e.kind, `Meta ${action}: ${redactSecrets(e.message, all)}`, {
+    const res = await callProvider<T>({
       provider: 'meta',
-      code: e.code,
-      httpStatus: e.httpStatus,
-      retryAfterMs: e.retryAfterMs,
-      details: e.details === undefined ? undefined : redactSecrets(e.details, all),
+      label: 'Meta',
+      action,
+      secrets: [...secrets, config.appSecret],
+      send,
+      readError,
+      alreadyDone: alreadyDone && ((r) => alreadyDone(graphErrorOf(r.data))),
     });
+    return res.status >= 200 && res.status < 300 ? res.data : undefined;
   }
   const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
 

@@ -1,7 +1,6 @@
-import type { AxiosResponse } from 'axios';
-import { ProviderError, redactSecrets } from '../errors';
-import { providerHttpClient } from '../http-client';
-import { classifyMetaError, DEFAULT_META_WAITS } from './meta.errors';
+import { callProvider } from '../http/call';
+import { providerHttpClient } from '../http/client';
+import { DEFAULT_META_WAITS, readMetaError } from './meta.errors';
 
 /**
  * What a tenant's own token proves about a Meta number it registers (issue 15), with two Graph
@@ -17,31 +16,18 @@ const MAX_PAGES = 10;
 export function createMetaOwnershipClient(c: { baseUrl: string; apiVersion: string; timeoutMs: number }) {
   const http = providerHttpClient(c.baseUrl, c.timeoutMs);
   const v = c.apiVersion;
+  const readError = readMetaError(DEFAULT_META_WAITS);
 
   async function get<T>(action: string, token: string, path: string, params: object): Promise<T> {
-    let res: AxiosResponse;
-    try {
-      res = await http.get(path, { params, headers: { Authorization: `Bearer ${token}` } });
-    } catch (err) {
-      throw new ProviderError(
-        'transient',
-        `Meta ${action}: no answer (${redactSecrets((err as Error).message, [token])})`,
-        { provider: 'meta' },
-      );
-    }
-    if (res.status >= 200 && res.status < 300) return res.data as T;
-    const e = classifyMetaError(
-      res.status,
-      res.data,
-      res.headers as { 'retry-after'?: unknown },
-      DEFAULT_META_WAITS,
-    );
-    throw new ProviderError(e.kind, `Meta ${action}: ${redactSecrets(e.message, [token])}`, {
+    const res = await callProvider<T>({
       provider: 'meta',
-      code: e.code,
-      httpStatus: e.httpStatus,
-      retryAfterMs: e.retryAfterMs,
+      label: 'Meta',
+      action,
+      secrets: [token],
+      send: () => http.get(path, { params, headers: { Authorization: `Bearer ${token}` } }),
+      readError,
     });
+    return res.data;
   }
 
   return {

@@ -1,6 +1,8 @@
 import { ProviderError } from '../errors';
+import { callProvider, type ErrorAnswer } from '../http/call';
+import { providerHttpClient } from '../http/client';
+import { graphErrorOf } from './meta.errors';
 import type { MetaGraphError } from './meta.types';
-import { providerHttpClient } from '../http-client';
 
 /** `GET /{version}/debug_token` answer (reference/official-platform.md A5); only what we read. */
 interface MetaDebugTokenResponse {
@@ -30,55 +32,52 @@ export interface TokenInfo {
   expired?: boolean;
 }
 
-/** Masks a token for logs and error text: never more than its first and last 4 characters. */
-export const maskToken = (token: string): string =>
-  token.length > 12 ? `${token.slice(0, 4)}…${token.slice(-4)}` : '****';
-
 /**
  * Asks Meta about an access token. The token travels only in the `input_token` query string
- * (and, without app credentials, as the Bearer authorizing the call); error texts are scrubbed.
+ * (and, without app credentials, as the Bearer authorizing the call); it never appears in an error text.
  * A self-authorized call that Meta refuses with Graph 190 is the answer (the token is invalid, or
  * expired with subcode 463); any other failure throws a `transient` ProviderError — with app
  * credentials, a 190 means *our app token* is wrong, which says nothing about the sender's.
  */
 export function createMetaTokenInspector(config: MetaTokenInspectorConfig) {
   const http = providerHttpClient(config.baseUrl, config.timeoutMs);
-  const scrub = (text: string, token: string) => text.split(token).join(maskToken(token));
+  // Whatever else Meta answers says nothing final about the token: ask again later.
+  const readError = (httpStatus: number, body: unknown): ErrorAnswer => {
+    const err = graphErrorOf(body);
+    return {
+      kind: 'transient',
+      code: typeof err?.code === 'number' ? String(err.code) : undefined,
+      message: typeof err?.message === 'string' ? err.message : `answered HTTP ${httpStatus}`,
+    };
+  };
 
   return {
     selfAuthorized: !config.appAccessToken,
     async inspect(token: string): Promise<TokenInfo> {
-      let res;
-      try {
-        res = await http.get<MetaDebugTokenResponse & Partial<MetaGraphError>>(
-          `/${config.apiVersion}/debug_token`,
-          {
+      const res = await callProvider<MetaDebugTokenResponse & Partial<MetaGraphError>>({
+        provider: 'meta',
+        label: 'Meta',
+        action: 'debug_token',
+        secrets: [token],
+        send: () =>
+          http.get(`/${config.apiVersion}/debug_token`, {
             params: { input_token: token },
             headers: { Authorization: `Bearer ${config.appAccessToken ?? token}` },
-          },
-        );
-      } catch (err) {
-        throw new ProviderError(
-          'transient',
-          scrub(`Meta Graph API unreachable: ${(err as Error).message}`, token),
-          {
-            provider: 'meta',
-          },
-        );
-      }
+          }),
+        readError,
+        // Self-authorized, Meta's 190 is the answer: the token is invalid (or expired, subcode 463).
+        alreadyDone: (r) => !config.appAccessToken && graphErrorOf(r.data)?.code === 190,
+      });
       const data = res.data?.data;
       if (res.status === 200 && data && typeof data.is_valid === 'boolean')
         return {
           isValid: data.is_valid,
           expiresAt: typeof data.expires_at === 'number' ? data.expires_at : 0,
         };
-      const code = res.data?.error?.code;
-      if (code === 190 && !config.appAccessToken)
-        return { isValid: false, expiresAt: 0, expired: res.data?.error?.error_subcode === 463 };
-      const message = scrub(res.data?.error?.message ?? `Meta answered HTTP ${res.status}`, token);
-      throw new ProviderError('transient', message, {
+      if (res.status >= 300)
+        return { isValid: false, expiresAt: 0, expired: graphErrorOf(res.data)?.error_subcode === 463 };
+      throw new ProviderError('transient', `Meta debug_token: answered HTTP ${res.status} without is_valid`, {
         provider: 'meta',
-        code: code === undefined ? undefined : String(code),
         httpStatus: res.status,
       });
     },

@@ -1,11 +1,11 @@
-import type { AxiosInstance } from 'axios';
 import { MESSAGE_TYPES } from '../../domain/message';
 import { ProviderError } from '../errors';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
-import { classifyMetaError, DEFAULT_META_WAITS, type MetaRateLimitWaits } from './meta.errors';
+import { DEFAULT_META_WAITS, readMetaError, type MetaRateLimitWaits } from './meta.errors';
 import { toMetaRequest } from './meta.mapper';
 import type { MetaSendResponse } from './meta.types';
-import { providerHttpClient } from '../http-client';
+import { callProvider } from '../http/call';
+import { providerHttpClient } from '../http/client';
 import { mintStatusRef } from '../../security/status-ref';
 
 export interface MetaSenderCredentials {
@@ -35,8 +35,8 @@ export const callbackDataOf = (key: Buffer, tenantId: string, messageId: string)
 
 /** Meta WhatsApp Cloud API: `POST /{version}/{phone-number-id}/messages` with the sender's token. */
 export function createMetaMessagingProvider(config: MetaAdapterConfig): MessagingProvider {
-  const http: AxiosInstance = providerHttpClient(config.baseUrl, config.timeoutMs);
-  const waits = config.waits ?? DEFAULT_META_WAITS;
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs);
+  const readError = readMetaError(config.waits ?? DEFAULT_META_WAITS);
 
   return {
     name: 'meta',
@@ -48,31 +48,23 @@ export function createMetaMessagingProvider(config: MetaAdapterConfig): Messagin
           provider: 'meta',
         });
       const body = toMetaRequest(msg, callbackDataOf(config.statusRefKey, msg.tenantId, msg.messageId));
-      let res;
-      try {
-        res = await http.post(
-          `/${config.apiVersion}/${encodeURIComponent(creds.phoneNumberId)}/messages`,
-          body,
-          {
+      const res = await callProvider<Partial<MetaSendResponse> | undefined>({
+        provider: 'meta',
+        label: 'Meta',
+        secrets: [creds.accessToken],
+        send: () =>
+          http.post(`/${config.apiVersion}/${encodeURIComponent(creds.phoneNumberId)}/messages`, body, {
             headers: { Authorization: `Bearer ${creds.accessToken}`, 'Content-Type': 'application/json' },
-          },
-        );
-      } catch (err) {
-        // No answer (refused, reset, timeout): Meta may or may not have the message; retrying is the only option.
-        throw new ProviderError('transient', `Meta Graph API unreachable: ${(err as Error).message}`, {
+          }),
+        readError,
+      });
+      const id = res.data?.messages?.[0]?.id;
+      if (typeof id !== 'string' || id === '')
+        throw new ProviderError('transient', 'Meta answered 2xx without a message id', {
           provider: 'meta',
+          httpStatus: res.status,
         });
-      }
-      if (res.status >= 200 && res.status < 300) {
-        const id = (res.data as Partial<MetaSendResponse>)?.messages?.[0]?.id;
-        if (typeof id !== 'string' || id === '')
-          throw new ProviderError('transient', 'Meta answered 2xx without a message id', {
-            provider: 'meta',
-            httpStatus: res.status,
-          });
-        return { providerMessageId: id };
-      }
-      throw classifyMetaError(res.status, res.data, res.headers as { 'retry-after'?: unknown }, waits);
+      return { providerMessageId: id };
     },
   };
 }

@@ -1,4 +1,5 @@
-import { ProviderError, parseRetryAfter, type ProviderErrorKind } from '../errors';
+import type { ProviderErrorKind } from '../errors';
+import type { ErrorAnswer } from '../http/call';
 import type { MetaGraphError } from './meta.types';
 
 /**
@@ -39,31 +40,26 @@ function waitFor(code: number, waits: MetaRateLimitWaits): number {
   return waits.fallback;
 }
 
-export function classifyMetaError(
-  httpStatus: number,
-  body: unknown,
-  headers: { 'retry-after'?: unknown },
-  waits: MetaRateLimitWaits,
-  /** Who passed Meta's error on (360dialog forwards Graph errors unchanged). */
-  provider = 'meta',
-): ProviderError {
-  const err = (body as Partial<MetaGraphError> | undefined)?.error;
-  const code = typeof err?.code === 'number' ? err.code : undefined;
-  const message =
-    typeof err?.message === 'string' ? err.message : `Meta Graph API answered HTTP ${httpStatus}`;
-  let kind = code === undefined ? undefined : kindOf(code);
-  if (!kind) {
-    if (httpStatus === 429) kind = 'rate_limited';
-    else if (httpStatus === 401 || httpStatus === 403) kind = 'auth';
-    else if (httpStatus >= 500 || err?.is_transient === true) kind = 'transient';
-    else kind = 'permanent';
-  }
-  const retryAfter = parseRetryAfter(headers['retry-after']);
-  return new ProviderError(kind, message, {
-    provider,
-    code: code === undefined ? undefined : String(code),
-    httpStatus,
-    retryAfterMs: kind === 'rate_limited' ? (retryAfter ?? waitFor(code ?? -1, waits)) : undefined,
-    details: err?.error_data?.details,
-  });
+/** The Graph error of an answer, if the body is one. */
+export const graphErrorOf = (body: unknown): Partial<MetaGraphError['error']> | undefined =>
+  (body as Partial<MetaGraphError> | undefined)?.error;
+
+/**
+ * A Graph error answer (`readError` of callProvider): the kind from `error.code`; a code Meta does
+ * not document here falls to the HTTP status, save `is_transient: true`, which Meta sets on errors
+ * worth retrying.
+ */
+export function readMetaError(waits: MetaRateLimitWaits) {
+  return (httpStatus: number, body: unknown): ErrorAnswer => {
+    const err = graphErrorOf(body);
+    const code = typeof err?.code === 'number' ? err.code : undefined;
+    const flaggedTransient = err?.is_transient === true && ![401, 403, 429].includes(httpStatus);
+    return {
+      kind: (code === undefined ? undefined : kindOf(code)) ?? (flaggedTransient ? 'transient' : undefined),
+      code: code === undefined ? undefined : String(code),
+      message: typeof err?.message === 'string' ? err.message : `Graph API answered HTTP ${httpStatus}`,
+      details: err?.error_data?.details,
+      wait: waitFor(code ?? -1, waits),
+    };
+  };
 }

@@ -1,7 +1,8 @@
 import type { AxiosResponse } from 'axios';
-import { ProviderError, parseRetryAfter, redactSecrets, type ProviderErrorKind } from '../errors';
-import { TWILIO } from './twilio.errors';
-import { providerHttpClient } from '../http-client';
+import { ProviderError } from '../errors';
+import { callProvider } from '../http/call';
+import { providerHttpClient } from '../http/client';
+import { readTwilioError, TWILIO } from './twilio.errors';
 
 /**
  * Twilio's Senders API for WhatsApp onboarding (reference/official-platform.md C; twilio-oai
@@ -9,7 +10,8 @@ import { providerHttpClient } from '../http-client';
  * `GET /v2/Channels/Senders/{Sid}` until `ONLINE`, `GET /v2/Channels/Senders?Channel=whatsapp`,
  * `POST /v2/Channels/Senders/{Sid}` `{configuration:{verification_code}}` (the OTP of a
  * PENDING_VERIFICATION sender), `DELETE /v2/Channels/Senders/{Sid}` → 204. Errors are Twilio's `{code, message, more_info,
- * status}`, classified by code then status; the auth token never appears in an error text.
+ * status}`, read like the Messages API's (readTwilioError); the auth token and the OTP never appear in an
+ * error text.
  */
 export interface TwilioSendersConfig {
   /** e.g. https://messaging.twilio.com */
@@ -47,32 +49,6 @@ interface SenderWire {
 
 const MAX_LIST_PAGES = 10;
 
-function kindOf(status: number, code: number | undefined): ProviderErrorKind {
-  if (code === 20429 || status === 429) return 'rate_limited';
-  if (code === 20003 || status === 401 || status === 403) return 'auth';
-  if (status >= 500 || status === 408) return 'transient';
-  if (code === 20404 || status === 404) return 'permanent';
-  if (status >= 400) return 'invalid_request';
-  return 'permanent';
-}
-
-function classifyTwilioSendersError(
-  status: number,
-  body: unknown,
-  headers: { 'retry-after'?: unknown },
-): ProviderError {
-  const b = (body ?? {}) as { code?: unknown; message?: unknown };
-  const code = typeof b.code === 'number' ? b.code : undefined;
-  const kind = kindOf(status, code);
-  const message = typeof b.message === 'string' ? b.message.slice(0, 300) : `Twilio answered HTTP ${status}`;
-  return new ProviderError(kind, `Twilio Senders API: ${message}`, {
-    provider: TWILIO,
-    code: String(code ?? status),
-    httpStatus: status,
-    retryAfterMs: kind === 'rate_limited' ? (parseRetryAfter(headers['retry-after']) ?? 1_000) : undefined,
-  });
-}
-
 const toSender = (w: SenderWire | undefined): TwilioSender => ({
   sid: w?.sid ?? '',
   status: w?.status ?? 'UNKNOWN',
@@ -87,16 +63,23 @@ export function createTwilioSendersClient(config: TwilioSendersConfig) {
   const http = providerHttpClient(config.baseUrl, config.timeoutMs);
   const auth = (a: TwilioAccount) => ({ auth: { username: a.accountSid, password: a.authToken } });
 
-  async function call<T>(a: TwilioAccount, action: string, send: () => Promise<AxiosResponse>): Promise<T> {
-    let res: AxiosResponse;
-    try {
-      res = await send();
-    } catch (err) {
-      const text = redactSecrets((err as Error).message, [a.authToken]);
-      throw new ProviderError('transient', `Twilio ${action}: no answer (${text})`, { provider: TWILIO });
-    }
-    if (res.status >= 200 && res.status < 300) return res.data as T;
-    throw classifyTwilioSendersError(res.status, res.data, res.headers as { 'retry-after'?: unknown });
+  const readError = readTwilioError();
+  async function call<T>(
+    a: TwilioAccount,
+    action: string,
+    send: () => Promise<AxiosResponse>,
+    more: { secrets?: string[]; alreadyDone?: (res: AxiosResponse) => boolean } = {},
+  ): Promise<T> {
+    const res = await callProvider<T>({
+      provider: TWILIO,
+      label: 'Twilio',
+      action,
+      secrets: [a.authToken, ...(more.secrets ?? [])],
+      send,
+      readError,
+      alreadyDone: more.alreadyDone,
+    });
+    return res.data;
   }
 
   return {
@@ -153,38 +136,31 @@ export function createTwilioSendersClient(config: TwilioSendersConfig) {
      * 400. The code never appears in an error text.
      */
     async submitVerificationCode(a: TwilioAccount, sid: string, code: string): Promise<TwilioSender> {
-      try {
-        return toSender(
-          await call<SenderWire>(a, 'submit verification code', () =>
+      return toSender(
+        await call<SenderWire>(
+          a,
+          'submit verification code',
+          () =>
             http.post(
               `/v2/Channels/Senders/${encodeURIComponent(sid)}`,
               { configuration: { verification_code: code } },
               auth(a),
             ),
-          ),
-        );
-      } catch (err) {
-        if (err instanceof ProviderError && err.message.includes(code))
-          throw new ProviderError(err.kind, redactSecrets(err.message, [code]), {
-            provider: TWILIO,
-            code: err.code,
-            httpStatus: err.httpStatus,
-            retryAfterMs: err.retryAfterMs,
-          });
-        throw err;
-      }
+          { secrets: [code] },
+        ),
+      );
     },
 
     /** Deletes a sender; one already gone counts as done. */
     async remove(a: TwilioAccount, sid: string): Promise<void> {
-      try {
-        await call(a, 'delete sender', () =>
-          http.delete(`/v2/Channels/Senders/${encodeURIComponent(sid)}`, auth(a)),
-        );
-      } catch (err) {
-        if (err instanceof ProviderError && err.httpStatus === 404) return;
-        throw err;
-      }
+      await call(
+        a,
+        'delete sender',
+        () => http.delete(`/v2/Channels/Senders/${encodeURIComponent(sid)}`, auth(a)),
+        {
+          alreadyDone: (res) => res.status === 404,
+        },
+      );
     },
   };
 }

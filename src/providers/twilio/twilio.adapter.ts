@@ -1,15 +1,11 @@
 import type { SenderRepository } from '../../db/repositories/sender.repository';
 import { ProviderError } from '../errors';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
-import {
-  classifyTwilioError,
-  DEFAULT_TWILIO_WAITS,
-  TWILIO,
-  type TwilioRateLimitWaits,
-} from './twilio.errors';
+import { DEFAULT_TWILIO_WAITS, readTwilioError, TWILIO, type TwilioRateLimitWaits } from './twilio.errors';
 import { encodeTwilioForm, toTwilioForm, TWILIO_SUPPORTED_TYPES } from './twilio.mapper';
 import type { TwilioCredentials, TwilioMessageResource } from './twilio.types';
-import { providerHttpClient } from '../http-client';
+import { callProvider } from '../http/call';
+import { providerHttpClient } from '../http/client';
 
 export interface TwilioAdapterConfig {
   /** e.g. https://api.twilio.com (a fake on loopback in tests). */
@@ -43,11 +39,11 @@ function twilioStatusCallbackUrl(publicBaseUrl: string, tenantId: string, messag
 /**
  * Twilio Programmable Messaging for WhatsApp senders: `POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`,
  * HTTP Basic `AccountSid:AuthToken`, form-encoded (see twilio.mapper.ts for what each type becomes);
- * 201 → the `SM…` sid. Errors are classified by Twilio's code (twilio.errors.ts).
+ * 201 → the `SM…` sid. Errors are classified by Twilio's code (readTwilioError).
  */
 export function createTwilioMessagingProvider(config: TwilioAdapterConfig): MessagingProvider {
   const http = providerHttpClient(config.baseUrl, config.timeoutMs);
-  const waits = config.waits ?? DEFAULT_TWILIO_WAITS;
+  const readError = readTwilioError(config.waits ?? DEFAULT_TWILIO_WAITS);
 
   return {
     name: TWILIO,
@@ -68,35 +64,31 @@ export function createTwilioMessagingProvider(config: TwilioAdapterConfig): Mess
         ),
       );
       const basic = Buffer.from(`${creds.accountSid}:${creds.authToken}`, 'utf8').toString('base64');
-      let res;
-      try {
-        res = await http.post(
-          `/2010-04-01/Accounts/${encodeURIComponent(creds.accountSid)}/Messages.json`,
-          encodeTwilioForm(form),
-          {
-            headers: {
-              Authorization: `Basic ${basic}`,
-              'Content-Type': 'application/x-www-form-urlencoded',
-              Accept: 'application/json',
+      const res = await callProvider<Partial<TwilioMessageResource> | undefined>({
+        provider: TWILIO,
+        label: 'Twilio',
+        secrets: [creds.authToken, basic],
+        send: () =>
+          http.post(
+            `/2010-04-01/Accounts/${encodeURIComponent(creds.accountSid)}/Messages.json`,
+            encodeTwilioForm(form),
+            {
+              headers: {
+                Authorization: `Basic ${basic}`,
+                'Content-Type': 'application/x-www-form-urlencoded',
+                Accept: 'application/json',
+              },
             },
-          },
-        );
-      } catch (err) {
-        // No answer (refused, reset, timeout): Twilio may or may not have queued it; only a retry can tell.
-        throw new ProviderError('transient', `Twilio unreachable: ${(err as Error).message}`, {
+          ),
+        readError,
+      });
+      const sid = res.data?.sid;
+      if (typeof sid !== 'string' || sid === '')
+        throw new ProviderError('transient', 'Twilio answered 2xx without a message sid', {
           provider: TWILIO,
+          httpStatus: res.status,
         });
-      }
-      if (res.status >= 200 && res.status < 300) {
-        const sid = (res.data as Partial<TwilioMessageResource> | undefined)?.sid;
-        if (typeof sid !== 'string' || sid === '')
-          throw new ProviderError('transient', 'Twilio answered 2xx without a message sid', {
-            provider: TWILIO,
-            httpStatus: res.status,
-          });
-        return { providerMessageId: sid };
-      }
-      throw classifyTwilioError(res.status, res.data, res.headers as { 'retry-after'?: unknown }, waits);
+      return { providerMessageId: sid };
     },
   };
 }

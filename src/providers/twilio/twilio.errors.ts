@@ -1,4 +1,5 @@
-import { ProviderError, parseRetryAfter, type ProviderErrorKind } from '../errors';
+import type { ProviderErrorKind } from '../errors';
+import { kindFromStatus, type ErrorAnswer } from '../http/call';
 import type { TwilioRestError } from './twilio.types';
 
 export const TWILIO = 'twilio';
@@ -19,7 +20,8 @@ export const DEFAULT_TWILIO_WAITS: TwilioRateLimitWaits = { api: 1_000, channel:
  * and the async `ErrorCode` of failed/undelivered status callbacks). Sources: reference/
  * official-platform.md C (429 → 20429 with Retry-After; the Twilio↔WhatsApp map 63016↔470,
  * 63018↔429/471/1015, 63024↔1026/1002, 63032↔472, 63028↔2000, 63027↔2001/2003, 63003, 63049) and
- * the twilio.com/docs/api/errors/<code> pages. Codes not listed fall back to `kindOfUnknown`.
+ * the twilio.com/docs/api/errors/<code> pages. Codes not listed: 21xxx are parameter errors, the
+ * rest fall back to the HTTP status (`kindFromStatus`).
  */
 const TWILIO_ERROR_KINDS: Readonly<Record<number, ProviderErrorKind>> = {
   // REST API (2xxxx)
@@ -65,18 +67,15 @@ const TWILIO_ERROR_KINDS: Readonly<Record<number, ProviderErrorKind>> = {
   30008: 'transient', // Unknown error
 };
 
-/** A code not in the table: by family, then by HTTP status. */
-function kindOfUnknown(code: number | undefined, httpStatus: number): ProviderErrorKind {
-  if (code !== undefined && code >= 21000 && code < 22000) return 'invalid_request';
-  if (httpStatus === 401 || httpStatus === 403) return 'auth';
-  if (httpStatus === 429) return 'rate_limited';
-  if (httpStatus >= 500 || httpStatus === 408) return 'transient';
-  return 'permanent';
+/** A code not in the table: a 21xxx is a parameter error; any other is left to the HTTP status. */
+function kindOfCode(code: number | undefined): ProviderErrorKind | undefined {
+  if (code === undefined) return undefined;
+  return TWILIO_ERROR_KINDS[code] ?? (code >= 21000 && code < 22000 ? 'invalid_request' : undefined);
 }
 
-/** The kind of a Twilio error code (also for status callbacks' ErrorCode). */
+/** The kind of a Twilio error code (also for status callbacks' ErrorCode, which come without a status). */
 export function twilioErrorKind(code: number | undefined, httpStatus = 400): ProviderErrorKind {
-  return (code === undefined ? undefined : TWILIO_ERROR_KINDS[code]) ?? kindOfUnknown(code, httpStatus);
+  return kindOfCode(code) ?? kindFromStatus(httpStatus);
 }
 
 function waitFor(code: number | undefined, waits: TwilioRateLimitWaits): number {
@@ -85,26 +84,20 @@ function waitFor(code: number | undefined, waits: TwilioRateLimitWaits): number 
   return waits.fallback;
 }
 
-/** A failed `POST …/Messages.json` as a ProviderError, classified by Twilio's `code`. */
-export function classifyTwilioError(
-  httpStatus: number,
-  body: unknown,
-  headers: { 'retry-after'?: unknown },
-  waits: TwilioRateLimitWaits = DEFAULT_TWILIO_WAITS,
-): ProviderError {
-  const e = body as Partial<TwilioRestError> | undefined;
-  const code = typeof e?.code === 'number' ? e.code : undefined;
-  const kind = twilioErrorKind(code, httpStatus);
-  const message =
-    typeof e?.message === 'string'
-      ? `Twilio: ${e.message.slice(0, 300)}`
-      : `Twilio answered HTTP ${httpStatus}`;
-  return new ProviderError(kind, message, {
-    provider: TWILIO,
-    code: code === undefined ? String(httpStatus) : String(code),
-    httpStatus,
-    retryAfterMs:
-      kind === 'rate_limited' ? (parseRetryAfter(headers['retry-after']) ?? waitFor(code, waits)) : undefined,
-    details: typeof e?.more_info === 'string' ? e.more_info : undefined,
-  });
+/**
+ * A Twilio error answer `{code, message, more_info, status}` (`readError` of callProvider), for the
+ * Messages API and the Senders API alike: the kind from Twilio's `code`, else the HTTP status.
+ */
+export function readTwilioError(waits: TwilioRateLimitWaits = DEFAULT_TWILIO_WAITS) {
+  return (httpStatus: number, body: unknown): ErrorAnswer => {
+    const e = body as Partial<TwilioRestError> | undefined;
+    const code = typeof e?.code === 'number' ? e.code : undefined;
+    return {
+      kind: kindOfCode(code),
+      code: code === undefined ? String(httpStatus) : String(code),
+      message: typeof e?.message === 'string' ? e.message.slice(0, 300) : `answered HTTP ${httpStatus}`,
+      details: typeof e?.more_info === 'string' ? e.more_info : undefined,
+      wait: waitFor(code, waits),
+    };
+  };
 }

@@ -1,6 +1,7 @@
-import axios from 'axios';
+import type { AxiosResponse } from 'axios';
 import type { Logger } from '../../logging/logger';
-import { classifyHttpError } from '../http-errors';
+import { answeredWith, callProvider, readPlainError } from '../http/call';
+import { providerHttpClient } from '../http/client';
 import type { GatewaySessionSnapshot, SessionGateway } from '../types';
 import type { GatewayWebhookTarget } from '../gateway-webhook-target';
 import { mapWahaStatus, toWahaSnapshot } from './waha.mapper';
@@ -21,16 +22,26 @@ const PROVIDER = 'waha';
  * `default`; multi-session needs WAHA Plus (gateways.md §1).
  */
 export function createWahaGateway(config: WahaGatewayConfig): SessionGateway {
-  const http = axios.create({
-    baseURL: config.baseUrl.replace(/\/+$/, ''),
-    timeout: config.timeoutMs,
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      ...(config.apiKey ? { 'X-Api-Key': config.apiKey } : {}),
-    },
+  const http = providerHttpClient(config.baseUrl, config.timeoutMs, {
+    'Content-Type': 'application/json',
+    Accept: 'application/json',
+    ...(config.apiKey ? { 'X-Api-Key': config.apiKey } : {}),
   });
   const enc = encodeURIComponent;
+  const call = <T>(
+    action: string,
+    send: () => Promise<AxiosResponse>,
+    alreadyDone?: (res: AxiosResponse) => boolean,
+  ) =>
+    callProvider<T>({
+      provider: PROVIDER,
+      label: PROVIDER,
+      action,
+      secrets: [config.apiKey ?? '', config.webhook?.secret ?? ''],
+      send,
+      readError: readPlainError,
+      alreadyDone,
+    });
 
   return {
     kind: 'waha',
@@ -50,25 +61,22 @@ export function createWahaGateway(config: WahaGatewayConfig): SessionGateway {
         };
       }
       try {
-        await http.post('/api/sessions', body);
+        await call('create session', () => http.post('/api/sessions', body));
         return { token: null, alreadyExisted: false };
       } catch (err) {
-        const e = classifyHttpError(err, PROVIDER, 'create session');
-        if ((e.httpStatus === 422 || e.httpStatus === 409) && /already exists/i.test(e.details ?? '')) {
-          return { token: null, alreadyExisted: true };
-        }
-        throw e;
+        if (answeredWith(err, [422, 409], /already exists/i)) return { token: null, alreadyExisted: true };
+        throw err;
       }
     },
 
     async getSession(name): Promise<GatewaySessionSnapshot | null> {
       let info: WahaSessionInfo;
       try {
-        info = (await http.get<WahaSessionInfo>(`/api/sessions/${enc(name)}`)).data;
+        info = (await call<WahaSessionInfo>('get session', () => http.get(`/api/sessions/${enc(name)}`)))
+          .data;
       } catch (err) {
-        const e = classifyHttpError(err, PROVIDER, 'get session');
-        if (e.httpStatus === 404) return null;
-        throw e;
+        if (answeredWith(err, [404])) return null;
+        throw err;
       }
       const { status, known } = mapWahaStatus(info.status);
       if (!known)
@@ -79,25 +87,24 @@ export function createWahaGateway(config: WahaGatewayConfig): SessionGateway {
       let qr: string | null = null;
       if (status === 'generating_qr') {
         try {
-          qr =
-            (await http.get<WahaRawQr>(`/api/${enc(name)}/auth/qr`, { params: { format: 'raw' } })).data
-              .value ?? null;
+          const res = await call<WahaRawQr>('get QR', () =>
+            http.get(`/api/${enc(name)}/auth/qr`, { params: { format: 'raw' } }),
+          );
+          qr = res.data.value ?? null;
         } catch (err) {
-          const e = classifyHttpError(err, PROVIDER, 'get QR');
           // The QR rotated away or the session moved on between the two calls: report no QR this time.
-          if (e.httpStatus !== 422 && e.httpStatus !== 404) throw e;
+          if (!answeredWith(err, [422, 404])) throw err;
         }
       }
       return toWahaSnapshot(info, qr, status);
     },
 
     async deleteSession(name) {
-      try {
-        await http.delete(`/api/sessions/${enc(name)}`);
-      } catch (err) {
-        const e = classifyHttpError(err, PROVIDER, 'delete session');
-        if (e.httpStatus !== 404) throw e;
-      }
+      await call(
+        'delete session',
+        () => http.delete(`/api/sessions/${enc(name)}`),
+        (r) => r.status === 404,
+      );
     },
 
     async recoverToken() {
