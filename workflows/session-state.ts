@@ -1,6 +1,12 @@
 import type { GatewayEvent } from '../src/domain/gateway-event';
-import { SESSION_STATUS_INFO, STATUS_RANK, type SessionStatus } from '../src/domain/session-status';
-import type { SessionError, SessionState, SessionView, SessionWorkflowInput } from './session.definitions';
+import { STATUS_RANK, type SessionStatus } from '../src/domain/session-status';
+import {
+  sessionView,
+  type SessionError,
+  type SessionState,
+  type SessionView,
+  type SessionWorkflowInput,
+} from './session.definitions';
 
 /**
  * The session workflow's pure state machine: how gateway observations (polls and events) change a
@@ -35,19 +41,8 @@ export function initialState(input: SessionWorkflowInput, nowMs: number): Sessio
 }
 
 export function toView(s: SessionState, input: SessionWorkflowInput): SessionView {
-  const info = SESSION_STATUS_INFO[s.status];
-  return {
-    sessionId: input.sessionId,
-    name: input.name,
-    status: s.status,
-    ...info,
-    qr: info.canShowQrCode ? s.qr : null,
-    connectedAt: s.connectedAt,
-    lastActivityAt: s.lastActivityAt,
-    attempt: s.attempt,
-    gatewayKind: input.gatewayKind,
-    ...(s.error ? { error: s.error } : {}),
-  };
+  const { sessionId, name, gatewayKind } = input;
+  return sessionView({ ...s, sessionId, name, gatewayKind });
 }
 
 /**

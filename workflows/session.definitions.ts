@@ -1,7 +1,11 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GatewayEvent } from '../src/domain/gateway-event';
 import type { GatewayKind } from '../src/domain/gateway-kind';
-import type { SessionStatus, SessionStatusColor } from '../src/domain/session-status';
+import {
+  SESSION_STATUS_INFO,
+  type SessionStatus,
+  type SessionStatusColor,
+} from '../src/domain/session-status';
 
 export type { GatewayEvent };
 
@@ -75,6 +79,36 @@ export interface SessionView {
   attempt: number;
   gatewayKind: GatewayKind;
   error?: SessionError;
+}
+
+/** What a view is made of: the workflow's state with its input, or the projection's row. */
+export interface SessionViewFields {
+  sessionId: string;
+  name: string | null;
+  status: SessionStatus;
+  qr: string | null;
+  connectedAt: string | null;
+  lastActivityAt: string | null;
+  attempt: number;
+  gatewayKind: GatewayKind;
+  error: SessionError | null;
+}
+
+/** The one place a view is built: the status's label and flags, and the QR only where it may be shown. */
+export function sessionView(f: SessionViewFields): SessionView {
+  const info = SESSION_STATUS_INFO[f.status];
+  return {
+    sessionId: f.sessionId,
+    name: f.name,
+    status: f.status,
+    ...info,
+    qr: info.canShowQrCode ? f.qr : null,
+    connectedAt: f.connectedAt,
+    lastActivityAt: f.lastActivityAt,
+    attempt: f.attempt,
+    gatewayKind: f.gatewayKind,
+    ...(f.error ? { error: f.error } : {}),
+  };
 }
 
 export const gatewayEventSignal = defineSignal<[GatewayEvent]>('gatewayEvent');
