@@ -79,14 +79,18 @@ export class SessionEntity {
 
   private async disconnect(): Promise<SessionView> {
     this.pending.disconnect = true;
-    await condition(() => (this.s.status === 'disconnected' && !this.fx.tearingDown) || this.deleted);
+    await condition(() => this.settledDisconnected() || this.deleted);
     return this.view();
   }
 
   private validateDisconnect(): void {
     if (this.pending.delete) throw conflict('The session is being deleted');
-    if (this.s.status === 'disconnected' && !this.fx.tearingDown)
-      throw conflict('The session is already disconnected');
+    if (this.settledDisconnected()) throw conflict('The session is already disconnected');
+  }
+
+  /** Disconnected, with no teardown still recording its result. */
+  private settledDisconnected(): boolean {
+    return this.s.status === 'disconnected' && !this.fx.tearingDown;
   }
 
   private async restart(): Promise<SessionView> {
