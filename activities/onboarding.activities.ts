@@ -2,6 +2,7 @@ import type { OnboardingDoc, OnboardingStepDoc } from '../src/db/models/onboardi
 import type { OnboardingRef } from '../src/db/repositories/onboarding.repository';
 import type { SenderCredentials } from '../src/domain/official-sender';
 import type { OnboardingFailure, OnboardingStatus, StepError, StepStatus } from '../src/domain/onboarding';
+import { onboardingOf } from '../src/providers/registry';
 import type { OnboardingWorkflowInput } from '../workflows/onboarding.definitions';
 import { createBspOnboardingActivities } from './onboarding-bsp.activities';
 import { createMetaOnboardingActivities } from './onboarding-meta.activities';
@@ -25,20 +26,11 @@ export interface StepPatch {
 export function createOnboardingActivities(all: { onboarding?: OnboardingActivityDeps }) {
   const h = onboardingSupport(all);
 
-  function credentialsOf(d: OnboardingDoc): SenderCredentials {
-    switch (d.provider) {
-      case 'meta':
-        return { provider: 'meta', accessToken: h.secret(d, 'businessToken') };
-      case '360dialog':
-        return {
-          provider: '360dialog',
-          apiKey: h.secret(d, 'apiKey'),
-          webhookSecret: h.secret(d, 'webhookSecret'),
-        };
-      case 'twilio':
-        return { provider: 'twilio', ...h.twilioAccount(d) };
-    }
-  }
+  const credentialsOf = (d: OnboardingDoc): SenderCredentials =>
+    onboardingOf(d.provider).credentials({
+      secret: (field) => h.secret(d, field),
+      twilioAccount: () => h.twilioAccount(d),
+    });
 
   return {
     ...createMetaOnboardingActivities(h),

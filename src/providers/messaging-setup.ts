@@ -10,6 +10,7 @@ import { createMetaMessagingProvider } from './meta/meta.adapter';
 import { createDialog360MessagingProvider, dialog360CredentialsFrom } from './dialog360/dialog360.adapter';
 import { createTwilioMessagingProvider, twilioCredentialsFrom } from './twilio/twilio.adapter';
 import { statusRefKeyFrom } from '../security/status-ref';
+import { createProviderRegistry } from './registry';
 
 /** Messaging pieces built from config, shared by the API and worker composition roots (and the bench). */
 export function messageSettingsFrom(c: Config): MessageSettings {
@@ -30,16 +31,9 @@ export function messageSettingsFrom(c: Config): MessageSettings {
 export const gateTaskQueueFrom = (c: Config): string =>
   c.TEMPORAL_GATE_TASK_QUEUE ?? `${c.TEMPORAL_TASK_QUEUE}-gates`;
 
+/** Each provider's default sender rate, from its descriptor. */
 export function gateRatesFrom(c: Config): (provider: string) => GateRate {
-  return (provider) => {
-    if (provider === '360dialog')
-      return { ratePerSec: c.RATE_LIMIT_DIALOG360_PER_SECOND, burst: c.RATE_LIMIT_DIALOG360_BURST };
-    if (provider === 'twilio')
-      return { ratePerSec: c.RATE_LIMIT_TWILIO_PER_SECOND, burst: c.RATE_LIMIT_TWILIO_BURST };
-    return provider === 'meta'
-      ? { ratePerSec: c.RATE_LIMIT_META_PER_SECOND, burst: c.RATE_LIMIT_META_BURST }
-      : { ratePerSec: c.RATE_LIMIT_GATEWAY_PER_MINUTE / 60, burst: c.RATE_LIMIT_GATEWAY_BURST };
-  };
+  return createProviderRegistry(c).rateOf;
 }
 
 /** The key of the MAC on status references: STATUS_REF_KEY, else derived from the active encryption key. */

@@ -1,7 +1,8 @@
 import { createMetaOwnershipClient } from './meta/meta-ownership.client';
 import { createSenderOwnershipVerifier, type SenderOwnershipVerifier } from './sender-ownership';
 import type { Config } from '../config/env';
-import type { OfficialProvider } from '../domain/official-sender';
+import type { OnboardingAvailability } from './descriptor';
+import { createProviderRegistry } from './registry';
 import type { OnboardingSettings } from '../../workflows/onboarding.definitions';
 import {
   createDialog360PartnerClient,
@@ -27,16 +28,9 @@ export function onboardingSettingsFrom(c: Config): OnboardingSettings {
   };
 }
 
-/** Which providers can onboard with this configuration (Twilio also with the request's own account). */
-export function onboardingAvailability(
-  c: Config,
-): Record<OfficialProvider, boolean> & { twilioAccount: boolean } {
-  return {
-    meta: !!(c.META_APP_ID && c.META_APP_SECRET),
-    '360dialog': !!(c.DIALOG360_PARTNER_ID && c.DIALOG360_PARTNER_API_KEY),
-    twilio: true,
-    twilioAccount: !!(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN),
-  };
+/** Which providers can onboard with this configuration (their descriptors decide). */
+export function onboardingAvailability(c: Config): OnboardingAvailability {
+  return createProviderRegistry(c).onboardingAvailability;
 }
 
 export interface OnboardingClients {

@@ -14,8 +14,10 @@ import {
 } from '../../db/repositories/onboarding.repository';
 import { routingKeyTaken, type SenderRepository } from '../../db/repositories/sender.repository';
 import { DomainError, notFound } from '../../domain/errors';
-import { senderRoutingKey, type OfficialProvider } from '../../domain/official-sender';
-import { ONBOARDING_STEPS, onboardingSecretAad, type OnboardingRequestFacts } from '../../domain/onboarding';
+import type { OfficialProvider } from '../../domain/official-sender';
+import { onboardingSecretAad, type OnboardingSecret } from '../../domain/onboarding';
+import type { OnboardingAvailability } from '../../providers/descriptor';
+import { onboardingFor, onboardingOf } from '../../providers/registry';
 import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
 import type { SecretBox } from '../../security/secret-box';
 import type { SignupStateRepository } from '../../db/repositories/signup-state.repository';
@@ -36,7 +38,7 @@ export interface OnboardingCommandDeps {
   signupStates: Pick<SignupStateRepository, 'issue' | 'consume'>;
   settings: OnboardingSettings;
   /** What the server's configuration allows (onboardingAvailability). */
-  availability: Record<OfficialProvider, boolean> & { twilioAccount: boolean };
+  availability: OnboardingAvailability;
 }
 
 interface Memo {
@@ -49,63 +51,13 @@ interface Memo {
 const notConfigured = (message: string) =>
   new DomainError('unprocessable', 'provider_not_configured', message);
 
-/** An Idempotency-Key names the onboarding: the same key always maps to the same id (and workflow). */
-/** The request without its secrets (code, pin, auth token): what the workflow input may carry in clear. */
-function factsOf(req: CreateOnboardingRequest): OnboardingRequestFacts {
-  switch (req.provider) {
-    case 'meta':
-      return { wabaId: req.wabaId, phoneNumberId: req.phoneNumberId };
-    case '360dialog':
-      return { channelId: req.channelId, clientId: req.clientId };
-    case 'twilio':
-      return {
-        wabaId: req.wabaId,
-        phoneNumber: req.phoneNumber,
-        verificationMethod: req.verificationMethod,
-        accountSid: req.accountSid,
-      };
-  }
-}
-
-function defaultSenderId(req: CreateOnboardingRequest, onboardingId: string): string {
-  switch (req.provider) {
-    case 'meta':
-      return req.phoneNumberId ? `meta-${req.phoneNumberId}` : `meta-${onboardingId.slice(4, 20)}`;
-    case '360dialog':
-      return `360dialog-${req.channelId}`;
-    case 'twilio':
-      return `twilio-${req.phoneNumber}`;
-  }
-}
-
-/**
- * The routing key the onboarding's sender will have, when the request already names it (a Meta
- * signup without phoneNumberId learns it at resolve_ids, which checks it there).
- */
-function routingKeyOf(req: CreateOnboardingRequest, twilioAccountSid: string | undefined): string | null {
-  switch (req.provider) {
-    case 'meta':
-      return req.phoneNumberId
-        ? senderRoutingKey({ provider: 'meta', phoneNumberId: req.phoneNumberId })
-        : null;
-    case '360dialog':
-      return senderRoutingKey({ provider: '360dialog', channelId: req.channelId });
-    case 'twilio': {
-      const accountSid = req.accountSid ?? twilioAccountSid;
-      return accountSid
-        ? senderRoutingKey({ provider: 'twilio', accountSid, phoneNumber: req.phoneNumber })
-        : null;
-    }
-  }
-}
-
 /** What an onboarding looks like before its first step wrote anything. */
 const startedView = (id: string, provider: OfficialProvider, senderId: string, at: Date): OnboardingView => ({
   id,
   provider,
   senderId,
   status: 'running',
-  steps: ONBOARDING_STEPS[provider].map((name) => ({ name, status: 'pending' as const })),
+  steps: onboardingOf(provider).steps.map((name) => ({ name, status: 'pending' as const })),
   failure: null,
   createdAt: at,
   updatedAt: at,
@@ -158,23 +110,15 @@ export function createOnboardingCommands(deps: OnboardingCommandDeps) {
       req: CreateOnboardingRequest,
       idempotencyKey: string | null,
     ): Promise<{ view: OnboardingView; replayed: boolean }> {
-      const { availability } = deps;
-      if (req.provider === 'meta' && !availability.meta)
-        throw notConfigured('Meta onboarding needs META_APP_ID and META_APP_SECRET on the server');
-      if (req.provider === '360dialog' && !availability['360dialog'])
-        throw notConfigured(
-          '360dialog onboarding needs DIALOG360_PARTNER_ID and DIALOG360_PARTNER_API_KEY on the server',
-        );
-      if (req.provider === 'twilio' && !req.accountSid && !availability.twilioAccount)
-        throw notConfigured(
-          'Twilio onboarding needs accountSid and authToken, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN on the server',
-        );
+      const provider = onboardingFor(req);
+      const refusal = provider.refusal(req, deps.availability);
+      if (refusal) throw notConfigured(refusal);
 
       const onboardingId = idempotencyKey
         ? idForKey('onb', tenantId, idempotencyKey)
         : `onb_${randomBytes(16).toString('base64url')}`;
-      const request = factsOf(req);
-      const senderId = req.senderId ?? defaultSenderId(req, onboardingId);
+      const request = provider.facts(req);
+      const senderId = req.senderId ?? provider.defaultSenderId(req, onboardingId);
       const requestHash = requestHashOf({
         provider: req.provider,
         senderId: req.senderId ?? null,
@@ -211,16 +155,16 @@ export function createOnboardingCommands(deps: OnboardingCommandDeps) {
       }
       // A number already registered is refused here, before any provider-side step (issue 15): a
       // conflict found at store_sender would come after the provider state was changed.
-      const routingKey = routingKeyOf(req, deps.twilioAccountSid);
+      const routingKey = provider.routingKey(req, deps.twilioAccountSid);
       const holder = routingKey ? await deps.senders.routingKeyHolder(tenantId, routingKey) : 'free';
       if (holder === 'taken') throw routingKeyTaken();
       if (holder === 'mine')
         throw new DomainError('conflict', 'sender_exists', 'This number is already one of your senders');
 
-      const seal = (field: 'code' | 'pin' | 'authToken', value: string | undefined) =>
-        value === undefined
-          ? {}
-          : { [field]: deps.box.seal(value, onboardingSecretAad(tenantId, onboardingId, field)) };
+      const sealed: Partial<Record<OnboardingSecret, string>> = {};
+      for (const [field, value] of Object.entries(provider.secrets(req)) as [OnboardingSecret, string][])
+        if (value !== undefined)
+          sealed[field] = deps.box.seal(value, onboardingSecretAad(tenantId, onboardingId, field));
       const createdAt = new Date();
       const input: OnboardingWorkflowInput = {
         tenantId,
@@ -228,10 +172,7 @@ export function createOnboardingCommands(deps: OnboardingCommandDeps) {
         provider: req.provider,
         senderId,
         request,
-        sealed: {
-          ...(req.provider === 'meta' ? { ...seal('code', req.code), ...seal('pin', req.pin) } : {}),
-          ...(req.provider === 'twilio' ? seal('authToken', req.authToken) : {}),
-        },
+        sealed,
         idempotencyKey,
         requestHash,
         createdAt: createdAt.toISOString(),
@@ -245,7 +186,7 @@ export function createOnboardingCommands(deps: OnboardingCommandDeps) {
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           workflowIdConflictPolicy: 'FAIL',
           memo: { requestHash, provider: req.provider, senderId, createdAt: input.createdAt } satisfies Memo,
-          ...onboardingSummary({ ...input, steps: ONBOARDING_STEPS[req.provider] }),
+          ...onboardingSummary({ ...input, steps: provider.steps }),
           typedSearchAttributes: [
             { key: TenantIdKey, value: tenantId },
             { key: ProviderKey, value: req.provider },

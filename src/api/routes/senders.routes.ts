@@ -7,7 +7,9 @@ import {
 } from '../../db/repositories/sender.repository';
 import { DomainError } from '../../domain/errors';
 import { senderRoutingKey } from '../../domain/official-sender';
+import { metaSenderId } from '../../providers/meta';
 import type { OwnershipClaim, SenderOwnershipVerifier } from '../../providers/sender-ownership';
+import { twilioSenderId } from '../../providers/twilio';
 import { registerSenderBody, type RegisterSenderBody } from '../../schemas/sender.schema';
 import { authOf } from '../middleware/auth';
 import { route } from '../middleware/validate';
@@ -27,7 +29,7 @@ function planOf(body: RegisterSenderBody): {
   if (body.provider === 'meta')
     return {
       sender: {
-        senderId: body.id ?? `meta-${body.phoneNumberId}`,
+        senderId: body.id ?? metaSenderId(body.phoneNumberId),
         phoneNumberId: body.phoneNumberId,
         wabaId: body.wabaId,
         displayPhoneNumber: body.displayPhoneNumber,
@@ -38,7 +40,7 @@ function planOf(body: RegisterSenderBody): {
     };
   return {
     sender: {
-      senderId: body.id ?? `twilio-${body.phoneNumber}`,
+      senderId: body.id ?? twilioSenderId(body.phoneNumber),
       displayPhoneNumber: body.phoneNumber,
       credentials: { provider: 'twilio', accountSid: body.accountSid, authToken: body.authToken },
     },

@@ -1,0 +1,60 @@
+// ---------------------------------------------------------------------------------------------
+// ProviderDescriptor — everything the rest of the code asks about one provider, in one place.
+//
+// To add a provider: a folder src/providers/<vendor>/ with its adapter, its `readError` and an
+// `index.ts` exporting one descriptor (name, the configuration it reads as an `Env` interface of its
+// own, its rate, and — for an official provider — how it onboards); then one line in
+// src/providers/registry.ts. Nothing else names the provider: the composition roots hand the whole
+// configuration to the registry, which asks each descriptor.
+// ---------------------------------------------------------------------------------------------
+import type { OnboardingRequestFacts, OnboardingSecret, OnboardingStepName } from '../domain/onboarding';
+import type { OfficialProvider, SenderCredentials } from '../domain/official-sender';
+import type { CreateOnboardingRequest } from '../schemas/onboarding.schema';
+
+/** A sender's default send rate: `ratePerSec` sustained, up to `burst` at once after a pause. */
+export interface ProviderRate {
+  ratePerSec: number;
+  burst: number;
+}
+
+/** Which onboardings this server's configuration allows (Twilio also with the request's own account). */
+export type OnboardingAvailability = Record<OfficialProvider, boolean> & {
+  /** A Twilio account is configured on the server (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN). */
+  twilioAccount: boolean;
+};
+
+/** What an onboarding's sender is made of once its steps ran (read from the onboarding's secrets). */
+export interface OnboardingSecrets {
+  secret(field: OnboardingSecret): string;
+  /** The Twilio account the onboarding used: the request's own, else the server's. */
+  twilioAccount(): { accountSid: string; authToken: string };
+}
+
+/** How a provider onboards a number (issue 7): its saga's steps and what its request becomes. */
+export interface OnboardingDescriptor<Env, Req extends CreateOnboardingRequest> {
+  /** The saga's steps, in order (src/domain/onboarding.ts: the workflow runs them by these names). */
+  readonly steps: readonly OnboardingStepName[];
+  /** This server can onboard with the provider (its credentials are configured). */
+  available(env: Env): boolean;
+  /** Why this server cannot onboard `req`, or null when it can. */
+  refusal(req: Req, availability: OnboardingAvailability): string | null;
+  /** The request without its secrets: what the workflow input may carry in clear. */
+  facts(req: Req): OnboardingRequestFacts;
+  /** The request's secrets, sealed before the workflow starts. */
+  secrets(req: Req): Partial<Record<'code' | 'pin' | 'authToken', string>>;
+  /** The sender id when the request names none. */
+  defaultSenderId(req: Req, onboardingId: string): string;
+  /** The sender's routing key when the request already tells it (else the steps learn it). */
+  routingKey(req: Req, serverTwilioAccountSid: string | undefined): string | null;
+  /** The stored sender's credentials, from the onboarding's secrets. */
+  credentials(from: OnboardingSecrets): SenderCredentials;
+}
+
+export interface ProviderDescriptor<Env = object, Req extends CreateOnboardingRequest = never> {
+  /** Stable name: stored with senders and messages, the Provider search attribute. */
+  readonly name: string;
+  /** The send rate of a sender without a rate of its own (RATE_LIMIT_*). */
+  rate(env: Env): ProviderRate;
+  /** Official providers only; WhatsApp Web sessions pair by QR, not by onboarding. */
+  readonly onboarding?: OnboardingDescriptor<Env, Req>;
+}

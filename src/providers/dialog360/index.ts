@@ -1,0 +1,41 @@
+import { senderRoutingKey } from '../../domain/official-sender';
+import { ONBOARDING_STEPS } from '../../domain/onboarding';
+import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
+import type { ProviderDescriptor } from '../descriptor';
+import { DIALOG360 } from './dialog360.errors';
+
+/** The configuration 360dialog reads (src/config/env.ts). */
+export interface Dialog360Env {
+  DIALOG360_PARTNER_ID?: string;
+  DIALOG360_PARTNER_API_KEY?: string;
+  RATE_LIMIT_DIALOG360_PER_SECOND: number;
+  RATE_LIMIT_DIALOG360_BURST: number;
+}
+
+type Dialog360Onboarding = Extract<CreateOnboardingRequest, { provider: '360dialog' }>;
+
+/** 360dialog (Cloud API hosting), onboarded through its Partner API with the channel a client granted us. */
+export const dialog360Provider: ProviderDescriptor<Dialog360Env, Dialog360Onboarding> = {
+  name: DIALOG360,
+  rate: (env) => ({
+    ratePerSec: env.RATE_LIMIT_DIALOG360_PER_SECOND,
+    burst: env.RATE_LIMIT_DIALOG360_BURST,
+  }),
+  onboarding: {
+    steps: ONBOARDING_STEPS['360dialog'],
+    available: (env) => !!(env.DIALOG360_PARTNER_ID && env.DIALOG360_PARTNER_API_KEY),
+    refusal: (_req, a) =>
+      a['360dialog']
+        ? null
+        : '360dialog onboarding needs DIALOG360_PARTNER_ID and DIALOG360_PARTNER_API_KEY on the server',
+    facts: (req) => ({ channelId: req.channelId, clientId: req.clientId }),
+    secrets: () => ({}),
+    defaultSenderId: (req) => `360dialog-${req.channelId}`,
+    routingKey: (req) => senderRoutingKey({ provider: '360dialog', channelId: req.channelId }),
+    credentials: (from) => ({
+      provider: '360dialog',
+      apiKey: from.secret('apiKey'),
+      webhookSecret: from.secret('webhookSecret'),
+    }),
+  },
+};

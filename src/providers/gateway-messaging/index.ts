@@ -1,0 +1,17 @@
+import { WHATSAPP_WEB_PROVIDER } from '../../domain/gateway-event';
+import type { ProviderDescriptor } from '../descriptor';
+
+/** The configuration WhatsApp Web sessions read for sending (src/config/env.ts). */
+export interface WhatsappWebEnv {
+  RATE_LIMIT_GATEWAY_PER_MINUTE: number;
+  RATE_LIMIT_GATEWAY_BURST: number;
+}
+
+/** Messages through a QR-linked WhatsApp Web session: slow by design (a phone's pace, per minute). */
+export const whatsappWebProvider: ProviderDescriptor<WhatsappWebEnv> = {
+  name: WHATSAPP_WEB_PROVIDER,
+  rate: (env) => ({
+    ratePerSec: env.RATE_LIMIT_GATEWAY_PER_MINUTE / 60,
+    burst: env.RATE_LIMIT_GATEWAY_BURST,
+  }),
+};

@@ -1,0 +1,36 @@
+import { senderRoutingKey } from '../../domain/official-sender';
+import { ONBOARDING_STEPS } from '../../domain/onboarding';
+import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
+import type { ProviderDescriptor } from '../descriptor';
+
+/** The configuration Meta reads (src/config/env.ts). */
+export interface MetaEnv {
+  META_APP_ID?: string;
+  META_APP_SECRET?: string;
+  RATE_LIMIT_META_PER_SECOND: number;
+  RATE_LIMIT_META_BURST: number;
+}
+
+type MetaOnboarding = Extract<CreateOnboardingRequest, { provider: 'meta' }>;
+
+/** The default id of a Meta sender: by its phone number id. */
+export const metaSenderId = (phoneNumberId: string) => `meta-${phoneNumberId}`;
+
+/** Meta's WhatsApp Cloud API, onboarded by Embedded Signup (exchange code → register the number). */
+export const metaProvider: ProviderDescriptor<MetaEnv, MetaOnboarding> = {
+  name: 'meta',
+  rate: (env) => ({ ratePerSec: env.RATE_LIMIT_META_PER_SECOND, burst: env.RATE_LIMIT_META_BURST }),
+  onboarding: {
+    steps: ONBOARDING_STEPS.meta,
+    available: (env) => !!(env.META_APP_ID && env.META_APP_SECRET),
+    refusal: (_req, a) =>
+      a.meta ? null : 'Meta onboarding needs META_APP_ID and META_APP_SECRET on the server',
+    facts: (req) => ({ wabaId: req.wabaId, phoneNumberId: req.phoneNumberId }),
+    secrets: (req) => ({ code: req.code, pin: req.pin }),
+    defaultSenderId: (req, onboardingId) => metaSenderId(req.phoneNumberId ?? onboardingId.slice(4, 20)),
+    // A signup without phoneNumberId learns it at resolve_ids, which checks the key there.
+    routingKey: (req) =>
+      req.phoneNumberId ? senderRoutingKey({ provider: 'meta', phoneNumberId: req.phoneNumberId }) : null,
+    credentials: (from) => ({ provider: 'meta', accessToken: from.secret('businessToken') }),
+  },
+};

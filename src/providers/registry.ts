@@ -1,0 +1,59 @@
+import { OFFICIAL_PROVIDERS, type OfficialProvider } from '../domain/official-sender';
+import type { CreateOnboardingRequest } from '../schemas/onboarding.schema';
+import type {
+  OnboardingAvailability,
+  OnboardingDescriptor,
+  ProviderDescriptor,
+  ProviderRate,
+} from './descriptor';
+import { dialog360Provider } from './dialog360';
+import { whatsappWebProvider } from './gateway-messaging';
+import { metaProvider } from './meta';
+import { hasTwilioAccount, twilioProvider } from './twilio';
+
+/** Every provider this service speaks to. Adding one is its folder and one line here. */
+export const PROVIDERS = [metaProvider, dialog360Provider, twilioProvider, whatsappWebProvider] as const;
+
+type Descriptor = (typeof PROVIDERS)[number];
+type EnvOf<D> = D extends ProviderDescriptor<infer E, infer _R> ? E : never;
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** The configuration the providers read: every descriptor's Env together (the process Config is one). */
+export type ProvidersEnv = Intersection<EnvOf<Descriptor>>;
+
+type OnboardingRequestOf<P extends OfficialProvider> = Extract<CreateOnboardingRequest, { provider: P }>;
+
+/** How `provider` onboards (the descriptor of an official provider). */
+export function onboardingOf<P extends OfficialProvider>(
+  provider: P,
+): OnboardingDescriptor<ProvidersEnv, OnboardingRequestOf<P>> {
+  const found = PROVIDERS.find((d) => d.name === provider && 'onboarding' in d && d.onboarding);
+  if (!found || !('onboarding' in found) || !found.onboarding)
+    throw new Error(`Provider ${provider} has no onboarding descriptor`);
+  // The descriptor found by the request's own provider name takes that provider's requests.
+  return found.onboarding as unknown as OnboardingDescriptor<ProvidersEnv, OnboardingRequestOf<P>>;
+}
+
+/** How `req`'s provider onboards it. */
+export const onboardingFor = <R extends CreateOnboardingRequest>(req: R) =>
+  onboardingOf(req.provider) as unknown as OnboardingDescriptor<ProvidersEnv, R>;
+
+export interface ProviderRegistry {
+  /** A sender's default rate; a provider without a descriptor (a session) sends at WhatsApp Web's pace. */
+  rateOf(provider: string): ProviderRate;
+  /** Which onboardings this configuration allows. */
+  readonly onboardingAvailability: OnboardingAvailability;
+}
+
+/** What the configuration makes of every provider: built once by each composition root. */
+export function createProviderRegistry(env: ProvidersEnv): ProviderRegistry {
+  const rates = new Map<string, ProviderRate>(PROVIDERS.map((d) => [d.name, d.rate(env)]));
+  const fallback = whatsappWebProvider.rate(env);
+  const available = Object.fromEntries(
+    OFFICIAL_PROVIDERS.map((p) => [p, onboardingOf(p).available(env)]),
+  ) as Record<OfficialProvider, boolean>;
+  return {
+    rateOf: (provider) => ({ ...(rates.get(provider) ?? fallback) }),
+    onboardingAvailability: { ...available, twilioAccount: hasTwilioAccount(env) },
+  };
+}

@@ -1,0 +1,51 @@
+import { senderRoutingKey } from '../../domain/official-sender';
+import { ONBOARDING_STEPS } from '../../domain/onboarding';
+import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
+import type { ProviderDescriptor } from '../descriptor';
+import { TWILIO } from './twilio.errors';
+
+/** The configuration Twilio reads (src/config/env.ts). */
+export interface TwilioEnv {
+  TWILIO_ACCOUNT_SID?: string;
+  TWILIO_AUTH_TOKEN?: string;
+  RATE_LIMIT_TWILIO_PER_SECOND: number;
+  RATE_LIMIT_TWILIO_BURST: number;
+}
+
+type TwilioOnboarding = Extract<CreateOnboardingRequest, { provider: 'twilio' }>;
+
+/** The default id of a Twilio sender: by its number. */
+export const twilioSenderId = (phoneNumber: string) => `twilio-${phoneNumber}`;
+
+/** A Twilio account is configured on the server (onboardings without their own use it). */
+export const hasTwilioAccount = (env: TwilioEnv) => !!(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN);
+
+/** Twilio Programmable Messaging, onboarded through its Senders API (with the request's account or ours). */
+export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboarding> = {
+  name: TWILIO,
+  rate: (env) => ({ ratePerSec: env.RATE_LIMIT_TWILIO_PER_SECOND, burst: env.RATE_LIMIT_TWILIO_BURST }),
+  onboarding: {
+    steps: ONBOARDING_STEPS.twilio,
+    // Always: a request may bring its own account (the refusal checks that).
+    available: () => true,
+    refusal: (req, a) =>
+      req.accountSid || a.twilioAccount
+        ? null
+        : 'Twilio onboarding needs accountSid and authToken, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN on the server',
+    facts: (req) => ({
+      wabaId: req.wabaId,
+      phoneNumber: req.phoneNumber,
+      verificationMethod: req.verificationMethod,
+      accountSid: req.accountSid,
+    }),
+    secrets: (req) => ({ authToken: req.authToken }),
+    defaultSenderId: (req) => twilioSenderId(req.phoneNumber),
+    routingKey: (req, serverAccountSid) => {
+      const accountSid = req.accountSid ?? serverAccountSid;
+      return accountSid
+        ? senderRoutingKey({ provider: 'twilio', accountSid, phoneNumber: req.phoneNumber })
+        : null;
+    },
+    credentials: (from) => ({ provider: 'twilio', ...from.twilioAccount() }),
+  },
+};
