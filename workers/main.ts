@@ -21,7 +21,7 @@ import { callbackDeliveryFrom } from '../src/callbacks/callback-setup';
 import { createInboundMessageRepository } from '../src/db/repositories/inbound-message.repository';
 import { createDeadLetterRepository } from '../src/db/repositories/dead-letter.repository';
 import { createCustomerWindowRepository } from '../src/db/repositories/customer-window.repository';
-import { buildGatewayRegistry } from '../src/providers/gateway-setup';
+import { buildGatewayRegistry } from '../src/composition/gateway-setup';
 import { createSessionHealthRepository } from '../src/db/repositories/session-health.repository';
 import { sessionHealthInputFrom, upsertSessionHealthSchedule } from './schedules';
 import { Registry } from 'prom-client';
@@ -30,7 +30,7 @@ import { startWorkerMetrics } from './metrics';
 import { createMetaCredentialCheck } from '../activities/credential-health.check';
 import { createMetaTokenInspector } from '../src/providers/meta/meta-token.inspector';
 import { createOnboardingRepository } from '../src/db/repositories/onboarding.repository';
-import { onboardingClientsFrom } from '../src/providers/onboarding-setup';
+import { onboardingClientsFrom } from '../src/composition/onboarding-setup';
 
 /**
  * Composition root of the worker: config → MongoDB → providers → createActivities(deps) →

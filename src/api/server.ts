@@ -22,7 +22,7 @@ import { callbackPolicyFrom } from '../callbacks/callback-setup';
 import { systemResolver } from '../callbacks/callback-target';
 import { createAccountAlertRepository } from '../db/repositories/account-alert.repository';
 import { createDeadLetterRepository } from '../db/repositories/dead-letter.repository';
-import { sessionTimingFrom } from '../providers/gateway-setup';
+import { sessionTimingFrom } from '../composition/gateway-setup';
 import { createSessionHealthRepository } from '../db/repositories/session-health.repository';
 import { Registry } from 'prom-client';
 import { createMetrics } from '../observability/metrics';
@@ -34,7 +34,7 @@ import {
   onboardingAvailability,
   onboardingSettingsFrom,
   senderOwnershipVerifierFrom,
-} from '../providers/onboarding-setup';
+} from '../composition/onboarding-setup';
 import { signupConfigFrom } from './routes/signup.routes';
 
 /** Composition root of the API process: config → MongoDB → Temporal client → app → listen. */

@@ -14,7 +14,7 @@ import {
   onboardingAvailability,
   onboardingClientsFrom,
   onboardingSettingsFrom,
-} from '../../src/providers/onboarding-setup';
+} from '../../src/composition/onboarding-setup';
 import { createSecretBox } from '../../src/security/secret-box';
 import { Dialog360HubFake } from '../fakes/dialog360-hub.fake';
 import { Dialog360Fake } from '../fakes/dialog360.fake';

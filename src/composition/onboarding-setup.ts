@@ -1,19 +1,22 @@
-import { createMetaOwnershipClient } from './meta/meta-ownership.client';
-import { createSenderOwnershipVerifier, type SenderOwnershipVerifier } from './sender-ownership';
+import { createMetaOwnershipClient } from '../providers/meta/meta-ownership.client';
+import { createSenderOwnershipVerifier, type SenderOwnershipVerifier } from '../providers/sender-ownership';
 import type { Config } from '../config/env';
-import type { OnboardingAvailability } from './descriptor';
-import { createProviderRegistry } from './registry';
+import type { OnboardingAvailability } from '../providers/descriptor';
+import { createProviderRegistry } from '../providers/registry';
 import type { OnboardingSettings } from '../../workflows/onboarding.definitions';
 import {
   createDialog360PartnerClient,
   type Dialog360PartnerClient,
-} from './dialog360/dialog360-partner.client';
-import { createMetaOnboardingClient, type MetaOnboardingClient } from './meta/meta-onboarding.client';
+} from '../providers/dialog360/dialog360-partner.client';
+import {
+  createMetaOnboardingClient,
+  type MetaOnboardingClient,
+} from '../providers/meta/meta-onboarding.client';
 import {
   createTwilioSendersClient,
   type TwilioAccount,
   type TwilioSendersClient,
-} from './twilio/twilio-senders.client';
+} from '../providers/twilio/twilio-senders.client';
 
 /** Onboarding pieces built from config, shared by the API and worker composition roots. */
 export function onboardingSettingsFrom(c: Config): OnboardingSettings {
