@@ -10,7 +10,7 @@ import {
 } from '../src/domain/session-health';
 import { credentialOutcome, type CredentialHealthOutcome } from '../src/domain/credential-health';
 import type { Logger } from '../src/logging/logger';
-import type { GatewayRegistry } from '../src/providers/gateway-registry';
+import type { GatewayRegistry } from '../src/providers/gateways/registry';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import type { Metrics } from '../src/observability/metrics';
 import {

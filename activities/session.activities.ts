@@ -4,7 +4,7 @@ import type { GatewayKind } from '../src/domain/gateway-kind';
 import type { SessionStatus } from '../src/domain/session-status';
 import type { Logger } from '../src/logging/logger';
 import { ProviderError } from '../src/providers/errors';
-import type { GatewayRegistry } from '../src/providers/gateway-registry';
+import type { GatewayRegistry } from '../src/providers/gateways/registry';
 import type { SessionGateway } from '../src/providers/types';
 import { atBoundary, toActivityFailure } from './to-failure';
 

@@ -1,8 +1,8 @@
 import type { Config } from '../config/env';
 import type { Logger } from '../logging/logger';
 import type { SessionTiming } from '../../workflows/session.definitions';
-import { createGatewayRegistry, type GatewayRegistry } from '../providers/gateway-registry';
-import type { GatewayWebhookTarget } from '../providers/gateway-webhook-target';
+import { createGatewayRegistry, type GatewayRegistry } from '../providers/gateways/registry';
+import type { GatewayWebhookTarget } from '../providers/gateways/shared/webhook-target';
 
 /**
  * Our `POST /webhooks/gateway` under PUBLIC_BASE_URL, registered on the gateway with each session.

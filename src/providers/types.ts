@@ -1,13 +1,15 @@
 // ---------------------------------------------------------------------------------------------
 // SessionGateway — QR-linked WhatsApp Web gateways (the seed's Super-Light server, WAHA, Evolution).
 //
-// To add a gateway: create `src/providers/<vendor>/` with `<vendor>.types.ts` (its wire shapes, never
-// exported beyond the folder), `<vendor>.mapper.ts` (its statuses → SessionStatus; unknown →
-// `disconnected`, logged) and `<vendor>.adapter.ts` implementing SessionGateway with `callProvider`
-// (src/providers/http/call.ts) and `readPlainError`, and `<vendor>.webhook.ts` (its webhook envelope →
-// GatewayEvent, wired in `src/providers/gateway-webhooks.ts`). Add its kind to GATEWAY_KINDS
-// (src/domain/gateway-kind.ts) and one line to `src/providers/gateway-registry.ts`; write a test
-// against a recording HTTP fake asserting the exact URL, headers and body of each call.
+// To add a gateway: create `src/providers/gateways/<vendor>/` with `<vendor>.types.ts` (its wire
+// shapes, never exported beyond the folder), `<vendor>.mapper.ts` (its statuses → SessionStatus;
+// unknown → `disconnected`, logged), `<vendor>.adapter.ts` implementing SessionGateway with
+// `callProvider` (src/providers/http/call.ts) and `readPlainError`, `<vendor>.webhook.ts` (its
+// webhook envelope → GatewayEvent, wired in `gateways/webhooks.ts`) and `<vendor>.inbound.ts` (its
+// inbound messages, wired in `gateways/inbound.ts`). Add its kind to GATEWAY_KINDS
+// (src/domain/gateway-kind.ts) and one line to `gateways/registry.ts`; write a test against a
+// recording HTTP fake asserting the exact URL, headers and body of each call. Sending through it
+// needs its own MessagingProvider (today only the seed's: src/providers/gateway-messaging/).
 // ---------------------------------------------------------------------------------------------
 import type { GatewayKind } from '../domain/gateway-kind';
 import type { SessionStatus } from '../domain/session-status';

@@ -8,7 +8,7 @@ import { createSessionHealthRepository } from '../../src/db/repositories/session
 import type { SessionHealthSummary } from '../../src/domain/session-health';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
-import { createGatewayRegistry } from '../../src/providers/gateway-registry';
+import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import { createGatewaySimulator } from '../../src/simulator/gateway-simulator';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { gatewaySessionName } from '../../src/providers/gateway-session-name';
+import { gatewaySessionName } from '../../src/providers/gateways/shared/session-name';
 import { startAdminStack } from './admin-stack';
 
 const CHROMIUM = '/usr/bin/chromium';

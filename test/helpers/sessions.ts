@@ -9,8 +9,8 @@ import {
   createSessionRepository,
   type SessionRepository,
 } from '../../src/db/repositories/session.repository';
-import { createGatewayRegistry } from '../../src/providers/gateway-registry';
-import { gatewaySessionName } from '../../src/providers/gateway-session-name';
+import { createGatewayRegistry } from '../../src/providers/gateways/registry';
+import { gatewaySessionName } from '../../src/providers/gateways/shared/session-name';
 import { createSecretBox } from '../../src/security/secret-box';
 import { createGatewaySimulator, type GatewaySimulator } from '../../src/simulator/gateway-simulator';
 import type { SimulatorOptions } from '../../src/simulator/simulator-state';

@@ -5,7 +5,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { signCallback } from '../../activities/callbacks.activities';
 import { inboundMessageModel } from '../../src/db/models/inbound-message.model';
-import { normaliseGatewayInbound } from '../../src/providers/gateway-inbound';
+import { normaliseGatewayInbound } from '../../src/providers/gateways/inbound';
 import type { InboundRequest } from '../../src/simulator/inbound.routes';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';

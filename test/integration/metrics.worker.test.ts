@@ -15,7 +15,7 @@ import { createActivities } from '../../activities';
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
 import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
-import { createGatewayRegistry } from '../../src/providers/gateway-registry';
+import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import { testSecretBox } from '../helpers/sessions';
 
 const PHONE_ID = '106540352242922';

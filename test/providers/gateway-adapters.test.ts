@@ -1,8 +1,8 @@
-import { createEvolutionGateway } from '../../src/providers/evolution/evolution.adapter';
+import { createEvolutionGateway } from '../../src/providers/gateways/evolution/evolution.adapter';
 import { ProviderError } from '../../src/providers/errors';
-import { createSeedGateway } from '../../src/providers/gateway-seed/seed.adapter';
-import { createWahaGateway } from '../../src/providers/waha/waha.adapter';
-import { createGatewayRegistry } from '../../src/providers/gateway-registry';
+import { createSeedGateway } from '../../src/providers/gateways/seed/seed.adapter';
+import { createWahaGateway } from '../../src/providers/gateways/waha/waha.adapter';
+import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import { startRecordingGateway } from '../fakes/recording-gateway';
 import { captureLogger } from '../helpers/logger';
 

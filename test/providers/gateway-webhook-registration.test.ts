@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { createEvolutionGateway } from '../../src/providers/evolution/evolution.adapter';
+import { createEvolutionGateway } from '../../src/providers/gateways/evolution/evolution.adapter';
 import { ProviderError } from '../../src/providers/errors';
-import { createSeedGateway } from '../../src/providers/gateway-seed/seed.adapter';
+import { createSeedGateway } from '../../src/providers/gateways/seed/seed.adapter';
 import {
   isValidWebhookToken,
   redactWebhookToken,
   tokenisedWebhookUrl,
-} from '../../src/providers/gateway-webhook-target';
-import { createWahaGateway } from '../../src/providers/waha/waha.adapter';
+} from '../../src/providers/gateways/shared/webhook-target';
+import { createWahaGateway } from '../../src/providers/gateways/waha/waha.adapter';
 import { startRecordingGateway } from '../fakes/recording-gateway';
 import { captureLogger } from '../helpers/logger';
 

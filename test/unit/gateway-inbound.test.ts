@@ -1,5 +1,5 @@
-import { normaliseGatewayInbound } from '../../src/providers/gateway-inbound';
-import { seedDerivedMessageId } from '../../src/providers/gateway-seed/seed.inbound';
+import { normaliseGatewayInbound } from '../../src/providers/gateways/inbound';
+import { seedDerivedMessageId } from '../../src/providers/gateways/seed/seed.inbound';
 import { INBOUND_DIALECTS, inboundWebhookBody } from '../../src/simulator/inbound.routes';
 import type { SimSession } from '../../src/simulator/simulator-state';
 

@@ -1,7 +1,7 @@
 import { SESSION_STATUSES, SESSION_STATUS_INFO, fromGatewayStatus } from '../../src/domain/session-status';
-import { normaliseSeedWebhook } from '../../src/providers/gateway-seed/seed.webhook';
-import { normaliseGatewayWebhook } from '../../src/providers/gateway-webhooks';
-import { gatewaySessionName } from '../../src/providers/gateway-session-name';
+import { normaliseSeedWebhook } from '../../src/providers/gateways/seed/seed.webhook';
+import { normaliseGatewayWebhook } from '../../src/providers/gateways/webhooks';
+import { gatewaySessionName } from '../../src/providers/gateways/shared/session-name';
 
 describe('session statuses (seed 000 WhatsAppConnectionStatus)', () => {
   it('has the seed’s six statuses with label, colour, isActive and canShowQrCode', () => {

@@ -1,5 +1,5 @@
 import { normaliseMetaWebhook } from '../../src/providers/meta/meta.webhook';
-import { gatewayTime } from '../../src/providers/whatsapp-jid';
+import { gatewayTime } from '../../src/providers/gateways/shared/jid';
 import { isoFromSeconds } from '../../src/schemas/webhook.schema';
 import { normaliseDialog360Webhook } from '../../src/providers/dialog360/dialog360.webhook';
 import {

@@ -11,7 +11,7 @@ import { createSessionRepository } from '../../src/db/repositories/session.repos
 import type { SessionHealthSummary } from '../../src/domain/session-health';
 import { sendersWithValidity } from '../../src/observability/credential-validity';
 import { createMetrics } from '../../src/observability/metrics';
-import { createGatewayRegistry } from '../../src/providers/gateway-registry';
+import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import { createMetaTokenInspector } from '../../src/providers/meta/meta-token.inspector';
 import type { SessionHealthInput } from '../../workflows/session-health.definitions';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';

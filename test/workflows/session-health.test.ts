@@ -5,7 +5,7 @@ import { createSessionActivities } from '../../activities/session.activities';
 import { whatsappSessionModel } from '../../src/db/models/whatsapp-session.model';
 import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
 import type { SessionHealthSummary } from '../../src/domain/session-health';
-import { createGatewayRegistry } from '../../src/providers/gateway-registry';
+import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import type { SessionHealthInput } from '../../workflows/session-health.definitions';
 import type { SessionView } from '../../workflows/session.definitions';
 import { upsertSessionHealthSchedule } from '../../workers/schedules';

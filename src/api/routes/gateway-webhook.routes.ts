@@ -9,14 +9,14 @@ import {
   gatewaySessionField,
   gatewaySessionOf,
   normaliseGatewayWebhook,
-} from '../../providers/gateway-webhooks';
-import { normaliseGatewayInbound } from '../../providers/gateway-inbound';
+} from '../../providers/gateways/webhooks';
+import { normaliseGatewayInbound } from '../../providers/gateways/inbound';
 import { entryIssues, fieldOf, MAX_ENTRY_DEPTH, readableIds } from '../../schemas/webhook.schema';
 import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
 import { startInboundWorkflow, type InboundStartDeps } from '../messages/inbound-starter';
 import { parseWebhookJson, webhookRawBody } from '../messages/webhook-body';
 import { safeEqual } from '../../security/api-keys';
-import { isValidWebhookToken, WEBHOOK_TOKEN_PARAM } from '../../providers/gateway-webhook-target';
+import { isValidWebhookToken, WEBHOOK_TOKEN_PARAM } from '../../providers/gateways/shared/webhook-target';
 import { workflowIds } from '../../temporal/workflow-ids';
 import { gatewayWebhookEnvelope } from '../../schemas/session.schema';
 import { gatewayEventSignal } from '../../../workflows/session.definitions';

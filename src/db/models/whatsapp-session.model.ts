@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { SESSION_STATUSES, type SessionStatus } from '../../domain/session-status';
-import { GATEWAY_KINDS, type GatewayKind } from '../../providers/types';
+import { GATEWAY_KINDS, type GatewayKind } from '../../domain/gateway-kind';
 
 /**
  * Projection of a session workflow: the seed's `whatsapp_sessions` row (name, status, qr_code,

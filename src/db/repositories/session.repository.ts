@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { SessionStatus } from '../../domain/session-status';
-import { gatewaySessionName } from '../../providers/gateway-session-name';
-import type { GatewayKind } from '../../providers/types';
+import { gatewaySessionName } from '../../providers/gateways/shared/session-name';
+import type { GatewayKind } from '../../domain/gateway-kind';
 import type { SecretBox } from '../../security/secret-box';
 import { isDuplicateKeyError } from '../connection';
 import { whatsappSessionModel, type WhatsappSessionDoc } from '../models/whatsapp-session.model';

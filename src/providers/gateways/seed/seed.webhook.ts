@@ -1,7 +1,7 @@
-import type { GatewayEvent } from '../../domain/gateway-event';
-import { fromGatewayStatus } from '../../domain/session-status';
-import { storableString } from '../../domain/storable';
-import { isDateMillis } from '../../schemas/webhook.schema';
+import type { GatewayEvent } from '../../../domain/gateway-event';
+import { fromGatewayStatus } from '../../../domain/session-status';
+import { storableString } from '../../../domain/storable';
+import { isDateMillis } from '../../../schemas/webhook.schema';
 import type { SeedWebhookBody } from './seed.types';
 
 /**

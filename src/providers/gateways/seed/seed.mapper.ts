@@ -1,5 +1,5 @@
-import { fromGatewayStatus } from '../../domain/session-status';
-import type { GatewaySessionSnapshot } from '../types';
+import { fromGatewayStatus } from '../../../domain/session-status';
+import type { GatewaySessionSnapshot } from '../../types';
 import type { SeedSessionEntry } from './seed.types';
 
 /**

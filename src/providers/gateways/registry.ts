@@ -1,9 +1,9 @@
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../../logging/logger';
 import { createEvolutionGateway } from './evolution/evolution.adapter';
-import { ProviderError } from './errors';
-import { createSeedGateway } from './gateway-seed/seed.adapter';
-import type { GatewayKind, SessionGateway } from './types';
-import type { GatewayWebhookTarget } from './gateway-webhook-target';
+import { ProviderError } from '../errors';
+import { createSeedGateway } from './seed/seed.adapter';
+import type { GatewayKind, SessionGateway } from '../types';
+import type { GatewayWebhookTarget } from './shared/webhook-target';
 import { createWahaGateway } from './waha/waha.adapter';
 
 export interface GatewayRegistryConfig {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { gatewaySessionName, providerId, whatsappJid } from '../../schemas/webhook.schema';
-import { WHATSAPP_WEB_PROVIDER, type GatewayInbound } from '../../domain/gateway-event';
-import { gatewayTime, isGroupJid, isStatusBroadcast, senderAddress } from '../whatsapp-jid';
+import { gatewaySessionName, providerId, whatsappJid } from '../../../schemas/webhook.schema';
+import { WHATSAPP_WEB_PROVIDER, type GatewayInbound } from '../../../domain/gateway-event';
+import { gatewayTime, isGroupJid, isStatusBroadcast, senderAddress } from '../shared/jid';
 
 const jid = whatsappJid;
 

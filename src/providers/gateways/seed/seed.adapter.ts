@@ -1,11 +1,11 @@
 import type { AxiosResponse } from 'axios';
-import type { Logger } from '../../logging/logger';
-import { ProviderError } from '../errors';
-import { callProvider, answeredWith, readPlainError } from '../http/call';
-import { providerHttpClient } from '../http/client';
-import type { GatewayCreateResult, GatewaySessionSnapshot, SessionGateway } from '../types';
+import type { Logger } from '../../../logging/logger';
+import { ProviderError } from '../../errors';
+import { callProvider, answeredWith, readPlainError } from '../../http/call';
+import { providerHttpClient } from '../../http/client';
+import type { GatewayCreateResult, GatewaySessionSnapshot, SessionGateway } from '../../types';
 import { mapSeedSession } from './seed.mapper';
-import { tokenisedWebhookUrl, type GatewayWebhookTarget } from '../gateway-webhook-target';
+import { tokenisedWebhookUrl, type GatewayWebhookTarget } from '../shared/webhook-target';
 import type {
   SeedCreateSessionRequest,
   SeedCreateSessionResponse,

@@ -1,9 +1,9 @@
 import type { AxiosResponse } from 'axios';
-import type { Logger } from '../../logging/logger';
-import { answeredWith, callProvider, readPlainError } from '../http/call';
-import { providerHttpClient } from '../http/client';
-import type { GatewaySessionSnapshot, SessionGateway } from '../types';
-import type { GatewayWebhookTarget } from '../gateway-webhook-target';
+import type { Logger } from '../../../logging/logger';
+import { answeredWith, callProvider, readPlainError } from '../../http/call';
+import { providerHttpClient } from '../../http/client';
+import type { GatewaySessionSnapshot, SessionGateway } from '../../types';
+import type { GatewayWebhookTarget } from '../shared/webhook-target';
 import { instanceToken, mapEvolutionState } from './evolution.mapper';
 import type {
   EvolutionConnect,

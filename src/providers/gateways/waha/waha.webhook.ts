@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { gatewaySessionName, isoFromMillis } from '../../schemas/webhook.schema';
-import type { GatewayEvent } from '../../domain/gateway-event';
+import { gatewaySessionName, isoFromMillis } from '../../../schemas/webhook.schema';
+import type { GatewayEvent } from '../../../domain/gateway-event';
 import { mapWahaStatus } from './waha.mapper';
 
 /**

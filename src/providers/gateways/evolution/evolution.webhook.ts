@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { storableString } from '../../domain/storable';
-import { gatewaySessionName } from '../../schemas/webhook.schema';
-import type { GatewayEvent } from '../../domain/gateway-event';
+import { storableString } from '../../../domain/storable';
+import { gatewaySessionName } from '../../../schemas/webhook.schema';
+import type { GatewayEvent } from '../../../domain/gateway-event';
 import { mapEvolutionState } from './evolution.mapper';
 
 /**

@@ -1,9 +1,9 @@
 import type { AxiosResponse } from 'axios';
-import type { Logger } from '../../logging/logger';
-import { answeredWith, callProvider, readPlainError } from '../http/call';
-import { providerHttpClient } from '../http/client';
-import type { GatewaySessionSnapshot, SessionGateway } from '../types';
-import type { GatewayWebhookTarget } from '../gateway-webhook-target';
+import type { Logger } from '../../../logging/logger';
+import { answeredWith, callProvider, readPlainError } from '../../http/call';
+import { providerHttpClient } from '../../http/client';
+import type { GatewaySessionSnapshot, SessionGateway } from '../../types';
+import type { GatewayWebhookTarget } from '../shared/webhook-target';
 import { mapWahaStatus, toWahaSnapshot } from './waha.mapper';
 import type { WahaCreateSessionRequest, WahaRawQr, WahaSessionInfo } from './waha.types';
 

@@ -1,4 +1,4 @@
-import { isoFromMillis } from '../schemas/webhook.schema';
+import { isoFromMillis } from '../../../schemas/webhook.schema';
 
 /**
  * WhatsApp Web addressing and Baileys message shapes, shared by the gateways built on Baileys

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { gatewaySessionName, providerId, whatsappJid } from '../../schemas/webhook.schema';
-import { WHATSAPP_WEB_PROVIDER, type GatewayInbound } from '../../domain/gateway-event';
+import { gatewaySessionName, providerId, whatsappJid } from '../../../schemas/webhook.schema';
+import { WHATSAPP_WEB_PROVIDER, type GatewayInbound } from '../../../domain/gateway-event';
 import {
   baileysKey,
   baileysText,
@@ -10,7 +10,7 @@ import {
   isGroupJid,
   isStatusBroadcast,
   senderAddress,
-} from '../whatsapp-jid';
+} from '../shared/jid';
 
 const jid = whatsappJid;
 

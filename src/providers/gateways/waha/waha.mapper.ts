@@ -1,5 +1,5 @@
-import type { SessionStatus } from '../../domain/session-status';
-import type { GatewaySessionSnapshot } from '../types';
+import type { SessionStatus } from '../../../domain/session-status';
+import type { GatewaySessionSnapshot } from '../../types';
 import type { WahaSessionInfo } from './waha.types';
 
 /**

@@ -1,4 +1,4 @@
-import type { SessionStatus } from '../../domain/session-status';
+import type { SessionStatus } from '../../../domain/session-status';
 import type { EvolutionCreateResponse } from './evolution.types';
 
 /**

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { safeEqual } from '../security/api-keys';
+import { safeEqual } from '../../../security/api-keys';
 
 /**
  * Where a gateway should post its session events, and the shared secret that proves they are

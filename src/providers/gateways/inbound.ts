@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { GatewayInbound } from '../domain/gateway-event';
+import type { GatewayInbound } from '../../domain/gateway-event';
 import {
   evolutionMessagesUpsert,
   isEvolutionMessageEvent,
@@ -10,7 +10,7 @@ import {
   normaliseSeedNewMessage,
   seedMessageReceived,
   seedNewMessage,
-} from './gateway-seed/seed.inbound';
+} from './seed/seed.inbound';
 import { normaliseWahaMessage, wahaMessageEvent } from './waha/waha.inbound';
 
 export type NormalisedGatewayInbound =

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import type { GatewayEvent } from '../domain/gateway-event';
-import { gatewayWebhookBody } from '../schemas/session.schema';
-import { gatewaySessionName } from '../schemas/webhook.schema';
+import type { GatewayEvent } from '../../domain/gateway-event';
+import { gatewayWebhookBody } from '../../schemas/session.schema';
+import { gatewaySessionName } from '../../schemas/webhook.schema';
 import { evolutionWebhookBody, normaliseEvolutionWebhook } from './evolution/evolution.webhook';
-import { normaliseSeedWebhook } from './gateway-seed/seed.webhook';
+import { normaliseSeedWebhook } from './seed/seed.webhook';
 import { normaliseWahaWebhook, wahaWebhookBody } from './waha/waha.webhook';
 
 export type NormalisedGatewayWebhook =
