@@ -15,7 +15,7 @@ import { createMessageHistoryRepository } from '../src/db/repositories/message-h
 import { createSenderRepository } from '../src/db/repositories/sender.repository';
 import { createSessionRepository } from '../src/db/repositories/session.repository';
 import { createSecretBox } from '../src/security/secret-box';
-import { buildMessagingRegistry, gateRatesFrom, gateTaskQueueFrom } from '../src/providers/messaging-setup';
+import { buildMessagingRegistry, gateRatesFrom, gateTaskQueueFrom } from '../src/composition/messaging-setup';
 import { createTenantCallbackRepository } from '../src/db/repositories/tenant-callback.repository';
 import { callbackDeliveryFrom } from '../src/callbacks/callback-setup';
 import { createInboundMessageRepository } from '../src/db/repositories/inbound-message.repository';

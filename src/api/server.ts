@@ -13,7 +13,7 @@ import { createMessageHistoryRepository } from '../db/repositories/message-histo
 import { createSenderRepository } from '../db/repositories/sender.repository';
 import { createSessionRepository } from '../db/repositories/session.repository';
 import { createSecretBox } from '../security/secret-box';
-import { buildMessagingRegistry, messageSettingsFrom, statusRefKeyOf } from '../providers/messaging-setup';
+import { buildMessagingRegistry, messageSettingsFrom, statusRefKeyOf } from '../composition/messaging-setup';
 import { createMessageCommands } from './messages/message-commands';
 import { createCustomerWindowPolicy } from './messages/customer-window.policy';
 import { createCustomerWindowRepository } from '../db/repositories/customer-window.repository';

@@ -18,14 +18,9 @@ import type { GatewayCredentialsPort } from '../../src/providers/gateway-messagi
 import { createGatewayMessagingProvider } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
 import { createMessagingRegistry } from '../../src/providers/messaging-registry';
 import { createMetaMessagingProvider } from '../../src/providers/meta/meta.adapter';
-import {
-  createDialog360MessagingProvider,
-  dialog360CredentialsFrom,
-} from '../../src/providers/dialog360/dialog360.adapter';
-import {
-  createTwilioMessagingProvider,
-  twilioCredentialsFrom,
-} from '../../src/providers/twilio/twilio.adapter';
+import { createDialog360MessagingProvider } from '../../src/providers/dialog360/dialog360.adapter';
+import { createTwilioMessagingProvider } from '../../src/providers/twilio/twilio.adapter';
+import { dialog360CredentialsFrom, twilioCredentialsFrom } from '../../src/composition/sender-credentials';
 import { createSecretBox } from '../../src/security/secret-box';
 import { createSenderOwnershipVerifier } from '../../src/providers/sender-ownership';
 import { createMetaOwnershipClient } from '../../src/providers/meta/meta-ownership.client';

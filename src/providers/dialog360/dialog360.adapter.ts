@@ -1,5 +1,4 @@
 import { MESSAGE_TYPES } from '../../domain/message';
-import type { SenderRepository } from '../../db/repositories/sender.repository';
 import { ProviderError } from '../errors';
 import { callbackDataOf } from '../meta/meta.adapter';
 import { DEFAULT_META_WAITS, type MetaRateLimitWaits } from '../meta/meta.errors';
@@ -21,16 +20,6 @@ export interface Dialog360AdapterConfig {
   statusRefKey: Buffer;
   /** The channel's API key (opened), or null when the sender is unknown or not a 360dialog sender. */
   credentials(tenantId: string, senderId: string): Promise<Dialog360Credentials | null>;
-}
-
-/** The credentials port over the sender repository: only 360dialog senders have a D360-API-KEY. */
-export function dialog360CredentialsFrom(
-  senders: Pick<SenderRepository, 'withCredentials'>,
-): Dialog360AdapterConfig['credentials'] {
-  return async (tenantId, senderId) => {
-    const found = await senders.withCredentials(tenantId, senderId);
-    return found?.credentials.provider === '360dialog' ? { apiKey: found.credentials.apiKey } : null;
-  };
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { SenderRepository } from '../../db/repositories/sender.repository';
 import { ProviderError } from '../errors';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
 import { DEFAULT_TWILIO_WAITS, readTwilioError, TWILIO, type TwilioRateLimitWaits } from './twilio.errors';
@@ -16,18 +15,6 @@ export interface TwilioAdapterConfig {
   waits?: TwilioRateLimitWaits;
   /** The sender's account, auth token (opened) and number, or null when it is not a Twilio sender. */
   credentials(tenantId: string, senderId: string): Promise<TwilioCredentials | null>;
-}
-
-/** The credentials port over the sender repository: account SID + auth token, and the sender's number. */
-export function twilioCredentialsFrom(
-  senders: Pick<SenderRepository, 'withCredentials'>,
-): TwilioAdapterConfig['credentials'] {
-  return async (tenantId, senderId) => {
-    const found = await senders.withCredentials(tenantId, senderId);
-    if (found?.credentials.provider !== 'twilio') return null;
-    const { accountSid, authToken } = found.credentials;
-    return { accountSid, authToken, fromDigits: found.sender.displayPhoneNumber.replace(/\D/g, '') };
-  };
 }
 
 /** Where Twilio reports this message's statuses; the webhook finds the message by `ref` (no lookup by SID needed). */

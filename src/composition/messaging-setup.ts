@@ -4,13 +4,14 @@ import type { GateRate, MessageSettings } from '../../workflows/message.definiti
 import {
   createGatewayMessagingProvider,
   type GatewayCredentialsPort,
-} from './gateway-messaging/gateway-messaging.adapter';
-import { createMessagingRegistry, type MessagingRegistry } from './messaging-registry';
-import { createMetaMessagingProvider } from './meta/meta.adapter';
-import { createDialog360MessagingProvider, dialog360CredentialsFrom } from './dialog360/dialog360.adapter';
-import { createTwilioMessagingProvider, twilioCredentialsFrom } from './twilio/twilio.adapter';
+} from '../providers/gateway-messaging/gateway-messaging.adapter';
+import { createMessagingRegistry, type MessagingRegistry } from '../providers/messaging-registry';
+import { createMetaMessagingProvider } from '../providers/meta/meta.adapter';
+import { createDialog360MessagingProvider } from '../providers/dialog360/dialog360.adapter';
+import { createTwilioMessagingProvider } from '../providers/twilio/twilio.adapter';
+import { dialog360CredentialsFrom, twilioCredentialsFrom } from './sender-credentials';
 import { statusRefKeyFrom } from '../security/status-ref';
-import { createProviderRegistry } from './registry';
+import { createProviderRegistry } from '../providers/registry';
 
 /** Messaging pieces built from config, shared by the API and worker composition roots (and the bench). */
 export function messageSettingsFrom(c: Config): MessageSettings {
