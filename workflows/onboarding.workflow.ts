@@ -106,53 +106,40 @@ export async function onboardingWorkflow(input: OnboardingWorkflowInput): Promis
     }
   }
 
-  const storeSender: Step = {
-    name: 'store_sender',
-    run: () => acts.onboardingStoreSender(ref),
-    undo: () => undo.onboardingRemoveSender(ref),
+  // What each step does; which steps a provider runs, and in which order, is ONBOARDING_STEPS (its
+  // descriptor's list), written once.
+  const actions: Record<OnboardingStepName, Omit<Step, 'name'>> = {
+    exchange_code: { run: () => exchange.onboardingExchangeCode(ref) },
+    resolve_ids: { run: () => acts.onboardingResolveMetaIds(ref) },
+    subscribe_app: {
+      run: () => acts.onboardingSubscribeApp(ref),
+      undo: () => undo.onboardingUnsubscribeApp(ref),
+    },
+    register_phone: {
+      run: () => acts.onboardingRegisterPhone(ref),
+      undo: () => undo.onboardingDeregisterPhone(ref),
+    },
+    fetch_channel: { run: () => acts.onboardingFetchChannel(ref) },
+    create_api_key: {
+      run: () => acts.onboardingCreateApiKey(ref),
+      undo: () => undo.onboardingForgetApiKey(ref),
+    },
+    configure_webhook: {
+      run: () => acts.onboardingConfigureWebhook(ref),
+      undo: () => undo.onboardingRestoreWebhook(ref),
+    },
+    create_sender: {
+      run: () => acts.onboardingCreateTwilioSender(ref),
+      undo: () => undo.onboardingDeleteTwilioSender(ref),
+    },
+    await_online: { run: awaitOnline },
+    store_sender: {
+      run: () => acts.onboardingStoreSender(ref),
+      undo: () => undo.onboardingRemoveSender(ref),
+    },
   };
-  const plans: Record<OnboardingWorkflowInput['provider'], Step[]> = {
-    meta: [
-      { name: 'exchange_code', run: () => exchange.onboardingExchangeCode(ref) },
-      { name: 'resolve_ids', run: () => acts.onboardingResolveMetaIds(ref) },
-      {
-        name: 'subscribe_app',
-        run: () => acts.onboardingSubscribeApp(ref),
-        undo: () => undo.onboardingUnsubscribeApp(ref),
-      },
-      {
-        name: 'register_phone',
-        run: () => acts.onboardingRegisterPhone(ref),
-        undo: () => undo.onboardingDeregisterPhone(ref),
-      },
-      storeSender,
-    ],
-    '360dialog': [
-      { name: 'fetch_channel', run: () => acts.onboardingFetchChannel(ref) },
-      {
-        name: 'create_api_key',
-        run: () => acts.onboardingCreateApiKey(ref),
-        undo: () => undo.onboardingForgetApiKey(ref),
-      },
-      {
-        name: 'configure_webhook',
-        run: () => acts.onboardingConfigureWebhook(ref),
-        undo: () => undo.onboardingRestoreWebhook(ref),
-      },
-      storeSender,
-    ],
-    twilio: [
-      {
-        name: 'create_sender',
-        run: () => acts.onboardingCreateTwilioSender(ref),
-        undo: () => undo.onboardingDeleteTwilioSender(ref),
-      },
-      { name: 'await_online', run: awaitOnline },
-      storeSender,
-    ],
-  };
-  const steps = plans[input.provider];
   const names = ONBOARDING_STEPS[input.provider];
+  const steps: Step[] = names.map((name) => ({ name, ...actions[name] }));
 
   async function compensate(done: Step[]): Promise<void> {
     for (const step of [...done].reverse()) {
