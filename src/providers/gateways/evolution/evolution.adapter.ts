@@ -1,7 +1,6 @@
-import type { AxiosResponse } from 'axios';
 import type { Logger } from '../../../logging/logger';
-import { answeredWith, callProvider, readPlainError } from '../../http/call';
-import { providerHttpClient } from '../../http/client';
+import { answeredWith } from '../../http/call';
+import { gatewayHttp } from '../shared/gateway-http';
 import type { GatewaySessionSnapshot, SessionGateway } from '../../types';
 import type { GatewayWebhookTarget } from '../shared/webhook-target';
 import { instanceToken, mapEvolutionState } from './evolution.mapper';
@@ -25,30 +24,12 @@ const PROVIDER = 'evolution';
 
 /** Evolution API v2 instances (`apikey` header: global key to create, instance token after). */
 export function createEvolutionGateway(config: EvolutionGatewayConfig): SessionGateway {
-  const http = providerHttpClient(config.baseUrl, config.timeoutMs, {
-    'Content-Type': 'application/json',
-    Accept: 'application/json',
-  });
+  const { http, call } = gatewayHttp(PROVIDER, config, [config.apiKey, config.webhook?.secret]);
   const enc = encodeURIComponent;
   const key = (token: string | null) => {
     const k = token ?? config.apiKey;
     return k ? { apikey: k } : {};
   };
-  const call = <T>(
-    action: string,
-    token: string | null,
-    send: () => Promise<AxiosResponse>,
-    alreadyDone?: (res: AxiosResponse) => boolean,
-  ) =>
-    callProvider<T>({
-      provider: PROVIDER,
-      label: PROVIDER,
-      action,
-      secrets: [config.apiKey ?? '', token ?? '', config.webhook?.secret ?? ''],
-      send,
-      readError: readPlainError,
-      alreadyDone,
-    });
 
   return {
     kind: 'evolution',

@@ -1,8 +1,7 @@
-import type { AxiosResponse } from 'axios';
 import type { Logger } from '../../../logging/logger';
 import { ProviderError } from '../../errors';
-import { callProvider, answeredWith, readPlainError } from '../../http/call';
-import { providerHttpClient } from '../../http/client';
+import { answeredWith } from '../../http/call';
+import { gatewayHttp } from '../shared/gateway-http';
 import type { GatewayCreateResult, GatewaySessionSnapshot, SessionGateway } from '../../types';
 import { mapSeedSession } from './seed.mapper';
 import { tokenisedWebhookUrl, type GatewayWebhookTarget } from '../shared/webhook-target';
@@ -30,27 +29,9 @@ const PROVIDER = 'gateway-seed';
  * authenticated one (only the caller's session).
  */
 export function createSeedGateway(config: SeedGatewayConfig): SessionGateway {
-  const http = providerHttpClient(config.baseUrl, config.timeoutMs, {
-    'Content-Type': 'application/json',
-    Accept: 'application/json',
-  });
+  const { http, call } = gatewayHttp(PROVIDER, config, [config.masterKey]);
   const path = (id: string) => `/api/v1/sessions/${encodeURIComponent(id)}`;
   const bearer = (token: string | null) => ({ headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  const call = <T>(
-    action: string,
-    token: string | null,
-    send: () => Promise<AxiosResponse>,
-    alreadyDone?: (res: AxiosResponse) => boolean,
-  ) =>
-    callProvider<T>({
-      provider: PROVIDER,
-      label: PROVIDER,
-      action,
-      secrets: [config.masterKey ?? '', token ?? ''],
-      send,
-      readError: readPlainError,
-      alreadyDone,
-    });
 
   async function list(action: string, token: string | null): Promise<SeedSessionEntry[]> {
     const res = await call<SeedSessionEntry[] | { data?: SeedSessionEntry[] }>(action, token, () =>

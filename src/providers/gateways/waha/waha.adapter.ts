@@ -1,7 +1,6 @@
-import type { AxiosResponse } from 'axios';
 import type { Logger } from '../../../logging/logger';
-import { answeredWith, callProvider, readPlainError } from '../../http/call';
-import { providerHttpClient } from '../../http/client';
+import { answeredWith } from '../../http/call';
+import { gatewayHttp } from '../shared/gateway-http';
 import type { GatewaySessionSnapshot, SessionGateway } from '../../types';
 import type { GatewayWebhookTarget } from '../shared/webhook-target';
 import { mapWahaStatus, toWahaSnapshot } from './waha.mapper';
@@ -22,26 +21,13 @@ const PROVIDER = 'waha';
  * `default`; multi-session needs WAHA Plus (gateways.md §1).
  */
 export function createWahaGateway(config: WahaGatewayConfig): SessionGateway {
-  const http = providerHttpClient(config.baseUrl, config.timeoutMs, {
-    'Content-Type': 'application/json',
-    Accept: 'application/json',
-    ...(config.apiKey ? { 'X-Api-Key': config.apiKey } : {}),
-  });
+  const { http, call } = gatewayHttp(
+    PROVIDER,
+    config,
+    [config.apiKey, config.webhook?.secret],
+    config.apiKey ? { 'X-Api-Key': config.apiKey } : {},
+  );
   const enc = encodeURIComponent;
-  const call = <T>(
-    action: string,
-    send: () => Promise<AxiosResponse>,
-    alreadyDone?: (res: AxiosResponse) => boolean,
-  ) =>
-    callProvider<T>({
-      provider: PROVIDER,
-      label: PROVIDER,
-      action,
-      secrets: [config.apiKey ?? '', config.webhook?.secret ?? ''],
-      send,
-      readError: readPlainError,
-      alreadyDone,
-    });
 
   return {
     kind: 'waha',
@@ -61,7 +47,7 @@ export function createWahaGateway(config: WahaGatewayConfig): SessionGateway {
         };
       }
       try {
-        await call('create session', () => http.post('/api/sessions', body));
+        await call('create session', null, () => http.post('/api/sessions', body));
         return { token: null, alreadyExisted: false };
       } catch (err) {
         if (answeredWith(err, [422, 409], /already exists/i)) return { token: null, alreadyExisted: true };
@@ -72,8 +58,9 @@ export function createWahaGateway(config: WahaGatewayConfig): SessionGateway {
     async getSession(name): Promise<GatewaySessionSnapshot | null> {
       let info: WahaSessionInfo;
       try {
-        info = (await call<WahaSessionInfo>('get session', () => http.get(`/api/sessions/${enc(name)}`)))
-          .data;
+        info = (
+          await call<WahaSessionInfo>('get session', null, () => http.get(`/api/sessions/${enc(name)}`))
+        ).data;
       } catch (err) {
         if (answeredWith(err, [404])) return null;
         throw err;
@@ -87,7 +74,7 @@ export function createWahaGateway(config: WahaGatewayConfig): SessionGateway {
       let qr: string | null = null;
       if (status === 'generating_qr') {
         try {
-          const res = await call<WahaRawQr>('get QR', () =>
+          const res = await call<WahaRawQr>('get QR', null, () =>
             http.get(`/api/${enc(name)}/auth/qr`, { params: { format: 'raw' } }),
           );
           qr = res.data.value ?? null;
@@ -102,6 +89,7 @@ export function createWahaGateway(config: WahaGatewayConfig): SessionGateway {
     async deleteSession(name) {
       await call(
         'delete session',
+        null,
         () => http.delete(`/api/sessions/${enc(name)}`),
         (r) => r.status === 404,
       );
