@@ -1,15 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { MessageHistoryRepository } from '../src/db/repositories/message-history.repository';
+import type { SendLimiter } from '../src/db/repositories/send-limiter.repository';
+import type { PermitAnswer, PermitAsk } from '../src/domain/send-permit';
 import type { MessagingRegistry } from '../src/providers/messaging-registry';
 import type { OutboundMessage, SendResult } from '../src/providers/types';
-import { workflowIds } from '../src/temporal/workflow-ids';
-import { TenantIdKey, SenderIdKey } from '../src/temporal/search-attributes';
-import { senderGateSummary } from '../src/temporal/workflow-summaries';
-import type { GateRate, MessageWorkflowInput, PermitRequest } from '../workflows/message.definitions';
-import { permitRequestSignal, permitWithdrawSignal } from '../workflows/message.definitions';
-import type { senderGateWorkflow } from '../workflows/sender-gate.workflow';
+import type { MessageWorkflowInput } from '../workflows/message.definitions';
 import { OwnFailureTypes, toActivityFailure } from './to-failure';
 import { atStorageBoundary, waitingOutStorage } from './storage-boundary';
 import { summarise } from './message-summary';
@@ -20,13 +16,12 @@ import type { Moved } from '../src/db/repositories/message-history.repository';
 export interface MessageActivityDeps {
   messages: MessageHistoryRepository;
   registry: MessagingRegistry;
-  /** Client used to signal-with-start sender gates, and the task queue they run on (their own in production). */
-  temporal: Client;
-  gateTaskQueue: string;
-  rateFor(provider: string): GateRate;
+  /** Per-sender send rate and priority line, shared by every worker (MongoDB). */
+  limiter: SendLimiter;
 }
 
-type Priority = MessageWorkflowInput['priority'];
+/** How long a permit ask may wait inside its local activity before handing the wait to a durable timer. */
+const INLINE_PERMIT_WAIT_MS = 2_000;
 
 /** Send (a real activity, retried) and the short history writes (run as local activities). */
 export function createMessageActivities(all: { messaging?: MessageActivityDeps; metrics?: Metrics }) {
@@ -43,6 +38,14 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
     subject: `message ${r.tenantId}:${r.messageId}`,
     onRejected: () => all.metrics?.storageRejected(activity),
   });
+  const askPermit = (ask: PermitAsk) => {
+    // A retried local activity may have joined the line before it failed: it leaves it when granted.
+    const waited = ask.waited === true || Context.current().info.attempt > 1;
+    const scope = { tenantId: ask.tenantId, messageId: ask.ticket };
+    return atStorageBoundary(storage('requestSendPermit', scope), () =>
+      deps().limiter.ask({ ...ask, waited }, INLINE_PERMIT_WAIT_MS),
+    );
+  };
   return {
     /**
      * 'recorded' (or already there), or 'rejected' when the database refused the message itself
@@ -50,8 +53,8 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
      * message still ends in a visible state.
      */
     async recordMessageQueued(
-      input: MessageWorkflowInput & { workflowId: string },
-    ): Promise<'recorded' | 'rejected'> {
+      input: MessageWorkflowInput & { workflowId: string; permit?: PermitAsk },
+    ): Promise<{ recorded: 'recorded' | 'rejected'; permit?: PermitAnswer }> {
       const { content } = input;
       const s = summarise(content);
       const record = {
@@ -80,7 +83,10 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
           deps().messages.recordQueued(record, input.retry),
         );
         counted('queued', written ? { provider: input.provider } : null);
-        return 'recorded';
+        // The first round's permit in the same local activity: a message that finds a token costs
+        // no Temporal event for the rate limit.
+        if (!input.permit) return { recorded: 'recorded' };
+        return { recorded: 'recorded', permit: await askPermit(input.permit) };
       } catch (err) {
         if (!(err instanceof ApplicationFailure) || err.type !== OwnFailureTypes.storageRejected) throw err;
         const stub = {
@@ -95,50 +101,21 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
           deps().messages.recordRejected(stub, 'unstorable_input', 'The message could not be stored'),
         );
         counted('failed', { provider: input.provider });
-        return 'rejected';
+        return { recorded: 'rejected' };
       }
     },
 
-    /** Signal-with-start of the sender's gate; it answers with a sendPermit signal when it is this message's turn. */
-    async requestSendPermit(r: {
-      tenantId: string;
-      senderId: string;
-      provider: string;
-      workflowId: string;
-      priority: Priority;
-      acceptedAt?: number;
-    }): Promise<void> {
-      const d = deps();
-      const rate = d.rateFor(r.provider);
-      await d.temporal.workflow.signalWithStart<typeof senderGateWorkflow, [PermitRequest]>(
-        'senderGateWorkflow',
-        {
-          workflowId: workflowIds.senderGate(r.tenantId, r.senderId),
-          taskQueue: d.gateTaskQueue,
-          args: [{ rate }],
-          // A gate's tasks are tiny: when its worker dies mid-task, another takes over after 3 s, not
-          // the default 10 s during which no sender's message gets a permit. Kept across continue-as-new.
-          workflowTaskTimeout: '3s',
-          // Applies when this call starts the gate; a continued-as-new run carries none (SDK 1.24).
-          ...senderGateSummary({ ...r, rate }),
-          signal: permitRequestSignal,
-          signalArgs: [{ workflowId: r.workflowId, priority: r.priority, acceptedAt: r.acceptedAt }],
-          typedSearchAttributes: [
-            { key: TenantIdKey, value: r.tenantId },
-            { key: SenderIdKey, value: r.senderId },
-          ],
-        },
-      );
+    /**
+     * A send round's permit from the sender's rate limiter: granted, or how long to wait before
+     * asking again (short waits are waited here). Priority and FIFO decide who goes first.
+     */
+    async requestSendPermit(ask: PermitAsk): Promise<PermitAnswer> {
+      return askPermit(ask);
     },
 
-    async withdrawSendPermit(r: { tenantId: string; senderId: string; workflowId: string }): Promise<void> {
-      try {
-        await deps()
-          .temporal.workflow.getHandle(workflowIds.senderGate(r.tenantId, r.senderId))
-          .signal(permitWithdrawSignal, { workflowId: r.workflowId });
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      }
+    /** A cancelled message leaves the sender's line. */
+    async withdrawSendPermit(r: { tenantId: string; messageId: string; ticket: string }): Promise<void> {
+      await atStorageBoundary(storage('withdrawSendPermit', r), () => deps().limiter.leave(r.ticket));
     },
 
     /**

@@ -15,7 +15,8 @@ import { createMessageHistoryRepository } from '../src/db/repositories/message-h
 import { createSenderRepository } from '../src/db/repositories/sender.repository';
 import { createSessionRepository } from '../src/db/repositories/session.repository';
 import { createSecretBox } from '../src/security/secret-box';
-import { buildMessagingRegistry, gateRatesFrom, gateTaskQueueFrom } from '../src/composition/messaging-setup';
+import { buildMessagingRegistry, gateRatesFrom } from '../src/composition/messaging-setup';
+import { createSendLimiter } from '../src/db/repositories/send-limiter.repository';
 import { createTenantCallbackRepository } from '../src/db/repositories/tenant-callback.repository';
 import { callbackDeliveryFrom } from '../src/callbacks/callback-setup';
 import { createInboundMessageRepository } from '../src/db/repositories/inbound-message.repository';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
 
   const mongo = await connectMongo(config.MONGODB_URI, { maxPoolSize: config.MONGODB_MAX_POOL_SIZE });
 
-  // One Temporal client for the worker's own calls: search attributes, sender-gate signal-with-start,
+  // One Temporal client for the worker's own calls: search attributes,
   // session-health signals and the schedule upsert.
   // Issue 15: TLS/mTLS/API key from config; the same payload codec on the client and the workers.
   const { payloadCodec } = temporalProtectionFrom(config, logger);
@@ -67,9 +68,8 @@ async function main(): Promise<void> {
   const messaging = {
     messages: createMessageHistoryRepository(mongo),
     registry: buildMessagingRegistry(config, { senders, sessions }),
-    temporal: temporal.client,
-    gateTaskQueue: gateTaskQueueFrom(config),
-    rateFor: gateRatesFrom(config),
+    // Per-sender rate and priority line in MongoDB, shared by every worker (issue 14: no gate workflow).
+    limiter: createSendLimiter(mongo, gateRatesFrom(config)),
   };
   const health = {
     health: createSessionHealthRepository(mongo),
@@ -134,25 +134,9 @@ async function main(): Promise<void> {
     workflowThreadPoolSize: config.WORKER_WORKFLOW_THREADS,
   });
 
-  // The sender gates poll a task queue of their own: a gate's workflow task must not wait behind a
-  // backlog of message workflow tasks (measured: 15-24 s stalls of all sending when it shared one).
-  const gateWorker = await Worker.create({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: gateTaskQueueFrom(config),
-    ...workflowSource(config.WORKFLOW_BUNDLE_PATH, logger),
-    dataConverter: dataConverterFor(payloadCodec),
-    shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
-    maxConcurrentWorkflowTaskExecutions: 10,
-    // A gate whose worker died is picked up by another within 1 s (the default 10 s stalls every
-    // permit); a gate's history is short, so a task on the normal queue costs little.
-    stickyQueueScheduleToStartTimeout: '1s',
-  });
-
   logger.info(
     {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      gateTaskQueue: gateTaskQueueFrom(config),
       namespace: config.TEMPORAL_NAMESPACE,
     },
     'worker running',
@@ -167,7 +151,7 @@ async function main(): Promise<void> {
     'session health schedule upserted',
   );
   const metricsServer = await startWorkerMetrics(metrics.registry, config, logger);
-  await Promise.all([worker.run(), gateWorker.run()]);
+  await worker.run();
   await metricsServer?.close();
   await connection.close();
   await temporal.close();

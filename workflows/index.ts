@@ -2,7 +2,6 @@
 // is the entry point of the workflow bundle.
 export { pingWorkflow } from './ping.workflow';
 export { messageWorkflow } from './message.workflow';
-export { senderGateWorkflow } from './sender-gate.workflow';
 export { sessionWorkflow } from './session.workflow';
 export { sessionHealthWorkflow } from './session-health.workflow';
 export { inboundMessageWorkflow } from './inbound.workflow';

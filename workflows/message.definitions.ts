@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { MessageStatus, MessageStatusEvent, Priority } from '../src/domain/message';
 import type { MessageContent } from '../src/schemas/message-content.schema';
 
-/** Signals, queries and updates of the message and sender-gate workflows, shared with the API. */
+/** Signals, queries and updates of the message workflow, shared with the API. */
 
 export interface MessageSettings {
   /**
@@ -55,6 +55,11 @@ export interface MessageWorkflowInput {
   validityMs?: number;
   /** The tenant had a status callback when the message was accepted: POST every status change to it. */
   notify?: boolean;
+  /**
+   * False when the sender's provider never acknowledges delivery (the seed gateway): the workflow
+   * ends at `sent` instead of waiting statusTimeoutMs for nothing. Absent (older inputs) = true.
+   */
+  followStatuses?: boolean;
   settings: MessageSettings;
 }
 
@@ -71,24 +76,10 @@ export interface MessageState {
 }
 
 export const messageStatusSignal = defineSignal<[MessageStatusEvent]>('messageStatus');
-export const sendPermitSignal = defineSignal<[]>('sendPermit');
+/** Several statuses of one message at once (one webhook delivery): one workflow task, not one each. */
+export const messageStatusesSignal = defineSignal<[MessageStatusEvent[]]>('messageStatuses');
 export const getMessageStateQuery = defineQuery<MessageState>('getMessageState');
 export const cancelMessageUpdate = defineUpdate<MessageState>('cancelMessage');
 
-export interface PermitRequest {
-  workflowId: string;
-  priority: Priority;
-  /** When the message was accepted (ms): FIFO within a priority is by acceptance, not by arrival at the gate. */
-  acceptedAt?: number;
-}
-export interface GateRate {
-  ratePerSec: number;
-  burst: number;
-}
-export const permitRequestSignal = defineSignal<[PermitRequest]>('permitRequest');
-export const permitWithdrawSignal = defineSignal<[{ workflowId: string }]>('permitWithdraw');
-export const getGateStateQuery = defineQuery<{
-  tokens: number;
-  queued: Record<Priority, number>;
-  granted: number;
-}>('getGateState');
+/** A sender's send rate (the limiter's; kept under this name for the provider setup). */
+export type { SendRate as GateRate } from '../src/domain/send-permit';

@@ -20,13 +20,13 @@ import { MessageStatusKey, ProviderMessageIdKey } from '../src/temporal/search-a
 import {
   cancelMessageUpdate,
   getMessageStateQuery,
+  messageStatusesSignal,
   messageStatusSignal,
-  sendPermitSignal,
   type MessageState,
   type MessageWorkflowInput,
 } from './message.definitions';
 
-// Short DB writes and the gate request run as local activities: no extra workflow task each.
+// Short DB writes and the permit asks run as local activities: no extra workflow task each.
 // Unlimited attempts: our own database being down delays a message, never fails it. A write the
 // database refuses (not an outage) fails as StorageRejected after a few attempts (activity side).
 const db = proxyLocalActivities<Activities>({
@@ -41,9 +41,14 @@ const RETRYABLE_TYPES = new Set([...ROUND_RETRY_TYPES, 'SendFailed', 'unknown'])
 const DEFAULT_VALIDITY_MS = 4 * 3_600_000;
 
 /**
- * One message, one workflow (`message:<tenant>:<messageId>`): record queued → wait for a permit from
- * the sender's gate (rate limit, priority) → send → record sent → follow delivery statuses arriving
- * as signals until a final one or the status timeout. Statuses only move forward.
+ * One message, one workflow (`message:<tenant>:<messageId>`): record queued and take a permit from
+ * the sender's rate limiter (one local activity) → send → record sent → follow delivery statuses
+ * arriving as signals until a final one or the status timeout; a sender whose provider never
+ * acknowledges delivery (the seed gateway) ends at sent. Statuses only move forward.
+ *
+ * The limiter (src/db/repositories/send-limiter.repository.ts) is shared state in MongoDB, not a
+ * workflow: a message that finds a token costs no event for it; one that must wait for its turn
+ * (high before normal before low, FIFO by acceptance) sleeps on a durable timer and asks again.
  *
  * Sending is done in rounds. A round is one permit and one send activity of up to `maxAttempts`
  * provider attempts (backoff between them; our database being down inside an attempt does not
@@ -51,7 +56,7 @@ const DEFAULT_VALIDITY_MS = 4 * 3_600_000;
  * exponential backoff, or the provider's Retry-After), asks for a new permit — so recovery from an
  * outage goes at the sender's rate, not as a stampede — and tries again, until the message's
  * validity (default 4 h) has passed; then it fails with code `expired`, retryable. Permanent
- * provider errors fail at once. A message waiting between rounds can still be cancelled.
+ * provider errors fail at once. A message waiting for a permit or between rounds can be cancelled.
  */
 export async function messageWorkflow(input: MessageWorkflowInput): Promise<MessageState> {
   const notifications: Promise<unknown>[] = [];
@@ -76,11 +81,11 @@ async function followMessage(
     retrying: null,
   };
   const events: MessageStatusEvent[] = [];
-  let permitted = false;
   let cancelRequested = false;
 
   setHandler(messageStatusSignal, (ev) => void events.push(ev));
-  setHandler(sendPermitSignal, () => void (permitted = true));
+  // Statuses of one webhook delivery come as one signal: one workflow task for the burst.
+  setHandler(messageStatusesSignal, (evs) => void events.push(...evs));
   setHandler(getMessageStateQuery, () => state);
   setHandler(
     cancelMessageUpdate,
@@ -119,9 +124,13 @@ async function followMessage(
     };
     notifications.push(callbacks.deliverStatusCallback({ tenantId, payload }).catch(() => undefined));
   };
-  const setStatus = (status: MessageStatus, at = now()) => {
+  const setStatus = (status: MessageStatus, at = now(), providerMessageId?: string) => {
     state.status = status;
-    upsertSearchAttributes([{ key: MessageStatusKey, value: status }]);
+    // One upsert per status change (operators filter on it), carrying the provider id with `sent`.
+    upsertSearchAttributes([
+      { key: MessageStatusKey, value: status },
+      ...(providerMessageId ? [{ key: ProviderMessageIdKey, value: providerMessageId }] : []),
+    ]);
     notify(at);
   };
   const fail = async (error: NonNullable<MessageState['error']>, at = now()) => {
@@ -138,15 +147,27 @@ async function followMessage(
     });
     setStatus('failed', at);
   };
-  const cancel = async (holdsPermitRequest: boolean) => {
+  const cancel = async (inLine: boolean) => {
     await db.recordMessageCancelled({ tenantId, messageId, at: now() });
-    if (holdsPermitRequest) await db.withdrawSendPermit({ tenantId, senderId: input.senderId, workflowId });
+    if (inLine) await db.withdrawSendPermit({ tenantId, messageId, ticket: workflowId });
     state.retrying = null;
     setStatus('cancelled');
     return state;
   };
 
-  const recorded = await db.recordMessageQueued({ ...input, workflowId });
+  const permitAsk = {
+    tenantId,
+    senderId: input.senderId,
+    provider: input.provider,
+    ticket: workflowId,
+    priority: input.priority,
+    acceptedAt: Date.parse(input.acceptedAt),
+  };
+  const { recorded, permit: firstPermit } = await db.recordMessageQueued({
+    ...input,
+    workflowId,
+    permit: permitAsk,
+  });
   if (recorded === 'rejected') {
     // The database refused the message itself (e.g. input the API should have refused): a minimal
     // failed record without content was written instead, so the message ends in a visible state.
@@ -172,18 +193,16 @@ async function followMessage(
   const deadline = runStartTime.getTime() + validityMs;
   let backoffMs = settings.initialRetryMs;
   let providerMessageId: string | null = null;
+  let permit = firstPermit;
   while (providerMessageId === null) {
-    permitted = false;
-    await db.requestSendPermit({
-      tenantId,
-      senderId: input.senderId,
-      provider: input.provider,
-      workflowId,
-      priority: input.priority,
-      acceptedAt: Date.parse(input.acceptedAt),
-    });
-    await condition(() => permitted || cancelRequested);
-    if (cancelRequested) return cancel(!permitted);
+    permit ??= await db.requestSendPermit(permitAsk);
+    // Not this message's turn yet: sleep durably for the wait the limiter estimated, then ask again.
+    while (!permit.granted) {
+      if (await condition(() => cancelRequested, permit.waitMs)) return cancel(true);
+      permit = await db.requestSendPermit({ ...permitAsk, waited: true });
+    }
+    permit = undefined;
+    if (cancelRequested) return cancel(false);
 
     state.sendStarted = true;
     state.rounds = (state.rounds ?? 0) + 1;
@@ -237,8 +256,9 @@ async function followMessage(
 
   state.providerMessageId = providerMessageId;
   await db.recordMessageSent({ tenantId, messageId, providerMessageId, at: now() });
-  upsertSearchAttributes([{ key: ProviderMessageIdKey, value: providerMessageId }]);
-  setStatus('sent');
+  setStatus('sent', now(), providerMessageId);
+  // Nothing will follow (the provider never acknowledges delivery): the message is done once sent.
+  if (input.followStatuses === false) return state;
 
   const followUntil = Date.now() + settings.statusTimeoutMs;
   while (!isFinalStatus(state.status)) {

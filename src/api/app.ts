@@ -14,6 +14,7 @@ import { healthRoutes, type ReadinessChecks } from './routes/health.routes';
 import { diagnosticsRoutes } from './routes/diagnostics.routes';
 import { messagesRoutes } from './routes/messages.routes';
 import { sendersRoutes } from './routes/senders.routes';
+import { sendRateRoutes, type SendRateRoutesDeps } from './routes/send-rate.routes';
 import { statsRoutes } from './routes/stats.routes';
 import { metaWebhookRoutes } from './routes/meta-webhook.routes';
 import { dialog360WebhookRoutes } from './routes/dialog360-webhook.routes';
@@ -76,6 +77,8 @@ export interface AppDeps {
     callbacks?: TenantCallbackRepository;
     /** Which callback URLs may be registered (issue 15); absent = https to public addresses, system DNS. */
     callbackTargets?: CallbacksRoutesDeps['targets'];
+    /** GET/PUT/DELETE /v1/senders/:id/rate (issue 14); absent = not mounted. */
+    sendRates?: SendRateRoutesDeps;
     /** Inbound messages from the Meta and gateway webhooks; absent = not handled. */
     inbound?: { callbackMaxAttempts: number; callbackRetryInitialMs: number };
   };
@@ -235,6 +238,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.messaging) {
     v1.use(messagesRoutes({ commands: deps.messaging.commands, messages: deps.messaging.messages }));
     v1.use(sendersRoutes({ senders: deps.messaging.senders, verifier: deps.messaging.senderVerifier }));
+    if (deps.messaging.sendRates) v1.use(sendRateRoutes(deps.messaging.sendRates));
     if (deps.messaging.alerts) v1.use(alertsRoutes({ alerts: deps.messaging.alerts }));
     v1.use(statsRoutes({ messages: deps.messaging.messages, cacheMs: deps.admission.statsCacheMs }));
     if (deps.messaging.callbacks)

@@ -13,7 +13,13 @@ import { createMessageHistoryRepository } from '../db/repositories/message-histo
 import { createSenderRepository } from '../db/repositories/sender.repository';
 import { createSessionRepository } from '../db/repositories/session.repository';
 import { createSecretBox } from '../security/secret-box';
-import { buildMessagingRegistry, messageSettingsFrom, statusRefKeyOf } from '../composition/messaging-setup';
+import {
+  buildMessagingRegistry,
+  gateRatesFrom,
+  messageSettingsFrom,
+  statusRefKeyOf,
+} from '../composition/messaging-setup';
+import { createSendLimiter } from '../db/repositories/send-limiter.repository';
 import { createMessageCommands } from './messages/message-commands';
 import { createCustomerWindowPolicy } from './messages/customer-window.policy';
 import { createCustomerWindowRepository } from '../db/repositories/customer-window.repository';
@@ -60,11 +66,12 @@ async function main(): Promise<void> {
   const messageHistory = createMessageHistoryRepository(mongo);
   const officialSenders = createSenderRepository(mongo, secrets);
   const tenantCallbacks = createTenantCallbackRepository(mongo, secrets);
+  const messagingRegistry = buildMessagingRegistry(config, { senders: officialSenders, sessions });
   const messageCommands = createMessageCommands({
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     messages: messageHistory,
-    registry: buildMessagingRegistry(config, { senders: officialSenders, sessions }),
+    registry: messagingRegistry,
     settings: messageSettingsFrom(config),
     maxRetries: config.MESSAGE_MAX_RETRIES,
     waitSentMaxMs: config.MESSAGE_WAIT_SENT_MAX_MS,
@@ -105,6 +112,11 @@ async function main(): Promise<void> {
       alerts: createAccountAlertRepository(mongo),
       callbacks: tenantCallbacks,
       callbackTargets: { policy: callbackPolicyFrom(config), resolve: systemResolver },
+      sendRates: {
+        limiter: createSendLimiter(mongo, gateRatesFrom(config)),
+        providerOf: async (t, s) => (await messagingRegistry.resolveSender(t, s))?.provider.name ?? null,
+        rateFor: gateRatesFrom(config),
+      },
       inbound: {
         callbackMaxAttempts: config.CALLBACK_MAX_ATTEMPTS,
         callbackRetryInitialMs: config.CALLBACK_RETRY_INITIAL_MS,

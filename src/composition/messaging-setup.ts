@@ -28,10 +28,6 @@ export function messageSettingsFrom(c: Config): MessageSettings {
   };
 }
 
-/** The sender gates' task queue: their own, so a gate never waits behind message workflow tasks. */
-export const gateTaskQueueFrom = (c: Config): string =>
-  c.TEMPORAL_GATE_TASK_QUEUE ?? `${c.TEMPORAL_TASK_QUEUE}-gates`;
-
 /** Each provider's default sender rate, from its descriptor. */
 export function gateRatesFrom(c: Config): (provider: string) => GateRate {
   return createProviderRegistry(c).rateOf;

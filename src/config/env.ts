@@ -55,8 +55,6 @@ export const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('whatsapp'),
-  /** Sender gates' task queue; absent = `<TEMPORAL_TASK_QUEUE>-gates`. */
-  TEMPORAL_GATE_TASK_QUEUE: z.string().min(1).optional(),
   // Secured Temporal (issue 15): TLS, mTLS and Temporal Cloud API keys; see src/temporal/connection-options.ts.
   /** Unset: TLS when any TEMPORAL_TLS_* file, server name or API key is given. */
   TEMPORAL_TLS: z

@@ -7,7 +7,6 @@ export const workflowIds = {
   session: (tenantId: string, sessionId: string) => `session:${tenantId}:${sessionId}`,
   message: (tenantId: string, messageId: string) => `message:${tenantId}:${messageId}`,
   /** One rate-limit gate per sender (messages). */
-  senderGate: (tenantId: string, senderId: string) => `sender-gate:${tenantId}:${senderId}`,
   /** One per inbound message: a redelivered webhook maps onto the same workflow. */
   inbound: (tenantId: string, provider: string, providerMessageId: string) =>
     `inbound:${tenantId}:${provider}:${providerMessageId}`,

@@ -11,9 +11,6 @@ export function maskPhone(raw: string): string {
   return `+${digits.slice(0, 2)}…${digits.slice(-4)}`;
 }
 
-const rate = (ratePerSec: number) =>
-  ratePerSec >= 1 ? `${Number(ratePerSec.toFixed(2))}/s` : `${Number((ratePerSec * 60).toFixed(2))}/min`;
-
 export function messageSummary(m: {
   tenantId: string;
   messageId: string;
@@ -32,18 +29,6 @@ export function messageSummary(m: {
       `Sender \`${m.senderId}\` via ${m.provider}${m.sessionId ? ` (session \`${m.sessionId}\`)` : ''}`,
       `Priority ${m.priority}`,
     ].join('\n\n'),
-  };
-}
-
-export function senderGateSummary(g: {
-  tenantId: string;
-  senderId: string;
-  provider: string;
-  rate: { ratePerSec: number; burst: number };
-}): { staticSummary: string; staticDetails: string } {
-  return {
-    staticSummary: `Rate-limit gate for sender ${g.senderId} (${g.provider}, ${rate(g.rate.ratePerSec)})`,
-    staticDetails: `Tenant \`${g.tenantId}\`: grants send permits at ${rate(g.rate.ratePerSec)}, burst ${g.rate.burst}, by priority.`,
   };
 }
 

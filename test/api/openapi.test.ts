@@ -95,6 +95,7 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
           metaAppSecret: APP_SECRET,
           alerts: createAccountAlertRepository(db.conn),
           callbacks: messaging.callbacks,
+          sendRates: messaging.sendRates,
           inbound: { callbackMaxAttempts: 1, callbackRetryInitialMs: 50 },
         },
         sessions: {

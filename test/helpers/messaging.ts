@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import { createActivities } from '../../activities';
 import type { MessageActivityDeps } from '../../activities/messages.activities';
 import type { GateRate, MessageSettings } from '../../workflows/message.definitions';
+import { createSendLimiter } from '../../src/db/repositories/send-limiter.repository';
 import { createMessageCommands } from '../../src/api/messages/message-commands';
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
 import { createMessageHistoryRepository } from '../../src/db/repositories/message-history.repository';
@@ -135,13 +136,9 @@ export function messagingDeps(opts: {
     gatewayProvider: 'whatsapp_web',
   });
   const settings = { ...TEST_SETTINGS, ...opts.settings };
-  const activityDeps: MessageActivityDeps = {
-    messages,
-    registry,
-    temporal: opts.temporal,
-    gateTaskQueue: opts.taskQueue,
-    rateFor: opts.rateFor ?? (() => ({ ratePerSec: 1000, burst: 1000 })),
-  };
+  const rateFor = opts.rateFor ?? (() => ({ ratePerSec: 1000, burst: 1000 }));
+  const limiter = createSendLimiter(opts.conn, rateFor);
+  const activityDeps: MessageActivityDeps = { messages, registry, limiter };
   const commands = createMessageCommands({
     temporal: opts.temporal,
     taskQueue: opts.taskQueue,
@@ -175,6 +172,13 @@ export function messagingDeps(opts: {
     inbound,
     registry,
     commands,
+    limiter,
+    /** GET/PUT/DELETE /v1/senders/:id/rate, wired as in src/api/server.ts. */
+    sendRates: {
+      limiter,
+      providerOf: async (t: string, s: string) => (await registry.resolveSender(t, s))?.provider.name ?? null,
+      rateFor,
+    },
     activities: createActivities({
       pings: createDiagnosticPingRepository(opts.conn),
       messaging: activityDeps,
@@ -209,6 +213,7 @@ export async function startMessagingApi(opts: {
         senderVerifier: opts.deps.senderVerifier,
         callbacks: opts.deps.callbacks,
         callbackTargets: LOCAL_CALLBACK_TARGETS,
+        sendRates: opts.deps.sendRates,
         inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
       },
     },

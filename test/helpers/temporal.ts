@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { freePort, startTemporalDevServer } from '../../scripts/lib/infra';
@@ -109,4 +109,20 @@ export async function startDedicatedTemporal(dynamicConfig: string[]): Promise<{
       await server.stop();
     },
   };
+}
+
+/**
+ * The local activities a workflow's history records (one marker each), by type, in order: read
+ * from the markers' data (opened with the test codec).
+ */
+export async function localActivitiesIn(
+  history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>,
+): Promise<string[]> {
+  const opened = await openHistoryPayloads(history);
+  return (opened.events ?? []).flatMap((e) => {
+    const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    if (!data) return [];
+    const marker = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string };
+    return marker.activity_type ? [marker.activity_type] : [];
+  });
 }

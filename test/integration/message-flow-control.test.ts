@@ -1,16 +1,24 @@
+import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import type { Worker } from '@temporalio/worker';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { workflowIds } from '../../src/temporal/workflow-ids';
-import { getGateStateQuery, type GateRate } from '../../workflows/message.definitions';
+import type { GateRate } from '../../workflows/message.definitions';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
+import { startChildWorker } from '../helpers/child-worker';
+import { testEnv } from '../helpers/env';
 import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
 
 const TOKEN = 'EAAG-flow-token-0123456789';
-const SENDERS = { slow: '200000000000001', paced: '200000000000002', outage: '200000000000003' };
+const SENDERS = {
+  slow: '200000000000001',
+  paced: '200000000000002',
+  outage: '200000000000003',
+  tuned: '200000000000004',
+};
 
 describe('messages: rate limit per sender, priority, cancel, provider outage', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -18,10 +26,14 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
   let fake: MetaGraphFake;
   let api: Awaited<ReturnType<typeof startMessagingApi>>;
   let deps: ReturnType<typeof messagingDeps>;
+  // Two workers poll the queue, one in a process of its own: the rate and the priority order are
+  // shared state (MongoDB), not a worker's. Rates are set as the senders' own, which both read.
   let worker: Worker;
   let running: Promise<void>;
+  let child: ChildProcess;
   let key: string;
-  let rate: GateRate = { ratePerSec: 1000, burst: 1000 };
+  const rate: GateRate = { ratePerSec: 1000, burst: 1000 };
+  const setRate = (sender: string, r: GateRate) => deps.limiter.setRateOverride('tenant-f', sender, r);
   const taskQueue = uniqueTaskQueue('msgflow');
 
   const send = (from: string, body: string, priority = 'normal') =>
@@ -31,8 +43,10 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
       .send({ from, to: '4915112345678', type: 'text', text: { body }, priority })
       .expect(202);
   const statusOf = async (id: string) => (await deps.messages.get('tenant-f', id))?.status;
-  const gate = (sender: string) =>
-    temporal.client.workflow.getHandle(workflowIds.senderGate('tenant-f', sender));
+  /** Workflow ids of the messages waiting in the sender's line (the limiter's shared state). */
+  const line = async (sender: string) => (await deps.limiter.line('tenant-f', sender)).map((w) => w.ticket);
+  const inLine = async (sender: string, id: string) =>
+    (await line(sender)).includes(workflowIds.message('tenant-f', id));
   const bodiesSentBy = (phoneId: string) =>
     fake.accepted
       .filter((a) => fake.requests.some((r) => r.path.includes(phoneId) && r.body === a.body))
@@ -71,8 +85,15 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
       });
     worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
     running = worker.run();
+    child = await startChildWorker({
+      CHILD_MONGODB_URI: db.uri,
+      CHILD_TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
+      CHILD_TASK_QUEUE: taskQueue,
+      CHILD_META_URL: fake.baseUrl,
+    });
   });
   afterAll(async () => {
+    child.kill('SIGTERM');
     worker.shutdown();
     await running;
     await api.close();
@@ -82,24 +103,18 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
   });
 
   it('cancels a message while it waits for its turn (409 once it is not queued any more)', async () => {
-    rate = { ratePerSec: 0.01, burst: 1 };
+    await setRate('slow', { ratePerSec: 0.01, burst: 1 });
     const first = (await send('slow', 'takes the only token')).body.id as string;
     await eventually(async () => (await statusOf(first)) === 'sent', 'first sent');
     const second = (await send('slow', 'waits')).body.id as string;
-    await eventually(
-      async () => (await gate('slow').query(getGateStateQuery)).queued.normal === 1,
-      'second queued at the gate',
-    );
+    await eventually(() => inLine('slow', second), 'second waiting in the sender’s line');
     const res = await request(api.app)
       .post(`/v1/messages/${second}/cancel`)
       .set('Authorization', `Bearer ${key}`)
       .expect(200);
     expect(res.body).toEqual({ id: second, status: 'cancelled' });
     await eventually(async () => (await statusOf(second)) === 'cancelled', 'cancelled');
-    await eventually(
-      async () => (await gate('slow').query(getGateStateQuery)).queued.normal === 0,
-      'withdrawn from the gate',
-    );
+    await eventually(async () => (await line('slow')).length === 0, 'left the line');
     const again = await request(api.app)
       .post(`/v1/messages/${second}/cancel`)
       .set('Authorization', `Bearer ${key}`)
@@ -117,7 +132,7 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
   });
 
   it('paces a sender at its rate, queues the excess, and lets high priority overtake queued low', async () => {
-    rate = { ratePerSec: 2, burst: 1 };
+    await setRate('paced', { ratePerSec: 2, burst: 1 });
     const ids: string[] = [];
     ids.push((await send('paced', 'n0')).body.id);
     // n0 takes the only token of the burst; everything after it has to queue.
@@ -125,9 +140,17 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
     for (const b of ['l1', 'l2', 'n1', 'n2', 'l3', 'n3'])
       ids.push((await send('paced', b, b.startsWith('l') ? 'low' : 'normal')).body.id);
     await eventually(async () => {
-      const s = await gate('paced').query(getGateStateQuery);
-      return s.queued.low + s.queued.normal + s.granted - 1 >= 6;
-    }, 'all queued at the gate');
+      const waiting = await line('paced');
+      const states = await Promise.all(
+        ids
+          .slice(1)
+          .map(
+            async (id) =>
+              waiting.includes(workflowIds.message('tenant-f', id)) || (await statusOf(id)) === 'sent',
+          ),
+      );
+      return states.every(Boolean);
+    }, 'all in line or sent');
     for (const b of ['h1', 'h2']) ids.push((await send('paced', b, 'high')).body.id);
     for (const id of ids) await eventually(async () => (await statusOf(id)) === 'sent', `${id} sent`, 30_000);
 
@@ -148,7 +171,6 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
   });
 
   it('waits through a provider outage, then sends everything exactly once', async () => {
-    rate = { ratePerSec: 1000, burst: 1000 };
     fake.down();
     const before = fake.requests.length;
     const ids = [
@@ -161,5 +183,62 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
     for (const id of ids)
       await eventually(async () => (await statusOf(id)) === 'sent', 'sent after the outage');
     for (const id of ids) expect(fake.sendsFor(id)).toHaveLength(1);
+  });
+
+  it('a sender’s own rate takes effect without a restart (PUT /v1/senders/:id/rate), and bad rates are 400s', async () => {
+    await setRate('tuned', { ratePerSec: 0.01, burst: 1 });
+    const rateOf = () =>
+      request(api.app).get('/v1/senders/tuned/rate').set('Authorization', `Bearer ${key}`).expect(200);
+    const first = (await send('tuned', 't0')).body.id as string;
+    await eventually(async () => (await statusOf(first)) === 'sent', 't0 sent');
+    const waiting = [
+      (await send('tuned', 't1')).body.id as string,
+      (await send('tuned', 't2', 'high')).body.id as string,
+    ];
+    await eventually(async () => (await line('tuned')).length === 2, 'both waiting for a token');
+    expect((await rateOf()).body).toEqual({
+      senderId: 'tuned',
+      provider: 'meta',
+      ratePerSecond: 0.01,
+      burst: 1,
+      source: 'sender',
+      waiting: { high: 1, normal: 1, low: 0 },
+    });
+
+    const put = await request(api.app)
+      .put('/v1/senders/tuned/rate')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ ratePerSecond: 50, burst: 5 })
+      .expect(200);
+    expect(put.body).toMatchObject({ ratePerSecond: 50, burst: 5, source: 'sender' });
+    // The new rate is read at the next ask, on either worker: a new message goes at once (the
+    // bucket starts full at the new rate, enough tokens for the two waiting ahead of it too); the
+    // waiting ones ask again when their durable timers fire (within a minute), so they still wait.
+    const third = (await send('tuned', 't3')).body.id as string;
+    await eventually(async () => (await statusOf(third)) === 'sent', 't3 sent at the new rate');
+    expect(await Promise.all(waiting.map(statusOf))).toEqual(['queued', 'queued']);
+
+    const bad = await request(api.app)
+      .put('/v1/senders/tuned/rate')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ ratePerSecond: 0, burst: 1.5 })
+      .expect(400);
+    expect(JSON.stringify(bad.body)).toContain('ratePerSecond');
+    expect(JSON.stringify(bad.body)).toContain('burst');
+    await request(api.app)
+      .put('/v1/senders/nobody/rate')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ ratePerSecond: 1, burst: 1 })
+      .expect(404);
+    const back = await request(api.app)
+      .delete('/v1/senders/tuned/rate')
+      .set('Authorization', `Bearer ${key}`)
+      .expect(200);
+    expect(back.body).toMatchObject({ ratePerSecond: 1000, burst: 1000, source: 'provider' });
+    for (const id of waiting)
+      await request(api.app)
+        .post(`/v1/messages/${id}/cancel`)
+        .set('Authorization', `Bearer ${key}`)
+        .expect(200);
   });
 });

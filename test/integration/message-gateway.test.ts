@@ -4,6 +4,7 @@ import request from 'supertest';
 import type { Worker } from '@temporalio/worker';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import type { GatewayCredentialsPort } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
+import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
 import { eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
@@ -114,6 +115,10 @@ describe('messages through a WhatsApp Web gateway session', () => {
         sessionId: 'shop',
         providerMessageId: expect.stringMatching(/^3EB0/),
       });
+      // The seed gateway never reports delivery: the message's workflow ends at sent, not after 24 h.
+      const handle = temporal.client.workflow.getHandle(workflowIds.message('tenant-g', id));
+      await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 'workflow ended');
+      expect(await handle.result()).toMatchObject({ status: 'sent' });
     }
     expect(gw.seen.map((s) => s.url)).toEqual(
       Array(3).fill('/api/v1/messages?sessionId=shop-0123456789abcdef0123'),

@@ -6,6 +6,7 @@ import type { Worker } from '@temporalio/worker';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createMetrics } from '../../src/observability/metrics';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
+import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, eventually, messagingDeps, STATUS_REF_KEY } from '../helpers/messaging';
 import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
@@ -376,6 +377,33 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       status: 'read',
       deliveredAt: expect.any(Date),
     });
+  });
+
+  it('a burst of statuses for one message (one webhook) costs its workflow one signal and one workflow task', async () => {
+    const m = await send('burst of statuses');
+    const cb = `${TENANT}:${m.id}`;
+    const res = await postSigned(
+      envelope([
+        {
+          changes: [
+            statusChange([
+              { wamid: m.wamid, status: 'sent', cb },
+              { wamid: m.wamid, status: 'delivered', cb },
+              { wamid: m.wamid, status: 'read', cb },
+            ]),
+          ],
+        },
+      ]),
+    );
+    expect(res.status).toBe(200);
+    const handle = temporal.client.workflow.getHandle(workflowIds.message(TENANT, m.id));
+    expect(await handle.result()).toMatchObject({ status: 'read' });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+    expect(events.filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
+    expect(events[signalled]?.workflowExecutionSignaledEventAttributes?.signalName).toBe('messageStatuses');
+    expect(events.slice(signalled).filter((e) => e.workflowTaskScheduledEventAttributes)).toHaveLength(1);
+    expect(await deps.messages.get(TENANT, m.id)).toMatchObject({ status: 'read' });
   });
 
   it('a status applies only with our MAC’d reference naming the owner of its number; others are dead-lettered (issue 15)', async () => {

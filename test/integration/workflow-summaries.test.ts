@@ -91,19 +91,6 @@ describe('workflow static summaries (real Temporal)', () => {
     }
   });
 
-  it('the sender gate, started by signal-with-start: sender, provider and rate', async () => {
-    await deps.activities.requestSendPermit({
-      tenantId: TENANT,
-      senderId: 'shop-gate',
-      provider: 'meta',
-      workflowId: 'message:tenant-summaries:not-a-real-one',
-      priority: 'normal',
-    });
-    const { summary, details } = await describeStatic(workflowIds.senderGate(TENANT, 'shop-gate'));
-    expect(summary).toBe('Rate-limit gate for sender shop-gate (meta, 80/s)');
-    expect(details).toContain('burst 80');
-  });
-
   it('an inbound message workflow: type, masked sender number and receiving sender — never the text', async () => {
     const m = {
       provider: 'meta',

@@ -149,6 +149,7 @@ export function createMessageCommands(deps: MessagesApiDeps) {
         retry: false,
         ...(req.validitySeconds === undefined ? {} : { validityMs: req.validitySeconds * 1000 }),
         notify: deps.callbacks ? (await deps.callbacks.get(tenantId)) !== null : false,
+        followStatuses: sender.provider.acknowledgesDelivery !== false,
         settings: deps.settings,
       };
       try {

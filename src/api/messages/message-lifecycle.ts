@@ -58,6 +58,8 @@ export function createMessageLifecycle(deps: MessagesApiDeps) {
           'retry_limit_reached',
           `Message ${messageId} already failed ${doc.retryCount} times (limit ${deps.maxRetries})`,
         );
+      // The sender may be gone since; its provider still decides whether statuses will follow.
+      const sender = await deps.registry.resolveSender(tenantId, doc.senderId);
       const input: MessageWorkflowInput = {
         tenantId,
         messageId,
@@ -77,6 +79,7 @@ export function createMessageLifecycle(deps: MessagesApiDeps) {
         // The retried run gets the validity the request asked for, counted afresh from now.
         ...(doc.validityMs == null ? {} : { validityMs: doc.validityMs }),
         notify: deps.callbacks ? (await deps.callbacks.get(tenantId)) !== null : false,
+        followStatuses: sender?.provider.acknowledgesDelivery !== false,
         settings: deps.settings,
       };
       try {

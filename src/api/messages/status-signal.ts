@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { messageStatusSignal } from '../../../workflows/message.definitions';
+import { messageStatusesSignal } from '../../../workflows/message.definitions';
 import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
 import type { MessageStatusEvent } from '../../domain/message';
 import type { Logger } from '../../logging/logger';
@@ -20,18 +20,45 @@ export interface StatusScope {
 export type StatusOutcome = 'signalled' | 'unknown' | 'stopped' | 'late_applied' | 'foreign';
 
 /**
- * Hands one provider status to its message's workflow, which applies it only if it moves the
+ * Hands provider statuses to their messages' workflows, which apply a status only if it moves the
  * message forward (duplicates and late arrivals change nothing). The owner is our reference when
  * the provider echoed it (Meta/360dialog biz_opaque_callback_data, Twilio `?ref=`), else the
  * provider id mapping. `tenantId` confines a BSP webhook, which authenticated one sender, to that
  * sender's tenant: a reference or mapping naming another tenant is ignored ('foreign').
+ * A message's statuses in one call go as one signal: one workflow task for the burst, not one each.
  */
-export async function signalMessageStatus(
+async function signalMessageStatuses(
+  deps: StatusSignalDeps,
+  provider: string,
+  items: { ev: MessageStatusEvent; scope: StatusScope }[],
+): Promise<StatusOutcome[]> {
+  const owners = await Promise.all(items.map(({ ev, scope }) => ownerOf(deps, provider, ev, scope)));
+  const groups = new Map<
+    string,
+    { owner: { tenantId: string; messageId: string }; evs: MessageStatusEvent[] }
+  >();
+  const outcomes: StatusOutcome[] = [];
+  items.forEach(({ ev }, i) => {
+    const owner = owners[i] as (typeof owners)[number];
+    if (typeof owner === 'string') return void outcomes.push(owner);
+    const key = `${owner.tenantId}:${owner.messageId}`;
+    const group = groups.get(key) ?? { owner, evs: [] };
+    group.evs.push(ev);
+    groups.set(key, group);
+  });
+  for (const outcome of await Promise.all(
+    [...groups.values()].map(({ owner, evs }) => signalOwner(deps, provider, owner, evs)),
+  ))
+    outcomes.push(...outcome);
+  return outcomes;
+}
+
+async function ownerOf(
   deps: StatusSignalDeps,
   provider: string,
   ev: MessageStatusEvent,
-  scope: StatusScope = {},
-): Promise<StatusOutcome> {
+  scope: StatusScope,
+): Promise<{ tenantId: string; messageId: string } | 'unknown' | 'foreign'> {
   const log = { provider, providerMessageId: ev.providerMessageId, status: ev.status };
   let owner =
     scope.ref ?? (ev.tenantId && ev.messageId ? { tenantId: ev.tenantId, messageId: ev.messageId } : null);
@@ -48,15 +75,27 @@ export async function signalMessageStatus(
     deps.logger.warn({ ...log, tenantId: scope.tenantId }, 'status for another tenant’s message: ignored');
     return 'foreign';
   }
+  return owner;
+}
+
+async function signalOwner(
+  deps: StatusSignalDeps,
+  provider: string,
+  owner: { tenantId: string; messageId: string },
+  evs: MessageStatusEvent[],
+): Promise<StatusOutcome[]> {
   try {
     await deps.temporal.workflow
       .getHandle(workflowIds.message(owner.tenantId, owner.messageId))
-      .signal(messageStatusSignal, ev);
-    return 'signalled';
+      .signal(messageStatusesSignal, evs);
+    return evs.map(() => 'signalled' as const);
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    // The workflow stopped following statuses: final, or its status timeout passed. A delivered or
-    // read that comes later still moves the record forward (a conditional, forward-only write).
+  }
+  // The workflow stopped following statuses: final, or its status timeout passed. A delivered or
+  // read that comes later still moves the record forward (a conditional, forward-only write).
+  const outcomes: StatusOutcome[] = [];
+  for (const ev of evs) {
     const late =
       (ev.status === 'delivered' || ev.status === 'read') &&
       (await deps.messages.recordLateDelivery(
@@ -67,11 +106,18 @@ export async function signalMessageStatus(
         new Date(ev.at),
       ));
     deps.logger.info(
-      { ...log, messageId: owner.messageId, applied: late },
+      {
+        provider,
+        providerMessageId: ev.providerMessageId,
+        status: ev.status,
+        messageId: owner.messageId,
+        applied: late,
+      },
       'status after the message stopped following',
     );
-    return late ? 'late_applied' : 'stopped';
+    outcomes.push(late ? 'late_applied' : 'stopped');
   }
+  return outcomes;
 }
 
 /**
@@ -83,15 +129,15 @@ export async function signalOwnedStatuses(
   provider: string,
   owned: { ev: MessageStatusEvent; tenantId: string }[],
 ): Promise<void> {
-  await Promise.all(
-    owned
-      .filter(({ ev }) => ev.status !== 'sent')
-      .map(({ ev, tenantId }) => signalMessageStatus(deps, provider, ev, { tenantId })),
+  await signalMessageStatuses(
+    deps,
+    provider,
+    owned.filter(({ ev }) => ev.status !== 'sent').map(({ ev, tenantId }) => ({ ev, scope: { tenantId } })),
   );
 }
 
 /**
- * Hands a webhook's statuses to their workflows (see signalMessageStatus). `sent` is what our send
+ * Hands a webhook's statuses to their workflows (see signalMessageStatuses). `sent` is what our send
  * activity already recorded from the provider's answer: signalling it would only cost the workflow
  * a task (throughput), so only later statuses are delivered.
  */
@@ -101,7 +147,9 @@ export async function signalStatuses(
   events: MessageStatusEvent[],
   scope: StatusScope = {},
 ): Promise<void> {
-  await Promise.all(
-    events.filter((ev) => ev.status !== 'sent').map((ev) => signalMessageStatus(deps, provider, ev, scope)),
+  await signalMessageStatuses(
+    deps,
+    provider,
+    events.filter((ev) => ev.status !== 'sent').map((ev) => ({ ev, scope })),
   );
 }

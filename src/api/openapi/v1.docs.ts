@@ -123,6 +123,31 @@ export const v1Docs: OperationDocs = {
       '(`dw_webhook_dead_letters_total`).',
     responses: { 200: { description: '`{items, nextCursor}`', schema: deadLetterList } },
   },
+  'GET /v1/senders/{senderId}/rate': {
+    tag: 'senders',
+    summary: "A sender's send rate and the messages waiting for it",
+    description:
+      'The provider’s rate (`RATE_LIMIT_*`) unless the sender has its own (`source`). `waiting` counts the ' +
+      'sender’s messages waiting for a token, by priority: high goes before normal before low, FIFO by ' +
+      'acceptance within a priority; waiting never fails a message.',
+    responses: {
+      200: '`{senderId, provider, ratePerSecond, burst, source: "sender"|"provider", waiting: {high, normal, low}}`',
+      404: 'No sender or session with this id for the tenant',
+    },
+  },
+  'PUT /v1/senders/{senderId}/rate': {
+    tag: 'senders',
+    summary: "Set a sender's own send rate",
+    description:
+      'Takes effect at the next permit any worker gives, without a restart (the limiter is shared state in ' +
+      'MongoDB). Use it for a number Meta upgraded (e.g. 1000/s) or one that must go slower.',
+    responses: { 200: 'The rate now (as GET)', 404: 'No sender or session with this id for the tenant' },
+  },
+  'DELETE /v1/senders/{senderId}/rate': {
+    tag: 'senders',
+    summary: "Back to the provider's send rate",
+    responses: { 200: 'The rate now (as GET)', 404: 'No sender or session with this id for the tenant' },
+  },
   'PUT /v1/callbacks': {
     tag: 'callbacks',
     summary: 'Set the status callback URL',

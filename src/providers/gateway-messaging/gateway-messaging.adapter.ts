@@ -39,6 +39,8 @@ export function createGatewayMessagingProvider(config: GatewayMessagingConfig): 
   return {
     name: WHATSAPP_WEB_PROVIDER,
     supportedTypes: GATEWAY_TYPES,
+    // The seed gateway reports no delivery statuses: a message ends at sent (issue 14).
+    acknowledgesDelivery: false,
     async send(msg: OutboundMessage): Promise<SendResult> {
       const creds = await config.sessions.getGatewayCredentials(msg.tenantId, msg.senderId);
       if (!creds) throw fail('permanent', `Session ${msg.senderId} does not exist`);

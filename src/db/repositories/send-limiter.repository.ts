@@ -1,0 +1,156 @@
+import type { Connection } from 'mongoose';
+import type { Priority } from '../../domain/message';
+import type { PermitAnswer, PermitAsk, SendRate } from '../../domain/send-permit';
+import { sendLimitModel, sendWaiterModel, type SendLimitDoc } from '../models/send-limit.model';
+
+const RANK: Record<Priority, number> = { high: 0, normal: 1, low: 2 };
+/** How long a waiter keeps its place past the time it said it would ask again. */
+const PLACE_GRACE_MS = 5_000;
+/** Shortest wait handed back, so a waiter never spins. */
+const MIN_WAIT_MS = 10;
+/**
+ * Longest wait handed back: a waiter asks again at least this often, so a rate raised meanwhile,
+ * or a place left by a message that died, is noticed within a minute.
+ */
+const MAX_WAIT_MS = 60_000;
+/** Compare-and-set conflicts (other workers took a token meanwhile) retried at once before giving up. */
+const MAX_CONFLICTS = 25;
+
+/**
+ * Per-sender send rate shared by every worker and surviving restarts, without a workflow: a GCRA
+ * token bucket (one `tat` per sender, taken by compare-and-set) in MongoDB, and a line of waiters
+ * that decides who goes first when tokens are scarce (high before normal before low, FIFO by
+ * acceptance). A message that finds a token and nobody ahead of it takes it at once (three reads
+ * and writes, no Temporal event); one that must wait learns how long, from its place in the line,
+ * and asks again then. A per-sender override of the provider's rate is read on every ask.
+ */
+export function createSendLimiter(
+  conn: Connection,
+  rateFor: (provider: string) => SendRate,
+  clock: () => number = Date.now,
+) {
+  const Limits = sendLimitModel(conn);
+  const Waiters = sendWaiterModel(conn);
+  const keyOf = (tenantId: string, senderId: string) => `${tenantId}:${senderId}`;
+
+  const rateOf = (doc: SendLimitDoc | null, provider: string): SendRate =>
+    doc?.ratePerSec && doc.ratePerSec > 0
+      ? { ratePerSec: doc.ratePerSec, burst: Math.max(1, doc.burst ?? 1) }
+      : rateFor(provider);
+
+  async function takeAt(key: string, doc: SendLimitDoc | null, next: number): Promise<boolean> {
+    if (doc)
+      return (
+        (await Limits.updateOne({ _id: key, tat: doc.tat }, { $set: { tat: next } })).modifiedCount === 1
+      );
+    try {
+      await Limits.create({ _id: key, tat: next });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+  }
+
+  async function askOnce(ask: PermitAsk): Promise<PermitAnswer | 'conflict'> {
+    const key = keyOf(ask.tenantId, ask.senderId);
+    const now = clock();
+    const doc = await Limits.findById(key).lean<SendLimitDoc>();
+    const rate = rateOf(doc, ask.provider);
+    const interval = 1000 / rate.ratePerSec;
+    const tolerance = (Math.max(1, rate.burst) - 1) * interval;
+    const base = Math.max(doc?.tat ?? 0, now);
+    const available = Math.floor((now + tolerance + interval - base) / interval + 1e-9);
+    const rank = RANK[ask.priority];
+    const ahead = {
+      key,
+      _id: { $ne: ask.ticket },
+      expiresAt: { $gt: now },
+      $or: [
+        { rank: { $lt: rank } },
+        { rank, acceptedAt: { $lt: ask.acceptedAt } },
+        { rank, acceptedAt: ask.acceptedAt, _id: { $lt: ask.ticket } },
+      ],
+    };
+    if (available >= 1) {
+      const before = await Waiters.countDocuments(ahead, { limit: available });
+      if (before < available) {
+        if (!(await takeAt(key, doc, base + interval))) return 'conflict';
+        if (ask.waited) await Waiters.deleteOne({ _id: ask.ticket });
+        return { granted: true };
+      }
+    }
+    // Tokens are scarce: wait for as many tokens as there are messages ahead, plus one.
+    await Waiters.deleteMany({ key, expiresAt: { $lt: now - PLACE_GRACE_MS } });
+    const position = await Waiters.countDocuments(ahead);
+    const waitMs = Math.min(
+      MAX_WAIT_MS,
+      Math.max(MIN_WAIT_MS, Math.ceil(base - tolerance + position * interval - now)),
+    );
+    await Waiters.updateOne(
+      { _id: ask.ticket },
+      { $set: { key, rank, acceptedAt: ask.acceptedAt, expiresAt: now + waitMs + PLACE_GRACE_MS } },
+      { upsert: true },
+    );
+    return { granted: false, waitMs, position };
+  }
+
+  return {
+    /**
+     * Takes a token when it is this message's turn. Waits up to `inlineWaitMs` here (short waits:
+     * the next token is near); a longer wait is handed back for the caller to sleep durably.
+     */
+    async ask(ask: PermitAsk, inlineWaitMs = 0): Promise<PermitAnswer> {
+      const until = clock() + inlineWaitMs;
+      let current = ask;
+      for (let conflicts = 0; ;) {
+        const answer = await askOnce(current);
+        if (answer === 'conflict') {
+          if (++conflicts < MAX_CONFLICTS) continue;
+          return { granted: false, waitMs: MIN_WAIT_MS, position: 0 };
+        }
+        if (answer.granted) return answer;
+        current = { ...current, waited: true };
+        if (clock() + answer.waitMs > until) return answer;
+        await new Promise((r) => setTimeout(r, answer.waitMs));
+      }
+    },
+
+    /** The sender's line now (live waiters, first first): who waits for a token, for operators and tests. */
+    async line(tenantId: string, senderId: string): Promise<{ ticket: string; priority: Priority }[]> {
+      const waiters = await Waiters.find({ key: keyOf(tenantId, senderId), expiresAt: { $gt: clock() } })
+        .sort({ rank: 1, acceptedAt: 1, _id: 1 })
+        .lean();
+      const byRank = Object.fromEntries(Object.entries(RANK).map(([p, r]) => [r, p as Priority]));
+      return waiters.map((w) => ({ ticket: w._id, priority: byRank[w.rank] as Priority }));
+    },
+
+    /** A message that will not send (cancelled) leaves the line. */
+    async leave(ticket: string): Promise<void> {
+      await Waiters.deleteOne({ _id: ticket });
+    },
+
+    /** The sender's own rate, or null for the provider's. */
+    async rateOverride(tenantId: string, senderId: string): Promise<SendRate | null> {
+      const doc = await Limits.findById(keyOf(tenantId, senderId)).lean<SendLimitDoc>();
+      return doc?.ratePerSec && doc.ratePerSec > 0
+        ? { ratePerSec: doc.ratePerSec, burst: Math.max(1, doc.burst ?? 1) }
+        : null;
+    },
+
+    /**
+     * Sets (or with null clears) the sender's own rate; the next ask uses it, on every worker. The
+     * bucket starts full at the new rate: a debt run up at the old rate (a slow sender's next
+     * token minutes away) does not carry over.
+     */
+    async setRateOverride(tenantId: string, senderId: string, rate: SendRate | null): Promise<void> {
+      await Limits.updateOne(
+        { _id: keyOf(tenantId, senderId) },
+        { $set: { ratePerSec: rate?.ratePerSec ?? null, burst: rate?.burst ?? null, tat: 0 } },
+        { upsert: true },
+      );
+    },
+  };
+}
+
+export type SendLimiter = ReturnType<typeof createSendLimiter>;
