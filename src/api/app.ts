@@ -26,7 +26,7 @@ import type { AccountAlertRepository } from '../db/repositories/account-alert.re
 import { callbacksRoutes, type CallbacksRoutesDeps } from './routes/callbacks.routes';
 import { STRICT_CALLBACK_POLICY, systemResolver } from '../callbacks/callback-target';
 import type { TenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
-import type { MessageCommands } from './messages/message-commands';
+import type { MessagesService } from './messages/messages.service';
 import type { MessageHistoryRepository } from '../db/repositories/message-history.repository';
 import type { SenderRepository } from '../db/repositories/sender.repository';
 import type { SenderOwnershipVerifier } from '../providers/sender-ownership';
@@ -60,7 +60,7 @@ export interface AppDeps {
   deadLetters: DeadLetterRepository;
   /** Messages, official senders and the Meta status webhook (issue 4); absent = not mounted. */
   messaging?: {
-    commands: MessageCommands;
+    commands: MessagesService;
     messages: MessageHistoryRepository;
     senders: SenderRepository;
     metaAppSecret: string | undefined;

@@ -20,7 +20,7 @@ import {
   statusRefKeyOf,
 } from '../composition/messaging-setup';
 import { createSendLimiter } from '../db/repositories/send-limiter.repository';
-import { createMessageCommands } from './messages/message-commands';
+import { createMessagesService } from './messages/messages.service';
 import { createCustomerWindowPolicy } from './messages/customer-window.policy';
 import { createCustomerWindowRepository } from '../db/repositories/customer-window.repository';
 import { createTenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const officialSenders = createSenderRepository(mongo, secrets);
   const tenantCallbacks = createTenantCallbackRepository(mongo, secrets);
   const messagingRegistry = buildMessagingRegistry(config, { senders: officialSenders, sessions });
-  const messageCommands = createMessageCommands({
+  const messagesService = createMessagesService({
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     messages: messageHistory,
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     metricsToken: config.METRICS_TOKEN,
     metricsPublic: config.METRICS_PUBLIC,
     messaging: {
-      commands: messageCommands,
+      commands: messagesService,
       messages: messageHistory,
       senders: officialSenders,
       metaAppSecret: config.META_APP_SECRET,

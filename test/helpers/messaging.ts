@@ -6,7 +6,7 @@ import { createActivities } from '../../activities';
 import type { MessageActivityDeps } from '../../activities/messages.activities';
 import type { GateRate, MessageSettings } from '../../workflows/message.definitions';
 import { createSendLimiter } from '../../src/db/repositories/send-limiter.repository';
-import { createMessageCommands } from '../../src/api/messages/message-commands';
+import { createMessagesService } from '../../src/api/messages/messages.service';
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
 import { createMessageHistoryRepository } from '../../src/db/repositories/message-history.repository';
 import { createSenderRepository } from '../../src/db/repositories/sender.repository';
@@ -139,7 +139,7 @@ export function messagingDeps(opts: {
   const rateFor = opts.rateFor ?? (() => ({ ratePerSec: 1000, burst: 1000 }));
   const limiter = createSendLimiter(opts.conn, rateFor);
   const activityDeps: MessageActivityDeps = { messages, registry, limiter };
-  const commands = createMessageCommands({
+  const commands = createMessagesService({
     temporal: opts.temporal,
     taskQueue: opts.taskQueue,
     messages,

@@ -10,11 +10,11 @@ import {
 import { authOf } from '../middleware/auth';
 import { route, ValidationFailed } from '../middleware/validate';
 import { idempotencyKeyOf } from '../middleware/idempotency-key';
-import type { MessageCommands } from '../messages/message-commands';
+import type { MessagesService } from '../messages/messages.service';
 import { messageView } from '../messages/message-view';
 
 export interface MessagesRouteDeps {
-  commands: MessageCommands;
+  commands: MessagesService;
   messages: MessageHistoryRepository;
 }
 
