@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
-import { startInboundWorkflow } from '../../src/api/messages/inbound-starter';
+import { startInboundWorkflow } from '../../src/ingest/inbound-events';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { maskPhone } from '../../src/temporal/workflow-summaries';
 import { captureLogger } from '../helpers/logger';

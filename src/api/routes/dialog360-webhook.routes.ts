@@ -12,12 +12,12 @@ import {
   readDialog360Headers,
   verifyDialog360Secret,
 } from '../../providers/dialog360/dialog360.webhook';
-import { recordAccountAlerts } from '../messages/alert-recorder';
-import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
-import { startInboundWorkflows, type InboundStartDeps } from '../messages/inbound-starter';
-import { signalOwnedStatuses } from '../messages/status-signal';
-import { authorizeStatuses } from '../messages/status-authority';
-import { parseWebhookJson, webhookRawBody } from '../messages/webhook-body';
+import { recordAccountAlerts } from '../../ingest/account-alerts';
+import { recordDeadLetters, type DeadLetterDeps } from '../../ingest/dead-letters';
+import { startInboundWorkflows, type InboundStartDeps } from '../../ingest/inbound-events';
+import { signalOwnedStatuses } from '../../ingest/status-events';
+import { authorizeStatuses } from '../../ingest/status-authority';
+import { parseWebhookJson, webhookRawBody } from '../middleware/webhook-body';
 import { countWebhook } from '../middleware/webhook-metrics';
 
 export interface Dialog360WebhookDeps {

@@ -12,9 +12,9 @@ import {
 } from '../../providers/gateways/webhooks';
 import { normaliseGatewayInbound } from '../../providers/gateways/inbound';
 import { entryIssues, fieldOf, MAX_ENTRY_DEPTH, readableIds } from '../../schemas/webhook.schema';
-import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
-import { startInboundWorkflow, type InboundStartDeps } from '../messages/inbound-starter';
-import { parseWebhookJson, webhookRawBody } from '../messages/webhook-body';
+import { recordDeadLetters, type DeadLetterDeps } from '../../ingest/dead-letters';
+import { startInboundWorkflow, type InboundStartDeps } from '../../ingest/inbound-events';
+import { parseWebhookJson, webhookRawBody } from '../middleware/webhook-body';
 import { safeEqual } from '../../security/api-keys';
 import { isValidWebhookToken, WEBHOOK_TOKEN_PARAM } from '../../providers/gateways/shared/webhook-target';
 import { workflowIds } from '../../temporal/workflow-ids';

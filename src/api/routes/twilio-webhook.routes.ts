@@ -17,9 +17,9 @@ import {
   verifyTwilioSignature,
   type TwilioParams,
 } from '../../providers/twilio/twilio.webhook';
-import { recordDeadLetters, type DeadLetterDeps } from '../messages/dead-letter-recorder';
-import { startInboundWorkflow, type InboundStartDeps } from '../messages/inbound-starter';
-import { signalStatuses } from '../messages/status-signal';
+import { recordDeadLetters, type DeadLetterDeps } from '../../ingest/dead-letters';
+import { startInboundWorkflow, type InboundStartDeps } from '../../ingest/inbound-events';
+import { signalStatuses } from '../../ingest/status-events';
 import { countWebhook } from '../middleware/webhook-metrics';
 
 export interface TwilioWebhookDeps {

@@ -1,7 +1,7 @@
-import type { AccountAlertRepository } from '../../db/repositories/account-alert.repository';
-import type { AccountAlertEvent } from '../../domain/account-alert';
-import type { Logger } from '../../logging/logger';
-import type { Metrics } from '../../observability/metrics';
+import type { AccountAlertRepository } from '../db/repositories/account-alert.repository';
+import type { AccountAlertEvent } from '../domain/account-alert';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../observability/metrics';
 
 export interface AlertRecorderDeps {
   alerts: Pick<AccountAlertRepository, 'store'>;

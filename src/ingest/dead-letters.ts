@@ -1,7 +1,7 @@
-import type { DeadLetterRepository } from '../../db/repositories/dead-letter.repository';
-import type { DeadLetterProvider, RejectedEntry } from '../../domain/dead-letter';
-import type { Logger } from '../../logging/logger';
-import type { Metrics } from '../../observability/metrics';
+import type { DeadLetterRepository } from '../db/repositories/dead-letter.repository';
+import type { DeadLetterProvider, RejectedEntry } from '../domain/dead-letter';
+import type { Logger } from '../logging/logger';
+import type { Metrics } from '../observability/metrics';
 
 export interface DeadLetterDeps {
   deadLetters: Pick<DeadLetterRepository, 'record'>;

@@ -1,14 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { inboundMessageWorkflow } from '../../../workflows/inbound.workflow';
-import type { InboundMessageEvent } from '../../domain/message';
-import {
-  ProviderKey,
-  ProviderMessageIdKey,
-  SenderIdKey,
-  TenantIdKey,
-} from '../../temporal/search-attributes';
-import { workflowIds } from '../../temporal/workflow-ids';
-import { inboundSummary } from '../../temporal/workflow-summaries';
+import type { inboundMessageWorkflow } from '../../workflows/inbound.workflow';
+import type { InboundMessageEvent } from '../domain/message';
+import { ProviderKey, ProviderMessageIdKey, SenderIdKey, TenantIdKey } from '../temporal/search-attributes';
+import { workflowIds } from '../temporal/workflow-ids';
+import { inboundSummary } from '../temporal/workflow-summaries';
 import { memo } from './memo';
 
 export interface InboundStartDeps {

@@ -1,6 +1,6 @@
-import type { DeadLetter } from './dead-letter-recorder';
-import type { MessageStatusEvent } from '../../domain/message';
-import { hasValidMac } from '../../security/status-ref';
+import type { DeadLetter } from './dead-letters';
+import type { MessageStatusEvent } from '../domain/message';
+import { hasValidMac } from '../security/status-ref';
 
 /** A status allowed to move a message of `tenantId` (the owner of the number it came from). */
 export interface OwnedStatus {

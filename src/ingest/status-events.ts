@@ -1,9 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { messageStatusesSignal } from '../../../workflows/message.definitions';
-import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
-import type { MessageStatusEvent } from '../../domain/message';
-import type { Logger } from '../../logging/logger';
-import { workflowIds } from '../../temporal/workflow-ids';
+import { messageStatusesSignal } from '../../workflows/message.definitions';
+import type { MessageHistoryRepository } from '../db/repositories/message-history.repository';
+import type { MessageStatusEvent } from '../domain/message';
+import type { Logger } from '../logging/logger';
+import { workflowIds } from '../temporal/workflow-ids';
 
 export interface StatusSignalDeps {
   temporal: Client;

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { DomainError } from '../../domain/errors';
-import { ValidationFailed } from '../middleware/validate';
+import { ValidationFailed } from './validate';
 
 /**
  * The exact bytes of a JSON webhook body. Webhook paths get them unparsed (app.ts mounts a raw
