@@ -1,67 +1,25 @@
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { MessageStatusKey, ProviderMessageIdKey, RecipientKey } from '../../src/temporal/search-attributes';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
-import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import {
-  connectTestTemporal,
-  createTestWorker,
-  testRecipientHash,
-  uniqueTaskQueue,
-} from '../helpers/temporal';
+import { eventually } from '../helpers/messaging';
+import { testRecipientHash } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 const PHONE_ID = '106540352242922';
 const TOKEN = 'EAAG-integration-token-0123456789';
 
 describe('messages: API → message workflow → Meta fake → status webhooks', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let keyA: string;
-  let keyB: string;
-  const taskQueue = uniqueTaskQueue('msg');
-
-  const post = (body: object, key = keyA) =>
-    request(api.app).post('/v1/messages').set('Authorization', `Bearer ${key}`).send(body);
-  const get = (path: string, key = keyA) => request(api.app).get(path).set('Authorization', `Bearer ${key}`);
-  const text = (body = 'Hello', extra: object = {}) => ({
-    from: 'meta-main',
-    to: '+1 650 555 1234',
-    type: 'text',
-    text: { body },
-    ...extra,
+  const stack = useStack({
+    queue: 'msg',
+    fakes: { meta: { tokens: { [PHONE_ID]: TOKEN } } },
+    tenants: ['tenant-a', 'tenant-b'],
   });
-  const statusOf = async (id: string) => (await deps.messages.get('tenant-a', id))?.status;
-
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: TOKEN }, appSecret: APP_SECRET }).start();
-    deps = messagingDeps({ conn: db.conn, temporal: temporal.client, taskQueue, metaBaseUrl: fake.baseUrl });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      deps,
-    });
-    fake.opts.webhookUrl = `${api.url}/webhooks/meta`;
     // The number and its WABA as Meta knows them: POST /v1/senders checks ownership with Graph.
-    fake.es.ownNumber({ wabaId: '102290129340398', phoneNumberId: PHONE_ID, token: TOKEN });
-    const keys = createApiKeyRepository(db.conn);
-    keyA = (await keys.create('tenant-a')).token;
-    keyB = (await keys.create('tenant-b')).token;
-    await request(api.app)
+    stack.fakes.meta.es.ownNumber({ wabaId: '102290129340398', phoneNumberId: PHONE_ID, token: TOKEN });
+    await request(stack.api.app)
       .post('/v1/senders')
-      .set('Authorization', `Bearer ${keyA}`)
+      .set(stack.auth('tenant-a'))
       .send({
         provider: 'meta',
         id: 'meta-main',
@@ -71,20 +29,24 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
         accessToken: TOKEN,
       })
       .expect(201);
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
   });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
+
+  const post = (body: object, key = stack.keys['tenant-a']) =>
+    request(stack.api.app).post('/v1/messages').set('Authorization', `Bearer ${key}`).send(body);
+  const get = (path: string, key = stack.keys['tenant-a']) =>
+    request(stack.api.app).get(path).set('Authorization', `Bearer ${key}`);
+  const text = (body = 'Hello', extra: object = {}) => ({
+    from: 'meta-main',
+    to: '+1 650 555 1234',
+    type: 'text',
+    text: { body },
+    ...extra,
   });
+  const statusOf = async (id: string) => (await stack.deps.messages.get('tenant-a', id))?.status;
+
   beforeEach(() => {
-    fake.opts.autoStatuses = undefined;
-    fake.opts.statusesBeforeResponse = false;
+    stack.fakes.meta.opts.autoStatuses = undefined;
+    stack.fakes.meta.opts.statusesBeforeResponse = false;
   });
 
   it('registers a sender without ever returning its token, and lists it', async () => {
@@ -97,12 +59,12 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       }),
     ]);
     expect(JSON.stringify(res.body)).not.toContain(TOKEN);
-    const other = await get('/v1/senders', keyB).expect(200);
+    const other = await get('/v1/senders', stack.keys['tenant-b']).expect(200);
     expect(other.body.items).toEqual([]);
   });
 
   it('accepts (202 queued), sends, and follows delivered → read from signed webhooks', async () => {
-    fake.opts.autoStatuses = ['sent', 'delivered', 'read'];
+    stack.fakes.meta.opts.autoStatuses = ['sent', 'delivered', 'read'];
     const res = await post(
       text('Hello world', { recipientName: 'Jane', metadata: { order: 'A-1' }, priority: 'high' }),
     ).expect(202);
@@ -124,14 +86,14 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       metadata: { order: 'A-1' },
     });
     expect(doc.body.sentAt && doc.body.deliveredAt && doc.body.readAt).toBeTruthy();
-    expect(fake.sendsFor(id)).toHaveLength(1);
-    expect(fake.sendsFor(id)[0]?.body).toMatchObject({
+    expect(stack.fakes.meta.sendsFor(id)).toHaveLength(1);
+    expect(stack.fakes.meta.sendsFor(id)[0]?.body).toMatchObject({
       to: '16505551234',
       text: { body: 'Hello world' },
       // `<tenant>:<messageId>:<mac>` (issue 15): only we can mint a reference statuses are routed by.
       biz_opaque_callback_data: expect.stringMatching(new RegExp(`^tenant-a:${id}:[A-Za-z0-9_-]{22}$`)),
     });
-    const handle = temporal.client.workflow.getHandle(workflowIds.message('tenant-a', id));
+    const handle = stack.temporal.client.workflow.getHandle(workflowIds.message('tenant-a', id));
     await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 'workflow completed');
     const sa = (await handle.describe()).typedSearchAttributes;
     expect(sa.get(MessageStatusKey)).toBe('read');
@@ -142,10 +104,10 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
   it('ignores duplicated and reordered statuses: read before delivered, sent last, duplicates', async () => {
     const id = (await post(text('reorder')).expect(202)).body.id as string;
     await eventually(async () => (await statusOf(id)) === 'sent', 'sent');
-    const wamid = fake.sendsFor(id)[0]?.wamid as string;
+    const wamid = stack.fakes.meta.sendsFor(id)[0]?.wamid as string;
     const cb = `tenant-a:${id}`;
     expect(
-      await fake.emitStatuses([
+      await stack.fakes.meta.emitStatuses([
         { wamid, status: 'delivered', callbackData: cb },
         { wamid, status: 'delivered', callbackData: cb },
       ]),
@@ -153,22 +115,22 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     await eventually(async () => (await statusOf(id)) === 'delivered', 'delivered');
     // Without our id in the payload: found through the wamid mapping.
     expect(
-      await fake.emitStatuses([
+      await stack.fakes.meta.emitStatuses([
         { wamid, status: 'read' },
         { wamid, status: 'sent' },
         { wamid, status: 'delivered' },
       ]),
     ).toBe(200);
     await eventually(async () => (await statusOf(id)) === 'read', 'read');
-    expect(await fake.emitStatuses([{ wamid, status: 'failed', callbackData: cb }])).toBe(200);
+    expect(await stack.fakes.meta.emitStatuses([{ wamid, status: 'failed', callbackData: cb }])).toBe(200);
     const doc = (await get(`/v1/messages/${id}`).expect(200)).body;
     expect(doc).toMatchObject({ status: 'read', error: null });
     expect(doc.deliveredAt).not.toBeNull();
   });
 
   it('keeps statuses that arrive before the send has returned (read without delivered)', async () => {
-    fake.opts.autoStatuses = ['read'];
-    fake.opts.statusesBeforeResponse = true;
+    stack.fakes.meta.opts.autoStatuses = ['read'];
+    stack.fakes.meta.opts.statusesBeforeResponse = true;
     const id = (await post(text('early')).expect(202)).body.id as string;
     await eventually(async () => (await statusOf(id)) === 'read', 'read');
     const doc = (await get(`/v1/messages/${id}`).expect(200)).body;
@@ -177,7 +139,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
   });
 
   it('?wait=sent answers with the provider id', async () => {
-    const res = await post(text('wait'), keyA).query({ wait: 'sent' }).expect(200);
+    const res = await post(text('wait'), stack.keys['tenant-a']).query({ wait: 'sent' }).expect(200);
     expect(res.body).toMatchObject({ status: 'sent', providerMessageId: expect.stringMatching(/^wamid\./) });
   });
 
@@ -185,9 +147,9 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     const body = text('only once');
     const results = await Promise.all(
       Array.from({ length: 6 }, () =>
-        request(api.app)
+        request(stack.api.app)
           .post('/v1/messages')
-          .set('Authorization', `Bearer ${keyA}`)
+          .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
           .set('Idempotency-Key', 'order-42')
           .send(body),
       ),
@@ -197,28 +159,28 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     expect(ids.size).toBe(1);
     const id = [...ids][0] as string;
     await eventually(async () => (await statusOf(id)) === 'sent', 'sent');
-    const again = await request(api.app)
+    const again = await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${keyA}`)
+      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
       .set('Idempotency-Key', 'order-42')
       .send(body)
       .expect(202);
     expect(again.body).toEqual({ id, status: 'sent' });
     expect(again.headers['idempotent-replayed']).toBe('true');
-    expect(fake.sendsFor(id)).toHaveLength(1);
-    const conflict = await request(api.app)
+    expect(stack.fakes.meta.sendsFor(id)).toHaveLength(1);
+    const conflict = await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${keyA}`)
+      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
       .set('Idempotency-Key', 'order-42')
       .send(text('different'))
       .expect(409);
     expect(conflict.body.error.code).toBe('idempotency_key_reused');
     // The same key for another tenant is another message.
-    await post(text('x'), keyB).set('Idempotency-Key', 'order-42').expect(422);
+    await post(text('x'), stack.keys['tenant-b']).set('Idempotency-Key', 'order-42').expect(422);
   });
 
   it('a permanent error (131026) fails at once with the code stored, and cannot be retried', async () => {
-    fake.failNext({ httpStatus: 400, code: 131026, message: 'Message undeliverable' });
+    stack.fakes.meta.failNext({ httpStatus: 400, code: 131026, message: 'Message undeliverable' });
     const id = (await post(text('undeliverable')).expect(202)).body.id as string;
     await eventually(async () => (await statusOf(id)) === 'failed', 'failed');
     const doc = (await get(`/v1/messages/${id}`).expect(200)).body;
@@ -229,41 +191,47 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       error: { code: '131026', message: expect.stringContaining('undeliverable') },
     });
     expect(
-      fake.requests.filter((r) => (r.body as { text?: { body?: string } })?.text?.body === 'undeliverable'),
+      stack.fakes.meta.requests.filter(
+        (r) => (r.body as { text?: { body?: string } })?.text?.body === 'undeliverable',
+      ),
     ).toHaveLength(1);
-    const retry = await request(api.app)
+    const retry = await request(stack.api.app)
       .post(`/v1/messages/${id}/retry`)
-      .set('Authorization', `Bearer ${keyA}`)
+      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
       .expect(409);
     expect(retry.body.error.code).toBe('not_retryable');
   });
 
   it('transient errors past the attempt budget do not fail: the message waits, takes a new round and is sent once', async () => {
     // 5 failures: more than one round of 3 attempts (the old budget, after which it failed).
-    fake.failNext({ httpStatus: 500, code: 2, isTransient: true }, 5);
+    stack.fakes.meta.failNext({ httpStatus: 500, code: 2, isTransient: true }, 5);
     const id = (await post(text('flaky')).expect(202)).body.id as string;
     await eventually(async () => (await statusOf(id)) === 'sent', 'sent');
     expect(
-      fake.requests.filter((r) => (r.body as { text?: { body?: string } })?.text?.body === 'flaky'),
+      stack.fakes.meta.requests.filter(
+        (r) => (r.body as { text?: { body?: string } })?.text?.body === 'flaky',
+      ),
     ).toHaveLength(6);
-    expect(fake.sendsFor(id)).toHaveLength(1);
-    const sent = await deps.messages.get('tenant-a', id);
+    expect(stack.fakes.meta.sendsFor(id)).toHaveLength(1);
+    const sent = await stack.deps.messages.get('tenant-a', id);
     expect(sent).toMatchObject({ status: 'sent', retryCount: 0 });
     expect(sent?.errorCode ?? null).toBeNull();
     expect(sent?.sendRounds).toBeGreaterThanOrEqual(1);
-    await request(api.app)
+    await request(stack.api.app)
       .post(`/v1/messages/${id}/retry`)
-      .set('Authorization', `Bearer ${keyA}`)
+      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
       .expect(409);
   });
 
   it('rate limits (130429, 131056) wait and retry without failing, beyond the attempt count', async () => {
-    fake.failNext({ httpStatus: 400, code: 130429 }, 4);
-    fake.failNext({ httpStatus: 429, code: 131056 }, 1);
+    stack.fakes.meta.failNext({ httpStatus: 400, code: 130429 }, 4);
+    stack.fakes.meta.failNext({ httpStatus: 429, code: 131056 }, 1);
     const id = (await post(text('throttled')).expect(202)).body.id as string;
     await eventually(async () => (await statusOf(id)) === 'sent', 'sent');
     expect(
-      fake.requests.filter((r) => (r.body as { text?: { body?: string } })?.text?.body === 'throttled'),
+      stack.fakes.meta.requests.filter(
+        (r) => (r.body as { text?: { body?: string } })?.text?.body === 'throttled',
+      ),
     ).toHaveLength(6);
     expect((await get(`/v1/messages/${id}`).expect(200)).body).toMatchObject({
       retryCount: 0,
@@ -273,10 +241,13 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
   });
 
   it('an async failed webhook (131047) fails a sent message with Meta’s code', async () => {
-    fake.opts.autoStatuses = ['sent', 'failed'];
+    stack.fakes.meta.opts.autoStatuses = ['sent', 'failed'];
     const id = (await post(text('window closed')).expect(202)).body.id as string;
     await eventually(async () => (await statusOf(id)) === 'failed', 'failed');
-    expect(await deps.messages.get('tenant-a', id)).toMatchObject({ errorCode: '131047', retryable: false });
+    expect(await stack.deps.messages.get('tenant-a', id)).toMatchObject({
+      errorCode: '131047',
+      retryable: false,
+    });
   });
 
   it('lists newest first with filters and a cursor; another tenant sees nothing', async () => {
@@ -298,17 +269,17 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     expect(none.body.items).toEqual([]);
     const future = await get('/v1/messages?since=2999-01-01T00:00:00Z').expect(200);
     expect(future.body.items).toEqual([]);
-    const b = await get('/v1/messages', keyB).expect(200);
+    const b = await get('/v1/messages', stack.keys['tenant-b']).expect(200);
     expect(b.body.items).toEqual([]);
     const id = page1.body.items[0].id as string;
-    await get(`/v1/messages/${id}`, keyB).expect(404);
-    await request(api.app)
+    await get(`/v1/messages/${id}`, stack.keys['tenant-b']).expect(404);
+    await request(stack.api.app)
       .post(`/v1/messages/${id}/cancel`)
-      .set('Authorization', `Bearer ${keyB}`)
+      .set('Authorization', `Bearer ${stack.keys['tenant-b']}`)
       .expect(404);
-    await request(api.app)
+    await request(stack.api.app)
       .post(`/v1/messages/${id}/retry`)
-      .set('Authorization', `Bearer ${keyB}`)
+      .set('Authorization', `Bearer ${stack.keys['tenant-b']}`)
       .expect(404);
   });
 
@@ -447,36 +418,39 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     await get('/v1/messages?status=sending').expect(400);
     await get('/v1/messages?cursor=@@').expect(400);
     await get('/v1/messages?limit=1000').expect(400);
-    await request(api.app)
+    await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${keyA}`)
+      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
       .set('content-type', 'application/json')
       .send('{bad json')
       .expect(400);
-    await request(api.app).post('/v1/messages').send(text('x')).expect(401);
-    await request(api.app)
+    await request(stack.api.app).post('/v1/messages').send(text('x')).expect(401);
+    await request(stack.api.app)
       .post('/v1/senders')
-      .set('Authorization', `Bearer ${keyA}`)
+      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
       .send({ phoneNumberId: 'abc', wabaId: '1', displayPhoneNumber: 'x', accessToken: 'short' })
       .expect(400);
-    const dup = await request(api.app).post('/v1/senders').set('Authorization', `Bearer ${keyB}`).send({
-      provider: 'meta',
-      phoneNumberId: PHONE_ID,
-      wabaId: '102290129340398',
-      displayPhoneNumber: '+15550783881',
-      accessToken: TOKEN,
-    });
+    const dup = await request(stack.api.app)
+      .post('/v1/senders')
+      .set('Authorization', `Bearer ${stack.keys['tenant-b']}`)
+      .send({
+        provider: 'meta',
+        phoneNumberId: PHONE_ID,
+        wabaId: '102290129340398',
+        displayPhoneNumber: '+15550783881',
+        accessToken: TOKEN,
+      });
     expect(dup.status).toBe(409);
   });
 
   it('the Meta webhook refuses a missing or wrong signature', async () => {
     const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
-    await request(api.app)
+    await request(stack.api.app)
       .post('/webhooks/meta')
       .set('content-type', 'application/json')
       .send(body)
       .expect(401);
-    await request(api.app)
+    await request(stack.api.app)
       .post('/webhooks/meta')
       .set('content-type', 'application/json')
       .set('x-hub-signature-256', `sha256=${'0'.repeat(64)}`)
