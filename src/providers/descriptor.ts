@@ -1,11 +1,14 @@
 // ---------------------------------------------------------------------------------------------
 // ProviderDescriptor — everything the rest of the code asks about one provider, in one place.
 //
-// To add a provider: a folder src/providers/<vendor>/ with its adapter, its `readError` and an
-// `index.ts` exporting one descriptor (name, the configuration it reads as an `Env` interface of its
-// own, its rate, and — for an official provider — how it onboards); then one line in
-// src/providers/registry.ts. Nothing else names the provider: the composition roots hand the whole
-// configuration to the registry, which asks each descriptor.
+// To add a provider: a folder src/providers/<vendor>/ with its adapter, its `readError` (its error
+// codes for callProvider) and an `index.ts` exporting one descriptor — its name, the configuration
+// it reads as an `Env` interface of its own (the process Config satisfies it; src/providers never
+// imports Config), its rate and, for an official provider, how it onboards — then one line in
+// src/providers/registry.ts. Still outside the folder today: its adapter's construction in
+// src/composition/messaging-setup.ts, and for an official provider its request schema
+// (src/schemas/onboarding.schema.ts), its steps (ONBOARDING_STEPS, which workflows read) and its
+// routing-key format (senderRoutingKey), all in src/domain or src/schemas.
 // ---------------------------------------------------------------------------------------------
 import type { OnboardingRequestFacts, OnboardingSecret, OnboardingStepName } from '../domain/onboarding';
 import type { OfficialProvider, SenderCredentials } from '../domain/official-sender';
