@@ -1,14 +1,9 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
 import { signCallback } from '../../activities/callbacks.activities';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
-import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { eventually } from '../helpers/messaging';
+import { useStack } from '../fixtures/stack';
 
 const PHONE_ID = '400000000000001';
 const TOKEN = 'EAAG-callback-token-0123456789';
@@ -43,68 +38,44 @@ function startClient(failFirst: number) {
 }
 
 describe('messages: tenant status callbacks', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
   let client: Awaited<ReturnType<typeof startClient>>;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let key: string;
-  const taskQueue = uniqueTaskQueue('msgcb');
-
+  const stack = useStack({
+    queue: 'msgcb',
+    fakes: { meta: { tokens: { [PHONE_ID]: TOKEN }, autoStatuses: ['sent', 'delivered'] } },
+    tenants: ['tenant-cb'],
+    senders: {
+      'tenant-cb': [
+        {
+          senderId: 'meta-cb',
+          phoneNumberId: PHONE_ID,
+          wabaId: '1020',
+          displayPhoneNumber: '15550000000',
+          accessToken: TOKEN,
+        },
+      ],
+    },
+  });
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({
-      tokens: { [PHONE_ID]: TOKEN },
-      appSecret: APP_SECRET,
-      autoStatuses: ['sent', 'delivered'],
-    }).start();
     client = await startClient(4);
-    deps = messagingDeps({ conn: db.conn, temporal: temporal.client, taskQueue, metaBaseUrl: fake.baseUrl });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      deps,
-    });
-    fake.opts.webhookUrl = `${api.url}/webhooks/meta`;
-    key = (await createApiKeyRepository(db.conn).create('tenant-cb')).token;
-    await deps.senders.register('tenant-cb', {
-      senderId: 'meta-cb',
-      phoneNumberId: PHONE_ID,
-      wabaId: '1020',
-      displayPhoneNumber: '15550000000',
-      accessToken: TOKEN,
-    });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
   });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await client.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
-  });
+  afterAll(() => client.close());
 
   it('POSTs every status change and each inbound message once, signed, retried until acknowledged, without holding up the send', async () => {
-    const auth = { Authorization: `Bearer ${key}` };
-    await request(api.app).put('/v1/callbacks').set(auth).send({ url: 'ftp://x' }).expect(400);
-    const set = await request(api.app).put('/v1/callbacks').set(auth).send({ url: client.url }).expect(200);
+    const auth = stack.auth('tenant-cb');
+    await request(stack.api.app).put('/v1/callbacks').set(auth).send({ url: 'ftp://x' }).expect(400);
+    const set = await request(stack.api.app)
+      .put('/v1/callbacks')
+      .set(auth)
+      .send({ url: client.url })
+      .expect(200);
     const secret = set.body.secret as string;
     expect(secret).toMatch(/^whsec_/);
-    const got = await request(api.app).get('/v1/callbacks').set(auth).expect(200);
+    const got = await request(stack.api.app).get('/v1/callbacks').set(auth).expect(200);
     expect(got.body).toMatchObject({ url: client.url });
     expect(JSON.stringify(got.body)).not.toContain(secret);
 
     const id = (
-      await request(api.app)
+      await request(stack.api.app)
         .post('/v1/messages')
         .set(auth)
         .send({
@@ -117,7 +88,7 @@ describe('messages: tenant status callbacks', () => {
         .expect(202)
     ).body.id as string;
     await eventually(
-      async () => (await deps.messages.get('tenant-cb', id))?.status === 'delivered',
+      async () => (await stack.deps.messages.get('tenant-cb', id))?.status === 'delivered',
       'delivered',
     );
 
@@ -130,7 +101,7 @@ describe('messages: tenant status callbacks', () => {
     await eventually(acked, 'every status acknowledged', 30_000);
     expect(client.received.filter((r) => r.status === 500)).toHaveLength(4);
     // The message was sent while the client was still failing.
-    const sentAt = fake.sendsFor(id)[0]?.at as number;
+    const sentAt = stack.fakes.meta.sendsFor(id)[0]?.at as number;
     expect(sentAt).toBeLessThan(client.received.find((r) => r.status === 200)?.at as number);
     for (const r of client.received) {
       expect(r.signature).toBe(signCallback(secret, Number(r.timestamp), r.body));
@@ -143,7 +114,7 @@ describe('messages: tenant status callbacks', () => {
     // Inbound: stored once per provider id, forwarded once, however often Meta redelivers it.
     for (let i = 0; i < 3; i++)
       expect(
-        await fake.emitInbound({
+        await stack.fakes.meta.emitInbound({
           phoneNumberId: PHONE_ID,
           wamid: 'wamid.INBOUND1',
           from: '4915112345678',
@@ -162,11 +133,11 @@ describe('messages: tenant status callbacks', () => {
       fromName: 'Jörg',
       text: 'Hallo ✓',
     });
-    const stored = await deps.inbound.list('tenant-cb');
+    const stored = await stack.deps.inbound.list('tenant-cb');
     expect(stored.map((d) => d.providerMessageId)).toEqual(['wamid.INBOUND1']);
-    expect(await deps.inbound.list('other-tenant')).toEqual([]);
+    expect(await stack.deps.inbound.list('other-tenant')).toEqual([]);
     expect(client.received.filter((r) => r.body.includes('message.inbound'))).toHaveLength(1);
-    await request(api.app).delete('/v1/callbacks').set(auth).expect(204);
-    await request(api.app).get('/v1/callbacks').set(auth).expect(404);
+    await request(stack.api.app).delete('/v1/callbacks').set(auth).expect(204);
+    await request(stack.api.app).get('/v1/callbacks').set(auth).expect(404);
   });
 });
