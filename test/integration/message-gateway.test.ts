@@ -1,14 +1,10 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import type { GatewayCredentialsPort } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
 import { workflowIds } from '../../src/temporal/workflow-ids';
-import { captureLogger } from '../helpers/logger';
-import { eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { eventually } from '../helpers/messaging';
+import { useStack } from '../fixtures/stack';
 
 /** The seed gateway's send contract: `POST /api/v1/messages?sessionId=` → `[{status, message, messageId}]`. */
 function startSeedGateway(tokens: Record<string, string>) {
@@ -44,15 +40,7 @@ function startSeedGateway(tokens: Record<string, string>) {
 }
 
 describe('messages through a WhatsApp Web gateway session', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
   let gw: Awaited<ReturnType<typeof startSeedGateway>>;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let key: string;
-  const taskQueue = uniqueTaskQueue('msggw');
   // The sessions area's port, as an in-memory implementation (the session repository implements it for real).
   const sessions: GatewayCredentialsPort = {
     async getGatewayCredentials(tenantId, sessionId) {
@@ -67,39 +55,17 @@ describe('messages through a WhatsApp Web gateway session', () => {
   };
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
     gw = await startSeedGateway({ 'shop-0123456789abcdef0123': 'tok-shop' });
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:1',
-      gatewayBaseUrl: gw.url,
-      sessions,
-    });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      deps,
-    });
-    key = (await createApiKeyRepository(db.conn).create('tenant-g')).token;
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
   });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await gw.close();
-    await db.drop();
-    await temporal.close();
-  });
+  afterAll(() => gw.close());
+  const stack = useStack(() => ({
+    queue: 'msggw',
+    messaging: { metaBaseUrl: 'http://127.0.0.1:1', gatewayBaseUrl: gw.url, sessions },
+    tenants: ['tenant-g'],
+  }));
 
   const post = (body: object) =>
-    request(api.app).post('/v1/messages').set('Authorization', `Bearer ${key}`).send(body);
+    request(stack.api.app).post('/v1/messages').set(stack.auth('tenant-g')).send(body);
 
   it('sends text, image and document with the seed wire payload and the session token', async () => {
     const bodies = [
@@ -109,14 +75,17 @@ describe('messages through a WhatsApp Web gateway session', () => {
     ];
     for (const b of bodies) {
       const id = (await post({ from: 'shop', to: '+49 151 12345678', ...b }).expect(202)).body.id as string;
-      await eventually(async () => (await deps.messages.get('tenant-g', id))?.status === 'sent', 'sent');
-      expect(await deps.messages.get('tenant-g', id)).toMatchObject({
+      await eventually(
+        async () => (await stack.deps.messages.get('tenant-g', id))?.status === 'sent',
+        'sent',
+      );
+      expect(await stack.deps.messages.get('tenant-g', id)).toMatchObject({
         provider: 'whatsapp_web',
         sessionId: 'shop',
         providerMessageId: expect.stringMatching(/^3EB0/),
       });
       // The seed gateway never reports delivery: the message's workflow ends at sent, not after 24 h.
-      const handle = temporal.client.workflow.getHandle(workflowIds.message('tenant-g', id));
+      const handle = stack.temporal.client.workflow.getHandle(workflowIds.message('tenant-g', id));
       await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 'workflow ended');
       expect(await handle.result()).toMatchObject({ status: 'sent' });
     }
