@@ -120,20 +120,10 @@ async function signalOwner(
   return outcomes;
 }
 
-/**
- * Hands statuses whose owner a webhook established (status-authority.ts) to their workflows, each
- * confined to its owner's tenant; `sent` is skipped as in signalStatuses.
- */
-export async function signalOwnedStatuses(
-  deps: StatusSignalDeps,
-  provider: string,
-  owned: { ev: MessageStatusEvent; tenantId: string }[],
-): Promise<void> {
-  await signalMessageStatuses(
-    deps,
-    provider,
-    owned.filter(({ ev }) => ev.status !== 'sent').map(({ ev, tenantId }) => ({ ev, scope: { tenantId } })),
-  );
+/** A status and what the webhook that carried it authenticated (see signalMessageStatuses). */
+export interface ScopedStatus {
+  ev: MessageStatusEvent;
+  scope: StatusScope;
 }
 
 /**
@@ -144,12 +134,11 @@ export async function signalOwnedStatuses(
 export async function signalStatuses(
   deps: StatusSignalDeps,
   provider: string,
-  events: MessageStatusEvent[],
-  scope: StatusScope = {},
+  statuses: ScopedStatus[],
 ): Promise<void> {
   await signalMessageStatuses(
     deps,
     provider,
-    events.filter((ev) => ev.status !== 'sent').map((ev) => ({ ev, scope })),
+    statuses.filter(({ ev }) => ev.status !== 'sent'),
   );
 }
