@@ -166,66 +166,52 @@ export function createApp(deps: AppDeps): Express {
   app.use(adminRoutes());
   // The signup page (issue 7): static files and its public config; it starts onboardings through /v1.
   app.use(signupRoutes(deps.signup));
+  // Every webhook's ingest deps, built once (src/ingest/webhook-pipeline.ts).
+  const inbound = deps.messaging?.inbound && {
+    callbacks: deps.messaging.callbacks,
+    taskQueue: deps.taskQueue,
+    ...deps.messaging.inbound,
+  };
+  const ingest = {
+    temporal: deps.temporal,
+    deadLetters: deps.deadLetters,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    inbound,
+  };
   if (deps.sessions)
     app.use(
       gatewayWebhookRoutes({
-        temporal: deps.temporal,
+        ...ingest,
         sessions: deps.sessions.repository,
         secret: deps.sessions.webhookSecret,
-        deadLetters: deps.deadLetters,
-        logger: deps.logger,
-        metrics: deps.metrics,
-        inbound: deps.messaging?.inbound && {
-          callbacks: deps.messaging.callbacks,
-          taskQueue: deps.taskQueue,
-          ...deps.messaging.inbound,
-        },
-      }),
-    );
-  if (deps.messaging)
-    app.use(
-      metaWebhookRoutes({
-        temporal: deps.temporal,
-        messages: deps.messaging.messages,
-        senders: deps.messaging.senders,
-        deadLetters: deps.deadLetters,
-        appSecret: deps.messaging.metaAppSecret,
-        verifyToken: deps.messaging.metaVerifyToken,
-        statusRefKey: deps.messaging.statusRefKey,
-        alerts: deps.messaging.alerts,
-        logger: deps.logger,
-        metrics: deps.metrics,
-        inbound: deps.messaging.inbound && {
-          callbacks: deps.messaging.callbacks,
-          taskQueue: deps.taskQueue,
-          ...deps.messaging.inbound,
-        },
       }),
     );
   if (deps.messaging) {
-    // BSP webhooks (issue 7): each authenticates one sender, which names the tenant.
-    const bsp = {
-      temporal: deps.temporal,
+    const official = {
+      ...ingest,
       messages: deps.messaging.messages,
       senders: deps.messaging.senders,
-      deadLetters: deps.deadLetters,
-      logger: deps.logger,
-      metrics: deps.metrics,
-      inbound: deps.messaging.inbound && {
-        callbacks: deps.messaging.callbacks,
-        taskQueue: deps.taskQueue,
-        ...deps.messaging.inbound,
-      },
+      alerts: deps.messaging.alerts,
+      statusRefKey: deps.messaging.statusRefKey,
     };
     app.use(
-      dialog360WebhookRoutes({
-        ...bsp,
-        alerts: deps.messaging.alerts,
-        statusRefKey: deps.messaging.statusRefKey,
+      metaWebhookRoutes({
+        ...official,
+        appSecret: deps.messaging.metaAppSecret,
+        verifyToken: deps.messaging.metaVerifyToken,
       }),
     );
+    // BSP webhooks (issue 7): each authenticates one sender, which names the tenant.
+    app.use(dialog360WebhookRoutes(official));
     app.use(
-      twilioWebhookRoutes({ ...bsp, publicBaseUrl: deps.messaging.publicBaseUrl, bodyLimit: deps.bodyLimit }),
+      twilioWebhookRoutes({
+        ...official,
+        // Twilio's webhook carries no account alerts.
+        alerts: undefined,
+        publicBaseUrl: deps.messaging.publicBaseUrl,
+        bodyLimit: deps.bodyLimit,
+      }),
     );
   }
 
