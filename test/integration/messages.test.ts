@@ -31,9 +31,9 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       .expect(201);
   });
 
-  const post = (body: object, key = stack.keys['tenant-a']) =>
+  const post = (body: object, key = stack.key('tenant-a')) =>
     request(stack.api.app).post('/v1/messages').set('Authorization', `Bearer ${key}`).send(body);
-  const get = (path: string, key = stack.keys['tenant-a']) =>
+  const get = (path: string, key = stack.key('tenant-a')) =>
     request(stack.api.app).get(path).set('Authorization', `Bearer ${key}`);
   const text = (body = 'Hello', extra: object = {}) => ({
     from: 'meta-main',
@@ -59,7 +59,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       }),
     ]);
     expect(JSON.stringify(res.body)).not.toContain(TOKEN);
-    const other = await get('/v1/senders', stack.keys['tenant-b']).expect(200);
+    const other = await get('/v1/senders', stack.key('tenant-b')).expect(200);
     expect(other.body.items).toEqual([]);
   });
 
@@ -139,7 +139,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
   });
 
   it('?wait=sent answers with the provider id', async () => {
-    const res = await post(text('wait'), stack.keys['tenant-a']).query({ wait: 'sent' }).expect(200);
+    const res = await post(text('wait'), stack.key('tenant-a')).query({ wait: 'sent' }).expect(200);
     expect(res.body).toMatchObject({ status: 'sent', providerMessageId: expect.stringMatching(/^wamid\./) });
   });
 
@@ -149,7 +149,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
       Array.from({ length: 6 }, () =>
         request(stack.api.app)
           .post('/v1/messages')
-          .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
+          .set('Authorization', `Bearer ${stack.key('tenant-a')}`)
           .set('Idempotency-Key', 'order-42')
           .send(body),
       ),
@@ -161,7 +161,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     await eventually(async () => (await statusOf(id)) === 'sent', 'sent');
     const again = await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
+      .set('Authorization', `Bearer ${stack.key('tenant-a')}`)
       .set('Idempotency-Key', 'order-42')
       .send(body)
       .expect(202);
@@ -170,13 +170,13 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     expect(stack.fakes.meta.sendsFor(id)).toHaveLength(1);
     const conflict = await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
+      .set('Authorization', `Bearer ${stack.key('tenant-a')}`)
       .set('Idempotency-Key', 'order-42')
       .send(text('different'))
       .expect(409);
     expect(conflict.body.error.code).toBe('idempotency_key_reused');
     // The same key for another tenant is another message.
-    await post(text('x'), stack.keys['tenant-b']).set('Idempotency-Key', 'order-42').expect(422);
+    await post(text('x'), stack.key('tenant-b')).set('Idempotency-Key', 'order-42').expect(422);
   });
 
   it('a permanent error (131026) fails at once with the code stored, and cannot be retried', async () => {
@@ -197,7 +197,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     ).toHaveLength(1);
     const retry = await request(stack.api.app)
       .post(`/v1/messages/${id}/retry`)
-      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
+      .set('Authorization', `Bearer ${stack.key('tenant-a')}`)
       .expect(409);
     expect(retry.body.error.code).toBe('not_retryable');
   });
@@ -219,7 +219,7 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     expect(sent?.sendRounds).toBeGreaterThanOrEqual(1);
     await request(stack.api.app)
       .post(`/v1/messages/${id}/retry`)
-      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
+      .set('Authorization', `Bearer ${stack.key('tenant-a')}`)
       .expect(409);
   });
 
@@ -269,17 +269,17 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     expect(none.body.items).toEqual([]);
     const future = await get('/v1/messages?since=2999-01-01T00:00:00Z').expect(200);
     expect(future.body.items).toEqual([]);
-    const b = await get('/v1/messages', stack.keys['tenant-b']).expect(200);
+    const b = await get('/v1/messages', stack.key('tenant-b')).expect(200);
     expect(b.body.items).toEqual([]);
     const id = page1.body.items[0].id as string;
-    await get(`/v1/messages/${id}`, stack.keys['tenant-b']).expect(404);
+    await get(`/v1/messages/${id}`, stack.key('tenant-b')).expect(404);
     await request(stack.api.app)
       .post(`/v1/messages/${id}/cancel`)
-      .set('Authorization', `Bearer ${stack.keys['tenant-b']}`)
+      .set('Authorization', `Bearer ${stack.key('tenant-b')}`)
       .expect(404);
     await request(stack.api.app)
       .post(`/v1/messages/${id}/retry`)
-      .set('Authorization', `Bearer ${stack.keys['tenant-b']}`)
+      .set('Authorization', `Bearer ${stack.key('tenant-b')}`)
       .expect(404);
   });
 
@@ -420,19 +420,19 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     await get('/v1/messages?limit=1000').expect(400);
     await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
+      .set('Authorization', `Bearer ${stack.key('tenant-a')}`)
       .set('content-type', 'application/json')
       .send('{bad json')
       .expect(400);
     await request(stack.api.app).post('/v1/messages').send(text('x')).expect(401);
     await request(stack.api.app)
       .post('/v1/senders')
-      .set('Authorization', `Bearer ${stack.keys['tenant-a']}`)
+      .set('Authorization', `Bearer ${stack.key('tenant-a')}`)
       .send({ phoneNumberId: 'abc', wabaId: '1', displayPhoneNumber: 'x', accessToken: 'short' })
       .expect(400);
     const dup = await request(stack.api.app)
       .post('/v1/senders')
-      .set('Authorization', `Bearer ${stack.keys['tenant-b']}`)
+      .set('Authorization', `Bearer ${stack.key('tenant-b')}`)
       .send({
         provider: 'meta',
         phoneNumberId: PHONE_ID,

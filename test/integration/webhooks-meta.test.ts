@@ -2,19 +2,17 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createMetrics } from '../../src/observability/metrics';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps, STATUS_REF_KEY } from '../helpers/messaging';
+import { APP_SECRET, eventually, STATUS_REF_KEY } from '../helpers/messaging';
 import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
 import { mintStatusRef } from '../../src/security/status-ref';
-import { openTestDatabase } from '../helpers/mongo';
 import { sample } from '../helpers/prometheus';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
 import { startWebhookApi, statusSignals, VERIFY_TOKEN } from '../helpers/webhook-app';
+import { useStack } from '../fixtures/stack';
+import { metaSign } from '../fixtures/webhook-payloads';
 
 const TENANT = 'wh-meta-a';
 const OTHER = 'wh-meta-b';
@@ -37,27 +35,53 @@ const reverseKeys = (v: unknown): unknown =>
             .map(([k, x]) => [k, reverseKeys(x)]),
         )
       : v;
-const sign = (raw: Buffer | string, secret = APP_SECRET) =>
-  `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+const sign = (raw: Buffer | string, secret = APP_SECRET) => metaSign(raw, secret);
 
 describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
-  let deps: ReturnType<typeof messagingDeps>;
-  let api: Awaited<ReturnType<typeof startWebhookApi>>;
-  let metrics: ReturnType<typeof createMetrics>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let keyA: string;
-  let keyB: string;
-  const taskQueue = uniqueTaskQueue('whmeta');
+  const metrics = createMetrics(new Registry(), { defaultMetrics: false });
+  const stack = useStack({
+    queue: 'whmeta',
+    fakes: { meta: { tokens: { [PHONE_ID]: TOKEN } } },
+    api: { webhooks: { metrics, metaVerifyToken: VERIFY_TOKEN } },
+    logger: log.logger,
+    tenants: [TENANT, OTHER],
+    senders: {
+      [TENANT]: [
+        {
+          senderId: 'meta-wh',
+          phoneNumberId: PHONE_ID,
+          wabaId: WABA,
+          displayPhoneNumber: '+1 555 078 3881',
+          accessToken: TOKEN,
+          verifiedAt: new Date(),
+        },
+        {
+          senderId: 'meta-wh-2',
+          phoneNumberId: '106540352242923',
+          wabaId: WABA,
+          displayPhoneNumber: '+1 555 078 3882',
+          accessToken: TOKEN,
+          verifiedAt: new Date(),
+        },
+      ],
+      [OTHER]: [
+        {
+          senderId: 'meta-other',
+          phoneNumberId: '106540352249999',
+          wabaId: OTHER_WABA,
+          displayPhoneNumber: '+44 7700 900123',
+          accessToken: 'EAAG-other-tenant-token-0123456789',
+          verifiedAt: new Date(),
+        },
+      ],
+    },
+  });
 
   /** POSTs raw bytes over real HTTP, the signature under the header name given (case kept on the wire). */
   const postRaw = (raw: Buffer | string, headers: Record<string, string>) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const u = new URL(`${api.url}/webhooks/meta`);
+      const u = new URL(`${stack.api.url}/webhooks/meta`);
       const req = http.request(
         {
           host: u.hostname,
@@ -82,16 +106,19 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
     return postRaw(raw, { 'X-Hub-Signature-256': sign(raw) });
   };
   const send = async (body: string) => {
-    const res = await request(api.app)
+    const res = await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${keyA}`)
+      .set('Authorization', `Bearer ${stack.key(TENANT)}`)
       .send({ from: 'meta-wh', to: '+1 650 555 1234', type: 'text', text: { body } })
       .expect(202);
     const id = res.body.id as string;
-    await eventually(async () => (await deps.messages.get(TENANT, id))?.status === 'sent', `${id} sent`);
-    return { id, wamid: fake.sendsFor(id)[0]?.wamid as string };
+    await eventually(
+      async () => (await stack.deps.messages.get(TENANT, id))?.status === 'sent',
+      `${id} sent`,
+    );
+    return { id, wamid: stack.fakes.meta.sendsFor(id)[0]?.wamid as string };
   };
-  const statusOf = async (id: string) => (await deps.messages.get(TENANT, id))?.status;
+  const statusOf = async (id: string) => (await stack.deps.messages.get(TENANT, id))?.status;
   const envelope = (
     entries: { id?: string; time?: number; changes: { field: string; value: unknown }[] }[],
   ) => ({
@@ -121,63 +148,8 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
     },
   });
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: TOKEN }, appSecret: APP_SECRET }).start();
-    deps = messagingDeps({ conn: db.conn, temporal: temporal.client, taskQueue, metaBaseUrl: fake.baseUrl });
-    metrics = createMetrics(new Registry(), { defaultMetrics: false });
-    api = await startWebhookApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      deps,
-      metrics,
-      metaVerifyToken: VERIFY_TOKEN,
-    });
-    fake.opts.webhookUrl = `${api.url}/webhooks/meta`;
-    const keys = createApiKeyRepository(db.conn);
-    keyA = (await keys.create(TENANT)).token;
-    keyB = (await keys.create(OTHER)).token;
-    await deps.senders.register(TENANT, {
-      senderId: 'meta-wh',
-      phoneNumberId: PHONE_ID,
-      wabaId: WABA,
-      displayPhoneNumber: '+1 555 078 3881',
-      accessToken: TOKEN,
-      verifiedAt: new Date(),
-    });
-    await deps.senders.register(TENANT, {
-      senderId: 'meta-wh-2',
-      phoneNumberId: '106540352242923',
-      wabaId: WABA,
-      displayPhoneNumber: '+1 555 078 3882',
-      accessToken: TOKEN,
-      verifiedAt: new Date(),
-    });
-    await deps.senders.register(OTHER, {
-      senderId: 'meta-other',
-      phoneNumberId: '106540352249999',
-      wabaId: OTHER_WABA,
-      displayPhoneNumber: '+44 7700 900123',
-      accessToken: 'EAAG-other-tenant-token-0123456789',
-      verifiedAt: new Date(),
-    });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
-  });
-
   describe('GET /webhooks/meta (verification handshake)', () => {
-    const verify = (q: Record<string, string>) => request(api.app).get('/webhooks/meta').query(q);
+    const verify = (q: Record<string, string>) => request(stack.api.app).get('/webhooks/meta').query(q);
 
     it('answers the raw hub.challenge as text/plain for subscribe + the right token, without a signature', async () => {
       const res = await verify({
@@ -209,11 +181,11 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
 
     it('refuses every handshake when META_WEBHOOK_VERIFY_TOKEN is not set', async () => {
       const unconfigured = await startWebhookApi({
-        conn: db.conn,
-        temporal: temporal.client,
-        taskQueue,
+        conn: stack.db.conn,
+        temporal: stack.temporal.client,
+        taskQueue: stack.taskQueue,
         logger: log.logger,
-        deps,
+        deps: stack.deps,
       });
       try {
         const res = await request(unconfigured.app)
@@ -252,7 +224,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
         expect({ headers, status: res.status }).toEqual({ headers, status: 401 });
         expect(JSON.parse(res.body).error.code).toBe('invalid_signature');
       }
-      expect(await statusSignals(temporal.client, TENANT, id)).toBe(0);
+      expect(await statusSignals(stack.temporal.client, TENANT, id)).toBe(0);
       expect(await statusOf(id)).toBe('sent');
       // The same bytes, rightly signed, under any header case: taken.
       for (const name of ['x-hub-signature-256', 'X-HUB-SIGNATURE-256'])
@@ -293,7 +265,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       // A signature over the re-serialised JSON (the classic bug) is not the signature of these bytes.
       expect((await postRaw(utf8, { 'X-Hub-Signature-256': sign(escaped) })).status).toBe(401);
       const stored = await eventually(async () => {
-        const list = await deps.inbound.list(TENANT);
+        const list = await stack.deps.inbound.list(TENANT);
         return list.length >= 2 ? list : null;
       }, 'inbound stored');
       expect(stored.map((m) => [m.providerMessageId, m.text, m.fromName]).sort()).toEqual([
@@ -335,7 +307,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
     await eventually(async () => (await statusOf(a.id)) === 'read', 'a read');
     await eventually(async () => (await statusOf(b.id)) === 'delivered', 'b delivered (found by wamid)');
     await eventually(async () => (await statusOf(c.id)) === 'delivered', 'c delivered');
-    const readA = await deps.messages.get(TENANT, a.id);
+    const readA = await stack.deps.messages.get(TENANT, a.id);
     expect(readA?.deliveredAt).toEqual(readA?.readAt);
 
     // Redelivered and late: read first for c, then a stale delivered; a failure after read for a.
@@ -354,7 +326,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
     );
     expect(again.status).toBe(200);
     await eventually(async () => (await statusOf(c.id)) === 'read', 'c read');
-    const before = await deps.messages.get(TENANT, b.id);
+    const before = await stack.deps.messages.get(TENANT, b.id);
     await postSigned(
       envelope([
         {
@@ -366,14 +338,14 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
     );
     // b's workflow applied one delivered (a duplicate later does nothing): same record.
     await eventually(
-      async () => (await statusSignals(temporal.client, TENANT, b.id)) === 2,
+      async () => (await statusSignals(stack.temporal.client, TENANT, b.id)) === 2,
       'b got both deliveries',
     );
-    expect(await deps.messages.get(TENANT, b.id)).toEqual(before);
-    const finalA = await deps.messages.get(TENANT, a.id);
+    expect(await stack.deps.messages.get(TENANT, b.id)).toEqual(before);
+    const finalA = await stack.deps.messages.get(TENANT, a.id);
     expect(finalA?.status).toBe('read');
     expect(finalA?.errorCode ?? null).toBeNull();
-    expect(await deps.messages.get(TENANT, c.id)).toMatchObject({
+    expect(await stack.deps.messages.get(TENANT, c.id)).toMatchObject({
       status: 'read',
       deliveredAt: expect.any(Date),
     });
@@ -396,19 +368,19 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       ]),
     );
     expect(res.status).toBe(200);
-    const handle = temporal.client.workflow.getHandle(workflowIds.message(TENANT, m.id));
+    const handle = stack.temporal.client.workflow.getHandle(workflowIds.message(TENANT, m.id));
     expect(await handle.result()).toMatchObject({ status: 'read' });
     const events = (await handle.fetchHistory()).events ?? [];
     const signalled = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
     expect(events.filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
     expect(events[signalled]?.workflowExecutionSignaledEventAttributes?.signalName).toBe('messageStatuses');
     expect(events.slice(signalled).filter((e) => e.workflowTaskScheduledEventAttributes)).toHaveLength(1);
-    expect(await deps.messages.get(TENANT, m.id)).toMatchObject({ status: 'read' });
+    expect(await stack.deps.messages.get(TENANT, m.id)).toMatchObject({ status: 'read' });
   });
 
   it('a status applies only with our MAC’d reference naming the owner of its number; others are dead-lettered (issue 15)', async () => {
     const m = await send('ref check');
-    const ours = fake.sendsFor(m.id)[0]?.body.biz_opaque_callback_data as string;
+    const ours = stack.fakes.meta.sendsFor(m.id)[0]?.body.biz_opaque_callback_data as string;
     expect(ours).toMatch(new RegExp(`^${TENANT}:${m.id}:[A-Za-z0-9_-]{22}$`));
     const forged = `${TENANT}:${m.id}:${'A'.repeat(22)}`;
     const otherTenants = mintStatusRef(STATUS_REF_KEY, OTHER, m.id);
@@ -433,7 +405,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
     );
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ received: 1, deadLettered: 5 });
-    const letters = createDeadLetterRepository(db.conn);
+    const letters = createDeadLetterRepository(stack.db.conn);
     const codes = async (tenant: string) =>
       (await letters.list(tenant, { limit: 100 })).items
         .filter((d) => d.reason === 'foreign_status' && d.providerIds.wamid === m.wamid)
@@ -447,7 +419,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
         .map((d) => d.issues[0]?.code),
     ).toEqual(['unknown_number']);
     // Nothing reached the message: no signal, still sent.
-    expect(await statusSignals(temporal.client, TENANT, m.id)).toBe(0);
+    expect(await statusSignals(stack.temporal.client, TENANT, m.id)).toBe(0);
     expect(await statusOf(m.id)).toBe('sent');
     // The genuine reference from the owner's number applies, and a pre-MAC one naming the owner too.
     expect(
@@ -469,7 +441,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
 
   describe('account alerts', () => {
     const listAlerts = (key: string, q: Record<string, string | number> = {}) =>
-      request(api.app).get('/v1/alerts').query(q).set('Authorization', `Bearer ${key}`);
+      request(stack.api.app).get('/v1/alerts').query(q).set('Authorization', `Bearer ${key}`);
     const quality = {
       field: 'phone_number_quality_update',
       value: { display_phone_number: '15550783882', event: 'FLAGGED', current_limit: 'TIER_1K' },
@@ -505,7 +477,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       const reordered = reverseKeys(payload);
       expect((await postSigned(reordered)).status).toBe(200);
       expect((await postSigned(payload)).status).toBe(200);
-      const res = await listAlerts(keyA).expect(200);
+      const res = await listAlerts(stack.key(TENANT)).expect(200);
       expect(res.body.items.map((a: { type: string }) => a.type)).toEqual([
         'phone_number_quality_update',
         'account_update',
@@ -537,9 +509,9 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
     });
 
     it('?type and ?limit filter; bad values are 400 naming the field and rule', async () => {
-      const byType = await listAlerts(keyA, { type: 'account_update' }).expect(200);
+      const byType = await listAlerts(stack.key(TENANT), { type: 'account_update' }).expect(200);
       expect(byType.body.items.map((a: { event: string }) => a.event)).toEqual(['ACCOUNT_RESTRICTION']);
-      const one = await listAlerts(keyA, { limit: 1 }).expect(200);
+      const one = await listAlerts(stack.key(TENANT), { limit: 1 }).expect(200);
       expect(one.body.items).toHaveLength(1);
       for (const [q, field, rule] of [
         [{ limit: 0 }, 'query.limit', 'too_small'],
@@ -547,10 +519,10 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
         [{ limit: 'x' }, 'query.limit', 'invalid_type'],
         [{ type: 'messages' }, 'query.type', 'invalid_value'],
       ] as const) {
-        const res = await listAlerts(keyA, q).expect(400);
+        const res = await listAlerts(stack.key(TENANT), q).expect(400);
         expect(res.body.error.details).toEqual([expect.objectContaining({ field, rule })]);
       }
-      await request(api.app).get('/v1/alerts').expect(401);
+      await request(stack.api.app).get('/v1/alerts').expect(401);
     });
 
     it('an unknown WABA is logged and answered 200; another tenant sees only its own alerts', async () => {
@@ -561,7 +533,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
           .lines()
           .some((l) => l.includes('account alert for an unknown WABA') && l.includes('100000000000404')),
       ).toBe(true);
-      expect((await listAlerts(keyB).expect(200)).body.items).toEqual([]);
+      expect((await listAlerts(stack.key(OTHER)).expect(200)).body.items).toEqual([]);
       const theirs = envelope([
         {
           id: OTHER_WABA,
@@ -570,20 +542,20 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
         },
       ]);
       expect((await postSigned(theirs)).status).toBe(200);
-      const b = (await listAlerts(keyB).expect(200)).body.items;
+      const b = (await listAlerts(stack.key(OTHER)).expect(200)).body.items;
       expect(b.map((a: { event: string; wabaId: string }) => [a.event, a.wabaId])).toEqual([
         ['DISABLED_UPDATE', OTHER_WABA],
       ]);
-      const a = (await listAlerts(keyA).expect(200)).body.items;
+      const a = (await listAlerts(stack.key(TENANT)).expect(200)).body.items;
       expect(a).toHaveLength(3);
       expect(JSON.stringify(a)).not.toContain(OTHER_WABA);
     });
 
     it('a sender whose ownership was never verified gets no alert of the WABA it names (issue 15)', async () => {
       const SQUATTER = 'wh-meta-c';
-      const keyC = (await createApiKeyRepository(db.conn).create(SQUATTER)).token;
+      const keyC = (await createApiKeyRepository(stack.db.conn).create(SQUATTER)).token;
       // Stored without verification (as POST /v1/senders stored any claim before the ownership check).
-      await deps.senders.register(SQUATTER, {
+      await stack.deps.senders.register(SQUATTER, {
         senderId: 'meta-squat',
         phoneNumberId: '106540352240001',
         wabaId: WABA,
@@ -594,7 +566,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
         { time: 1750857400, changes: [{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } }] },
       ]);
       expect((await postSigned(alert)).status).toBe(200);
-      const a = (await listAlerts(keyA).expect(200)).body.items;
+      const a = (await listAlerts(stack.key(TENANT)).expect(200)).body.items;
       expect(a.map((x: { event: string }) => x.event)).toContain('VERIFIED_ACCOUNT');
       expect((await listAlerts(keyC).expect(200)).body.items).toEqual([]);
     });
