@@ -1,18 +1,14 @@
-import { createHmac } from 'node:crypto';
 import { Registry } from 'prom-client';
+import type { Express } from 'express';
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createMetrics } from '../../src/observability/metrics';
 import { workflowIds } from '../../src/temporal/workflow-ids';
-import { Dialog360Fake } from '../fakes/dialog360.fake';
-import { TwilioFake } from '../fakes/twilio.fake';
 import { captureLogger } from '../helpers/logger';
-import { eventually, messagingDeps } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import { eventually } from '../helpers/messaging';
 import { sample } from '../helpers/prometheus';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
-import { startWebhookApi, statusSignals } from '../helpers/webhook-app';
+import { statusSignals } from '../helpers/webhook-app';
+import { encodeForm, twilioSign, type TwilioForm } from '../fixtures/webhook-payloads';
+import { useStack } from '../fixtures/stack';
 
 const A = 'wh-bsp-a';
 const B = 'wh-bsp-b';
@@ -28,40 +24,92 @@ const TW_A = '14155238886';
 const TW_B = '14155239999';
 const PUBLIC = 'https://dw.example.com';
 
-type Form = Record<string, string | string[]>;
-/** X-Twilio-Signature computed here with node:crypto: URL + sorted name+value (repeated: sorted distinct values). */
-const twilioSign = (token: string, url: string, form: Form) => {
-  let data = url;
-  for (const k of Object.keys(form).sort())
-    for (const v of [...new Set(([] as string[]).concat(form[k] as string | string[]))].sort()) data += k + v;
-  return createHmac('sha1', token).update(data, 'utf8').digest('base64');
-};
-const encodeForm = (form: Form) => {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(form)) for (const x of ([] as string[]).concat(v)) p.append(k, x);
-  return p.toString();
-};
+type Form = TwilioForm;
+/** 360dialog's channel registration as the onboarding stores it (one WABA for both tenants here). */
+const reg360 = (
+  senderId: string,
+  channelId: string,
+  apiKey: string,
+  webhookSecret: string,
+  phone: string,
+) => ({
+  senderId,
+  channelId,
+  displayPhoneNumber: phone,
+  wabaId: '102290129340398',
+  credentials: { provider: '360dialog' as const, apiKey, webhookSecret },
+});
 
 describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature) → message workflows', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let d360: Dialog360Fake;
-  let tw: TwilioFake;
-  let deps: ReturnType<typeof messagingDeps>;
-  let api: Awaited<ReturnType<typeof startWebhookApi>>;
-  let publicApp: ReturnType<Awaited<ReturnType<typeof startWebhookApi>>['appFor']>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let keyA: string;
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
-  const taskQueue = uniqueTaskQueue('whbsp');
+  let publicApp: Express;
+  const stack = useStack({
+    queue: 'whbsp',
+    fakes: {
+      dialog360: {
+        apiKeys: {
+          [KEY_A]: {
+            phoneNumberId: '100000000000001',
+            displayPhoneNumber: '15550001111',
+            wabaId: '102290129340398',
+          },
+          [KEY_B]: {
+            phoneNumberId: '100000000000002',
+            displayPhoneNumber: '15550002222',
+            wabaId: '102290129340399',
+          },
+        },
+        rejectWebhookPort: false,
+      },
+      twilio: { accounts: { [SID_A]: TOK_A, [SID_B]: TOK_B } },
+    },
+    api: { webhooks: { metrics } },
+    logger: log.logger,
+    tenants: [A],
+    senders: {
+      [A]: [
+        reg360('360-a', 'chA', KEY_A, SECRET_A, '+1 555 000 1111'),
+        {
+          senderId: 'tw-a',
+          displayPhoneNumber: `+${TW_A}`,
+          credentials: { provider: 'twilio', accountSid: SID_A, authToken: TOK_A },
+        },
+      ],
+      [B]: [
+        reg360('360-b', 'chB', KEY_B, SECRET_B, '+1 555 000 2222'),
+        {
+          senderId: 'tw-b',
+          displayPhoneNumber: `+${TW_B}`,
+          credentials: { provider: 'twilio', accountSid: SID_B, authToken: TOK_B },
+        },
+      ],
+    },
+  });
+  beforeAll(async () => {
+    publicApp = stack.api.appFor(PUBLIC);
+    // What the onboarding does: the channel's webhook with our two headers.
+    for (const [key, channel, secret] of [
+      [KEY_A, 'chA', SECRET_A],
+      [KEY_B, 'chB', SECRET_B],
+    ] as const) {
+      const res = await fetch(`${stack.fakes.dialog360.baseUrl}/v1/configs/webhook`, {
+        method: 'POST',
+        headers: { 'D360-API-KEY': key, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          url: `${stack.api.url}/webhooks/360dialog`,
+          headers: { 'X-Dw-Channel': channel, 'X-Dw-Webhook-Secret': secret },
+        }),
+      });
+      expect(res.status).toBe(200);
+    }
+  });
 
-  const statusOf = async (id: string) => (await deps.messages.get(A, id))?.status;
+  const statusOf = async (id: string) => (await stack.deps.messages.get(A, id))?.status;
   const send = async (from: string, body: string) => {
-    const res = await request(api.app)
+    const res = await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${keyA}`)
+      .set('Authorization', `Bearer ${stack.key(A)}`)
       .send({ from, to: '+49 151 12345678', type: 'text', text: { body } })
       .expect(202);
     const id = res.body.id as string;
@@ -116,102 +164,10 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
     ...extra,
   });
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    d360 = await new Dialog360Fake({
-      apiKeys: {
-        [KEY_A]: {
-          phoneNumberId: '100000000000001',
-          displayPhoneNumber: '15550001111',
-          wabaId: '102290129340398',
-        },
-        [KEY_B]: {
-          phoneNumberId: '100000000000002',
-          displayPhoneNumber: '15550002222',
-          wabaId: '102290129340399',
-        },
-      },
-      rejectWebhookPort: false,
-    }).start();
-    tw = await new TwilioFake({ accounts: { [SID_A]: TOK_A, [SID_B]: TOK_B } }).start();
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:9',
-      dialog360BaseUrl: d360.baseUrl,
-      twilio: { baseUrl: tw.baseUrl, publicBaseUrl: () => api.url },
-    });
-    api = await startWebhookApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      deps,
-      metrics,
-    });
-    publicApp = api.appFor(PUBLIC);
-    keyA = (await createApiKeyRepository(db.conn).create(A)).token;
-    const reg360 = (
-      tenant: string,
-      senderId: string,
-      channelId: string,
-      apiKey: string,
-      webhookSecret: string,
-      phone: string,
-    ) =>
-      deps.senders.register(tenant, {
-        senderId,
-        channelId,
-        displayPhoneNumber: phone,
-        wabaId: '102290129340398',
-        credentials: { provider: '360dialog', apiKey, webhookSecret },
-      });
-    await reg360(A, '360-a', 'chA', KEY_A, SECRET_A, '+1 555 000 1111');
-    await reg360(B, '360-b', 'chB', KEY_B, SECRET_B, '+1 555 000 2222');
-    await deps.senders.register(A, {
-      senderId: 'tw-a',
-      displayPhoneNumber: `+${TW_A}`,
-      credentials: { provider: 'twilio', accountSid: SID_A, authToken: TOK_A },
-    });
-    await deps.senders.register(B, {
-      senderId: 'tw-b',
-      displayPhoneNumber: `+${TW_B}`,
-      credentials: { provider: 'twilio', accountSid: SID_B, authToken: TOK_B },
-    });
-    // What the onboarding does: the channel's webhook with our two headers.
-    for (const [key, channel, secret] of [
-      [KEY_A, 'chA', SECRET_A],
-      [KEY_B, 'chB', SECRET_B],
-    ] as const) {
-      const res = await fetch(`${d360.baseUrl}/v1/configs/webhook`, {
-        method: 'POST',
-        headers: { 'D360-API-KEY': key, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          url: `${api.url}/webhooks/360dialog`,
-          headers: { 'X-Dw-Channel': channel, 'X-Dw-Webhook-Secret': secret },
-        }),
-      });
-      expect(res.status).toBe(200);
-    }
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await d360.stop();
-    await tw.stop();
-    await db.drop();
-    await temporal.close();
-  });
-
   describe('POST /webhooks/360dialog', () => {
     it('refuses missing or wrong headers with 401 and signals nothing', async () => {
       const id = await send('360-a', 'auth checks');
-      const wamid = d360.sendsFor(id)[0]?.wamid as string;
+      const wamid = stack.fakes.dialog360.sendsFor(id)[0]?.wamid as string;
       const payload = d360Payload([d360Status(wamid, 'delivered', `${A}:${id}`)]);
       const cases: Record<string, string>[] = [
         {},
@@ -225,11 +181,11 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
         { 'X-Dw-Channel': 'ch/A', 'X-Dw-Webhook-Secret': SECRET_A },
       ];
       for (const headers of cases) {
-        const res = await request(api.app).post('/webhooks/360dialog').set(headers).send(payload);
+        const res = await request(stack.api.app).post('/webhooks/360dialog').set(headers).send(payload);
         expect({ headers, status: res.status }).toEqual({ headers, status: 401 });
         expect(res.body.error.code).toBe('invalid_webhook_secret');
       }
-      expect(await statusSignals(temporal.client, A, id)).toBe(0);
+      expect(await statusSignals(stack.temporal.client, A, id)).toBe(0);
       expect(await statusOf(id)).toBe('sent');
       expect(JSON.stringify(log.lines())).not.toContain(SECRET_A);
     });
@@ -237,9 +193,9 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
     it('statuses move messages forward (batched, by reference or wamid); duplicates and reordering change nothing', async () => {
       const x = await send('360-a', 'x');
       const y = await send('360-a', 'y');
-      const wx = d360.sendsFor(x)[0]?.wamid as string;
-      const wy = d360.sendsFor(y)[0]?.wamid as string;
-      const codes = await d360.emitStatuses(
+      const wx = stack.fakes.dialog360.sendsFor(x)[0]?.wamid as string;
+      const wy = stack.fakes.dialog360.sendsFor(y)[0]?.wamid as string;
+      const codes = await stack.fakes.dialog360.emitStatuses(
         KEY_A,
         [
           { wamid: wx, status: 'sent', callbackData: `${A}:${x}` },
@@ -254,9 +210,11 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
       await eventually(async () => (await statusOf(x)) === 'read', 'x read');
       await eventually(async () => (await statusOf(y)) === 'delivered', 'y delivered');
       expect(
-        await d360.emitStatuses(KEY_A, [{ wamid: wx, status: 'failed', callbackData: `${A}:${x}` }]),
+        await stack.fakes.dialog360.emitStatuses(KEY_A, [
+          { wamid: wx, status: 'failed', callbackData: `${A}:${x}` },
+        ]),
       ).toEqual([200]);
-      const doc = await deps.messages.get(A, x);
+      const doc = await stack.deps.messages.get(A, x);
       expect(doc).toMatchObject({ status: 'read', provider: '360dialog', providerMessageId: wx });
       expect(doc?.deliveredAt).toEqual(expect.any(Date));
       expect(doc?.errorCode ?? null).toBeNull();
@@ -264,9 +222,9 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
 
     it('a sender of another tenant cannot move this tenant’s messages (reference or wamid)', async () => {
       const id = await send('360-a', 'foreign');
-      const wamid = d360.sendsFor(id)[0]?.wamid as string;
-      const before = await statusSignals(temporal.client, A, id);
-      const res = await request(api.app)
+      const wamid = stack.fakes.dialog360.sendsFor(id)[0]?.wamid as string;
+      const before = await statusSignals(stack.temporal.client, A, id);
+      const res = await request(stack.api.app)
         .post('/webhooks/360dialog')
         .set({ 'X-Dw-Channel': 'chB', 'X-Dw-Webhook-Secret': SECRET_B })
         .send(
@@ -278,7 +236,7 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
         .expect(200);
       // The reference naming A is not applied and set aside for B (issue 15); the wamid one is ignored.
       expect(res.body).toEqual({ received: 1, deadLettered: 1 });
-      expect(await statusSignals(temporal.client, A, id)).toBe(before);
+      expect(await statusSignals(stack.temporal.client, A, id)).toBe(before);
       expect(await statusOf(id)).toBe('sent');
       expect(log.lines().filter((l) => l.includes('another tenant')).length).toBeGreaterThanOrEqual(1);
       expect(log.lines().filter((l) => l.includes('foreign_status')).length).toBeGreaterThanOrEqual(1);
@@ -286,18 +244,18 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
 
     it('inbound messages start once per wamid for the sender the header names, however often redelivered', async () => {
       const wamid = 'wamid.HBgLNDkxNTExMjM0NTY3OBUCABIYFjNFQjBBQzM2MEQ=';
-      const first = await d360.emitInbound(
+      const first = await stack.fakes.dialog360.emitInbound(
         KEY_A,
         { from: '4915112345678', wamid, name: 'Zoë', text: 'Hallo 😀' },
         { duplicate: true },
       );
       expect(first).toEqual([200, 200]);
-      const handle = temporal.client.workflow.getHandle(workflowIds.inbound(A, '360dialog', wamid));
+      const handle = stack.temporal.client.workflow.getHandle(workflowIds.inbound(A, '360dialog', wamid));
       await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 'inbound stored');
-      expect(await d360.emitInbound(KEY_A, { from: '4915112345678', wamid, text: 'Hallo 😀' })).toEqual([
-        200,
-      ]);
-      const stored = (await deps.inbound.list(A)).filter((m) => m.providerMessageId === wamid);
+      expect(
+        await stack.fakes.dialog360.emitInbound(KEY_A, { from: '4915112345678', wamid, text: 'Hallo 😀' }),
+      ).toEqual([200]);
+      const stored = (await stack.deps.inbound.list(A)).filter((m) => m.providerMessageId === wamid);
       expect(stored).toEqual([
         expect.objectContaining({
           provider: '360dialog',
@@ -307,7 +265,7 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
           from: '4915112345678',
         }),
       ]);
-      expect((await deps.inbound.list(B)).some((m) => m.providerMessageId === wamid)).toBe(false);
+      expect((await stack.deps.inbound.list(B)).some((m) => m.providerMessageId === wamid)).toBe(false);
     });
 
     it('account alerts in the envelope are stored once for the header’s tenant', async () => {
@@ -326,8 +284,11 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
           },
         ],
       };
-      expect(await d360.deliver(KEY_A, payload, { duplicate: true })).toEqual([200, 200]);
-      const res = await request(api.app).get('/v1/alerts').set('Authorization', `Bearer ${keyA}`).expect(200);
+      expect(await stack.fakes.dialog360.deliver(KEY_A, payload, { duplicate: true })).toEqual([200, 200]);
+      const res = await request(stack.api.app)
+        .get('/v1/alerts')
+        .set('Authorization', `Bearer ${stack.key(A)}`)
+        .expect(200);
       expect(res.body.items).toEqual([
         expect.objectContaining({
           provider: '360dialog',
@@ -342,10 +303,10 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
   describe('POST /webhooks/twilio', () => {
     it('status callbacks (via ?ref) move the message forward; reordered and duplicated ones change nothing', async () => {
       const id = await send('tw-a', 'twilio forward');
-      const sent = tw.sendsFor(id)[0];
-      expect(sent?.statusCallback).toBe(`${api.url}/webhooks/twilio?ref=${A}:${id}`);
+      const sent = stack.fakes.twilio.sendsFor(id)[0];
+      expect(sent?.statusCallback).toBe(`${stack.api.url}/webhooks/twilio?ref=${A}:${id}`);
       const sid = sent?.sid as string;
-      const codes = await tw.emitStatuses(
+      const codes = await stack.fakes.twilio.emitStatuses(
         [
           { sid, status: 'queued' },
           { sid, status: 'sent' },
@@ -356,8 +317,10 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
       );
       expect(codes).toEqual(Array(8).fill(200));
       await eventually(async () => (await statusOf(id)) === 'read', 'read');
-      expect(await tw.emitStatuses([{ sid, status: 'undelivered', errorCode: 63016 }])).toEqual([200]);
-      const doc = await deps.messages.get(A, id);
+      expect(
+        await stack.fakes.twilio.emitStatuses([{ sid, status: 'undelivered', errorCode: 63016 }]),
+      ).toEqual([200]);
+      const doc = await stack.deps.messages.get(A, id);
       expect(doc).toMatchObject({ status: 'read', provider: 'twilio', providerMessageId: sid });
       expect(doc?.deliveredAt).toEqual(expect.any(Date));
       expect(doc?.errorCode ?? null).toBeNull();
@@ -365,17 +328,17 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
 
     it('queued/sending say nothing; undelivered fails the message with Twilio’s ErrorCode', async () => {
       const id = await send('tw-a', 'twilio fails');
-      const sid = tw.sendsFor(id)[0]?.sid as string;
-      expect(await tw.emitStatuses([{ sid, status: 'queued' }])).toEqual([200]);
+      const sid = stack.fakes.twilio.sendsFor(id)[0]?.sid as string;
+      expect(await stack.fakes.twilio.emitStatuses([{ sid, status: 'queued' }])).toEqual([200]);
       expect((await twilioPost(statusForm(sid, 'sending'), { query: `?ref=${A}:${id}` })).status).toBe(200);
-      expect(await statusSignals(temporal.client, A, id)).toBe(0);
+      expect(await statusSignals(stack.temporal.client, A, id)).toBe(0);
       expect(
-        await tw.emitStatuses([
+        await stack.fakes.twilio.emitStatuses([
           { sid, status: 'undelivered', errorCode: 63016, errorMessage: 'Outside the allowed window' },
         ]),
       ).toEqual([200]);
       await eventually(async () => (await statusOf(id)) === 'failed', 'failed');
-      expect(await deps.messages.get(A, id)).toMatchObject({
+      expect(await stack.deps.messages.get(A, id)).toMatchObject({
         errorCode: '63016',
         errorMessage: 'Outside the allowed window',
       });
@@ -383,7 +346,7 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
 
     it('without ?ref the message is found by MessageSid; the URL is accepted signed with or without :443', async () => {
       const id = await send('tw-a', 'twilio by sid');
-      const sid = tw.sendsFor(id)[0]?.sid as string;
+      const sid = stack.fakes.twilio.sendsFor(id)[0]?.sid as string;
       const delivered = await twilioPost(statusForm(sid, 'delivered'), {
         signUrl: 'https://dw.example.com:443/webhooks/twilio',
       });
@@ -395,7 +358,7 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
 
     it('refuses missing or wrong signatures, other URLs, changed parameters and unknown senders with 403', async () => {
       const id = await send('tw-a', 'twilio refusals');
-      const sid = tw.sendsFor(id)[0]?.sid as string;
+      const sid = stack.fakes.twilio.sendsFor(id)[0]?.sid as string;
       const ref = `?ref=${A}:${id}`;
       const form = statusForm(sid, 'delivered');
       const tampered = { ...form, MessageStatus: 'read' };
@@ -435,17 +398,17 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
         .send(form);
       expect(json.status).toBe(400);
       expect(json.body.error.code).toBe('invalid_content_type');
-      expect(await statusSignals(temporal.client, A, id)).toBe(0);
+      expect(await statusSignals(stack.temporal.client, A, id)).toBe(0);
       expect(await statusOf(id)).toBe('sent');
       expect(JSON.stringify(log.lines())).not.toContain(TOK_A);
     });
 
     it('another tenant’s sender cannot move this tenant’s message, even naming it in ?ref', async () => {
       const id = await send('tw-a', 'twilio foreign');
-      const sid = tw.sendsFor(id)[0]?.sid as string;
+      const sid = stack.fakes.twilio.sendsFor(id)[0]?.sid as string;
       const form = { ...statusForm(sid, 'read'), AccountSid: SID_B, From: `whatsapp:+${TW_B}` };
       expect((await twilioPost(form, { token: TOK_B, query: `?ref=${A}:${id}` })).status).toBe(200);
-      expect(await statusSignals(temporal.client, A, id)).toBe(0);
+      expect(await statusSignals(stack.temporal.client, A, id)).toBe(0);
       expect(await statusOf(id)).toBe('sent');
     });
 
@@ -476,7 +439,7 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
       for (let i = 0; i < 2; i++)
         expect(
           (
-            await tw.sendInbound(`${api.url}/webhooks/twilio`, {
+            await stack.fakes.twilio.sendInbound(`${stack.api.url}/webhooks/twilio`, {
               accountSid: SID_A,
               from: '4915112345678',
               to: TW_A,
@@ -486,9 +449,9 @@ describe('BSP webhooks: 360dialog (header secret) and Twilio (X-Twilio-Signature
             })
           ).status,
         ).toBe(200);
-      const handle = temporal.client.workflow.getHandle(workflowIds.inbound(A, 'twilio', messageSid));
+      const handle = stack.temporal.client.workflow.getHandle(workflowIds.inbound(A, 'twilio', messageSid));
       await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 'inbound stored');
-      const stored = (await deps.inbound.list(A)).filter((m) => m.providerMessageId === messageSid);
+      const stored = (await stack.deps.inbound.list(A)).filter((m) => m.providerMessageId === messageSid);
       expect(stored).toEqual([
         expect.objectContaining({
           provider: 'twilio',
