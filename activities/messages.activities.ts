@@ -37,6 +37,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
     activity,
     subject: `message ${r.tenantId}:${r.messageId}`,
     onRejected: () => all.metrics?.storageRejected(activity),
+    onUnavailable: () => all.metrics?.storageUnavailable(activity),
   });
   const askPermit = (ask: PermitAsk) => {
     // A retried local activity may have joined the line before it failed: it leaves it when granted.
@@ -168,18 +169,25 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       );
     },
 
+    /** delivered or read; `deliveredAt` with a read whose delivered came in the same batch (one write for both). */
     async recordMessageDelivery(r: {
       tenantId: string;
       messageId: string;
       status: 'delivered' | 'read';
       at: string;
+      deliveredAt?: string;
     }): Promise<void> {
-      counted(
-        r.status,
-        await atStorageBoundary(storage('recordMessageDelivery', r), () =>
-          deps().messages.recordDelivery(r.tenantId, r.messageId, r.status, new Date(r.at)),
+      const moved = await atStorageBoundary(storage('recordMessageDelivery', r), () =>
+        deps().messages.recordDelivery(
+          r.tenantId,
+          r.messageId,
+          r.status,
+          new Date(r.at),
+          r.deliveredAt ? new Date(r.deliveredAt) : undefined,
         ),
       );
+      if (r.deliveredAt) counted('delivered', moved);
+      counted(r.status, moved);
     },
 
     async recordMessageFailed(r: {

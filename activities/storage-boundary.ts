@@ -14,6 +14,8 @@ export interface StorageCall {
   subject: string;
   /** Counts a rejection (a metric), once, when it is given up. */
   onRejected?: () => void;
+  /** Counts an attempt that met the database unavailable (a metric). */
+  onUnavailable?: () => void;
 }
 
 /**
@@ -30,11 +32,13 @@ export async function atStorageBoundary<T>(call: StorageCall, fn: () => Promise<
   } catch (err) {
     if (err instanceof ApplicationFailure) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    if (isStorageUnavailable(err))
+    if (isStorageUnavailable(err)) {
+      call.onUnavailable?.();
       throw ApplicationFailure.create({
         type: OwnFailureTypes.dependency,
         message: `database unavailable: ${message}`,
       });
+    }
     if (Context.current().info.attempt < STORAGE_REJECTED_AFTER_ATTEMPTS) throw err;
     log.error('database refused a write; giving up', {
       activity: call.activity,

@@ -5,6 +5,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -260,22 +261,41 @@ async function followMessage(
   // Nothing will follow (the provider never acknowledges delivery): the message is done once sent.
   if (input.followStatuses === false) return state;
 
-  const followUntil = Date.now() + settings.statusTimeoutMs;
+  // One timer for the whole follow (not one per wait: each would cost a start and a cancel event).
+  let followed = false;
+  void sleep(settings.statusTimeoutMs).then(() => void (followed = true));
   while (!isFinalStatus(state.status)) {
-    const remaining = followUntil - Date.now();
-    if (remaining <= 0 || !(await condition(() => events.length > 0, remaining))) break;
+    await condition(() => events.length > 0 || followed);
+    if (events.length === 0) break;
+    // Statuses that came together are applied together: one record write and one search-attribute
+    // upsert for the furthest of them (a callback still goes out for each).
+    let deliveredAt: string | undefined;
+    let reached: { status: 'delivered' | 'read'; at: string } | null = null;
     for (const ev of events.splice(0)) {
       if (ev.providerMessageId !== providerMessageId || !canTransition(state.status, ev.status)) continue;
       if (ev.status === 'failed') {
+        if (reached) await db.recordMessageDelivery({ tenantId, messageId, ...reached, deliveredAt });
+        reached = null;
         await fail(
           { code: ev.error?.code ?? null, message: ev.error?.message ?? 'failed', retryable: false },
           ev.at,
         );
         continue;
       }
-      if (ev.status === 'delivered' || ev.status === 'read')
-        await db.recordMessageDelivery({ tenantId, messageId, status: ev.status, at: ev.at });
-      setStatus(ev.status, ev.at);
+      if (ev.status !== 'delivered' && ev.status !== 'read') continue;
+      if (ev.status === 'delivered') deliveredAt = ev.at;
+      reached = { status: ev.status, at: ev.at };
+      state.status = ev.status;
+      notify(ev.at);
+    }
+    if (reached) {
+      await db.recordMessageDelivery({
+        tenantId,
+        messageId,
+        ...reached,
+        ...(reached.status === 'read' && deliveredAt ? { deliveredAt } : {}),
+      });
+      upsertSearchAttributes([{ key: MessageStatusKey, value: state.status }]);
     }
   }
   return state;

@@ -99,6 +99,12 @@ export function createMetrics(registry: Registry, sources: MetricsSources = {}) 
     labelNames: ['activity'] as const,
     registers,
   });
+  const storageWaits = new Counter({
+    name: 'whatsapp_storage_unavailable_total',
+    help: 'Activity attempts that met our database unavailable and were retried (work delayed, never failed), by activity',
+    labelNames: ['activity'] as const,
+    registers,
+  });
   const webhookDeadLetters = new Counter({
     name: 'dw_webhook_dead_letters_total',
     help: 'Webhook entries and inbound events set aside in the dead-letter collection, by provider and reason',
@@ -165,6 +171,9 @@ export function createMetrics(registry: Registry, sources: MetricsSources = {}) 
     },
     storageRejected(activity: string): void {
       storageRejections.inc({ activity });
+    },
+    storageUnavailable(activity: string): void {
+      storageWaits.inc({ activity });
     },
     webhookDeadLetter(provider: string, reason: string): void {
       webhookDeadLetters.inc({ provider, reason });

@@ -196,13 +196,15 @@ export function createMessageHistoryRepository(conn: Connection) {
       messageId: string,
       status: 'delivered' | 'read',
       at: Date,
+      /** With `read`: when it was delivered, if that came in the same batch (else the read time stands in). */
+      deliveredAt?: Date,
     ): Promise<Moved> {
       if (status === 'delivered') return transition(tenantId, messageId, 'delivered', { deliveredAt: at });
       const applied = await transition(tenantId, messageId, 'read', { readAt: at });
       if (applied)
         await Message.updateOne(
           { _id: docId(tenantId, messageId), deliveredAt: null },
-          { $set: { deliveredAt: at } },
+          { $set: { deliveredAt: deliveredAt ?? at } },
         );
       return applied;
     },
