@@ -1,114 +1,324 @@
 /**
- * Benchmark (not a test): N messages through the API → message workflows → the Meta fake on
- * loopback, which answers and POSTs signed status webhooks back to the API.
+ * Benchmark (not a test; issue 14): what a message costs, measured against a bare calibration
+ * workflow on the same Temporal server in the same run.
  *
- *   npx tsx bench/messages.ts [--n 5000] [--concurrency 32] [--rate 80] [--statuses sent,delivered] [--memory]
+ *   npx tsx bench/messages.ts [--n 2000] [--concurrency 32] [--rate 80] [--open-rate 20] [--open-n 300]
+ *                             [--status-delay 1000] [--variants a,b,c] [--sample 40] [--memory]
  *
  * Starts its own Temporal dev server (SQLite file with WAL, or --memory) and FerretDB unless
- * TEMPORAL_ADDRESS / MONGODB_URI are set, then the real API (src/api/server.ts) and worker
- * (workers/main.ts) as child processes configured like production, pointed at the fake.
- * Prints accepted/s, sent/s, delivered/s, p50/p99 accept latency, p50/p99 accept→sent, lost, duplicated.
+ * TEMPORAL_ADDRESS / MONGODB_URI are set, the real API and worker as child processes configured
+ * like production, and the Meta fake on loopback, which answers each send and, `--status-delay` ms
+ * later, POSTs its signed status webhook to the API (or, for (a), signals the workflow directly).
+ *   (a) calibration: record (local activity) → send activity → record → wait for one `delivered`
+ *       signal → record (bench/calibration/, its own worker process);
+ *   (b) the product, statuses sent + delivered;  (c) the product, sent + delivered + read.
+ * For each: N messages closed-loop (--concurrency), then --open-n offered open-loop at --open-rate/s.
+ * Prints sent/s end to end, accept p50/p99 (closed) and p99 (open), history events and visibility
+ * updates per message (sampled from histories), lost, duplicated, and (b)/(a).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { stopChild } from '../scripts/lib/infra';
 import { messageHistoryModel } from '../src/db/models/message-history.model';
+import { workflowIds } from '../src/temporal/workflow-ids';
 import type { StatusName } from '../test/fakes/meta-graph.fake';
 import {
   forEachConcurrently,
   log,
   percentile as pct,
+  PHONE_ID,
   runBench,
   sendText,
+  sleep,
   startBenchStack,
+  type BenchStack,
 } from './lib/stack';
 
 const { values: args } = parseArgs({
   options: {
-    n: { type: 'string', default: '5000' },
+    n: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '32' },
     rate: { type: 'string', default: '80' },
-    statuses: { type: 'string', default: 'sent,delivered' },
+    'open-rate': { type: 'string', default: '20' },
+    'open-n': { type: 'string', default: '300' },
+    'status-delay': { type: 'string', default: '1000' },
+    variants: { type: 'string', default: 'a,b,c' },
+    sample: { type: 'string', default: '40' },
     memory: { type: 'boolean', default: false },
-    'drain-timeout': { type: 'string', default: '300' },
+    /** Print the event types of one sampled history per variant (to see where events come from). */
+    'show-history': { type: 'boolean', default: false },
+    'drain-timeout': { type: 'string', default: '600' },
   },
 });
 const N = Number(args.n);
 const CONCURRENCY = Number(args.concurrency);
+const OPEN_N = Number(args['open-n']);
+const OPEN_RATE = Number(args['open-rate']);
+const STATUS_DELAY = Number(args['status-delay']);
+
+type Variant = 'a' | 'b' | 'c';
+interface Driven {
+  /** message id → when its accept answered (ms) */
+  acceptedAt: Map<string, number>;
+  latency: number[];
+  t0: number;
+}
+interface Row {
+  variant: string;
+  'sent/s': number;
+  'accept p50 ms': number;
+  'accept p99 ms': number;
+  'open-loop accept p99 ms': number;
+  'history events/msg': number;
+  'visibility updates/msg': number;
+  'workflow tasks/msg': number;
+  lost: number;
+  duplicated: number;
+}
+
+async function drive(
+  count: number,
+  offset: number,
+  open: boolean,
+  accept: (i: number) => Promise<string | null>,
+): Promise<Driven> {
+  const acceptedAt = new Map<string, number>();
+  const latency: number[] = [];
+  const t0 = Date.now();
+  const one = async (i: number) => {
+    const start = performance.now();
+    const id = await accept(offset + i);
+    latency.push(performance.now() - start);
+    if (id) acceptedAt.set(id, Date.now());
+  };
+  if (!open) await forEachConcurrently(count, CONCURRENCY, one);
+  else {
+    // Open loop: request i leaves at t0 + i / rate whether or not earlier ones have answered.
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const due = t0 + (i * 1000) / OPEN_RATE;
+      if (due > Date.now()) await sleep(due - Date.now());
+      all.push(one(i));
+    }
+    await Promise.all(all);
+  }
+  return { acceptedAt, latency, t0 };
+}
+
+async function waitFor(what: string, done: () => Promise<number>, target: number): Promise<void> {
+  const deadline = Date.now() + Number(args['drain-timeout']) * 1000;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const n = await done();
+    if (n !== last) log(`${what}: ${n}/${target}`);
+    last = n;
+    if (n >= target) return;
+    await sleep(1000);
+  }
+  throw new Error(`${what}: only ${last}/${target} before the drain timeout`);
+}
+
+/** Events, visibility updates (start, upserts, close) and workflow tasks per history, averaged over a sample. */
+async function historyCost(
+  client: Client,
+  workflowIds: string[],
+): Promise<Pick<Row, 'history events/msg' | 'visibility updates/msg' | 'workflow tasks/msg'>> {
+  const sample = [...workflowIds].sort(() => Math.random() - 0.5).slice(0, Number(args.sample));
+  let events = 0;
+  let visibility = 0;
+  let tasks = 0;
+  for (const id of sample) {
+    const history = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    events += history.length;
+    visibility += history.filter(
+      (e) =>
+        e.workflowExecutionStartedEventAttributes ||
+        e.upsertWorkflowSearchAttributesEventAttributes ||
+        e.workflowExecutionCompletedEventAttributes ||
+        e.workflowExecutionFailedEventAttributes,
+    ).length;
+    tasks += history.filter((e) => e.workflowTaskScheduledEventAttributes).length;
+  }
+  if (args['show-history'] && sample[0]) {
+    const history = (await client.workflow.getHandle(sample[0]).fetchHistory()).events ?? [];
+    log(`${sample[0]}: ${history.map((e) => String(e.eventType).replace('EVENT_TYPE_', '')).join(' ')}`);
+  }
+  const avg = (x: number) => +(x / sample.length).toFixed(2);
+  return {
+    'history events/msg': avg(events),
+    'visibility updates/msg': avg(visibility),
+    'workflow tasks/msg': avg(tasks),
+  };
+}
+
+function sendsById(stack: BenchStack, idOf: (cb: string) => string | null): Map<string, number[]> {
+  const sends = new Map<string, number[]>();
+  for (const a of stack.fake.accepted) {
+    const id = idOf(String(a.body.biz_opaque_callback_data ?? ''));
+    if (id) sends.set(id, [...(sends.get(id) ?? []), a.at]);
+  }
+  return sends;
+}
+
+function row(
+  variant: string,
+  closed: Driven,
+  open: Driven,
+  sends: Map<string, number[]>,
+  cost: Awaited<ReturnType<typeof historyCost>>,
+): Row {
+  const firsts = [...closed.acceptedAt.keys()]
+    .map((id) => sends.get(id)?.[0])
+    .filter((t): t is number => t !== undefined);
+  const all = [...closed.acceptedAt.keys(), ...open.acceptedAt.keys()];
+  return {
+    variant,
+    'sent/s': +(firsts.length / ((Math.max(...firsts) - closed.t0) / 1000)).toFixed(1),
+    'accept p50 ms': +pct(closed.latency, 50).toFixed(1),
+    'accept p99 ms': +pct(closed.latency, 99).toFixed(1),
+    'open-loop accept p99 ms': +pct(open.latency, 99).toFixed(1),
+    ...cost,
+    lost: all.filter((id) => !sends.has(id)).length,
+    duplicated: all.filter((id) => (sends.get(id)?.length ?? 0) > 1).length,
+  };
+}
+
+function startCalibrationWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'calibration', 'worker.ts')],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`calibration worker exited with ${code}`)));
+  });
+}
 
 async function main(): Promise<void> {
+  const variants = args.variants.split(',') as Variant[];
+  const ref: { client?: Client } = {};
   const stack = await startBenchStack({
     name: 'bench',
     tenant: 'bench',
     memory: args.memory,
-    autoStatuses: args.statuses.split(',').filter(Boolean) as StatusName[],
+    autoStatuses: ['sent', 'delivered'],
+    statusDelayMs: STATUS_DELAY,
     env: { RATE_LIMIT_META_PER_SECOND: args.rate, RATE_LIMIT_META_BURST: args.rate },
+    // (a): the fake signals the calibration workflow itself, after the same delay as its webhooks.
+    onAccepted: (a) => {
+      const cb = String(a.body.biz_opaque_callback_data ?? '');
+      if (!cb.startsWith('calibration:')) return;
+      setTimeout(() => {
+        void ref.client?.workflow
+          .getHandle(cb.slice('calibration:'.length))
+          .signal('delivered')
+          .catch((e: unknown) => log(`signal failed: ${String(e)}`));
+      }, STATUS_DELAY);
+    },
   });
-  const { fake, mongo } = stack;
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection });
+  ref.client = client;
+  const Message = messageHistoryModel(stack.mongo);
+  const rows: Row[] = [];
+  const tag = Date.now().toString(36);
   try {
     log(
-      `driving ${N} messages, concurrency ${CONCURRENCY}, sender rate ${args.rate}/s, statuses ${args.statuses}`,
+      `${N} messages closed-loop (concurrency ${CONCURRENCY}) + ${OPEN_N} open-loop at ${OPEN_RATE}/s per variant; sender rate ${args.rate}/s; statuses ${STATUS_DELAY} ms after each send`,
     );
-    const acceptedAt = new Map<string, number>();
-    const acceptLatency: number[] = [];
-    let rejected = 0;
-    const t0 = Date.now();
-    await forEachConcurrently(N, CONCURRENCY, async (i) => {
-      const start = performance.now();
-      const res = await sendText(stack, i, 'bench');
-      acceptLatency.push(performance.now() - start);
-      if (res.status === 202 && res.id) acceptedAt.set(res.id, Date.now());
-      else rejected++;
-    });
-    const acceptSecs = (Date.now() - t0) / 1000;
-    log(`accepted ${acceptedAt.size} (${rejected} rejected) in ${acceptSecs.toFixed(1)} s`);
-
-    const Message = messageHistoryModel(mongo);
-    const wantDelivered = args.statuses.includes('delivered');
-    const deadline = Date.now() + Number(args['drain-timeout']) * 1000;
-    let delivered = 0;
-    let lastProgress = '';
-    while (Date.now() < deadline) {
-      const sentIds = new Set(
-        fake.accepted.map((a) => String(a.body.biz_opaque_callback_data).split(':')[1]),
+    for (const v of variants) {
+      if (v === 'a') {
+        stack.fake.setAutoStatuses([]);
+        const taskQueue = `calibration-${tag}`;
+        const worker = await startCalibrationWorker({
+          CAL_TEMPORAL_ADDRESS: stack.temporalAddress,
+          CAL_TASK_QUEUE: taskQueue,
+          CAL_MONGODB_URI: stack.mongoUri,
+          CAL_META_URL: stack.fake.baseUrl,
+          CAL_PHONE_ID: PHONE_ID,
+          CAL_TOKEN: stack.metaToken,
+        });
+        const start = async (i: number) => {
+          const id = `calibration-${tag}-${i}`;
+          await client.workflow.start('calibrationWorkflow', {
+            workflowId: id,
+            taskQueue,
+            args: [{ id, n: i }],
+          });
+          return id;
+        };
+        const records = stack.mongo.collection('bench_calibration');
+        log('(a) calibration: closed loop');
+        const closed = await drive(N, 0, false, start);
+        await waitFor('(a) delivered', () => records.countDocuments({ status: 'delivered' }), N);
+        log('(a) calibration: open loop');
+        const open = await drive(OPEN_N, N, true, start);
+        await waitFor('(a) delivered', () => records.countDocuments({ status: 'delivered' }), N + OPEN_N);
+        const cost = await historyCost(client, [...closed.acceptedAt.keys()]);
+        rows.push(
+          row(
+            '(a) calibration',
+            closed,
+            open,
+            sendsById(stack, (cb) => (cb.startsWith('calibration:') ? cb.slice(12) : null)),
+            cost,
+          ),
+        );
+        await stopChild(worker, 15_000);
+        continue;
+      }
+      const statuses: StatusName[] = v === 'b' ? ['sent', 'delivered'] : ['sent', 'delivered', 'read'];
+      const final: ('delivered' | 'read')[] = v === 'b' ? ['delivered', 'read'] : ['read'];
+      stack.fake.setAutoStatuses(statuses);
+      const send = async (i: number) => {
+        const res = await sendText(stack, i, `${v}-${tag}`);
+        return res.status === 202 && res.id ? res.id : null;
+      };
+      const label = `(${v}) product, ${statuses.join(' + ')}`;
+      log(`${label}: closed loop`);
+      const closed = await drive(N, 0, false, send);
+      const done = (ids: string[]) => () =>
+        Message.countDocuments({ tenantId: 'bench', messageId: { $in: ids }, status: { $in: final } });
+      await waitFor(`(${v}) ${final[0]}`, done([...closed.acceptedAt.keys()]), closed.acceptedAt.size);
+      log(`${label}: open loop`);
+      const open = await drive(OPEN_N, N, true, send);
+      await waitFor(
+        `(${v}) ${final[0]} (open loop)`,
+        done([...open.acceptedAt.keys()]),
+        open.acceptedAt.size,
       );
-      delivered = wantDelivered
-        ? await Message.countDocuments({ tenantId: 'bench', status: { $in: ['delivered', 'read'] } })
-        : 0;
-      const progress = `sent ${sentIds.size}/${acceptedAt.size}, delivered ${delivered}`;
-      if (progress !== lastProgress) log(progress);
-      lastProgress = progress;
-      if (sentIds.size >= acceptedAt.size && (!wantDelivered || delivered >= acceptedAt.size)) break;
-      await new Promise((r) => setTimeout(r, 1000));
+      const cost = await historyCost(
+        client,
+        [...closed.acceptedAt.keys()].map((id) => workflowIds.message('bench', id)),
+      );
+      rows.push(
+        row(
+          label,
+          closed,
+          open,
+          sendsById(stack, (cb) => cb.split(':')[1] ?? null),
+          cost,
+        ),
+      );
     }
-    const tEnd = Date.now();
-    const firstSend = new Map<string, number>();
-    let duplicated = 0;
-    for (const a of fake.accepted) {
-      const id = String(a.body.biz_opaque_callback_data).split(':')[1] as string;
-      if (firstSend.has(id)) duplicated++;
-      else firstSend.set(id, a.at);
-    }
-    const lost = [...acceptedAt.keys()].filter((id) => !firstSend.has(id)).length;
-    const acceptToSent = [...acceptedAt]
-      .filter(([id]) => firstSend.has(id))
-      .map(([id, at]) => (firstSend.get(id) as number) - at);
-    const lastSent = Math.max(...firstSend.values());
-    const totalSecs = (tEnd - t0) / 1000;
-    const report = {
-      messages: N,
-      accepted: acceptedAt.size,
-      'accepted/s': +(acceptedAt.size / acceptSecs).toFixed(1),
-      'sent/s (end to end)': +(firstSend.size / ((lastSent - t0) / 1000)).toFixed(1),
-      'delivered/s (end to end)': wantDelivered ? +(delivered / totalSecs).toFixed(1) : 'n/a',
-      'accept latency p50 ms': +pct(acceptLatency, 50).toFixed(1),
-      'accept latency p99 ms': +pct(acceptLatency, 99).toFixed(1),
-      'accept→sent p50 ms': pct(acceptToSent, 50),
-      'accept→sent p99 ms': pct(acceptToSent, 99),
-      lost,
-      duplicated,
-      'webhook failures': fake.webhookFailures.length,
-    };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    console.table(rows);
+    const a = rows.find((r) => r.variant.startsWith('(a)'));
+    const b = rows.find((r) => r.variant.startsWith('(b)'));
+    if (a && b)
+      log(
+        `(b)/(a): sent/s ${(b['sent/s'] / a['sent/s']).toFixed(2)} (target ≥ 0.8); history events ${(b['history events/msg'] / a['history events/msg']).toFixed(2)}× (target ≤ 1.2×)`,
+      );
+    process.stdout.write(`${JSON.stringify(rows)}\n`);
   } finally {
+    await connection.close();
     await stack.stop();
   }
 }

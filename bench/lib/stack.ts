@@ -103,7 +103,7 @@ export async function startBenchMongo(name: string, mongoDatabase: string): Prom
   }
 }
 
-function startNode(script: string, env: Record<string, string>, name: string): ChildProcess {
+export function startNode(script: string, env: Record<string, string>, name: string): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '..', '..', script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -138,6 +138,10 @@ export interface BenchStackOptions {
   autoStatuses?: StatusName[];
   /** More environment for the worker and the API (rate limits, …). */
   env?: Record<string, string>;
+  /** How long after a send the fake POSTs its statuses (default 0: at once). */
+  statusDelayMs?: number;
+  /** Called by the fake with every message it accepted. */
+  onAccepted?: (a: { wamid: string; body: Record<string, unknown> }) => void;
 }
 
 export type BenchProcess = 'worker' | 'api' | 'temporal' | 'ferretdb';
@@ -159,6 +163,8 @@ export interface BenchStack {
   apiUrl: string;
   apiKey: string;
   appSecret: string;
+  /** The access token the fake accepts for PHONE_ID. */
+  metaToken: string;
   fake: MetaGraphFake;
   mongo: Connection;
   worker: ChildProcess;
@@ -215,6 +221,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       ...(opts.autoStatuses
         ? { webhookUrl: `${apiUrl}/webhooks/meta`, autoStatuses: opts.autoStatuses }
         : {}),
+      statusDelayMs: opts.statusDelayMs,
+      onAccepted: opts.onAccepted,
     }).start();
     const env = {
       TEMPORAL_ADDRESS: temporalAddress,
@@ -269,6 +277,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       apiUrl,
       apiKey,
       appSecret,
+      metaToken: token,
       fake,
       mongo,
       get worker() {

@@ -58,6 +58,10 @@ export interface MetaGraphFakeOptions {
   autoStatuses?: StatusName[];
   /** Emit those statuses (and wait for our 200) before answering the send: statuses that overtake the answer. */
   statusesBeforeResponse?: boolean;
+  /** Wait this long after accepting a message before emitting its statuses (as Meta does: ~1 s and more). */
+  statusDelayMs?: number;
+  /** Called with every accepted message (the benches' calibration signals its workflow from here). */
+  onAccepted?: (a: { wamid: string; body: Record<string, unknown> }) => void;
 }
 
 export class MetaGraphFake {
@@ -124,6 +128,10 @@ export class MetaGraphFake {
 
   setLatency(ms: number): void {
     this.opts.latencyMs = ms;
+  }
+
+  setAutoStatuses(statuses: StatusName[]): void {
+    this.opts.autoStatuses = statuses;
   }
 
   /** Sends to a message, by our message id (biz_opaque_callback_data is `<tenant>:<messageId>:<mac>`). */
@@ -297,6 +305,7 @@ export class MetaGraphFake {
 
     const wamid = `wamid.${randomBytes(24).toString('base64url')}`;
     this.accepted.push({ wamid, body: b, at: Date.now() });
+    this.opts.onAccepted?.({ wamid, body: b });
     const answer = () =>
       this.json(res, 200, {
         messaging_product: 'whatsapp',
@@ -308,10 +317,15 @@ export class MetaGraphFake {
     if (this.opts.autoStatuses?.length) {
       const callbackData =
         typeof b.biz_opaque_callback_data === 'string' ? b.biz_opaque_callback_data : undefined;
-      const p = this.emitStatuses(
-        this.opts.autoStatuses.map((status) => ({ wamid, status, callbackData, to: b.to as string })),
-        phoneNumberId,
-      )
+      const statuses = this.opts.autoStatuses.map((status) => ({
+        wamid,
+        status,
+        callbackData,
+        to: b.to as string,
+      }));
+      const delayMs = this.opts.statusDelayMs ?? 0;
+      const p = (delayMs > 0 ? new Promise((r) => setTimeout(r, delayMs)) : Promise.resolve())
+        .then(() => this.emitStatuses(statuses, phoneNumberId))
         .then((s) => {
           if (s !== 200) this.webhookFailures.push(`${wamid}: HTTP ${s}`);
         })
