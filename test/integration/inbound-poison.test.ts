@@ -1,8 +1,6 @@
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
 import type { inboundMessageWorkflow } from '../../workflows/inbound.workflow';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { inboundMessageModel } from '../../src/db/models/inbound-message.model';
 import { fromStorable } from '../../src/domain/storable';
 import { createMetrics } from '../../src/observability/metrics';
@@ -18,11 +16,9 @@ import {
   withRaw,
 } from '../fixtures/webhook-payloads';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import { APP_SECRET, eventually } from '../helpers/messaging';
 import { sample } from '../helpers/prometheus';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
-import { startWebhookApi } from '../helpers/webhook-app';
+import { useStack } from '../fixtures/stack';
 
 const T = 'inb-poison-a';
 const OTHER = 'inb-poison-b';
@@ -32,76 +28,52 @@ const USER = '4915112345678';
 
 describe('inbound poison: whatever a provider sends is stored (encoded) and forwarded, or dead-lettered', () => {
   const log = captureLogger();
-  const taskQueue = uniqueTaskQueue('inbpoison');
   const workerMetrics = createMetrics(new Registry(), { defaultMetrics: false });
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  let api: Awaited<ReturnType<typeof startWebhookApi>>;
   let receiver: Awaited<ReturnType<typeof startCallbackReceiver>>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let key: string;
+  const stack = useStack({
+    queue: 'inbpoison',
+    messaging: { metrics: workerMetrics },
+    api: { webhooks: {} },
+    logger: log.logger,
+    tenants: [T],
+    senders: {
+      [T]: [
+        {
+          senderId: 'meta-inb',
+          phoneNumberId: PHONE,
+          wabaId: WABA,
+          displayPhoneNumber: '+1 555 078 5001',
+          accessToken: 'EAAG-inbound-poison-0123456789',
+        },
+      ],
+    },
+  });
+  beforeAll(async () => {
+    receiver = await startCallbackReceiver();
+    await request(stack.api.app)
+      .put('/v1/callbacks')
+      .set(stack.auth(T))
+      .send({ url: receiver.url })
+      .expect(200);
+  });
+  afterAll(() => receiver.close());
 
   const postMeta = (raw: string) =>
-    request(api.app)
+    request(stack.api.app)
       .post('/webhooks/meta')
       .set('Content-Type', 'application/json')
       .set('X-Hub-Signature-256', metaSign(raw, APP_SECRET))
       .send(raw)
       .expect(200);
   const finished = (wamid: string) =>
-    temporal.client.workflow.getHandle(workflowIds.inbound(T, 'meta', wamid)).result();
+    stack.temporal.client.workflow.getHandle(workflowIds.inbound(T, 'meta', wamid)).result();
   const storedDoc = (wamid: string) =>
-    inboundMessageModel(db.conn).findOne({ tenantId: T, providerMessageId: wamid }).lean();
+    inboundMessageModel(stack.db.conn).findOne({ tenantId: T, providerMessageId: wamid }).lean();
   const forwarded = (wamid: string) =>
     eventually(
       async () => receiver.received.find((r) => r.providerMessageId === wamid),
       `${wamid} forwarded`,
     );
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:9',
-      metrics: workerMetrics,
-    });
-    api = await startWebhookApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      deps,
-    });
-    receiver = await startCallbackReceiver();
-    key = (await createApiKeyRepository(db.conn).create(T)).token;
-    await deps.senders.register(T, {
-      senderId: 'meta-inb',
-      phoneNumberId: PHONE,
-      wabaId: WABA,
-      displayPhoneNumber: '+1 555 078 5001',
-      accessToken: 'EAAG-inbound-poison-0123456789',
-    });
-    await request(api.app)
-      .put('/v1/callbacks')
-      .set('Authorization', `Bearer ${key}`)
-      .send({ url: receiver.url })
-      .expect(200);
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await receiver.close();
-    await db.drop();
-    await temporal.close();
-  });
 
   it('NUL characters, $-prefixed and dotted keys, nested arrays and a non-string contact name: stored encoded, forwarded as sent, workflow completed', async () => {
     const interactive = {
@@ -157,7 +129,7 @@ describe('inbound poison: whatever a provider sends is stored (encoded) and forw
 
   it('a message the database refuses is retried a few times, then dead-lettered (metric, listed) and its workflow completes without forwarding', async () => {
     // A real refusal from the server: a unique index another tenant's message already holds.
-    const Inbound = inboundMessageModel(db.conn);
+    const Inbound = inboundMessageModel(stack.db.conn);
     await Inbound.collection.createIndex(
       { providerMessageId: 1 },
       { unique: true, name: 'test_unique_wamid' },
@@ -182,10 +154,7 @@ describe('inbound poison: whatever a provider sends is stored (encoded) and forw
       await Inbound.collection.dropIndex('test_unique_wamid');
     }
     expect(await storedDoc('wamid.inb.clash')).toBeNull();
-    const res = await request(api.app)
-      .get('/v1/dead-letters')
-      .set('Authorization', `Bearer ${key}`)
-      .expect(200);
+    const res = await request(stack.api.app).get('/v1/dead-letters').set(stack.auth(T)).expect(200);
     expect(res.body.items).toEqual([
       expect.objectContaining({
         provider: 'meta',
@@ -220,9 +189,9 @@ describe('inbound poison: whatever a provider sends is stored (encoded) and forw
       text: 'in\u0000flight',
       content: { $set: { a: 1 }, 'k.k': [[1]] },
     };
-    await temporal.client.workflow.execute<typeof inboundMessageWorkflow>('inboundMessageWorkflow', {
+    await stack.temporal.client.workflow.execute<typeof inboundMessageWorkflow>('inboundMessageWorkflow', {
       workflowId: workflowIds.inbound(T, 'meta', message.providerMessageId),
-      taskQueue,
+      taskQueue: stack.taskQueue,
       args: [
         {
           tenantId: T,

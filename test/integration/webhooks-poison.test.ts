@@ -1,11 +1,9 @@
 import { Registry } from 'prom-client';
+import type { Express } from 'express';
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
 import { createMetrics } from '../../src/observability/metrics';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import {
   deepArrayJson,
   encodeForm,
@@ -22,12 +20,10 @@ import {
 } from '../fixtures/webhook-payloads';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import { APP_SECRET, eventually } from '../helpers/messaging';
 import { sample } from '../helpers/prometheus';
 import { FAST_TIMING, testSecretBox, WEBHOOK_SECRET } from '../helpers/sessions';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
-import { startWebhookApi } from '../helpers/webhook-app';
+import { useStack } from '../fixtures/stack';
 
 const A = 'wh-poison-a';
 const B = 'wh-poison-b';
@@ -56,23 +52,80 @@ interface DeadLetterItem {
 
 describe('signed but malformed webhooks: never 5xx; valid entries processed, invalid ones dead-lettered', () => {
   const log = captureLogger();
-  const taskQueue = uniqueTaskQueue('whpoison');
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
-  let deps: ReturnType<typeof messagingDeps>;
-  let api: Awaited<ReturnType<typeof startWebhookApi>>;
-  let twilioApp: ReturnType<Awaited<ReturnType<typeof startWebhookApi>>['appFor']>;
-  let gatewayApp: ReturnType<typeof buildTestApp>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let keyA: string;
-  let keyB: string;
+  let twilioApp: Express;
+  let gatewayApp: Express;
   let gw: string;
+  const stack = useStack({
+    queue: 'whpoison',
+    fakes: { meta: { tokens: { [PHONE]: TOKEN } } },
+    api: { webhooks: { metrics } },
+    logger: log.logger,
+    tenants: [A, B],
+    senders: {
+      [A]: [
+        {
+          senderId: 'meta-poison',
+          phoneNumberId: PHONE,
+          wabaId: WABA,
+          displayPhoneNumber: '+1 555 078 3881',
+          accessToken: TOKEN,
+        },
+        {
+          senderId: '360-poison',
+          channelId: CHANNEL,
+          displayPhoneNumber: '+1 555 000 3333',
+          wabaId: '102290129340002',
+          credentials: {
+            provider: '360dialog',
+            apiKey: 'd360-key-poison-0123456789',
+            webhookSecret: D360_SECRET,
+          },
+        },
+        {
+          senderId: 'tw-poison',
+          displayPhoneNumber: `+${TW_NUMBER}`,
+          credentials: { provider: 'twilio', accountSid: SID, authToken: TW_TOKEN },
+        },
+      ],
+    },
+  });
+  beforeAll(async () => {
+    twilioApp = stack.api.appFor(PUBLIC);
+    const sessions = createSessionRepository(stack.db.conn, testSecretBox());
+    gatewayApp = buildTestApp({
+      conn: stack.db.conn,
+      temporal: stack.temporal.client,
+      taskQueue: stack.taskQueue,
+      logger: log.logger,
+      overrides: {
+        metrics,
+        sessions: {
+          repository: sessions,
+          gatewayKind: 'seed',
+          timing: FAST_TIMING,
+          webhookSecret: WEBHOOK_SECRET,
+        },
+        messaging: {
+          commands: stack.deps.commands,
+          messages: stack.deps.messages,
+          senders: stack.deps.senders,
+          metaAppSecret: APP_SECRET,
+          callbacks: stack.deps.callbacks,
+          inbound: { callbackMaxAttempts: 3, callbackRetryInitialMs: 50 },
+        },
+      },
+    });
+    ({ gatewaySessionId: gw } = await sessions.ensure({
+      tenantId: A,
+      sessionId: 'inbox',
+      name: null,
+      gatewayKind: 'seed',
+    }));
+  });
 
   const postMeta = (raw: string, path = '/webhooks/meta', headers?: Record<string, string>) =>
-    request(api.app)
+    request(stack.api.app)
       .post(path)
       .set('Content-Type', 'application/json')
       .set(headers ?? { 'X-Hub-Signature-256': metaSign(raw, APP_SECRET) })
@@ -93,7 +146,7 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
       .send(typeof body === 'string' ? body : JSON.stringify(body));
   const deadLetters = async (key: string, q: Record<string, string | number> = {}) =>
     (
-      await request(api.app)
+      await request(stack.api.app)
         .get('/v1/dead-letters')
         .query(q)
         .set('Authorization', `Bearer ${key}`)
@@ -105,101 +158,19 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
     sample(await metrics.registry.metrics(), 'dw_webhook_dead_letters_total', { provider, reason }) ?? 0;
   const stored = (id: string) =>
     eventually(
-      async () => (await deps.inbound.list(A)).find((m) => m.providerMessageId === id),
+      async () => (await stack.deps.inbound.list(A)).find((m) => m.providerMessageId === id),
       `${id} stored`,
     );
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({ tokens: { [PHONE]: TOKEN }, appSecret: APP_SECRET }).start();
-    deps = messagingDeps({ conn: db.conn, temporal: temporal.client, taskQueue, metaBaseUrl: fake.baseUrl });
-    api = await startWebhookApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      deps,
-      metrics,
-    });
-    twilioApp = api.appFor(PUBLIC);
-    const sessions = createSessionRepository(db.conn, testSecretBox());
-    gatewayApp = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      overrides: {
-        metrics,
-        sessions: {
-          repository: sessions,
-          gatewayKind: 'seed',
-          timing: FAST_TIMING,
-          webhookSecret: WEBHOOK_SECRET,
-        },
-        messaging: {
-          commands: deps.commands,
-          messages: deps.messages,
-          senders: deps.senders,
-          metaAppSecret: APP_SECRET,
-          callbacks: deps.callbacks,
-          inbound: { callbackMaxAttempts: 3, callbackRetryInitialMs: 50 },
-        },
-      },
-    });
-    const keys = createApiKeyRepository(db.conn);
-    keyA = (await keys.create(A)).token;
-    keyB = (await keys.create(B)).token;
-    await deps.senders.register(A, {
-      senderId: 'meta-poison',
-      phoneNumberId: PHONE,
-      wabaId: WABA,
-      displayPhoneNumber: '+1 555 078 3881',
-      accessToken: TOKEN,
-    });
-    await deps.senders.register(A, {
-      senderId: '360-poison',
-      channelId: CHANNEL,
-      displayPhoneNumber: '+1 555 000 3333',
-      wabaId: '102290129340002',
-      credentials: {
-        provider: '360dialog',
-        apiKey: 'd360-key-poison-0123456789',
-        webhookSecret: D360_SECRET,
-      },
-    });
-    await deps.senders.register(A, {
-      senderId: 'tw-poison',
-      displayPhoneNumber: `+${TW_NUMBER}`,
-      credentials: { provider: 'twilio', accountSid: SID, authToken: TW_TOKEN },
-    });
-    ({ gatewaySessionId: gw } = await sessions.ensure({
-      tenantId: A,
-      sessionId: 'inbox',
-      name: null,
-      gatewayKind: 'seed',
-    }));
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
-  });
-
   it('Meta: a batch with every malformed shape answers 200; its valid status and message are processed', async () => {
-    const sent = await request(api.app)
+    const sent = await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${keyA}`)
+      .set('Authorization', `Bearer ${stack.key(A)}`)
       .send({ from: 'meta-poison', to: '+1 650 555 1234', type: 'text', text: { body: 'poison batch' } })
       .expect(202);
     const id = sent.body.id as string;
-    await eventually(async () => (await deps.messages.get(A, id))?.status === 'sent', 'sent');
-    const wamid = fake.sendsFor(id)[0]?.wamid as string;
+    await eventually(async () => (await stack.deps.messages.get(A, id))?.status === 'sent', 'sent');
+    const wamid = stack.fakes.meta.sendsFor(id)[0]?.wamid as string;
     const hugeId = `wamid.${'h'.repeat(200_000)}`;
     const payload = metaEnvelope([
       metaEntry(WABA, [
@@ -239,7 +210,7 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
     const res = await postMeta(raw).expect(200);
     expect(res.body).toEqual({ received: 2, deadLettered: 8 });
 
-    await eventually(async () => (await deps.messages.get(A, id))?.status === 'delivered', 'delivered');
+    await eventually(async () => (await stack.deps.messages.get(A, id))?.status === 'delivered', 'delivered');
     // `contacts` was no array: no name (an upserted null may come back absent on FerretDB).
     const ok = await stored('wamid.poison.ok');
     expect([ok.text, ok.fromName ?? null]).toEqual(['fine', null]);
@@ -247,8 +218,8 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
     // Entries routed by the receiving number belong to its sender's tenant. Those that name only the
     // WABA (the entry without changes, the alert) are that tenant's only once its sender there is
     // verified (issue 15), else kept without a tenant; the 5,000-deep entry names neither.
-    const dlq = createDeadLetterRepository(db.conn);
-    const { items } = await deadLetters(keyA);
+    const dlq = createDeadLetterRepository(stack.db.conn);
+    const { items } = await deadLetters(stack.key(A));
     const every = [...items, ...(await dlq.listUnowned())];
     expect(every.map((d) => d.kind).sort()).toEqual(
       ['alert', 'change', 'change', 'entry', 'entry', 'message', 'message', 'message'].sort(),
@@ -281,7 +252,7 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
     });
     // The whole batch redelivered (as Meta does until it gets a 200): nothing is stored twice.
     expect((await postMeta(raw).expect(200)).body).toEqual({ received: 2, deadLettered: 8 });
-    const again = [...(await deadLetters(keyA)).items, ...(await dlq.listUnowned())];
+    const again = [...(await deadLetters(stack.key(A))).items, ...(await dlq.listUnowned())];
     expect(again.map((d) => d.id).sort()).toEqual(every.map((d) => d.id).sort());
     expect(again.every((d) => d.deliveries === 2)).toBe(true);
     expect(await counted('meta', 'invalid_entry')).toBe(14);
@@ -291,7 +262,7 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
     expect(lines).toHaveLength(16);
     expect(lines.join('\n')).not.toContain('NUL in the id');
     // Another tenant sees none of them.
-    expect((await deadLetters(keyB)).items).toEqual([]);
+    expect((await deadLetters(stack.key(B))).items).toEqual([]);
   });
 
   it('Meta: bodies that are not a JSON object are 400 (signed) or 401 (unsigned), never 5xx', async () => {
@@ -322,7 +293,7 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
     const body = { object: 'whatsapp_business_account', entry: { id: WABA } };
     expect((await postMeta(JSON.stringify(body)).expect(200)).body).toEqual({ received: 0, deadLettered: 1 });
     expect(await counted('meta', 'invalid_entry')).toBe(before + 1);
-    const unowned = await createDeadLetterRepository(db.conn).listUnowned();
+    const unowned = await createDeadLetterRepository(stack.db.conn).listUnowned();
     const whole = unowned.find((d) => d.kind === 'body');
     expect(whole).toMatchObject({ provider: 'meta', issues: [expect.objectContaining({ path: 'entry' })] });
     expect(JSON.parse(whole?.entry ?? 'null')).toEqual(body);
@@ -334,20 +305,22 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
   });
 
   it('GET /v1/dead-letters pages with a cursor and filters by provider and since; bad values are 400', async () => {
-    const all = (await deadLetters(keyA)).items;
+    const all = (await deadLetters(stack.key(A))).items;
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await deadLetters(keyA, { limit: 3, ...(cursor ? { cursor } : {}) });
+      const page = await deadLetters(stack.key(A), { limit: 3, ...(cursor ? { cursor } : {}) });
       expect(page.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.items.map((d) => d.id));
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(all.map((d) => d.id));
-    expect((await deadLetters(keyA, { provider: 'twilio' })).items).toEqual([]);
-    expect((await deadLetters(keyA, { provider: 'meta' })).items).toHaveLength(all.length);
-    expect((await deadLetters(keyA, { since: '2999-01-01' })).items).toEqual([]);
-    expect((await deadLetters(keyA, { since: '2020-01-01T00:00:00Z' })).items).toHaveLength(all.length);
+    expect((await deadLetters(stack.key(A), { provider: 'twilio' })).items).toEqual([]);
+    expect((await deadLetters(stack.key(A), { provider: 'meta' })).items).toHaveLength(all.length);
+    expect((await deadLetters(stack.key(A), { since: '2999-01-01' })).items).toEqual([]);
+    expect((await deadLetters(stack.key(A), { since: '2020-01-01T00:00:00Z' })).items).toHaveLength(
+      all.length,
+    );
     for (const [q, field] of [
       [{ provider: 'whatsapp' }, 'query.provider'],
       [{ since: 'yesterday' }, 'query.since'],
@@ -355,18 +328,18 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
       [{ cursor: 'bm90LWEtY3Vyc29y' }, 'query.cursor'],
       [{ extra: '1' }, 'query'],
     ] as const) {
-      const res = await request(api.app)
+      const res = await request(stack.api.app)
         .get('/v1/dead-letters')
         .query(q)
-        .set('Authorization', `Bearer ${keyA}`);
+        .set('Authorization', `Bearer ${stack.key(A)}`);
       expect({ q, status: res.status }).toEqual({ q, status: 400 });
       expect(res.body.error.details[0].field).toBe(field);
     }
-    const repeated = await request(api.app)
+    const repeated = await request(stack.api.app)
       .get('/v1/dead-letters?since=2020-01-01&since=2021-01-01')
-      .set('Authorization', `Bearer ${keyA}`);
+      .set('Authorization', `Bearer ${stack.key(A)}`);
     expect(repeated.status).toBe(400);
-    await request(api.app).get('/v1/dead-letters').expect(401);
+    await request(stack.api.app).get('/v1/dead-letters').expect(401);
   });
 
   it('360dialog: the same envelope, dead letters for the tenant the channel names', async () => {
@@ -381,7 +354,7 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
     const res = await post360(JSON.stringify(payload)).expect(200);
     expect(res.body).toEqual({ received: 1, deadLettered: 2 });
     await stored('wamid.d360.ok');
-    const items = (await deadLetters(keyA, { provider: '360dialog' })).items;
+    const items = (await deadLetters(stack.key(A), { provider: '360dialog' })).items;
     expect(items.map((d) => [d.kind, d.providerIds.wamid ?? null]).sort()).toEqual([
       ['status', null],
       ['status', 'wamid.d360\uFFFD'],
@@ -412,7 +385,7 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
       MessageStatus: 'delivered',
     }).expect(200);
     expect(status.body).toEqual({ received: 0, deadLettered: 1 });
-    const items = (await deadLetters(keyA, { provider: 'twilio' })).items;
+    const items = (await deadLetters(stack.key(A), { provider: 'twilio' })).items;
     expect(items.map((d) => [d.kind, d.providerIds.messageSid?.slice(0, 8)]).sort()).toEqual([
       ['message', 'SMnul\uFFFDsi'],
       ['status', 'SMaaaaaa'],
@@ -436,7 +409,7 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
       expect.objectContaining({ field: 'body.sessionId', rule: 'invalid_format' }),
     ]);
     expect(await counted('gateway', 'invalid_entry')).toBe(before + 1);
-    const unowned = await createDeadLetterRepository(db.conn).listUnowned();
+    const unowned = await createDeadLetterRepository(stack.db.conn).listUnowned();
     expect(unowned).toContainEqual(
       expect.objectContaining({
         provider: 'gateway',
@@ -462,7 +435,7 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
     ).expect(400);
     await postGateway('[1]').expect(400);
     await postGateway('{"event":').expect(400);
-    const items = (await deadLetters(keyA, { provider: 'gateway' })).items;
+    const items = (await deadLetters(stack.key(A), { provider: 'gateway' })).items;
     expect(items.map((d) => [d.kind, d.reason, d.providerIds.sessionId]).sort()).toEqual([
       ['event', 'too_deep', gw],
       ['message', 'invalid_entry', gw],
