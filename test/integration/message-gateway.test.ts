@@ -57,12 +57,12 @@ describe('messages through a WhatsApp Web gateway session', () => {
   beforeAll(async () => {
     gw = await startSeedGateway({ 'shop-0123456789abcdef0123': 'tok-shop' });
   });
-  afterAll(() => gw.close());
   const stack = useStack(() => ({
     queue: 'msggw',
     messaging: { metaBaseUrl: 'http://127.0.0.1:1', gatewayBaseUrl: gw.url, sessions },
     tenants: ['tenant-g'],
   }));
+  afterAll(() => gw.close());
 
   const post = (body: object) =>
     request(stack.api.app).post('/v1/messages').set(stack.auth('tenant-g')).send(body);

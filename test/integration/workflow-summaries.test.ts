@@ -1,12 +1,9 @@
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { startInboundWorkflow } from '../../src/ingest/inbound-events';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { maskPhone } from '../../src/temporal/workflow-summaries';
 import { captureLogger } from '../helpers/logger';
-import { messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 const TENANT = 'tenant-summaries';
 const BODY = 'Your secret code is 918273';
@@ -17,54 +14,37 @@ const BODY = 'Your secret code is 918273';
  */
 describe('workflow static summaries (real Temporal)', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let key: string;
   const started: string[] = [];
-  const taskQueue = uniqueTaskQueue('summaries');
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:9',
-      rateFor: () => ({ ratePerSec: 80, burst: 80 }),
-    });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      deps,
-    });
-    key = (await createApiKeyRepository(db.conn).create(TENANT)).token;
-    await deps.senders.register(TENANT, {
-      senderId: 'shop',
-      phoneNumberId: '300000000000001',
-      wabaId: '102290129340398',
-      displayPhoneNumber: '+1 555 0199',
-      accessToken: 'EAAG-summaries-token-0123456789',
-    });
-  });
   afterAll(async () => {
     for (const id of started)
-      await temporal.client.workflow
+      await stack.temporal.client.workflow
         .getHandle(id)
         .terminate('test cleanup')
         .catch(() => undefined);
-    await api.close();
-    await db.drop();
-    await temporal.close();
+  });
+  // No worker polls this task queue, so each workflow stays as started.
+  const stack = useStack({
+    queue: 'summaries',
+    messaging: { rateFor: () => ({ ratePerSec: 80, burst: 80 }) },
+    logger: log.logger,
+    worker: false,
+    tenants: [TENANT],
+    senders: {
+      [TENANT]: [
+        {
+          senderId: 'shop',
+          phoneNumberId: '300000000000001',
+          wabaId: '102290129340398',
+          displayPhoneNumber: '+1 555 0199',
+          accessToken: 'EAAG-summaries-token-0123456789',
+        },
+      ],
+    },
   });
 
   const describeStatic = async (workflowId: string) => {
     started.push(workflowId);
-    const d = await temporal.client.workflow.getHandle(workflowId).describe();
+    const d = await stack.temporal.client.workflow.getHandle(workflowId).describe();
     return { summary: await d.staticSummary(), details: await d.staticDetails() };
   };
 
@@ -75,9 +55,9 @@ describe('workflow static summaries (real Temporal)', () => {
   });
 
   it('a message workflow: type, masked recipient, sender and provider — never the body', async () => {
-    const res = await request(api.app)
+    const res = await request(stack.api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${key}`)
+      .set(stack.auth(TENANT))
       .send({ from: 'shop', to: '4915112345678', type: 'text', text: { body: BODY } })
       .expect(202);
     const { summary, details } = await describeStatic(workflowIds.message(TENANT, res.body.id));
@@ -105,7 +85,12 @@ describe('workflow static summaries (real Temporal)', () => {
     };
     await expect(
       startInboundWorkflow(
-        { temporal: temporal.client, taskQueue, callbackMaxAttempts: 1, callbackRetryInitialMs: 50 },
+        {
+          temporal: stack.temporal.client,
+          taskQueue: stack.taskQueue,
+          callbackMaxAttempts: 1,
+          callbackRetryInitialMs: 50,
+        },
         { tenantId: TENANT, senderId: 'shop' },
         m,
       ),
