@@ -1,22 +1,18 @@
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createMetrics } from '../../src/observability/metrics';
 import { startMetricsServer, type MetricsServer } from '../../src/observability/metrics-http';
 import { startWorkerMetrics } from '../../workers/metrics';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import { eventually } from '../helpers/messaging';
 import { sample } from '../helpers/prometheus';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
 import { createActivities } from '../../activities';
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
 import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
 import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import { testSecretBox } from '../helpers/sessions';
+import { useStack } from '../fixtures/stack';
 
 const PHONE_ID = '106540352242922';
 const ACCESS_TOKEN = 'EAAG-metrics-token-0123456789';
@@ -25,18 +21,44 @@ const METRICS_TOKEN = 'worker-metrics-token-0123456789';
 const TENANT = 'tenant-metrics';
 
 describe('worker metrics: a message through a real worker and the Meta fake is counted and timed', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  let worker: Worker;
-  let running: Promise<void>;
   let server: MetricsServer;
-  let key: string;
   const metrics = createMetrics(new Registry());
   const log = captureLogger();
-  const taskQueue = uniqueTaskQueue('metrics');
+  const stack = useStack({
+    queue: 'metrics',
+    fakes: { meta: { tokens: { [PHONE_ID]: ACCESS_TOKEN } } },
+    messaging: { metrics },
+    logger: log.logger,
+    tenants: [TENANT],
+    senders: {
+      [TENANT]: [
+        {
+          senderId: 'meta-main',
+          phoneNumberId: PHONE_ID,
+          wabaId: '102290129340398',
+          displayPhoneNumber: '15550783881',
+          accessToken: ACCESS_TOKEN,
+        },
+      ],
+    },
+  });
+  beforeAll(async () => {
+    const started = await startWorkerMetrics(
+      metrics.registry,
+      { WORKER_METRICS_PORT: 0, WORKER_METRICS_HOST: '127.0.0.1', METRICS_TOKEN, METRICS_PUBLIC: false },
+      log.logger,
+    );
+    expect(started).toBeNull(); // port 0 means off
+    // The listener startWorkerMetrics starts, on an ephemeral port (for it, 0 means off).
+    server = await startMetricsServer({
+      registry: metrics.registry,
+      port: 0,
+      host: '127.0.0.1',
+      token: METRICS_TOKEN,
+      public: false,
+    });
+  });
+  afterAll(() => server.close());
 
   /** Scrapes the worker's own listener, as Prometheus would. */
   const scrape = async () => {
@@ -56,67 +78,13 @@ describe('worker metrics: a message through a real worker and the Meta fake is c
   });
   const send = async (body: string) =>
     (
-      await request(api.app)
+      await request(stack.api.app)
         .post('/v1/messages')
-        .set('Authorization', `Bearer ${key}`)
+        .set(stack.auth(TENANT))
         .send({ from: 'meta-main', to: '+1 650 555 1234', type: 'text', text: { body } })
         .expect(202)
     ).body.id as string;
-  const statusOf = async (id: string) => (await deps.messages.get(TENANT, id))?.status;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: ACCESS_TOKEN }, appSecret: APP_SECRET }).start();
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: fake.baseUrl,
-      metrics,
-    });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      deps,
-    });
-    fake.opts.webhookUrl = `${api.url}/webhooks/meta`;
-    key = (await createApiKeyRepository(db.conn).create(TENANT)).token;
-    await deps.senders.register(TENANT, {
-      senderId: 'meta-main',
-      phoneNumberId: PHONE_ID,
-      wabaId: '102290129340398',
-      displayPhoneNumber: '15550783881',
-      accessToken: ACCESS_TOKEN,
-    });
-    const started = await startWorkerMetrics(
-      metrics.registry,
-      { WORKER_METRICS_PORT: 0, WORKER_METRICS_HOST: '127.0.0.1', METRICS_TOKEN, METRICS_PUBLIC: false },
-      log.logger,
-    );
-    expect(started).toBeNull(); // port 0 means off
-    // The listener startWorkerMetrics starts, on an ephemeral port (for it, 0 means off).
-    server = await startMetricsServer({
-      registry: metrics.registry,
-      port: 0,
-      host: '127.0.0.1',
-      token: METRICS_TOKEN,
-      public: false,
-    });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await server.close();
-    await api.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
-  });
+  const statusOf = async (id: string) => (await stack.deps.messages.get(TENANT, id))?.status;
 
   it('the worker listener wants the token, and a taken port leaves the worker running without it', async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
@@ -144,11 +112,13 @@ describe('worker metrics: a message through a real worker and the Meta fake is c
     const before = read(await scrape());
     // delivered, then read once delivered is stored: statuses emitted together may arrive reordered
     // (read first), and then delivered is rightly never a transition.
-    fake.opts.autoStatuses = ['sent', 'delivered'];
+    stack.fakes.meta.opts.autoStatuses = ['sent', 'delivered'];
     const id = await send('counted');
     await eventually(async () => (await statusOf(id)) === 'delivered', 'delivered');
-    const wamid = fake.sendsFor(id)[0]?.wamid as string;
-    expect(await fake.emitStatuses([{ wamid, status: 'read', callbackData: `${TENANT}:${id}` }])).toBe(200);
+    const wamid = stack.fakes.meta.sendsFor(id)[0]?.wamid as string;
+    expect(
+      await stack.fakes.meta.emitStatuses([{ wamid, status: 'read', callbackData: `${TENANT}:${id}` }]),
+    ).toBe(200);
     await eventually(async () => (await statusOf(id)) === 'read', 'read');
     const after = read(
       await eventually(async () => {
@@ -161,16 +131,16 @@ describe('worker metrics: a message through a real worker and the Meta fake is c
     expect(after.attempts('ok') - before.attempts('ok')).toBe(1);
     expect(after.latencyCount() - before.latencyCount()).toBe(1);
     expect(after.latencySum()).toBeGreaterThan(before.latencySum());
-    expect(fake.sendsFor(id)).toHaveLength(1);
+    expect(stack.fakes.meta.sendsFor(id)).toHaveLength(1);
   });
 
   it('a transient error then success, and an invalid request: outcomes by kind, the failure counted once', async () => {
-    fake.opts.autoStatuses = undefined;
+    stack.fakes.meta.opts.autoStatuses = undefined;
     const before = read(await scrape());
-    fake.failNext({ httpStatus: 500, code: 2, message: 'Service temporarily unavailable' });
+    stack.fakes.meta.failNext({ httpStatus: 500, code: 2, message: 'Service temporarily unavailable' });
     const retried = await send('retried');
     await eventually(async () => (await statusOf(retried)) === 'sent', 'sent after a retry');
-    fake.failNext({ httpStatus: 400, code: 100, message: 'Invalid parameter' });
+    stack.fakes.meta.failNext({ httpStatus: 400, code: 100, message: 'Invalid parameter' });
     const invalid = await send('invalid');
     await eventually(async () => (await statusOf(invalid)) === 'failed', 'failed');
     const after = read(
@@ -189,19 +159,19 @@ describe('worker metrics: a message through a real worker and the Meta fake is c
   });
 
   it('session health sweep results are counted by outcome once stored', async () => {
-    const sessions = createSessionRepository(db.conn, testSecretBox());
+    const sessions = createSessionRepository(stack.db.conn, testSecretBox());
     // Nothing listens here: the check of a connected session fails (a failed check, not a failed batch).
     const gateways = createGatewayRegistry(
       { kind: 'seed', baseUrl: 'http://127.0.0.1:1', masterKey: 'k', timeoutMs: 500 },
       log.logger,
     );
     const activities = createActivities({
-      pings: createDiagnosticPingRepository(db.conn),
+      pings: createDiagnosticPingRepository(stack.db.conn),
       health: {
-        health: createSessionHealthRepository(db.conn),
+        health: createSessionHealthRepository(stack.db.conn),
         sessions,
         gateways,
-        temporal: temporal.client,
+        temporal: stack.temporal.client,
         logger: log.logger,
       },
       metrics,
