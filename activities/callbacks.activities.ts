@@ -134,16 +134,15 @@ export async function sendCallback(
 }
 
 /** POSTs one status change or inbound message to the tenant's callback; see sendCallback. */
-export function createCallbackActivities(all: { callbacks?: CallbackActivityDeps }) {
+export function createCallbackActivities(all: { callbacks: CallbackActivityDeps }) {
   // One limiter per worker process: the composition root builds the activities once.
-  const limiter = createTenantLimiter(all.callbacks?.maxConcurrentPerTenant ?? 1);
+  const limiter = createTenantLimiter(all.callbacks.maxConcurrentPerTenant);
   return {
     async deliverStatusCallback(r: {
       tenantId: string;
       payload: StatusCallbackEvent | InboundCallbackEvent;
     }): Promise<'delivered' | 'no_callback'> {
       const deps = all.callbacks;
-      if (!deps) throw new Error('callback activities are not configured in this worker');
       const ctx = Context.current();
       // Our database down is never the callback's fault: wait inside the attempt, use none up.
       const target = await waitingOutStorage(ctx, () => deps.repo.target(r.tenantId));

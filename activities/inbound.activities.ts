@@ -25,7 +25,7 @@ export type InboundRecorded = 'stored' | 'duplicate' | 'dead_lettered';
 const isRejection = (err: unknown): err is ApplicationFailure =>
   err instanceof ApplicationFailure && err.type === OwnFailureTypes.storageRejected;
 
-export function createInboundActivities(all: { inbound?: InboundActivityDeps; metrics?: Metrics }) {
+export function createInboundActivities(all: { inbound: InboundActivityDeps; metrics?: Metrics }) {
   return {
     /**
      * Stores an inbound message once (upsert on tenant + provider + provider id; made storable by the
@@ -39,7 +39,6 @@ export function createInboundActivities(all: { inbound?: InboundActivityDeps; me
       senderId: string;
       message: InboundMessageEvent;
     }): Promise<InboundRecorded> {
-      if (!all.inbound) throw new Error('inbound activities are not configured in this worker');
       const { repo, windows, deadLetters } = all.inbound;
       const m = r.message;
       const boundary = (activity: string) => ({

@@ -24,11 +24,8 @@ export interface MessageActivityDeps {
 const INLINE_PERMIT_WAIT_MS = 2_000;
 
 /** Send (a real activity, retried) and the short history writes (run as local activities). */
-export function createMessageActivities(all: { messaging?: MessageActivityDeps; metrics?: Metrics }) {
-  const deps = () => {
-    if (!all.messaging) throw new Error('messaging activities are not configured in this worker');
-    return all.messaging;
-  };
+export function createMessageActivities(all: { messaging: MessageActivityDeps; metrics?: Metrics }) {
+  const deps = all.messaging;
   /** Counts a transition only when this write made it, so retried and replayed writes count once. */
   const counted = (status: MessageStatus, moved: Moved) => {
     if (moved) all.metrics?.messageTransition(status, moved.provider);
@@ -44,7 +41,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
     const waited = ask.waited === true || Context.current().info.attempt > 1;
     const scope = { tenantId: ask.tenantId, messageId: ask.ticket };
     return atStorageBoundary(storage('requestSendPermit', scope), () =>
-      deps().limiter.ask({ ...ask, waited }, INLINE_PERMIT_WAIT_MS),
+      deps.limiter.ask({ ...ask, waited }, INLINE_PERMIT_WAIT_MS),
     );
   };
   return {
@@ -81,7 +78,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       };
       try {
         const written = await atStorageBoundary(storage('recordMessageQueued', input), () =>
-          deps().messages.recordQueued(record, input.retry),
+          deps.messages.recordQueued(record, input.retry),
         );
         counted('queued', written ? { provider: input.provider } : null);
         // The first round's permit in the same local activity: a message that finds a token costs
@@ -99,7 +96,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
           recipientName: null,
         };
         await atStorageBoundary(storage('recordMessageRejected', input), () =>
-          deps().messages.recordRejected(stub, 'unstorable_input', 'The message could not be stored'),
+          deps.messages.recordRejected(stub, 'unstorable_input', 'The message could not be stored'),
         );
         counted('failed', { provider: input.provider });
         return { recorded: 'rejected' };
@@ -116,7 +113,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
 
     /** A cancelled message leaves the sender's line. */
     async withdrawSendPermit(r: { tenantId: string; messageId: string; ticket: string }): Promise<void> {
-      await atStorageBoundary(storage('withdrawSendPermit', r), () => deps().limiter.leave(r.ticket));
+      await atStorageBoundary(storage('withdrawSendPermit', r), () => deps.limiter.leave(r.ticket));
     },
 
     /**
@@ -133,7 +130,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       const { provider, attemptsPerRound = 3, ...message } = msg;
       const ctx = Context.current();
       const lastAttempt = ctx.info.attempt >= attemptsPerRound;
-      const call = () => deps().registry.get(provider).send(message);
+      const call = () => deps.registry.get(provider).send(message);
       const beat = setInterval(() => ctx.heartbeat(), 1_000);
       try {
         ctx.heartbeat();
@@ -164,7 +161,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       counted(
         'sent',
         await atStorageBoundary(storage('recordMessageSent', r), () =>
-          deps().messages.recordSent(r.tenantId, r.messageId, r.providerMessageId, new Date(r.at)),
+          deps.messages.recordSent(r.tenantId, r.messageId, r.providerMessageId, new Date(r.at)),
         ),
       );
     },
@@ -178,7 +175,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       deliveredAt?: string;
     }): Promise<void> {
       const moved = await atStorageBoundary(storage('recordMessageDelivery', r), () =>
-        deps().messages.recordDelivery(
+        deps.messages.recordDelivery(
           r.tenantId,
           r.messageId,
           r.status,
@@ -202,7 +199,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       counted(
         'failed',
         await atStorageBoundary(storage('recordMessageFailed', r), () =>
-          deps().messages.recordFailed(r.tenantId, r.messageId, { ...r, at: new Date(r.at) }),
+          deps.messages.recordFailed(r.tenantId, r.messageId, { ...r, at: new Date(r.at) }),
         ),
       );
     },
@@ -211,7 +208,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       counted(
         'cancelled',
         await atStorageBoundary(storage('recordMessageCancelled', r), () =>
-          deps().messages.recordCancelled(r.tenantId, r.messageId, new Date(r.at)),
+          deps.messages.recordCancelled(r.tenantId, r.messageId, new Date(r.at)),
         ),
       );
     },
@@ -226,7 +223,7 @@ export function createMessageActivities(all: { messaging?: MessageActivityDeps; 
       nextAttemptAt: string;
     }): Promise<void> {
       await atStorageBoundary(storage('recordMessageRetrying', r), () =>
-        deps().messages.recordRetrying(r.tenantId, r.messageId, {
+        deps.messages.recordRetrying(r.tenantId, r.messageId, {
           rounds: r.rounds,
           errorCode: r.errorCode,
           errorMessage: r.errorMessage,

@@ -19,17 +19,17 @@ const notConfigured = (what: string) =>
  */
 export function createBspOnboardingActivities(h: OnboardingSupport) {
   const dialog = () => {
-    const c = h.deps().dialog360?.client;
+    const c = h.deps.dialog360?.client;
     if (!c) throw notConfigured('360dialog');
     return c;
   };
   const twilio = () => {
-    const t = h.deps().twilio;
+    const t = h.deps.twilio;
     if (!t) throw notConfigured('Twilio');
     return t;
   };
   const webhookOf = (d: OnboardingDoc, secret: string): Dialog360WebhookConfig => ({
-    url: `${h.deps().publicBaseUrl.replace(/\/$/, '')}/webhooks/360dialog`,
+    url: `${h.deps.publicBaseUrl.replace(/\/$/, '')}/webhooks/360dialog`,
     headers: { 'X-Dw-Channel': d.request?.channelId ?? '', 'X-Dw-Webhook-Secret': secret },
   });
   const senderSidOf = (d: OnboardingDoc): string => {
@@ -66,7 +66,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
               code: 'channel_not_ready',
             },
           );
-        await h.deps().onboardings.setResolved(ref, {
+        await h.deps.onboardings.setResolved(ref, {
           displayPhoneNumber: ch.phoneNumber,
           ...(ch.wabaId ? { wabaId: ch.wabaId } : {}),
         });
@@ -82,16 +82,16 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
         const d = await h.doc(ref);
         if (d.secrets?.apiKey) return;
         const key360 = senderRoutingKey({ provider: '360dialog', channelId: d.request?.channelId ?? '' });
-        if ((await h.deps().senders.routingKeyHolder(ref.tenantId, key360)) === 'taken')
+        if ((await h.deps.senders.routingKeyHolder(ref.tenantId, key360)) === 'taken')
           throw routingKeyTaken();
         const key = await dialog().createApiKey(d.request?.channelId ?? '');
-        await h.deps().onboardings.sealSecret(ref, 'apiKey', key);
+        await h.deps.onboardings.sealSecret(ref, 'apiKey', key);
       });
     },
 
     /** Compensation: the partner API offers no revocation; the key is forgotten (the next key revokes it). */
     async onboardingForgetApiKey(ref: OnboardingRef): Promise<void> {
-      await h.deps().onboardings.forgetSecret(ref, 'apiKey');
+      await h.deps.onboardings.forgetSecret(ref, 'apiKey');
     },
 
     /**
@@ -100,7 +100,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
      */
     async onboardingConfigureWebhook(ref: OnboardingRef): Promise<void> {
       await h.tracked(ref, 'configure_webhook', async () => {
-        const { onboardings } = h.deps();
+        const { onboardings } = h.deps;
         const d = await h.doc(ref);
         const apiKey = h.secret(d, 'apiKey');
         let secret: string;
@@ -125,7 +125,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
     /** Compensation: the previous webhook config back; with none, 360dialog offers no unset (our route refuses the calls). */
     async onboardingRestoreWebhook(ref: OnboardingRef): Promise<void> {
       const d = await h.doc(ref);
-      const previous = h.deps().onboardings.openSecret(d, 'previousWebhook');
+      const previous = h.deps.onboardings.openSecret(d, 'previousWebhook');
       if (!previous) return;
       await atBoundary(() =>
         dialog().setWebhook(h.secret(d, 'apiKey'), JSON.parse(previous) as Dialog360WebhookConfig),
@@ -138,7 +138,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
      */
     async onboardingCreateTwilioSender(ref: OnboardingRef): Promise<void> {
       await h.tracked(ref, 'create_sender', async () => {
-        const { onboardings, publicBaseUrl } = h.deps();
+        const { onboardings, publicBaseUrl } = h.deps;
         const d = await h.doc(ref);
         if (d.resolved?.twilioSenderSid) return;
         const account = h.twilioAccount(d);
@@ -187,7 +187,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
             );
           }
           if (d.resolved?.twilioSenderStatus !== sender.status)
-            await h.deps().onboardings.setResolved(ref, { twilioSenderStatus: sender.status });
+            await h.deps.onboardings.setResolved(ref, { twilioSenderStatus: sender.status });
           return { online: sender.status === 'ONLINE', status: sender.status };
         },
         input.poll,
@@ -203,7 +203,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
       input: OnboardingRef & { sealedCode: string },
     ): Promise<void> {
       const ref = { tenantId: input.tenantId, onboardingId: input.onboardingId };
-      const { onboardings } = h.deps();
+      const { onboardings } = h.deps;
       try {
         const d = await h.doc(ref);
         let code: string;

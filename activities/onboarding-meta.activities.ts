@@ -12,7 +12,7 @@ import { atBoundary } from './to-failure';
  */
 export function createMetaOnboardingActivities(h: OnboardingSupport) {
   const meta = () => {
-    const m = h.deps().meta;
+    const m = h.deps.meta;
     if (!m)
       throw failNow(
         'Meta onboarding is not configured (META_APP_ID, META_APP_SECRET)',
@@ -43,7 +43,7 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
     async onboardingExchangeCode(ref: OnboardingRef): Promise<void> {
       await h.tracked(ref, 'exchange_code', async () => {
         const { client, callTimeoutMs } = meta();
-        const { onboardings } = h.deps();
+        const { onboardings } = h.deps;
         // Claim first, then read: a token stored by any earlier attempt is seen either way.
         const claimed = await onboardings.claim(
           ref,
@@ -117,8 +117,8 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
           );
         // Learnt only now: a number another tenant registered stops here, before subscribe_app (issue 15).
         const key = senderRoutingKey({ provider: 'meta', phoneNumberId: phone.id });
-        if ((await h.deps().senders.routingKeyHolder(ref.tenantId, key)) === 'taken') throw routingKeyTaken();
-        await h.deps().onboardings.setResolved(ref, {
+        if ((await h.deps.senders.routingKeyHolder(ref.tenantId, key)) === 'taken') throw routingKeyTaken();
+        await h.deps.onboardings.setResolved(ref, {
           wabaId,
           phoneNumberId: phone.id,
           displayPhoneNumber: phone.displayPhoneNumber.replace(/\D/g, ''),

@@ -38,14 +38,11 @@ export const failNow = (message: string, type: string, details: OnboardingFailur
  * at the boundary, and per-attempt bookkeeping (the step's attempt count and latest error are
  * written while it is being retried, so GET /v1/onboardings/:id shows live progress).
  */
-export function onboardingSupport(all: { onboarding?: OnboardingActivityDeps }) {
-  const deps = (): OnboardingActivityDeps => {
-    if (!all.onboarding) throw new Error('onboarding activities are not configured in this worker');
-    return all.onboarding;
-  };
+export function onboardingSupport(all: { onboarding: OnboardingActivityDeps }) {
+  const deps = all.onboarding;
 
   async function doc(ref: OnboardingRef): Promise<OnboardingDoc> {
-    const d = await deps().onboardings.get(ref.tenantId, ref.onboardingId);
+    const d = await deps.onboardings.get(ref.tenantId, ref.onboardingId);
     if (!d)
       throw failNow(`onboarding ${ref.onboardingId} has no record`, OnboardingFailureTypes.notFound, {
         code: 'record_missing',
@@ -54,7 +51,7 @@ export function onboardingSupport(all: { onboarding?: OnboardingActivityDeps }) 
   }
 
   function secret(d: OnboardingDoc, field: OnboardingSecret): string {
-    const value = deps().onboardings.openSecret(d, field);
+    const value = deps.onboardings.openSecret(d, field);
     if (value === null)
       throw failNow(`the onboarding no longer holds its ${field}`, OnboardingFailureTypes.notFound, {
         code: 'secret_missing',
@@ -85,9 +82,7 @@ export function onboardingSupport(all: { onboarding?: OnboardingActivityDeps }) 
     const app = failure instanceof ApplicationFailure ? failure : null;
     const codes = codesOf(app?.type ?? undefined, app?.details?.[0] as OnboardingFailureDetails | undefined);
     const message = `${prefix}${(failure as Error)?.message ?? String(failure)}`;
-    await deps()
-      .onboardings.recordStep(ref, step, { error: { ...codes, message } })
-      .catch(() => undefined);
+    await deps.onboardings.recordStep(ref, step, { error: { ...codes, message } }).catch(() => undefined);
     return failure;
   }
 
@@ -97,7 +92,7 @@ export function onboardingSupport(all: { onboarding?: OnboardingActivityDeps }) 
     fn: () => Promise<T>,
     attempt?: number,
   ): Promise<T> {
-    await deps().onboardings.recordStep(ref, step, { attempts: attempt ?? Context.current().info.attempt });
+    await deps.onboardings.recordStep(ref, step, { attempts: attempt ?? Context.current().info.attempt });
     try {
       return await fn();
     } catch (err) {
@@ -108,7 +103,7 @@ export function onboardingSupport(all: { onboarding?: OnboardingActivityDeps }) 
   /** Twilio: the request's own account (its auth token sealed in the document), else the configured one. */
   function twilioAccount(d: OnboardingDoc): TwilioAccount {
     if (d.request?.accountSid) return { accountSid: d.request.accountSid, authToken: secret(d, 'authToken') };
-    const t = deps().twilio;
+    const t = deps.twilio;
     if (!t?.account)
       throw failNow(
         t

@@ -23,7 +23,7 @@ export interface StepPatch {
  * writes run as local activities), the provider steps and their compensations, and the last step,
  * storing the sender. Secrets are read from the onboarding's document and never returned.
  */
-export function createOnboardingActivities(all: { onboarding?: OnboardingActivityDeps }) {
+export function createOnboardingActivities(all: { onboarding: OnboardingActivityDeps }) {
   const h = onboardingSupport(all);
 
   const credentialsOf = (d: OnboardingDoc): SenderCredentials =>
@@ -39,7 +39,7 @@ export function createOnboardingActivities(all: { onboarding?: OnboardingActivit
     async recordOnboardingStarted(
       input: OnboardingWorkflowInput & { steps: readonly string[]; workflowId: string },
     ) {
-      await h.deps().onboardings.start({
+      await h.deps.onboardings.start({
         tenantId: input.tenantId,
         onboardingId: input.onboardingId,
         provider: input.provider,
@@ -59,19 +59,19 @@ export function createOnboardingActivities(all: { onboarding?: OnboardingActivit
       const patch: Partial<OnboardingStepDoc> = { ...rest };
       if (startedAt) patch.startedAt = new Date(startedAt);
       if (finishedAt) patch.finishedAt = new Date(finishedAt);
-      await h.deps().onboardings.recordStep(r, r.step, patch);
+      await h.deps.onboardings.recordStep(r, r.step, patch);
     },
 
     /** The error the step's last attempt recorded (read after a timeout that carries none). */
     async readOnboardingStepError(r: OnboardingRef & { step: string }): Promise<StepError | null> {
-      return (await h.deps().onboardings.get(r.tenantId, r.onboardingId))?.steps?.[r.step]?.error ?? null;
+      return (await h.deps.onboardings.get(r.tenantId, r.onboardingId))?.steps?.[r.step]?.error ?? null;
     },
 
     async recordOnboardingFinished(
       r: OnboardingRef & { status: OnboardingStatus; failure: OnboardingFailure | null; skipped: string[] },
     ): Promise<void> {
-      await h.deps().onboardings.finish(r, r.status, r.failure, r.skipped);
-      h.deps().logger.info(
+      await h.deps.onboardings.finish(r, r.status, r.failure, r.skipped);
+      h.deps.logger.info(
         { tenantId: r.tenantId, onboardingId: r.onboardingId, status: r.status, failure: r.failure },
         'onboarding finished',
       );
@@ -82,7 +82,7 @@ export function createOnboardingActivities(all: { onboarding?: OnboardingActivit
       await h.tracked(ref, 'store_sender', async () => {
         const d = await h.doc(ref);
         const r = d.resolved ?? {};
-        await h.deps().senders.register(ref.tenantId, {
+        await h.deps.senders.register(ref.tenantId, {
           senderId: d.senderId,
           displayPhoneNumber: r.displayPhoneNumber ?? d.request?.phoneNumber ?? '',
           phoneNumberId: r.phoneNumberId ?? null,
@@ -97,7 +97,7 @@ export function createOnboardingActivities(all: { onboarding?: OnboardingActivit
     /** Compensation: removes the sender only if this onboarding created it. */
     async onboardingRemoveSender(ref: OnboardingRef): Promise<void> {
       const d = await h.doc(ref);
-      await h.deps().senders.remove(ref.tenantId, d.senderId, ref.onboardingId);
+      await h.deps.senders.remove(ref.tenantId, d.senderId, ref.onboardingId);
     },
   };
 }

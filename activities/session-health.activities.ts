@@ -71,20 +71,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The session health sweep's side effects. A gateway failure fails that session's check (outcome
  * `failed`), never the batch: only our own MongoDB or Temporal being unreachable fails an activity.
  */
-export function createSessionHealthActivities(all: {
-  health?: SessionHealthActivityDeps;
-  metrics?: Metrics;
-}) {
-  const deps = () => {
-    if (!all.health) throw new Error('session health activities are not configured in this worker');
-    return all.health;
-  };
+export function createSessionHealthActivities(all: { health: SessionHealthActivityDeps; metrics?: Metrics }) {
+  const deps = all.health;
   // After the outcomes are stored: a batch retried because storing failed is not counted twice.
   const counted = (outcomes: ReadonlyArray<Pick<SessionHealthOutcome, 'outcome'>>) => {
     for (const o of outcomes) all.metrics?.healthCheck(o.outcome);
   };
   const handle = (c: HealthCandidate) =>
-    deps().temporal.workflow.getHandle(workflowIds.session(c.tenantId, c.sessionId));
+    deps.temporal.workflow.getHandle(workflowIds.session(c.tenantId, c.sessionId));
 
   async function isRunning(c: HealthCandidate): Promise<boolean> {
     try {
@@ -97,9 +91,9 @@ export function createSessionHealthActivities(all: {
 
   /** No workflow holds the session any more: correct the projection ourselves. */
   async function recordDirectly(c: HealthCandidate, code: string, message: string): Promise<void> {
-    const rec = await deps().sessions.get(c.tenantId, c.sessionId);
+    const rec = await deps.sessions.get(c.tenantId, c.sessionId);
     if (!rec) return;
-    await deps().sessions.recordState({
+    await deps.sessions.recordState({
       tenantId: c.tenantId,
       sessionId: c.sessionId,
       name: rec.name,
@@ -116,7 +110,7 @@ export function createSessionHealthActivities(all: {
   }
 
   async function restartWhenDisconnected(c: HealthCandidate): Promise<boolean> {
-    const deadline = Date.now() + (deps().restartWaitMs ?? 15_000);
+    const deadline = Date.now() + (deps.restartWaitMs ?? 15_000);
     while (Date.now() < deadline) {
       const v = await handle(c).query(getSessionQuery);
       if (v.status === 'disconnected') {
@@ -152,9 +146,7 @@ export function createSessionHealthActivities(all: {
       return 'recorded';
     }
     try {
-      await deps().temporal.withDeadline(Date.now() + 30_000, () =>
-        handle(c).executeUpdate(disconnectUpdate),
-      );
+      await deps.temporal.withDeadline(Date.now() + 30_000, () => handle(c).executeUpdate(disconnectUpdate));
       return 'closed';
     } catch (err) {
       // Rejected as already disconnected: it closed itself meanwhile.
@@ -174,11 +166,11 @@ export function createSessionHealthActivities(all: {
       if (c.status !== 'connected') {
         return done({ outcome: 'qr_expired', gatewayStatus: null, action: await closeStuck(c), error: null });
       }
-      const creds = await deps().sessions.getGatewayCredentials(c.tenantId, c.sessionId);
+      const creds = await deps.sessions.getGatewayCredentials(c.tenantId, c.sessionId);
       if (!creds) return done({ outcome: 'healthy', gatewayStatus: null, action: 'none', error: null });
       let snap;
       try {
-        snap = await deps().gateways.get(creds.gatewayKind).getSession(creds.gatewaySessionId, creds.token);
+        snap = await deps.gateways.get(creds.gatewayKind).getSession(creds.gatewaySessionId, creds.token);
       } catch (err) {
         // ProviderError messages name the status and the gateway's text, never a key or token.
         return done({
@@ -198,7 +190,7 @@ export function createSessionHealthActivities(all: {
         error: null,
       });
     } catch (err) {
-      deps().logger.warn(
+      deps.logger.warn(
         { tenantId: c.tenantId, sessionId: c.sessionId, error: (err as Error).message },
         'session health check failed',
       );
@@ -212,7 +204,7 @@ export function createSessionHealthActivities(all: {
       limit: number;
       qrExpiryMs: number;
     }): Promise<HealthCandidate[]> {
-      return deps().health.listCandidates({
+      return deps.health.listCandidates({
         after: input.after,
         limit: input.limit,
         stuckBefore: new Date(Date.now() - input.qrExpiryMs),
@@ -221,7 +213,7 @@ export function createSessionHealthActivities(all: {
 
     async checkSessionHealthBatch(input: HealthBatchInput): Promise<HealthCounts> {
       const outcomes = await inPool(input.items, PARALLEL, (c) => checkOne(c, input.autoRestart));
-      await deps().health.recordOutcomes(input.sweepId, input.startedAt, outcomes);
+      await deps.health.recordOutcomes(input.sweepId, input.startedAt, outcomes);
       counted(outcomes);
       return countOutcomes(outcomes);
     },
@@ -229,17 +221,17 @@ export function createSessionHealthActivities(all: {
     /** Official credentials: stored per sender, counted with the sessions (flagged = drifted). */
     async checkCredentialHealth(input: { sweepId: string; startedAt: string }): Promise<HealthCounts> {
       const outcomes: CredentialHealthOutcome[] = [];
-      for (const check of deps().credentialChecks ?? []) outcomes.push(...(await check.run(new Date())));
-      await deps().health.recordCredentialOutcomes(input.sweepId, input.startedAt, outcomes);
+      for (const check of deps.credentialChecks ?? []) outcomes.push(...(await check.run(new Date())));
+      await deps.health.recordCredentialOutcomes(input.sweepId, input.startedAt, outcomes);
       const mapped = outcomes.map((o) => ({ outcome: credentialOutcome(o.status) }));
       counted(mapped);
       return countOutcomes(mapped);
     },
 
     async finishHealthSweep(input: { summary: SessionHealthSummary; keepMs: number }): Promise<void> {
-      await deps().health.recordSweep(input.summary);
-      await deps().health.prune(new Date(Date.now() - input.keepMs));
-      deps().logger.info({ ...input.summary }, 'session health sweep finished');
+      await deps.health.recordSweep(input.summary);
+      await deps.health.prune(new Date(Date.now() - input.keepMs));
+      deps.logger.info({ ...input.summary }, 'session health sweep finished');
     },
   };
 }

@@ -28,14 +28,11 @@ type Ref = { tenantId: string; sessionId: string };
  * `whatsapp_sessions` projection. The gateway token goes straight from the gateway's answer into
  * the secret box: it never enters workflow history, a log line or an activity result.
  */
-export function createSessionActivities(all: { sessions?: SessionActivityDeps }) {
-  const deps = () => {
-    if (!all.sessions) throw new Error('session activities are not configured in this worker');
-    return all.sessions;
-  };
+export function createSessionActivities(all: { sessions: SessionActivityDeps }) {
+  const deps = all.sessions;
 
   async function credentials(ref: Ref) {
-    const creds = await deps().sessions.getGatewayCredentials(ref.tenantId, ref.sessionId);
+    const creds = await deps.sessions.getGatewayCredentials(ref.tenantId, ref.sessionId);
     if (!creds)
       throw ApplicationFailure.nonRetryable(`session ${ref.sessionId} has no record`, 'SessionRecordMissing');
     return creds;
@@ -48,12 +45,12 @@ export function createSessionActivities(all: { sessions?: SessionActivityDeps })
    */
   async function registerWebhook(gateway: SessionGateway, gatewaySessionId: string, ref: Ref): Promise<void> {
     if (!gateway.registerWebhook) return;
-    const creds = await deps().sessions.getGatewayCredentials(ref.tenantId, ref.sessionId);
+    const creds = await deps.sessions.getGatewayCredentials(ref.tenantId, ref.sessionId);
     try {
       await gateway.registerWebhook(gatewaySessionId, creds?.token ?? null);
     } catch (err) {
       if (err instanceof ProviderError && err.kind !== 'transient' && err.kind !== 'rate_limited') {
-        deps().logger.warn(
+        deps.logger.warn(
           { tenantId: ref.tenantId, sessionId: ref.sessionId, kind: err.kind, error: err.message },
           'gateway refused the webhook registration; relying on polling',
         );
@@ -68,7 +65,7 @@ export function createSessionActivities(all: { sessions?: SessionActivityDeps })
     async createGatewaySession(
       input: Ref & { name: string | null; gatewayKind: GatewayKind },
     ): Promise<{ alreadyExisted: boolean }> {
-      const { sessions, gateways, logger } = deps();
+      const { sessions, gateways, logger } = deps;
       const { gatewaySessionId } = await sessions.ensure(input);
       const gateway = gateways.get(input.gatewayKind);
       const res = await atBoundary(() => gateway.createSession(gatewaySessionId));
@@ -109,7 +106,7 @@ export function createSessionActivities(all: { sessions?: SessionActivityDeps })
     async fetchGatewaySession(ref: Ref): Promise<GatewayObservation> {
       const creds = await credentials(ref);
       const snap = await atBoundary(() =>
-        deps().gateways.get(creds.gatewayKind).getSession(creds.gatewaySessionId, creds.token),
+        deps.gateways.get(creds.gatewayKind).getSession(creds.gatewaySessionId, creds.token),
       );
       if (!snap) return { missing: true, status: 'disconnected', qr: null, rawStatus: 'MISSING' };
       return { missing: false, status: snap.status, qr: snap.qr, rawStatus: snap.rawStatus };
@@ -119,17 +116,17 @@ export function createSessionActivities(all: { sessions?: SessionActivityDeps })
     async deleteGatewaySession(ref: Ref): Promise<void> {
       const creds = await credentials(ref);
       await atBoundary(() =>
-        deps().gateways.get(creds.gatewayKind).deleteSession(creds.gatewaySessionId, creds.token),
+        deps.gateways.get(creds.gatewayKind).deleteSession(creds.gatewaySessionId, creds.token),
       );
-      await deps().sessions.storeToken(ref.tenantId, ref.sessionId, null);
+      await deps.sessions.storeToken(ref.tenantId, ref.sessionId, null);
     },
 
     async recordSessionState(write: SessionStateWrite): Promise<void> {
-      await deps().sessions.recordState(write);
+      await deps.sessions.recordState(write);
     },
 
     async removeSessionRecord(ref: Ref): Promise<void> {
-      await deps().sessions.remove(ref.tenantId, ref.sessionId);
+      await deps.sessions.remove(ref.tenantId, ref.sessionId);
     },
   };
 }

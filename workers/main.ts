@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type WorkerFeatures } from '../activities';
 import { loadConfigOrExit } from '../src/config/env';
 import { connectMongo } from '../src/db/connection';
 import { createDiagnosticPingRepository } from '../src/db/repositories/diagnostic-ping.repository';
@@ -70,6 +70,15 @@ async function main(): Promise<void> {
     registry: buildMessagingRegistry(config, { senders, sessions }),
     // Per-sender rate and priority line in MongoDB, shared by every worker (issue 14: no gate workflow).
     limiter: createSendLimiter(mongo, gateRatesFrom(config)),
+    callbacks: {
+      repo: createTenantCallbackRepository(mongo, secrets),
+      ...callbackDeliveryFrom(config),
+    },
+    inbound: {
+      repo: createInboundMessageRepository(mongo),
+      windows: createCustomerWindowRepository(mongo),
+      deadLetters: createDeadLetterRepository(mongo),
+    },
   };
   const health = {
     health: createSessionHealthRepository(mongo),
@@ -94,6 +103,21 @@ async function main(): Promise<void> {
       }),
     ],
   };
+  // The production worker hosts every feature: one left out here is a compile error.
+  const features: WorkerFeatures = {
+    messaging,
+    // Sessions (issue 3): gateway adapters and the whatsapp_sessions projection.
+    sessions: { sessions, gateways, logger },
+    health,
+    // Onboarding sagas (issue 7): provider clients for the configured providers, progress in whatsapp_onboardings.
+    onboarding: {
+      onboardings: createOnboardingRepository(mongo, secrets),
+      senders,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      logger,
+      ...onboardingClientsFrom(config),
+    },
+  };
   // Metrics (issue 8): the activities count into this process's registry, served on its own port.
   const metrics = createMetrics(new Registry());
   const worker = await Worker.create({
@@ -105,28 +129,8 @@ async function main(): Promise<void> {
     activities: createActivities({
       pings: createDiagnosticPingRepository(mongo),
       pingHoldMs: config.DIAGNOSTICS_PING_HOLD_MS,
-      messaging,
-      callbacks: {
-        repo: createTenantCallbackRepository(mongo, secrets),
-        ...callbackDeliveryFrom(config),
-      },
-      inbound: {
-        repo: createInboundMessageRepository(mongo),
-        windows: createCustomerWindowRepository(mongo),
-        deadLetters: createDeadLetterRepository(mongo),
-      },
-      // Sessions (issue 3): gateway adapters and the whatsapp_sessions projection.
-      sessions: { sessions, gateways, logger },
-      health,
       metrics,
-      // Onboarding sagas (issue 7): provider clients for the configured providers, progress in whatsapp_onboardings.
-      onboarding: {
-        onboardings: createOnboardingRepository(mongo, secrets),
-        senders,
-        publicBaseUrl: config.PUBLIC_BASE_URL,
-        logger,
-        ...onboardingClientsFrom(config),
-      },
+      ...features,
     }),
     shutdownGraceTime: config.WORKER_SHUTDOWN_GRACE_MS,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -181,9 +181,11 @@ export function messagingDeps(opts: {
     },
     activities: createActivities({
       pings: createDiagnosticPingRepository(opts.conn),
-      messaging: activityDeps,
-      callbacks: { repo: callbacks, ...LOCAL_CALLBACK_DELIVERY },
-      inbound: { repo: inbound, windows, deadLetters: createDeadLetterRepository(opts.conn) },
+      messaging: {
+        ...activityDeps,
+        callbacks: { repo: callbacks, ...LOCAL_CALLBACK_DELIVERY },
+        inbound: { repo: inbound, windows, deadLetters: createDeadLetterRepository(opts.conn) },
+      },
       metrics: opts.metrics,
     }),
   };
