@@ -5,24 +5,15 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { DefaultPayloadConverter } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
-import type { Worker } from '@temporalio/worker';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { RecipientKey } from '../../src/temporal/search-attributes';
 import { workflowIds } from '../../src/temporal/workflow-ids';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { toolPath } from '../../scripts/lib/infra';
 import { buildTestApp } from '../helpers/app';
 import { testEnv } from '../helpers/env';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import {
-  connectTestTemporal,
-  createTestWorker,
-  testPayloadCodec,
-  testRecipientHash,
-  uniqueTaskQueue,
-} from '../helpers/temporal';
+import { eventually } from '../helpers/messaging';
+import { testPayloadCodec, testRecipientHash } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 const PHONE_ID = '400000000000015';
 const TOKEN = 'EAAG-privacy-token-0123456789';
@@ -55,46 +46,29 @@ function startCallbackReceiver() {
 }
 
 describe('Temporal holds no message content in plain text (payload codec, keyed Recipient)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
-  let receiver: Awaited<ReturnType<typeof startCallbackReceiver>>;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let operatorApp: ReturnType<typeof buildTestApp>;
-  const operatorLog = captureLogger();
-  let worker: Worker;
-  let running: Promise<void>;
-  let key: string;
-  let messageWorkflowId = '';
-  const taskQueue = uniqueTaskQueue('privacy');
-
+  const stack = useStack({
+    queue: 'privacy',
+    fakes: { meta: { tokens: { [PHONE_ID]: TOKEN }, autoStatuses: ['sent', 'delivered', 'read'] } },
+    tenants: ['tenant-priv'],
+    senders: {
+      'tenant-priv': [
+        {
+          senderId: 'meta-priv',
+          phoneNumberId: PHONE_ID,
+          wabaId: '1021',
+          displayPhoneNumber: '15550000015',
+          accessToken: TOKEN,
+        },
+      ],
+    },
+  });
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({
-      tokens: { [PHONE_ID]: TOKEN },
-      appSecret: APP_SECRET,
-      autoStatuses: ['sent', 'delivered', 'read'],
-    }).start();
     receiver = await startCallbackReceiver();
-    const deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: fake.baseUrl,
-    });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      deps,
-    });
     // The same app with the operators' codec endpoint mounted, as server.ts mounts it with TEMPORAL_CODEC_TOKEN.
     operatorApp = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
+      conn: stack.db.conn,
+      temporal: stack.temporal.client,
+      taskQueue: stack.taskQueue,
       logger: operatorLog.logger,
       overrides: {
         codec: {
@@ -105,31 +79,17 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
         },
       },
     });
-    fake.opts.webhookUrl = `${api.url}/webhooks/meta`;
-    key = (await createApiKeyRepository(db.conn).create('tenant-priv')).token;
-    await deps.senders.register('tenant-priv', {
-      senderId: 'meta-priv',
-      phoneNumberId: PHONE_ID,
-      wabaId: '1021',
-      displayPhoneNumber: '15550000015',
-      accessToken: TOKEN,
-    });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
   });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await receiver.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
-  });
+  afterAll(() => receiver.close());
+
+  let receiver: Awaited<ReturnType<typeof startCallbackReceiver>>;
+  let operatorApp: ReturnType<typeof buildTestApp>;
+  const operatorLog = captureLogger();
+  let messageWorkflowId = '';
 
   /** Every byte Temporal stores and serves for the workflow: its whole history and its description. */
   async function rawBytesOf(workflowId: string): Promise<Buffer> {
-    const svc = temporal.client.workflowService;
+    const svc = stack.temporal.client.workflowService;
     const chunks: Buffer[] = [];
     let nextPageToken: Uint8Array | undefined;
     do {
@@ -154,9 +114,9 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
   }
 
   it('a message sent through the API, with a status callback: history has no body, number or callback payload', async () => {
-    const auth = { Authorization: `Bearer ${key}` };
-    await request(api.app).put('/v1/callbacks').set(auth).send({ url: receiver.url }).expect(200);
-    const res = await request(api.app)
+    const auth = stack.auth('tenant-priv');
+    await request(stack.api.app).put('/v1/callbacks').set(auth).send({ url: receiver.url }).expect(200);
+    const res = await request(stack.api.app)
       .post('/v1/messages')
       .set(auth)
       .send({
@@ -170,7 +130,7 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
     const id = res.body.id as string;
     const workflowId = workflowIds.message('tenant-priv', id);
     messageWorkflowId = workflowId;
-    const handle = temporal.client.workflow.getHandle(workflowId);
+    const handle = stack.temporal.client.workflow.getHandle(workflowId);
     // The workflow reached read and scheduled the tenant's callbacks: their payloads (with the
     // metadata) are activity inputs in this history. Whether the endpoint answered does not matter here.
     const converter = new DefaultPayloadConverter();
@@ -209,9 +169,11 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
   it("an inbound message's workflow holds neither the customer's number nor the text in clear", async () => {
     const text = 'Inbound secret 5e1d: my card ends 4242';
     const from = '16505550199';
-    expect(await fake.emitInbound({ phoneNumberId: PHONE_ID, wamid: 'wamid.PRIV1', from, text })).toBe(200);
+    expect(
+      await stack.fakes.meta.emitInbound({ phoneNumberId: PHONE_ID, wamid: 'wamid.PRIV1', from, text }),
+    ).toBe(200);
     const workflowId = workflowIds.inbound('tenant-priv', 'meta', 'wamid.PRIV1');
-    const handle = temporal.client.workflow.getHandle(workflowId);
+    const handle = stack.temporal.client.workflow.getHandle(workflowId);
     await eventually(
       async () => (await handle.describe().catch(() => undefined))?.status.name === 'COMPLETED',
       'inbound workflow completed',
@@ -225,7 +187,7 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
   });
 
   it('the codec endpoint decodes for the operator token only, with CORS for the Web UI', async () => {
-    const history = await temporal.client.workflow.getHandle(messageWorkflowId).fetchHistory();
+    const history = await stack.temporal.client.workflow.getHandle(messageWorkflowId).fetchHistory();
     const sealed = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
     const body = {
       payloads: sealed.map((p) => ({
@@ -332,7 +294,7 @@ describe('Temporal holds no message content in plain text (payload codec, keyed 
     expect(res.body.recipient).toBe(testRecipientHash(NUMBER));
     const found = await eventually(async () => {
       const ids: string[] = [];
-      for await (const wf of temporal.client.workflow.list({ query: res.body.query as string }))
+      for await (const wf of stack.temporal.client.workflow.list({ query: res.body.query as string }))
         ids.push(wf.workflowId);
       return ids.length > 0 ? ids : undefined;
     }, 'the message found by its Recipient hash');
