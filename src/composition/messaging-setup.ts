@@ -4,7 +4,7 @@ import type { GateRate, MessageSettings } from '../../workflows/message.definiti
 import {
   createGatewayMessagingProvider,
   type GatewayCredentialsPort,
-} from '../providers/gateway-messaging/gateway-messaging.adapter';
+} from '../providers/gateways/messaging/gateway-messaging.adapter';
 import { createMessagingRegistry, type MessagingRegistry } from '../providers/messaging-registry';
 import { createMetaMessagingProvider } from '../providers/meta/meta.adapter';
 import { createDialog360MessagingProvider } from '../providers/dialog360/dialog360.adapter';

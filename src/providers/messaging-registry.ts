@@ -1,4 +1,4 @@
-import type { GatewayCredentialsPort } from './gateway-messaging/gateway-messaging.adapter';
+import type { GatewayCredentialsPort } from './gateways/messaging/gateway-messaging.adapter';
 import type { MessagingProvider } from './types';
 
 export interface ResolvedSender {

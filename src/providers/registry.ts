@@ -7,7 +7,7 @@ import type {
   ProviderRate,
 } from './descriptor';
 import { dialog360Provider } from './dialog360';
-import { whatsappWebProvider } from './gateway-messaging';
+import { whatsappWebProvider } from './gateways/messaging';
 import { metaProvider } from './meta';
 import { hasTwilioAccount, twilioProvider } from './twilio';
 

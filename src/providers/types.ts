@@ -9,7 +9,7 @@
 // inbound messages, wired in `gateways/inbound.ts`). Add its kind to GATEWAY_KINDS
 // (src/domain/gateway-kind.ts) and one line to `gateways/registry.ts`; write a test against a
 // recording HTTP fake asserting the exact URL, headers and body of each call. Sending through it
-// needs its own MessagingProvider (today only the seed's: src/providers/gateway-messaging/).
+// needs its own MessagingProvider (today only the seed's: src/providers/gateways/messaging/).
 // ---------------------------------------------------------------------------------------------
 import type { GatewayKind } from '../domain/gateway-kind';
 import type { SessionStatus } from '../domain/session-status';

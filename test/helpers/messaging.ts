@@ -15,8 +15,8 @@ import { createInboundMessageRepository } from '../../src/db/repositories/inboun
 import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
 import { createCustomerWindowRepository } from '../../src/db/repositories/customer-window.repository';
 import { createCustomerWindowPolicy } from '../../src/api/messages/customer-window.policy';
-import type { GatewayCredentialsPort } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
-import { createGatewayMessagingProvider } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
+import type { GatewayCredentialsPort } from '../../src/providers/gateways/messaging/gateway-messaging.adapter';
+import { createGatewayMessagingProvider } from '../../src/providers/gateways/messaging/gateway-messaging.adapter';
 import { createMessagingRegistry } from '../../src/providers/messaging-registry';
 import { createMetaMessagingProvider } from '../../src/providers/meta/meta.adapter';
 import { createDialog360MessagingProvider } from '../../src/providers/dialog360/dialog360.adapter';

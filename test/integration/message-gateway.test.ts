@@ -1,7 +1,7 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { GatewayCredentialsPort } from '../../src/providers/gateway-messaging/gateway-messaging.adapter';
+import type { GatewayCredentialsPort } from '../../src/providers/gateways/messaging/gateway-messaging.adapter';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { eventually } from '../helpers/messaging';
 import { useStack } from '../fixtures/stack';

@@ -1,5 +1,5 @@
-import { ProviderError } from '../errors';
-import type { OutboundMessage } from '../types';
+import { ProviderError } from '../../errors';
+import type { OutboundMessage } from '../../types';
 
 /** One element of the seed gateway's `POST /api/v1/messages` array. */
 export function toGatewayMessage(msg: OutboundMessage): Record<string, unknown> {

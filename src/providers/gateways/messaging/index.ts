@@ -1,5 +1,5 @@
-import { WHATSAPP_WEB_PROVIDER } from '../../domain/gateway-event';
-import type { ProviderDescriptor } from '../descriptor';
+import { WHATSAPP_WEB_PROVIDER } from '../../../domain/gateway-event';
+import type { ProviderDescriptor } from '../../descriptor';
 
 /** The configuration WhatsApp Web sessions read for sending (src/config/env.ts). */
 export interface WhatsappWebEnv {

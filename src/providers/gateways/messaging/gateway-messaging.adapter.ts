@@ -1,10 +1,10 @@
-import type { MessageType } from '../../domain/message';
-import { WHATSAPP_WEB_PROVIDER } from '../../domain/gateway-event';
-import { ProviderError } from '../errors';
-import { callProvider, readPlainError } from '../http/call';
-import type { MessagingProvider, OutboundMessage, SendResult } from '../types';
+import type { MessageType } from '../../../domain/message';
+import { WHATSAPP_WEB_PROVIDER } from '../../../domain/gateway-event';
+import { ProviderError } from '../../errors';
+import { callProvider, readPlainError } from '../../http/call';
+import type { MessagingProvider, OutboundMessage, SendResult } from '../../types';
 import { toGatewayMessage } from './gateway-messaging.mapper';
-import { providerHttpClient } from '../http/client';
+import { providerHttpClient } from '../../http/client';
 
 /**
  * What this adapter needs from the sessions area (issue 3): a port, so messaging does not depend
