@@ -1,12 +1,9 @@
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { workflowIds } from '../../src/temporal/workflow-ids';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
+import { uniqueTaskQueue } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 const TENANT = 'tenant-replay';
 const PHONE_ID = '400000000000031';
@@ -19,28 +16,31 @@ const HOUR = 3_600_000;
  * closed, the sender is gone. The checks ran before the replay lookup and answered 422.
  */
 describe('messages: an idempotent retry returns the original message whatever changed since', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
-  let worker: Worker;
-  let running: Promise<void>;
-  let auth: { Authorization: string };
   const log = captureLogger();
-  const taskQueue = uniqueTaskQueue('replay');
   const apis: Awaited<ReturnType<typeof startMessagingApi>>[] = [];
+  afterAll(async () => {
+    for (const api of apis) await api.close();
+  });
+  const stack = useStack({
+    queue: 'replay',
+    fakes: { meta: { tokens: { [PHONE_ID]: TOKEN, '400000000000032': TOKEN } } },
+    messaging: { customerWindowMarginMs: 0 },
+    logger: log.logger,
+    tenants: [TENANT],
+  });
   /** An API over the run's database and Temporal; `marginMs` closes the window that much early. */
   const startApi = async (opts: { marginMs: number; taskQueue?: string }) => {
     const deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: opts.taskQueue ?? taskQueue,
-      metaBaseUrl: fake.baseUrl,
+      conn: stack.db.conn,
+      temporal: stack.temporal.client,
+      taskQueue: opts.taskQueue ?? stack.taskQueue,
+      metaBaseUrl: stack.fakes.meta.baseUrl,
       customerWindowMarginMs: opts.marginMs,
     });
     const api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: opts.taskQueue ?? taskQueue,
+      conn: stack.db.conn,
+      temporal: stack.temporal.client,
+      taskQueue: opts.taskQueue ?? stack.taskQueue,
       logger: log.logger,
       deps,
     });
@@ -62,28 +62,7 @@ describe('messages: an idempotent retry returns the original message whatever ch
     text: { body: 'Your order shipped' },
   });
   const send = (app: Awaited<ReturnType<typeof startApi>>['app'], body: object, key: string) =>
-    request(app).post('/v1/messages').set(auth).set('Idempotency-Key', key).send(body);
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({
-      tokens: { [PHONE_ID]: TOKEN, '400000000000032': TOKEN },
-      appSecret: APP_SECRET,
-    }).start();
-    auth = { Authorization: `Bearer ${(await createApiKeyRepository(db.conn).create(TENANT)).token}` };
-    const { deps } = await startApi({ marginMs: 0 });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    for (const api of apis) await api.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
-  });
+    request(app).post('/v1/messages').set(stack.auth(TENANT)).set('Idempotency-Key', key).send(body);
 
   it('after the 24-hour window closed: the retry replays (202), a new key is refused (422)', async () => {
     const user = '4915100000031';
@@ -105,7 +84,7 @@ describe('messages: an idempotent retry returns the original message whatever ch
     // Another body under the used key is still a conflict, not a replay.
     const other = await send(closed.app, { ...text('meta-replay', user), text: { body: 'x' } }, 'window-1');
     expect(other.status).toBe(409);
-    expect(fake.sendsFor(id)).toHaveLength(1);
+    expect(stack.fakes.meta.sendsFor(id)).toHaveLength(1);
   });
 
   it('after the sender was removed: the retry replays (202), a new key is refused (422)', async () => {
@@ -149,7 +128,7 @@ describe('messages: an idempotent retry returns the original message whatever ch
       expect(await deps.messages.get(TENANT, id)).toBeNull();
       await send(app, body, 'idle-2').expect(422);
     } finally {
-      await temporal.client.workflow.getHandle(workflowIds.message(TENANT, id)).terminate('test done');
+      await stack.temporal.client.workflow.getHandle(workflowIds.message(TENANT, id)).terminate('test done');
     }
   });
 });
