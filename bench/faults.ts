@@ -245,6 +245,14 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
       lost: [...accepted.keys()].filter((id) => !sent.has(id) && !failed.some((f) => f.messageId === id))
         .length,
       duplicated: [...byId.values()].reduce((n, c) => n + (c - 1), 0),
+      // The documented case: the provider had the first send before the fault (in flight, or
+      // answered while the dying process had not reported it yet). Any other duplicate is a bug.
+      'duplicated, first send before the fault': [...byId].filter(
+        ([id, c]) =>
+          c > 1 &&
+          (stack.fake.accepted.find((a) => String(a.body.biz_opaque_callback_data).split(':')[1] === id)
+            ?.at ?? Infinity) <= injectedAt,
+      ).length,
       'longest gap in sends s': +(gap / 1000).toFixed(1),
       'gap starts at t s': +(gapAt / 1000).toFixed(1),
       'fault at t s': +((injectedAt - t0) / 1000).toFixed(1),
