@@ -15,7 +15,8 @@ import { createMessageHistoryRepository } from '../src/db/repositories/message-h
 import { createSenderRepository } from '../src/db/repositories/sender.repository';
 import { createSessionRepository } from '../src/db/repositories/session.repository';
 import { createSecretBox } from '../src/security/secret-box';
-import { buildMessagingRegistry, gateRatesFrom } from '../src/composition/messaging-setup';
+import { statusRefKeyOf } from '../src/composition/messaging-setup';
+import { createProviderRegistry } from '../src/providers/registry';
 import { createSendLimiter } from '../src/db/repositories/send-limiter.repository';
 import { createTenantCallbackRepository } from '../src/db/repositories/tenant-callback.repository';
 import { callbackDeliveryFrom } from '../src/callbacks/callback-setup';
@@ -63,13 +64,15 @@ async function main(): Promise<void> {
   const sessions = createSessionRepository(mongo, secrets);
   const senders = createSenderRepository(mongo, secrets);
   const gateways = buildGatewayRegistry(config, logger);
+  // Every provider as this configuration makes it: built once, here.
+  const providers = createProviderRegistry(config);
 
   const connection = await NativeConnection.connect(connectionOptions);
   const messaging = {
     messages: createMessageHistoryRepository(mongo),
-    registry: buildMessagingRegistry(config, { senders, sessions }),
+    registry: providers.messaging({ senders, sessions, statusRefKey: statusRefKeyOf(config) }),
     // Per-sender rate and priority line in MongoDB, shared by every worker (issue 14: no gate workflow).
-    limiter: createSendLimiter(mongo, gateRatesFrom(config)),
+    limiter: createSendLimiter(mongo, providers.rateOf),
     callbacks: {
       repo: createTenantCallbackRepository(mongo, secrets),
       ...callbackDeliveryFrom(config),

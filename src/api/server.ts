@@ -13,12 +13,8 @@ import { createMessageHistoryRepository } from '../db/repositories/message-histo
 import { createSenderRepository } from '../db/repositories/sender.repository';
 import { createSessionRepository } from '../db/repositories/session.repository';
 import { createSecretBox } from '../security/secret-box';
-import {
-  buildMessagingRegistry,
-  gateRatesFrom,
-  messageSettingsFrom,
-  statusRefKeyOf,
-} from '../composition/messaging-setup';
+import { messageSettingsFrom, statusRefKeyOf } from '../composition/messaging-setup';
+import { createProviderRegistry } from '../providers/registry';
 import { createSendLimiter } from '../db/repositories/send-limiter.repository';
 import { createMessagesService } from './messages/messages.service';
 import { createCustomerWindowPolicy } from './messages/customer-window.policy';
@@ -36,11 +32,7 @@ import { sendersWithValidity } from '../observability/credential-validity';
 import { createSignupStateRepository } from '../db/repositories/signup-state.repository';
 import { createOnboardingRepository } from '../db/repositories/onboarding.repository';
 import { createOnboardingCommands } from './onboardings/onboarding-commands';
-import {
-  onboardingAvailability,
-  onboardingSettingsFrom,
-  senderOwnershipVerifierFrom,
-} from '../composition/onboarding-setup';
+import { onboardingSettingsFrom, senderOwnershipVerifierFrom } from '../composition/onboarding-setup';
 import { signupConfigFrom } from './routes/signup.routes';
 
 /** Composition root of the API process: config → MongoDB → Temporal client → app → listen. */
@@ -66,7 +58,10 @@ async function main(): Promise<void> {
   const messageHistory = createMessageHistoryRepository(mongo);
   const officialSenders = createSenderRepository(mongo, secrets);
   const tenantCallbacks = createTenantCallbackRepository(mongo, secrets);
-  const messagingRegistry = buildMessagingRegistry(config, { senders: officialSenders, sessions });
+  // Every provider as this configuration makes it: built once, here.
+  const providers = createProviderRegistry(config);
+  const statusRefKey = statusRefKeyOf(config);
+  const messagingRegistry = providers.messaging({ senders: officialSenders, sessions, statusRefKey });
   const messagesService = createMessagesService({
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -106,16 +101,16 @@ async function main(): Promise<void> {
       senders: officialSenders,
       metaAppSecret: config.META_APP_SECRET,
       metaVerifyToken: config.META_WEBHOOK_VERIFY_TOKEN,
-      statusRefKey: statusRefKeyOf(config),
+      statusRefKey,
       senderVerifier: senderOwnershipVerifierFrom(config),
       publicBaseUrl: config.PUBLIC_BASE_URL,
       alerts: createAccountAlertRepository(mongo),
       callbacks: tenantCallbacks,
       callbackTargets: { policy: callbackPolicyFrom(config), resolve: systemResolver },
       sendRates: {
-        limiter: createSendLimiter(mongo, gateRatesFrom(config)),
+        limiter: createSendLimiter(mongo, providers.rateOf),
         providerOf: async (t, s) => (await messagingRegistry.resolveSender(t, s))?.provider.name ?? null,
-        rateFor: gateRatesFrom(config),
+        rateFor: providers.rateOf,
       },
       inbound: {
         callbackMaxAttempts: config.CALLBACK_MAX_ATTEMPTS,
@@ -141,7 +136,7 @@ async function main(): Promise<void> {
         box: secrets,
         signupStates: createSignupStateRepository(mongo),
         settings: onboardingSettingsFrom(config),
-        availability: onboardingAvailability(config),
+        availability: providers.onboardingAvailability,
         twilioAccountSid: config.TWILIO_ACCOUNT_SID,
       }),
     },

@@ -1,8 +1,6 @@
 import { createMetaOwnershipClient } from '../providers/meta/meta-ownership.client';
 import { createSenderOwnershipVerifier, type SenderOwnershipVerifier } from '../providers/sender-ownership';
 import type { Config } from '../config/env';
-import type { OnboardingAvailability } from '../providers/descriptor';
-import { createProviderRegistry } from '../providers/registry';
 import type { OnboardingSettings } from '../../workflows/onboarding.definitions';
 import {
   createDialog360PartnerClient,
@@ -29,11 +27,6 @@ export function onboardingSettingsFrom(c: Config): OnboardingSettings {
     twilioOnlineTimeoutMs: c.ONBOARDING_TWILIO_ONLINE_TIMEOUT_MS,
     twilioPollMs: c.ONBOARDING_TWILIO_POLL_MS,
   };
-}
-
-/** Which providers can onboard with this configuration (their descriptors decide). */
-export function onboardingAvailability(c: Config): OnboardingAvailability {
-  return createProviderRegistry(c).onboardingAvailability;
 }
 
 export interface OnboardingClients {

@@ -4,15 +4,18 @@
 // To add a provider: a folder src/providers/<vendor>/ with its adapter, its `readError` (its error
 // codes for callProvider) and an `index.ts` exporting one descriptor — its name, the configuration
 // it reads as an `Env` interface of its own (the process Config satisfies it; src/providers never
-// imports Config), its rate and, for an official provider, how it onboards — then one line in
-// src/providers/registry.ts. Still outside the folder today: its adapter's construction in
-// src/composition/messaging-setup.ts, and for an official provider its request schema
-// (src/schemas/onboarding.schema.ts), its steps (ONBOARDING_STEPS, which workflows read) and its
-// routing-key format (senderRoutingKey), all in src/domain or src/schemas.
+// imports Config), its rate, its messaging adapter built from that Env and the ports the roots
+// hand over (MessagingPorts) and, for an official provider, how it onboards — then one line in
+// src/providers/registry.ts. Still outside the folder today: its settings in src/config/env.ts,
+// and for an official provider its request schema (src/schemas/onboarding.schema.ts), its steps
+// (ONBOARDING_STEPS, which workflows read), its routing-key format (senderRoutingKey) and its
+// onboarding clients (src/composition/onboarding-setup.ts).
 // ---------------------------------------------------------------------------------------------
 import type { OnboardingRequestFacts, OnboardingSecret, OnboardingStepName } from '../domain/onboarding';
 import type { OfficialProvider, SenderCredentials } from '../domain/official-sender';
 import type { CreateOnboardingRequest } from '../schemas/onboarding.schema';
+import type { GatewayCredentialsPort } from './gateways/messaging/gateway-messaging.adapter';
+import type { MessagingProvider } from './types';
 
 /** A sender's default send rate: `ratePerSec` sustained, up to `burst` at once after a pause. */
 export interface ProviderRate {
@@ -53,11 +56,35 @@ export interface OnboardingDescriptor<Env, Req extends CreateOnboardingRequest> 
   credentials(from: OnboardingSecrets): SenderCredentials;
 }
 
+/** Stored senders as the adapters read them (the sender repository, wired by the composition roots). */
+export interface SenderCredentialsPort {
+  get(tenantId: string, senderId: string): Promise<{ provider: string } | null>;
+  withCredentials(
+    tenantId: string,
+    senderId: string,
+  ): Promise<{ sender: { displayPhoneNumber: string }; credentials: SenderCredentials } | null>;
+  metaCredentials(
+    tenantId: string,
+    senderId: string,
+  ): Promise<{ phoneNumberId: string; accessToken: string } | null>;
+}
+
+/** What the messaging adapters read at send time: handed over by the composition roots. */
+export interface MessagingPorts {
+  senders: SenderCredentialsPort;
+  /** WhatsApp Web sessions' gateway credentials; null = this process sends through no session. */
+  sessions: GatewayCredentialsPort | null;
+  /** Key of the MAC on status references (STATUS_REF_KEY; src/security/status-ref.ts). */
+  statusRefKey: Buffer;
+}
+
 export interface ProviderDescriptor<Env = object, Req extends CreateOnboardingRequest = never> {
   /** Stable name: stored with senders and messages, the Provider search attribute. */
   readonly name: string;
   /** The send rate of a sender without a rate of its own (RATE_LIMIT_*). */
   rate(env: Env): ProviderRate;
+  /** Its messaging adapter, or null when these ports cannot send with it (a session without a sessions port). */
+  messaging(env: Env, ports: MessagingPorts): MessagingProvider | null;
   /** Official providers only; WhatsApp Web sessions pair by QR, not by onboarding. */
   readonly onboarding?: OnboardingDescriptor<Env, Req>;
 }

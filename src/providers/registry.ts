@@ -1,6 +1,7 @@
 import { OFFICIAL_PROVIDERS, type OfficialProvider } from '../domain/official-sender';
 import type { CreateOnboardingRequest } from '../schemas/onboarding.schema';
 import type {
+  MessagingPorts,
   OnboardingAvailability,
   OnboardingDescriptor,
   ProviderDescriptor,
@@ -8,6 +9,7 @@ import type {
 } from './descriptor';
 import { dialog360Provider } from './dialog360';
 import { whatsappWebProvider } from './gateways/messaging';
+import { createMessagingRegistry, type MessagingRegistry } from './messaging-registry';
 import { metaProvider } from './meta';
 import { hasTwilioAccount, twilioProvider } from './twilio';
 
@@ -43,6 +45,8 @@ export interface ProviderRegistry {
   rateOf(provider: string): ProviderRate;
   /** Which onboardings this configuration allows. */
   readonly onboardingAvailability: OnboardingAvailability;
+  /** Every provider's messaging adapter over the roots' ports, picked by name or by sender. */
+  messaging(ports: MessagingPorts): MessagingRegistry;
 }
 
 /** What the configuration makes of every provider: built once by each composition root. */
@@ -55,5 +59,12 @@ export function createProviderRegistry(env: ProvidersEnv): ProviderRegistry {
   return {
     rateOf: (provider) => ({ ...(rates.get(provider) ?? fallback) }),
     onboardingAvailability: { ...available, twilioAccount: hasTwilioAccount(env) },
+    messaging: (ports) =>
+      createMessagingRegistry({
+        providers: PROVIDERS.flatMap((d) => d.messaging(env, ports) ?? []),
+        officialSenders: ports.senders,
+        sessions: ports.sessions,
+        gatewayProvider: whatsappWebProvider.name,
+      }),
   };
 }

@@ -10,11 +10,8 @@ import { createApiKeyRepository } from '../../src/db/repositories/api-key.reposi
 import { createOnboardingRepository } from '../../src/db/repositories/onboarding.repository';
 import { createSignupStateRepository } from '../../src/db/repositories/signup-state.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
-import {
-  onboardingAvailability,
-  onboardingClientsFrom,
-  onboardingSettingsFrom,
-} from '../../src/composition/onboarding-setup';
+import { onboardingClientsFrom, onboardingSettingsFrom } from '../../src/composition/onboarding-setup';
+import { createProviderRegistry } from '../../src/providers/registry';
 import { createSecretBox } from '../../src/security/secret-box';
 import { Dialog360HubFake } from '../fakes/dialog360-hub.fake';
 import { Dialog360Fake } from '../fakes/dialog360.fake';
@@ -130,7 +127,7 @@ export async function startSignupStack(tenantId: string) {
           box,
           signupStates: createSignupStateRepository(db.conn),
           settings: onboardingSettingsFrom(config),
-          availability: onboardingAvailability(config),
+          availability: createProviderRegistry(config).onboardingAvailability,
         }),
       },
       signup: signupConfigFrom(config),

@@ -21,7 +21,8 @@ import { createMessagingRegistry } from '../../src/providers/messaging-registry'
 import { createMetaMessagingProvider } from '../../src/providers/meta/meta.adapter';
 import { createDialog360MessagingProvider } from '../../src/providers/dialog360/dialog360.adapter';
 import { createTwilioMessagingProvider } from '../../src/providers/twilio/twilio.adapter';
-import { dialog360CredentialsFrom, twilioCredentialsFrom } from '../../src/composition/sender-credentials';
+import { dialog360CredentialsFrom } from '../../src/providers/dialog360';
+import { twilioCredentialsFrom } from '../../src/providers/twilio';
 import { createSecretBox } from '../../src/security/secret-box';
 import { createSenderOwnershipVerifier } from '../../src/providers/sender-ownership';
 import { createMetaOwnershipClient } from '../../src/providers/meta/meta-ownership.client';

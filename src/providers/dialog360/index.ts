@@ -1,7 +1,8 @@
 import { senderRoutingKey } from '../../domain/official-sender';
 import { ONBOARDING_STEPS } from '../../domain/onboarding';
 import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
-import type { ProviderDescriptor } from '../descriptor';
+import type { ProviderDescriptor, SenderCredentialsPort } from '../descriptor';
+import { createDialog360MessagingProvider, type Dialog360AdapterConfig } from './dialog360.adapter';
 import { DIALOG360 } from './dialog360.errors';
 
 /** The configuration 360dialog reads (src/config/env.ts). */
@@ -10,6 +11,18 @@ export interface Dialog360Env {
   DIALOG360_PARTNER_API_KEY?: string;
   RATE_LIMIT_DIALOG360_PER_SECOND: number;
   RATE_LIMIT_DIALOG360_BURST: number;
+  DIALOG360_BASE_URL: string;
+  DIALOG360_TIMEOUT_MS: number;
+}
+
+/** A sender's D360-API-KEY: only 360dialog senders have one. */
+export function dialog360CredentialsFrom(
+  senders: Pick<SenderCredentialsPort, 'withCredentials'>,
+): Dialog360AdapterConfig['credentials'] {
+  return async (tenantId, senderId) => {
+    const found = await senders.withCredentials(tenantId, senderId);
+    return found?.credentials.provider === '360dialog' ? { apiKey: found.credentials.apiKey } : null;
+  };
 }
 
 type Dialog360Onboarding = Extract<CreateOnboardingRequest, { provider: '360dialog' }>;
@@ -21,6 +34,13 @@ export const dialog360Provider: ProviderDescriptor<Dialog360Env, Dialog360Onboar
     ratePerSec: env.RATE_LIMIT_DIALOG360_PER_SECOND,
     burst: env.RATE_LIMIT_DIALOG360_BURST,
   }),
+  messaging: (env, ports) =>
+    createDialog360MessagingProvider({
+      baseUrl: env.DIALOG360_BASE_URL,
+      timeoutMs: env.DIALOG360_TIMEOUT_MS,
+      statusRefKey: ports.statusRefKey,
+      credentials: dialog360CredentialsFrom(ports.senders),
+    }),
   onboarding: {
     steps: ONBOARDING_STEPS['360dialog'],
     available: (env) => !!(env.DIALOG360_PARTNER_ID && env.DIALOG360_PARTNER_API_KEY),

@@ -2,6 +2,7 @@ import { senderRoutingKey } from '../../domain/official-sender';
 import { ONBOARDING_STEPS } from '../../domain/onboarding';
 import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
 import type { ProviderDescriptor } from '../descriptor';
+import { createMetaMessagingProvider } from './meta.adapter';
 
 /** The configuration Meta reads (src/config/env.ts). */
 export interface MetaEnv {
@@ -9,6 +10,9 @@ export interface MetaEnv {
   META_APP_SECRET?: string;
   RATE_LIMIT_META_PER_SECOND: number;
   RATE_LIMIT_META_BURST: number;
+  META_GRAPH_BASE_URL: string;
+  META_GRAPH_API_VERSION: string;
+  META_TIMEOUT_MS: number;
 }
 
 type MetaOnboarding = Extract<CreateOnboardingRequest, { provider: 'meta' }>;
@@ -20,6 +24,14 @@ export const metaSenderId = (phoneNumberId: string) => `meta-${phoneNumberId}`;
 export const metaProvider: ProviderDescriptor<MetaEnv, MetaOnboarding> = {
   name: 'meta',
   rate: (env) => ({ ratePerSec: env.RATE_LIMIT_META_PER_SECOND, burst: env.RATE_LIMIT_META_BURST }),
+  messaging: (env, ports) =>
+    createMetaMessagingProvider({
+      baseUrl: env.META_GRAPH_BASE_URL,
+      apiVersion: env.META_GRAPH_API_VERSION,
+      timeoutMs: env.META_TIMEOUT_MS,
+      statusRefKey: ports.statusRefKey,
+      credentials: (tenantId, senderId) => ports.senders.metaCredentials(tenantId, senderId),
+    }),
   onboarding: {
     steps: ONBOARDING_STEPS.meta,
     available: (env) => !!(env.META_APP_ID && env.META_APP_SECRET),

@@ -1,7 +1,8 @@
 import { senderRoutingKey } from '../../domain/official-sender';
 import { ONBOARDING_STEPS } from '../../domain/onboarding';
 import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
-import type { ProviderDescriptor } from '../descriptor';
+import type { ProviderDescriptor, SenderCredentialsPort } from '../descriptor';
+import { createTwilioMessagingProvider, type TwilioAdapterConfig } from './twilio.adapter';
 import { TWILIO } from './twilio.errors';
 
 /** The configuration Twilio reads (src/config/env.ts). */
@@ -10,6 +11,22 @@ export interface TwilioEnv {
   TWILIO_AUTH_TOKEN?: string;
   RATE_LIMIT_TWILIO_PER_SECOND: number;
   RATE_LIMIT_TWILIO_BURST: number;
+  TWILIO_API_BASE_URL: string;
+  TWILIO_TIMEOUT_MS: number;
+  /** Each send's StatusCallback is on our public URL. */
+  PUBLIC_BASE_URL: string;
+}
+
+/** A Twilio sender's account SID, auth token and number. */
+export function twilioCredentialsFrom(
+  senders: Pick<SenderCredentialsPort, 'withCredentials'>,
+): TwilioAdapterConfig['credentials'] {
+  return async (tenantId, senderId) => {
+    const found = await senders.withCredentials(tenantId, senderId);
+    if (found?.credentials.provider !== 'twilio') return null;
+    const { accountSid, authToken } = found.credentials;
+    return { accountSid, authToken, fromDigits: found.sender.displayPhoneNumber.replace(/\D/g, '') };
+  };
 }
 
 type TwilioOnboarding = Extract<CreateOnboardingRequest, { provider: 'twilio' }>;
@@ -24,6 +41,13 @@ export const hasTwilioAccount = (env: TwilioEnv) => !!(env.TWILIO_ACCOUNT_SID &&
 export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboarding> = {
   name: TWILIO,
   rate: (env) => ({ ratePerSec: env.RATE_LIMIT_TWILIO_PER_SECOND, burst: env.RATE_LIMIT_TWILIO_BURST }),
+  messaging: (env, ports) =>
+    createTwilioMessagingProvider({
+      baseUrl: env.TWILIO_API_BASE_URL,
+      timeoutMs: env.TWILIO_TIMEOUT_MS,
+      publicBaseUrl: env.PUBLIC_BASE_URL,
+      credentials: twilioCredentialsFrom(ports.senders),
+    }),
   onboarding: {
     steps: ONBOARDING_STEPS.twilio,
     // Always: a request may bring its own account (the refusal checks that).
