@@ -44,22 +44,14 @@ import type { SessionHealthRepository } from '../db/repositories/session-health.
 import { metricsRoutes } from './routes/metrics.routes';
 import type { Metrics } from '../observability/metrics';
 
-export interface AppDeps {
-  logger: Logger;
-  bodyLimit: string;
-  /** `Retry-After` (seconds) on a 503 while the database or Temporal is down (API_RETRY_AFTER_SECONDS); default 5. */
-  retryAfterSeconds?: number;
-  apiKeys: Authenticator;
-  /** Rate limits per API key, per-tenant caps and the stats cache (issue 15; see middleware/admission.ts). */
-  admission: { limits: AdmissionLimits; usage: TenantUsage; statsCacheMs: number };
-  temporal: Client;
-  taskQueue: string;
-  readiness: ReadinessChecks;
-  pings: Pick<DiagnosticPingRepository, 'get'>;
-  /** Webhook entries that could not be processed: written by every webhook, listed by GET /v1/dead-letters. */
-  deadLetters: DeadLetterRepository;
-  /** Messages, official senders and the Meta status webhook (issue 4); absent = not mounted. */
-  messaging?: {
+/**
+ * The features an API can serve, each with its required parts. An app serves a subset by leaving
+ * members out (AppDeps takes them as Partial): a feature left out has no routes at all. The API's
+ * composition root (src/api/server.ts) builds an AppFeatures, so one it forgets is a compile error.
+ */
+export interface AppFeatures {
+  /** Messages, official senders and the Meta status webhook (issue 4). */
+  messaging: {
     commands: MessagesService;
     messages: MessageHistoryRepository;
     senders: SenderRepository;
@@ -82,15 +74,31 @@ export interface AppDeps {
     /** Inbound messages from the Meta and gateway webhooks; absent = not handled. */
     inbound?: { callbackMaxAttempts: number; callbackRetryInitialMs: number };
   };
-  /** WhatsApp Web sessions and the gateway webhook (issue 3); absent = not mounted. */
-  sessions?: Omit<SessionRoutesDeps, 'temporal' | 'taskQueue' | 'sessions'> & {
+  /** WhatsApp Web sessions and the gateway webhook (issue 3). */
+  sessions: Omit<SessionRoutesDeps, 'temporal' | 'taskQueue' | 'sessions'> & {
     repository: SessionRepository;
     webhookSecret: string | undefined;
   };
-  /** `GET /v1/health/sessions`: the latest session health sweep (issue 8); absent = not mounted. */
-  sessionHealth?: { sweeps: Pick<SessionHealthRepository, 'latestForTenant'> };
-  /** `/v1/onboardings` (issue 7): onboarding sagas for Meta, 360dialog and Twilio; absent = not mounted. */
-  onboardings?: { commands: OnboardingCommands };
+  /** `GET /v1/health/sessions`: the latest session health sweep (issue 8). */
+  sessionHealth: { sweeps: Pick<SessionHealthRepository, 'latestForTenant'> };
+  /** `/v1/onboardings` (issue 7): onboarding sagas for Meta, 360dialog and Twilio. */
+  onboardings: { commands: OnboardingCommands };
+}
+
+export interface AppDeps extends Partial<AppFeatures> {
+  logger: Logger;
+  bodyLimit: string;
+  /** `Retry-After` (seconds) on a 503 while the database or Temporal is down (API_RETRY_AFTER_SECONDS); default 5. */
+  retryAfterSeconds?: number;
+  apiKeys: Authenticator;
+  /** Rate limits per API key, per-tenant caps and the stats cache (issue 15; see middleware/admission.ts). */
+  admission: { limits: AdmissionLimits; usage: TenantUsage; statsCacheMs: number };
+  temporal: Client;
+  taskQueue: string;
+  readiness: ReadinessChecks;
+  pings: Pick<DiagnosticPingRepository, 'get'>;
+  /** Webhook entries that could not be processed: written by every webhook, listed by GET /v1/dead-letters. */
+  deadLetters: DeadLetterRepository;
   /** `GET /metrics` and webhook counters (issue 8); absent = not mounted. */
   metrics?: Metrics;
   /** Bearer token for /metrics; unset = /metrics answers 404 unless `metricsPublic` (issue 15). */

@@ -7,7 +7,7 @@ import { createLogger } from '../logging/logger';
 import { connectTemporalClient, pingTemporal } from '../temporal/client';
 import { temporalConnectionOptionsOrExit } from '../temporal/connection-options';
 import { temporalProtectionFrom } from '../temporal/protection-setup';
-import { createApp } from './app';
+import { createApp, type AppFeatures } from './app';
 import { admissionFrom } from './admission-setup';
 import { createMessageHistoryRepository } from '../db/repositories/message-history.repository';
 import { createSenderRepository } from '../db/repositories/sender.repository';
@@ -90,11 +90,8 @@ async function main(): Promise<void> {
     onError: (source, err) => logger.warn({ source, error: (err as Error).message }, 'metrics read failed'),
   });
 
-  const app = createApp({
-    logger,
-    metrics,
-    metricsToken: config.METRICS_TOKEN,
-    metricsPublic: config.METRICS_PUBLIC,
+  // The API serves every feature: one left out here is a compile error.
+  const features: AppFeatures = {
     messaging: {
       commands: messagesService,
       messages: messageHistory,
@@ -124,8 +121,6 @@ async function main(): Promise<void> {
       webhookSecret: config.GATEWAY_WEBHOOK_SECRET,
     },
     sessionHealth: { sweeps },
-    // The signup page's public settings (issue 7): ids only; secrets only as "configured or not".
-    signup: signupConfigFrom(config),
     // Onboarding (issue 7): the API seals the request's secrets and starts the saga; it only reads progress.
     onboardings: {
       commands: createOnboardingCommands({
@@ -140,6 +135,16 @@ async function main(): Promise<void> {
         twilioAccountSid: config.TWILIO_ACCOUNT_SID,
       }),
     },
+  };
+
+  const app = createApp({
+    ...features,
+    logger,
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
+    metricsPublic: config.METRICS_PUBLIC,
+    // The signup page's public settings (issue 7): ids only; secrets only as "configured or not".
+    signup: signupConfigFrom(config),
     bodyLimit: config.BODY_LIMIT,
     retryAfterSeconds: config.API_RETRY_AFTER_SECONDS,
     transport: { httpsOnly: config.HTTPS_ONLY, trustProxy: config.TRUST_PROXY },
