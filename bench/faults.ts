@@ -246,12 +246,17 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
         .length,
       duplicated: [...byId.values()].reduce((n, c) => n + (c - 1), 0),
       // The documented case: the provider had the first send before the fault (in flight, or
-      // answered while the dying process had not reported it yet). Any other duplicate is a bug.
+      // answered while the dying process had not reported it yet): by request arrival, not answer.
       'duplicated, first send before the fault': [...byId].filter(
         ([id, c]) =>
           c > 1 &&
-          (stack.fake.accepted.find((a) => String(a.body.biz_opaque_callback_data).split(':')[1] === id)
-            ?.at ?? Infinity) <= injectedAt,
+          stack.fake.requests.some(
+            (r) =>
+              r.at <= injectedAt &&
+              String(
+                (r.body as { biz_opaque_callback_data?: string } | undefined)?.biz_opaque_callback_data,
+              ).split(':')[1] === id,
+          ),
       ).length,
       'longest gap in sends s': +(gap / 1000).toFixed(1),
       'gap starts at t s': +(gapAt / 1000).toFixed(1),
