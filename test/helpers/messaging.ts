@@ -64,8 +64,8 @@ export const STATUS_REF_KEY = Buffer.alloc(32, 7);
 
 /**
  * Everything messaging needs, over the run's real MongoDB and Temporal, with providers pointed at fakes.
- * All test files share one Temporal namespace: a sender gate's workflow id is tenant + sender, so each
- * test file must use tenant ids of its own (else two files' messages can wait on each other's gate).
+ * All test files share one Temporal namespace and message workflow ids are tenant + message id, so
+ * each test file uses tenant ids of its own (the send limiter's state is in each file's own database).
  */
 export function messagingDeps(opts: {
   conn: Connection;
@@ -79,6 +79,8 @@ export function messagingDeps(opts: {
   twilio?: { baseUrl: string; publicBaseUrl: string | (() => string) };
   sessions?: GatewayCredentialsPort;
   rateFor?: (provider: string) => GateRate;
+  /** The send limiter's longest wait before a waiting message asks again (default 60 s). */
+  limiterMaxWaitMs?: number;
   settings?: Partial<MessageSettings>;
   /** Prometheus metrics the activities count into (issue 8); absent = none. */
   metrics?: Metrics;
@@ -138,7 +140,7 @@ export function messagingDeps(opts: {
   });
   const settings = { ...TEST_SETTINGS, ...opts.settings };
   const rateFor = opts.rateFor ?? (() => ({ ratePerSec: 1000, burst: 1000 }));
-  const limiter = createSendLimiter(opts.conn, rateFor);
+  const limiter = createSendLimiter(opts.conn, rateFor, { maxWaitMs: opts.limiterMaxWaitMs });
   const activityDeps: MessageActivityDeps = { messages, registry, limiter };
   const commands = createMessagesService({
     temporal: opts.temporal,

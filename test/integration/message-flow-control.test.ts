@@ -65,6 +65,9 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
       taskQueue,
       metaBaseUrl: fake.baseUrl,
       rateFor: () => rate,
+      // Waiting messages ask again at least every second (production: every minute), so a rate
+      // set while they wait is seen at once.
+      limiterMaxWaitMs: 1_000,
       settings: { maxAttempts: 6, initialRetryMs: 300, maxRetryMs: 2_000 },
     });
     api = await startMessagingApi({
@@ -90,10 +93,13 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
       CHILD_TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
       CHILD_TASK_QUEUE: taskQueue,
       CHILD_META_URL: fake.baseUrl,
+      CHILD_LIMITER_MAX_WAIT_MS: '1000',
     });
   });
   afterAll(async () => {
+    const childExited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
+    await childExited;
     worker.shutdown();
     await running;
     await api.close();
@@ -132,37 +138,25 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
   });
 
   it('paces a sender at its rate, queues the excess, and lets high priority overtake queued low', async () => {
-    await setRate('paced', { ratePerSec: 2, burst: 1 });
+    // Everything queues behind n0 at a rate that gives no second token during the test; only once
+    // all are in line does the sender get 2/s (burst 1), so the order is the line's, not arrival's.
+    await setRate('paced', { ratePerSec: 0.001, burst: 1 });
     const ids: string[] = [];
     ids.push((await send('paced', 'n0')).body.id);
-    // n0 takes the only token of the burst; everything after it has to queue.
     await eventually(async () => (await statusOf(ids[0] as string)) === 'sent', 'n0 sent');
-    for (const b of ['l1', 'l2', 'n1', 'n2', 'l3', 'n3'])
-      ids.push((await send('paced', b, b.startsWith('l') ? 'low' : 'normal')).body.id);
-    await eventually(async () => {
-      const waiting = await line('paced');
-      const states = await Promise.all(
-        ids
-          .slice(1)
-          .map(
-            async (id) =>
-              waiting.includes(workflowIds.message('tenant-f', id)) || (await statusOf(id)) === 'sent',
-          ),
-      );
-      return states.every(Boolean);
-    }, 'all in line or sent');
-    for (const b of ['h1', 'h2']) ids.push((await send('paced', b, 'high')).body.id);
+    for (const b of ['l1', 'l2', 'n1', 'n2', 'l3', 'n3', 'h1', 'h2'])
+      ids.push((await send('paced', b, b[0] === 'l' ? 'low' : b[0] === 'h' ? 'high' : 'normal')).body.id);
+    await eventually(async () => (await line('paced')).length === 8, 'all eight in the sender’s line');
+    expect((await line('paced')).map((w) => ids.indexOf(w.split(':')[2] as string))).toEqual([
+      7, 8, 3, 4, 6, 1, 2, 5,
+    ]);
+    await setRate('paced', { ratePerSec: 2, burst: 1 });
     for (const id of ids) await eventually(async () => (await statusOf(id)) === 'sent', `${id} sent`, 30_000);
 
     const order = bodiesSentBy(SENDERS.paced);
     expect(order).toHaveLength(9);
-    const pos = (b: string) => order.indexOf(b);
-    // Both high messages overtook every queued low one (queued before them).
-    expect(pos('n0')).toBe(0);
-    for (const h of ['h1', 'h2']) for (const l of ['l1', 'l2', 'l3']) expect(pos(h)).toBeLessThan(pos(l));
-    // Lows went last, FIFO among themselves; normals FIFO too.
-    expect(order.slice(-3)).toEqual(['l1', 'l2', 'l3']);
-    expect(pos('n1')).toBeLessThan(pos('n2'));
+    // High before normal before low, FIFO by acceptance within each, whichever worker asked.
+    expect(order).toEqual(['n0', 'h1', 'h2', 'n1', 'n2', 'n3', 'l1', 'l2', 'l3']);
     // 9 sends at 2/s with a burst of 1 cannot take less than 4 s (lower bound only: never flaky).
     const times = fake.accepted
       .filter((a) => order.includes((a.body.text as { body: string }).body))
@@ -211,12 +205,14 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
       .send({ ratePerSecond: 50, burst: 5 })
       .expect(200);
     expect(put.body).toMatchObject({ ratePerSecond: 50, burst: 5, source: 'sender' });
-    // The new rate is read at the next ask, on either worker: a new message goes at once (the
-    // bucket starts full at the new rate, enough tokens for the two waiting ahead of it too); the
-    // waiting ones ask again when their durable timers fire (within a minute), so they still wait.
+    // The new rate is read at the next ask, on either worker, with no restart: the waiting ones
+    // are sent when they ask again, and a new message goes at once (the bucket starts full at the
+    // new rate, with tokens for those ahead of it too: order only matters when tokens are scarce).
     const third = (await send('tuned', 't3')).body.id as string;
-    await eventually(async () => (await statusOf(third)) === 'sent', 't3 sent at the new rate');
-    expect(await Promise.all(waiting.map(statusOf))).toEqual(['queued', 'queued']);
+    for (const id of [...waiting, third])
+      await eventually(async () => (await statusOf(id)) === 'sent', `${id} sent at the new rate`);
+    expect(bodiesSentBy(SENDERS.tuned).sort()).toEqual(['t0', 't1', 't2', 't3']);
+    expect((await rateOf()).body.waiting).toEqual({ high: 0, normal: 0, low: 0 });
 
     const bad = await request(api.app)
       .put('/v1/senders/tuned/rate')
@@ -235,10 +231,5 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
       .set('Authorization', `Bearer ${key}`)
       .expect(200);
     expect(back.body).toMatchObject({ ratePerSecond: 1000, burst: 1000, source: 'provider' });
-    for (const id of waiting)
-      await request(api.app)
-        .post(`/v1/messages/${id}/cancel`)
-        .set('Authorization', `Bearer ${key}`)
-        .expect(200);
   });
 });

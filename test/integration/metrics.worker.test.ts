@@ -17,7 +17,7 @@ import { useStack } from '../fixtures/stack';
 const PHONE_ID = '106540352242922';
 const ACCESS_TOKEN = 'EAAG-metrics-token-0123456789';
 const METRICS_TOKEN = 'worker-metrics-token-0123456789';
-// A tenant of its own: sender-gate workflow ids (tenant + sender) are shared by every file on the dev server.
+// A tenant of its own: message workflow ids (tenant + id) share the dev server with every other file.
 const TENANT = 'tenant-metrics';
 
 describe('worker metrics: a message through a real worker and the Meta fake is counted and timed', () => {

@@ -9,8 +9,8 @@ const PLACE_GRACE_MS = 5_000;
 /** Shortest wait handed back, so a waiter never spins. */
 const MIN_WAIT_MS = 10;
 /**
- * Longest wait handed back: a waiter asks again at least this often, so a rate raised meanwhile,
- * or a place left by a message that died, is noticed within a minute.
+ * Longest wait handed back (default): a waiter asks again at least this often, so a rate raised
+ * meanwhile, or a place left by a message that died, is noticed within a minute.
  */
 const MAX_WAIT_MS = 60_000;
 /** Compare-and-set conflicts (other workers took a token meanwhile) retried at once before giving up. */
@@ -27,8 +27,10 @@ const MAX_CONFLICTS = 25;
 export function createSendLimiter(
   conn: Connection,
   rateFor: (provider: string) => SendRate,
-  clock: () => number = Date.now,
+  opts: { clock?: () => number; maxWaitMs?: number } = {},
 ) {
+  const clock = opts.clock ?? Date.now;
+  const maxWaitMs = opts.maxWaitMs ?? MAX_WAIT_MS;
   const Limits = sendLimitModel(conn);
   const Waiters = sendWaiterModel(conn);
   const keyOf = (tenantId: string, senderId: string) => `${tenantId}:${senderId}`;
@@ -84,7 +86,7 @@ export function createSendLimiter(
     await Waiters.deleteMany({ key, expiresAt: { $lt: now - PLACE_GRACE_MS } });
     const position = await Waiters.countDocuments(ahead);
     const waitMs = Math.min(
-      MAX_WAIT_MS,
+      maxWaitMs,
       Math.max(MIN_WAIT_MS, Math.ceil(base - tolerance + position * interval - now)),
     );
     await Waiters.updateOne(
