@@ -17,6 +17,7 @@
  * updates per message (sampled from histories), lost, duplicated, and (b)/(a).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -153,6 +154,24 @@ async function historyCost(
   };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ms per message of each process over a phase: `before` from cpuUse() at its start. */
+function cpuUse(pids: Record<string, number | undefined>): () => Record<string, number> {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  return () =>
+    Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - (before[k] ?? 0)]));
+}
+
 function sendsById(stack: BenchStack, idOf: (cb: string) => string | null): Map<string, number[]> {
   const sends = new Map<string, number[]>();
   for (const a of stack.fake.accepted) {
@@ -229,6 +248,12 @@ async function main(): Promise<void> {
   ref.client = client;
   const Message = messageHistoryModel(stack.mongo);
   const rows: Row[] = [];
+  /** CPU ms per message by process over each closed-loop phase (the bench process runs the fake and the client). */
+  const cpuPerMessage: Record<string, number | string>[] = [];
+  const perMessage = (used: Record<string, number>, n: number) =>
+    Object.fromEntries(
+      Object.entries(used).map(([k, secs]) => [`${k} ms/msg`, +((secs * 1000) / n).toFixed(2)]),
+    );
   const tag = Date.now().toString(36);
   try {
     log(
@@ -257,8 +282,15 @@ async function main(): Promise<void> {
         };
         const records = stack.mongo.collection('bench_calibration');
         log('(a) calibration: closed loop');
+        const cpu = cpuUse({
+          worker: worker.pid,
+          temporal: stack.pids.temporal,
+          ferretdb: stack.pids.ferretdb,
+          bench: process.pid,
+        });
         const closed = await drive(N, 0, false, start);
         await waitFor('(a) delivered', () => records.countDocuments({ status: 'delivered' }), N);
+        cpuPerMessage.push({ variant: '(a)', ...perMessage(cpu(), N) });
         log('(a) calibration: open loop');
         const open = await drive(OPEN_N, N, true, start);
         await waitFor('(a) delivered', () => records.countDocuments({ status: 'delivered' }), N + OPEN_N);
@@ -284,10 +316,18 @@ async function main(): Promise<void> {
       };
       const label = `(${v}) product, ${statuses.join(' + ')}`;
       log(`${label}: closed loop`);
+      const cpu = cpuUse({
+        api: stack.pids.api,
+        worker: stack.worker.pid,
+        temporal: stack.pids.temporal,
+        ferretdb: stack.pids.ferretdb,
+        bench: process.pid,
+      });
       const closed = await drive(N, 0, false, send);
       const done = (ids: string[]) => () =>
         Message.countDocuments({ tenantId: 'bench', messageId: { $in: ids }, status: { $in: final } });
       await waitFor(`(${v}) ${final[0]}`, done([...closed.acceptedAt.keys()]), closed.acceptedAt.size);
+      cpuPerMessage.push({ variant: `(${v})`, ...perMessage(cpu(), closed.acceptedAt.size) });
       log(`${label}: open loop`);
       const open = await drive(OPEN_N, N, true, send);
       await waitFor(
@@ -310,13 +350,14 @@ async function main(): Promise<void> {
       );
     }
     console.table(rows);
+    console.table(cpuPerMessage);
     const a = rows.find((r) => r.variant.startsWith('(a)'));
     const b = rows.find((r) => r.variant.startsWith('(b)'));
     if (a && b)
       log(
         `(b)/(a): sent/s ${(b['sent/s'] / a['sent/s']).toFixed(2)} (target ≥ 0.8); history events ${(b['history events/msg'] / a['history events/msg']).toFixed(2)}× (target ≤ 1.2×)`,
       );
-    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    process.stdout.write(`${JSON.stringify({ rows, cpuPerMessage })}\n`);
   } finally {
     await connection.close();
     await stack.stop();
