@@ -134,6 +134,10 @@ export function temporalDevServerArgs(opts: TemporalDevServerOptions): string[] 
     'frontend.enableUpdateWorkflowExecution=true',
     'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     'system.enableActivityEagerExecution=true',
+    // The CLI turns this on (the server's own default is off, "not in production"): every search
+    // attribute check re-read the cluster's metadata — on every start and upsert. Ours are
+    // registered with the server's start (--search-attribute), so the cached list is current.
+    'system.forceSearchAttributesCacheRefreshOnRead=false',
     ...(opts.dynamicConfig ?? []),
   ]) {
     args.push('--dynamic-config-value', dc);
