@@ -115,7 +115,7 @@ async function pollingSince(stack: BenchStack, taskQueue: string, from: number):
 async function inject(
   stack: BenchStack,
   fault: Fault,
-): Promise<{ injectedAt: number; restartedAt?: number; readyAt?: number }> {
+): Promise<{ injectedAt: number; killedAt?: number; restartedAt?: number; readyAt?: number }> {
   const injectedAt = Date.now();
   return { injectedAt, ...(await injectFault(stack, fault)) };
 }
@@ -123,7 +123,7 @@ async function inject(
 async function injectFault(
   stack: BenchStack,
   fault: Fault,
-): Promise<{ restartedAt?: number; readyAt?: number }> {
+): Promise<{ killedAt?: number; restartedAt?: number; readyAt?: number }> {
   const killRestart = async (name: 'worker' | 'api' | 'temporal' | 'ferretdb', downMs: number) => {
     await stack.kill(name);
     log(`${name} killed`);
@@ -146,12 +146,13 @@ async function injectFault(
       const deadline = Date.now() + 30_000;
       while (stack.fake.inFlight < 5 && Date.now() < deadline) await sleep(10);
       log(`${stack.fake.inFlight} sends in flight at the provider`);
+      const killedAt = Date.now();
       await stack.kill('worker');
       stack.fake.setLatency(0);
       await sleep(5_000);
       const restartedAt = Date.now();
       await stack.restart('worker');
-      return { restartedAt, readyAt: await pollingSince(stack, stack.taskQueue, restartedAt) };
+      return { killedAt, restartedAt, readyAt: await pollingSince(stack, stack.taskQueue, restartedAt) };
     }
     case 'api-kill':
       return killRestart('api', 5_000);
@@ -197,7 +198,7 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
       accepted.set(await acceptOnce(stack, i, answers), Date.now());
     });
     log(`${fault}: ${accepted.size} accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const { injectedAt, restartedAt, readyAt } = await injected;
+    const { injectedAt, killedAt, restartedAt, readyAt } = await injected;
 
     const Message = messageHistoryModel(stack.mongo);
     const sentIds = () =>
@@ -252,7 +253,7 @@ async function runFault(fault: Fault): Promise<Record<string, unknown>> {
           c > 1 &&
           stack.fake.requests.some(
             (r) =>
-              r.at <= injectedAt &&
+              r.at <= (killedAt ?? injectedAt) &&
               String(
                 (r.body as { biz_opaque_callback_data?: string } | undefined)?.biz_opaque_callback_data,
               ).split(':')[1] === id,
