@@ -27,7 +27,7 @@ import { Client, Connection } from '@temporalio/client';
 import { messageHistoryModel } from '../src/db/models/message-history.model';
 import type { MessageStatus } from '../src/domain/message';
 import { workflowIds } from '../src/temporal/workflow-ids';
-import { messageStatusSignal } from '../workflows/message.definitions';
+import { messageStatusesSignal } from '../workflows/message.definitions';
 import {
   DISPLAY_PHONE,
   PHONE_ID,
@@ -220,13 +220,15 @@ async function main(): Promise<void> {
         try {
           await temporal.workflow
             .getHandle(workflowIds.message(TENANT, w.messageId))
-            .signal(messageStatusSignal, {
-              status: w.status as 'delivered' | 'read',
-              providerMessageId: w.wamid,
-              at: new Date().toISOString(),
-              tenantId: TENANT,
-              messageId: w.messageId,
-            });
+            .signal(messageStatusesSignal, [
+              {
+                status: w.status as 'delivered' | 'read',
+                providerMessageId: w.wamid,
+                at: new Date().toISOString(),
+                tenantId: TENANT,
+                messageId: w.messageId,
+              },
+            ]);
           return true;
         } catch {
           return false;

@@ -75,11 +75,7 @@ export interface MessageState {
   retrying?: { code: string | null; message: string; nextAttemptAt: string } | null;
 }
 
-export const messageStatusSignal = defineSignal<[MessageStatusEvent]>('messageStatus');
 /** Several statuses of one message at once (one webhook delivery): one workflow task, not one each. */
 export const messageStatusesSignal = defineSignal<[MessageStatusEvent[]]>('messageStatuses');
 export const getMessageStateQuery = defineQuery<MessageState>('getMessageState');
 export const cancelMessageUpdate = defineUpdate<MessageState>('cancelMessage');
-
-/** A sender's send rate (the limiter's; kept under this name for the provider setup). */
-export type { SendRate as GateRate } from '../src/domain/send-permit';

@@ -22,7 +22,6 @@ import {
   cancelMessageUpdate,
   getMessageStateQuery,
   messageStatusesSignal,
-  messageStatusSignal,
   type MessageState,
   type MessageWorkflowInput,
 } from './message.definitions';
@@ -84,7 +83,6 @@ async function followMessage(
   const events: MessageStatusEvent[] = [];
   let cancelRequested = false;
 
-  setHandler(messageStatusSignal, (ev) => void events.push(ev));
   // Statuses of one webhook delivery come as one signal: one workflow task for the burst.
   setHandler(messageStatusesSignal, (evs) => void events.push(...evs));
   setHandler(getMessageStateQuery, () => state);

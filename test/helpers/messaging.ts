@@ -4,7 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { Connection } from 'mongoose';
 import { createActivities } from '../../activities';
 import type { MessageActivityDeps } from '../../activities/messages.activities';
-import type { GateRate, MessageSettings } from '../../workflows/message.definitions';
+import type { SendRate } from '../../src/domain/send-permit';
+import type { MessageSettings } from '../../workflows/message.definitions';
 import { createSendLimiter } from '../../src/db/repositories/send-limiter.repository';
 import { createMessagesService } from '../../src/api/messages/messages.service';
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
@@ -78,7 +79,7 @@ export function messagingDeps(opts: {
   /** Twilio REST host (its fake) and our public base URL for StatusCallback; absent = no Twilio provider. */
   twilio?: { baseUrl: string; publicBaseUrl: string | (() => string) };
   sessions?: GatewayCredentialsPort;
-  rateFor?: (provider: string) => GateRate;
+  rateFor?: (provider: string) => SendRate;
   /** The send limiter's longest wait before a waiting message asks again (default 60 s). */
   limiterMaxWaitMs?: number;
   settings?: Partial<MessageSettings>;

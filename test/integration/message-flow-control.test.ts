@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { Worker } from '@temporalio/worker';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { workflowIds } from '../../src/temporal/workflow-ids';
-import type { GateRate } from '../../workflows/message.definitions';
+import type { SendRate } from '../../src/domain/send-permit';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
@@ -32,8 +32,8 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
   let running: Promise<void>;
   let child: ChildProcess;
   let key: string;
-  const rate: GateRate = { ratePerSec: 1000, burst: 1000 };
-  const setRate = (sender: string, r: GateRate) => deps.limiter.setRateOverride('tenant-f', sender, r);
+  const rate: SendRate = { ratePerSec: 1000, burst: 1000 };
+  const setRate = (sender: string, r: SendRate) => deps.limiter.setRateOverride('tenant-f', sender, r);
   const taskQueue = uniqueTaskQueue('msgflow');
 
   const send = (from: string, body: string, priority = 'normal') =>

@@ -35,10 +35,11 @@ export function createSendLimiter(
   const Waiters = sendWaiterModel(conn);
   const keyOf = (tenantId: string, senderId: string) => `${tenantId}:${senderId}`;
 
-  const rateOf = (doc: SendLimitDoc | null, provider: string): SendRate =>
+  /** The sender's own rate, if it has one. */
+  const ownRate = (doc: SendLimitDoc | null): SendRate | null =>
     doc?.ratePerSec && doc.ratePerSec > 0
       ? { ratePerSec: doc.ratePerSec, burst: Math.max(1, doc.burst ?? 1) }
-      : rateFor(provider);
+      : null;
 
   async function takeAt(key: string, doc: SendLimitDoc | null, next: number): Promise<boolean> {
     if (doc)
@@ -58,7 +59,7 @@ export function createSendLimiter(
     const key = keyOf(ask.tenantId, ask.senderId);
     const now = clock();
     const doc = await Limits.findById(key).lean<SendLimitDoc>();
-    const rate = rateOf(doc, ask.provider);
+    const rate = ownRate(doc) ?? rateFor(ask.provider);
     const interval = 1000 / rate.ratePerSec;
     const tolerance = (Math.max(1, rate.burst) - 1) * interval;
     const base = Math.max(doc?.tat ?? 0, now);
@@ -134,10 +135,7 @@ export function createSendLimiter(
 
     /** The sender's own rate, or null for the provider's. */
     async rateOverride(tenantId: string, senderId: string): Promise<SendRate | null> {
-      const doc = await Limits.findById(keyOf(tenantId, senderId)).lean<SendLimitDoc>();
-      return doc?.ratePerSec && doc.ratePerSec > 0
-        ? { ratePerSec: doc.ratePerSec, burst: Math.max(1, doc.burst ?? 1) }
-        : null;
+      return ownRate(await Limits.findById(keyOf(tenantId, senderId)).lean<SendLimitDoc>());
     },
 
     /**
