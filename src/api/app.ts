@@ -193,6 +193,8 @@ export function createApp(deps: AppDeps): Express {
         ...ingest,
         sessions: deps.sessions.repository,
         secret: deps.sessions.webhookSecret,
+        // WAHA and Evolution acknowledgements move messages sent through sessions (issue 17).
+        messages: deps.messaging?.messages,
       }),
     );
   if (deps.messaging) {

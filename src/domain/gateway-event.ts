@@ -1,5 +1,5 @@
 import type { SessionStatus } from './session-status';
-import type { InboundMessageEvent } from './message';
+import type { InboundMessageEvent, MessageStatusEvent } from './message';
 
 /**
  * A gateway's session event in our vocabulary (QR updated, status changed, logged out), as the
@@ -24,3 +24,12 @@ export const WHATSAPP_WEB_PROVIDER = 'whatsapp_web';
 export type GatewayInbound =
   | { gatewaySessionId: string; message: InboundMessageEvent }
   | { gatewaySessionId: string; message: null; ignored: string };
+
+/**
+ * A gateway's acknowledgement of a message (WAHA `message.ack`, Evolution `messages.update`) as a
+ * status of the message it names (provider `whatsapp_web`, by the gateway's message id), or why it
+ * is none (an ack of a message someone sent us, a pending or deleted one).
+ */
+export type GatewayStatus =
+  | { gatewaySessionId: string; status: MessageStatusEvent }
+  | { gatewaySessionId: string; status: null; ignored: string };

@@ -7,7 +7,12 @@ import type { MessageHistoryRepository } from '../db/repositories/message-histor
 import type { SessionRepository } from '../db/repositories/session.repository';
 import type { RejectedEntry } from '../domain/dead-letter';
 import { DomainError } from '../domain/errors';
-import type { GatewayEvent, GatewayInbound } from '../domain/gateway-event';
+import {
+  WHATSAPP_WEB_PROVIDER,
+  type GatewayEvent,
+  type GatewayInbound,
+  type GatewayStatus,
+} from '../domain/gateway-event';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../observability/metrics';
 import { workflowIds } from '../temporal/workflow-ids';
@@ -95,11 +100,16 @@ export async function ingestWebhook(deps: IngestDeps, w: NormalisedWebhook): Pro
 export type GatewayWebhook =
   | { kind: 'rejected'; named: string | undefined; rejected: RejectedEntry }
   | { kind: 'inbound'; inbound: GatewayInbound }
+  | { kind: 'status'; status: GatewayStatus }
   | { kind: 'event'; gatewaySessionId: string; event: GatewayEvent | null };
 
-/** A gateway webhook writes only dead letters (no message statuses, no alerts). */
+/**
+ * A gateway webhook writes dead letters, and late deliveries of its statuses (no alerts).
+ * `messages` absent = message statuses are not handled (an API without messaging).
+ */
 export type GatewayIngestDeps = Omit<IngestDeps, 'messages' | 'alerts' | 'statusRefKey'> & {
   sessions: Pick<SessionRepository, 'findByGatewaySessionId'>;
+  messages?: IngestDeps['messages'];
 };
 
 export type GatewayOutcome =
@@ -110,8 +120,10 @@ export type GatewayOutcome =
 /**
  * A gateway posts one event per request, about one session: an event we cannot use is dead-lettered
  * (for the tenant of the session it names) and refused (400, so the gateway's retries end); a
- * received message starts its inbound workflow; a session event signals the owning session
- * workflow — signal only, never signal-with-start: a session we do not hold is a 404.
+ * received message starts its inbound workflow; a message status goes to its message's workflow
+ * (the message must be the session tenant's: the webhook's secret is shared by every session); a
+ * session event signals the owning session workflow — signal only, never signal-with-start: a
+ * session we do not hold is a 404.
  */
 export async function ingestGatewayEvent(
   deps: GatewayIngestDeps,
@@ -122,7 +134,12 @@ export async function ingestGatewayEvent(
     await recordDeadLetters(deps, 'gateway', [{ tenantId: owner?.tenantId ?? null, rejected: w.rejected }]);
     return { refused: w.rejected.issues };
   }
-  const gatewaySessionId = w.kind === 'inbound' ? w.inbound.gatewaySessionId : w.gatewaySessionId;
+  const gatewaySessionId =
+    w.kind === 'inbound'
+      ? w.inbound.gatewaySessionId
+      : w.kind === 'status'
+        ? w.status.gatewaySessionId
+        : w.gatewaySessionId;
   const owner = await deps.sessions.findByGatewaySessionId(gatewaySessionId);
   if (!owner) throw new DomainError('not_found', 'unknown_session', `No session ${gatewaySessionId}`);
   if (w.kind === 'inbound') {
@@ -137,6 +154,14 @@ export async function ingestGatewayEvent(
       w.inbound.message,
     );
     return { accepted: true, duplicate: started === 'duplicate' };
+  }
+  if (w.kind === 'status') {
+    if (!w.status.status) return { accepted: false, reason: w.status.ignored };
+    if (!deps.messages) return { accepted: false, reason: 'message statuses are not handled' };
+    await signalStatuses({ ...deps, messages: deps.messages }, WHATSAPP_WEB_PROVIDER, [
+      { ev: w.status.status, scope: { tenantId: owner.tenantId } },
+    ]);
+    return { accepted: true };
   }
   if (!w.event) return { accepted: false, reason: 'not a session event' };
   try {

@@ -30,8 +30,11 @@ export function createMessagingRegistry(opts: {
       const official = await opts.officialSenders.get(tenantId, senderId);
       if (official) return { provider: get(official.provider), sessionId: null };
       const session = opts.sessions ? await opts.sessions.getGatewayCredentials(tenantId, senderId) : null;
-      if (session && byName.has(opts.gatewayProvider))
-        return { provider: get(opts.gatewayProvider), sessionId: senderId };
+      if (session && byName.has(opts.gatewayProvider)) {
+        // What a session can send depends on its gateway (the seed's contract, WAHA, Evolution).
+        const gateway = get(opts.gatewayProvider);
+        return { provider: gateway.forGatewayKind?.(session.gatewayKind) ?? gateway, sessionId: senderId };
+      }
       return null;
     },
   };

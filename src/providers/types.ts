@@ -9,7 +9,7 @@
 // inbound messages, wired in `gateways/inbound.ts`). Add its kind to GATEWAY_KINDS
 // (src/domain/gateway-kind.ts) and one line to `gateways/registry.ts`; write a test against a
 // recording HTTP fake asserting the exact URL, headers and body of each call. Sending through it
-// needs its own MessagingProvider (today only the seed's: src/providers/gateways/messaging/).
+// is a GatewaySender of its own (src/providers/gateways/messaging/gateway-sender.ts).
 // ---------------------------------------------------------------------------------------------
 import type { GatewayKind } from '../domain/gateway-kind';
 import type { SessionStatus } from '../domain/session-status';
@@ -91,6 +91,11 @@ export interface MessagingProvider {
    * `sent` instead of following statuses that will not come. Absent = it reports them.
    */
   readonly acknowledgesDelivery?: boolean;
+  /**
+   * WhatsApp Web only: the provider as a session on gateway `kind` sees it — that gateway's
+   * `supportedTypes` and `acknowledgesDelivery` (the registry resolves a session sender to it).
+   */
+  forGatewayKind?(kind: string): MessagingProvider;
   /** Sends one message; throws ProviderError (never returns a failure). */
   send(message: OutboundMessage): Promise<SendResult>;
 }

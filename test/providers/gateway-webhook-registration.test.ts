@@ -91,7 +91,7 @@ describe('gateway webhook registration: exact requests (recording fake)', () => 
         webhooks: [
           {
             url: TARGET.url,
-            events: ['session.status'],
+            events: ['session.status', 'message.ack'],
             customHeaders: [{ name: 'X-Webhook-Secret', value: TARGET.secret }],
           },
         ],
@@ -123,7 +123,7 @@ describe('gateway webhook registration: exact requests (recording fake)', () => 
         byEvents: false,
         base64: false,
         headers: { 'X-Webhook-Secret': TARGET.secret },
-        events: ['QRCODE_UPDATED', 'CONNECTION_UPDATE', 'LOGOUT_INSTANCE'],
+        events: ['QRCODE_UPDATED', 'CONNECTION_UPDATE', 'LOGOUT_INSTANCE', 'MESSAGES_UPDATE'],
       },
     });
     expect(evo.registerWebhook).toBeUndefined();

@@ -8,6 +8,7 @@ import {
   normaliseGatewayWebhook,
 } from '../../providers/gateways/webhooks';
 import { normaliseGatewayInbound } from '../../providers/gateways/inbound';
+import { normaliseGatewayStatus } from '../../providers/gateways/statuses';
 import { isValidWebhookToken } from '../../providers/gateways/shared/webhook-target';
 import { entryIssues, fieldOf, MAX_ENTRY_DEPTH, readableIds } from '../../schemas/webhook.schema';
 import { safeEqual } from '../../security/api-keys';
@@ -25,8 +26,9 @@ export interface GatewaySourceDeps {
  * The gateways' webhook (seed, WAHA and Evolution envelopes): the shared secret in X-Webhook-Secret
  * (WAHA, Evolution) or the per-session `?token=` of the URL we registered (seed), both compared in
  * constant time; then one event, normalised. A received message (seed `message.received`/
- * `new-message`, WAHA `message`, Evolution `messages.upsert`) is an inbound message; anything else a
- * session event; an authenticated body that is no usable event is rejected.
+ * `new-message`, WAHA `message`, Evolution `messages.upsert`) is an inbound message; an
+ * acknowledgement of one we sent (WAHA `message.ack`, Evolution `messages.update`) a message
+ * status; anything else a session event; an authenticated body that is no usable event is rejected.
  */
 export function gatewayWebhookSource(deps: GatewaySourceDeps) {
   return {
@@ -79,6 +81,10 @@ export function gatewayWebhookSource(deps: GatewaySourceDeps) {
       if (inbound && !inbound.ok)
         return reject({ kind: 'message', reason: 'invalid_entry', issues: entryIssues(inbound.issues) });
       if (inbound) return { kind: 'inbound', inbound };
+      const status = normaliseGatewayStatus(body);
+      if (status && !status.ok)
+        return reject({ kind: 'status', reason: 'invalid_entry', issues: entryIssues(status.issues) });
+      if (status) return { kind: 'status', status };
       const normalised = normaliseGatewayWebhook(body);
       if (!normalised.ok)
         return reject({ kind: 'event', reason: 'invalid_entry', issues: entryIssues(normalised.issues) });
@@ -88,8 +94,9 @@ export function gatewayWebhookSource(deps: GatewaySourceDeps) {
 }
 
 function providerIdsOf(body: Record<string, unknown>): RejectedEntry['providerIds'] {
+  const data = fieldOf(body, 'data');
   const messageId =
-    fieldOf(fieldOf(body, 'payload'), 'id') ?? fieldOf(fieldOf(fieldOf(body, 'data'), 'key'), 'id');
+    fieldOf(fieldOf(body, 'payload'), 'id') ?? fieldOf(fieldOf(data, 'key'), 'id') ?? fieldOf(data, 'keyId');
   return readableIds({
     sessionId: gatewaySessionField(body),
     event: body.event,

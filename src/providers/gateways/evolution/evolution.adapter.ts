@@ -43,7 +43,8 @@ export function createEvolutionGateway(config: EvolutionGatewayConfig): SessionG
           byEvents: false,
           base64: false,
           headers: { 'X-Webhook-Secret': config.webhook.secret },
-          events: ['QRCODE_UPDATED', 'CONNECTION_UPDATE', 'LOGOUT_INSTANCE'],
+          // Session events, and the acknowledgements of our sends (evolution.status.ts).
+          events: ['QRCODE_UPDATED', 'CONNECTION_UPDATE', 'LOGOUT_INSTANCE', 'MESSAGES_UPDATE'],
         };
       }
       try {

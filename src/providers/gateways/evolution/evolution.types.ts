@@ -35,3 +35,12 @@ export interface EvolutionConnect {
   base64?: string;
   count?: number;
 }
+
+/**
+ * `POST /message/send*` answer (201): the stored message `{key: {remoteJid, fromMe: true, id},
+ * pushName, status: "PENDING", message, messageType, messageTimestamp, instanceId, source}`.
+ */
+export interface EvolutionSendAnswer {
+  key?: { remoteJid?: string; fromMe?: boolean; id?: string } | null;
+  status?: string;
+}

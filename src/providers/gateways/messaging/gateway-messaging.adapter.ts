@@ -1,10 +1,12 @@
 import type { MessageType } from '../../../domain/message';
 import { WHATSAPP_WEB_PROVIDER } from '../../../domain/gateway-event';
+import { GATEWAY_KINDS, type GatewayKind } from '../../../domain/gateway-kind';
 import { ProviderError } from '../../errors';
-import { callProvider, readPlainError } from '../../http/call';
 import type { MessagingProvider, OutboundMessage, SendResult } from '../../types';
-import { toGatewayMessage } from './gateway-messaging.mapper';
-import { providerHttpClient } from '../../http/client';
+import { createEvolutionSender } from '../evolution/evolution.sender';
+import { createSeedSender } from '../seed/seed.sender';
+import { createWahaSender } from '../waha/waha.sender';
+import type { GatewaySender } from './gateway-sender';
 
 /**
  * What this adapter needs from the sessions area (issue 3): a port, so messaging does not depend
@@ -18,65 +20,63 @@ export interface GatewayCredentialsPort {
 }
 
 export interface GatewayMessagingConfig {
-  /** The seed gateway's base URL, e.g. http://localhost:3000 (messages at `/api/v1/messages`). */
+  /** The gateway's base URL (GATEWAY_BASE_URL), e.g. http://localhost:3000. */
   baseUrl: string;
+  /** GATEWAY_API_KEY: WAHA's `X-Api-Key`, Evolution's global `apikey` (an instance's own token wins). */
+  apiKey?: string;
   timeoutMs: number;
   sessions: GatewayCredentialsPort;
 }
 
-/** The seed contract sends text, image and document only (reference/gateways.md §4). */
-export const GATEWAY_TYPES: ReadonlySet<MessageType> = new Set<MessageType>(['text', 'image', 'document']);
+const isKind = (k: string): k is GatewayKind => (GATEWAY_KINDS as readonly string[]).includes(k);
 
-/** The seed's WhatsApp Web gateway (Super-Light-Web-WhatsApp-API-Server): `POST /api/v1/messages?sessionId=`. */
+/**
+ * Messages through a WhatsApp Web session: one provider (`whatsapp_web`) whose send goes through the
+ * sender of the session's own gateway kind — the seed's contract, WAHA or Evolution API. What can be
+ * sent, and whether statuses follow, differ by kind: `forGatewayKind` gives that view, which the API
+ * reads per sender (422 for a type the session's gateway cannot send).
+ */
 export function createGatewayMessagingProvider(config: GatewayMessagingConfig): MessagingProvider {
-  const http = providerHttpClient(config.baseUrl, config.timeoutMs);
-  const fail = (
-    kind: ProviderError['kind'],
-    message: string,
-    extra: { httpStatus?: number; retryAfterMs?: number; code?: string } = {},
-  ) => new ProviderError(kind, message, { provider: WHATSAPP_WEB_PROVIDER, ...extra });
+  const common = { baseUrl: config.baseUrl, timeoutMs: config.timeoutMs };
+  const senders: Record<GatewayKind, GatewaySender> = {
+    seed: createSeedSender(common),
+    waha: createWahaSender({ ...common, apiKey: config.apiKey }),
+    evolution: createEvolutionSender({ ...common, apiKey: config.apiKey }),
+  };
+  const fail = (kind: ProviderError['kind'], message: string, code?: string) =>
+    new ProviderError(kind, message, { provider: WHATSAPP_WEB_PROVIDER, code });
 
-  return {
+  async function send(msg: OutboundMessage): Promise<SendResult> {
+    const creds = await config.sessions.getGatewayCredentials(msg.tenantId, msg.senderId);
+    if (!creds) throw fail('permanent', `Session ${msg.senderId} does not exist`);
+    if (!isKind(creds.gatewayKind))
+      throw fail(
+        'permanent',
+        `Gateway kind ${creds.gatewayKind} cannot send messages`,
+        'unknown_gateway_kind',
+      );
+    // A session that is reconnecting may come back: wait and retry rather than fail at once.
+    if (creds.status !== 'connected')
+      throw fail('transient', `Session ${msg.senderId} is ${creds.status}, not connected`);
+    return senders[creds.gatewayKind].send(msg, {
+      gatewaySessionId: creds.gatewaySessionId ?? msg.senderId,
+      token: creds.token,
+    });
+  }
+
+  const view = (types: ReadonlySet<MessageType>, acknowledgesDelivery: boolean): MessagingProvider => ({
     name: WHATSAPP_WEB_PROVIDER,
-    supportedTypes: GATEWAY_TYPES,
-    // The seed gateway reports no delivery statuses: a message ends at sent (issue 14).
-    acknowledgesDelivery: false,
-    async send(msg: OutboundMessage): Promise<SendResult> {
-      const creds = await config.sessions.getGatewayCredentials(msg.tenantId, msg.senderId);
-      if (!creds) throw fail('permanent', `Session ${msg.senderId} does not exist`);
-      if (creds.gatewayKind !== 'seed')
-        throw fail('permanent', `Gateway ${creds.gatewayKind} cannot send messages yet`);
-      // A session that is reconnecting may come back: wait and retry rather than fail at once.
-      if (creds.status !== 'connected')
-        throw fail('transient', `Session ${msg.senderId} is ${creds.status}, not connected`);
-      const sessionId = creds.gatewaySessionId ?? msg.senderId;
-      const res = await callProvider({
-        provider: WHATSAPP_WEB_PROVIDER,
-        label: 'Gateway',
-        secrets: creds.token ? [creds.token] : [],
-        send: () =>
-          http.post(`/api/v1/messages`, [toGatewayMessage(msg)], {
-            params: { sessionId },
-            headers: {
-              'Content-Type': 'application/json',
-              ...(creds.token ? { Authorization: `Bearer ${creds.token}` } : {}),
-            },
-          }),
-        readError: (status, body) =>
-          // The seed's 404 is its answer for a session it does not know: nothing to retry.
-          status === 404
-            ? { kind: 'permanent', code: '404', message: `does not know session ${sessionId}` }
-            : { ...readPlainError(status, body), wait: 60_000 },
-      });
-      const first = (Array.isArray(res.data) ? res.data[0] : res.data) as
-        { status?: string; message?: string; messageId?: string } | undefined;
-      if (first?.status === 'success' && typeof first.messageId === 'string' && first.messageId !== '') {
-        return { providerMessageId: first.messageId };
-      }
-      // The seed answers 200 with {status:"error", message} and no code: most often a socket that is not ready.
-      throw fail('transient', `Gateway could not send: ${first?.message ?? 'no message id in the answer'}`, {
-        httpStatus: res.status,
-      });
-    },
+    supportedTypes: types,
+    acknowledgesDelivery,
+    send,
+  });
+  const views = new Map<string, MessagingProvider>(
+    GATEWAY_KINDS.map((k) => [k, view(senders[k].types, senders[k].acknowledgesDelivery)]),
+  );
+  const none = view(new Set(), false);
+  return {
+    // Without a session to ask about: every type some gateway sends, and no statuses promised.
+    ...view(new Set(GATEWAY_KINDS.flatMap((k) => [...senders[k].types])), false),
+    forGatewayKind: (kind) => views.get(kind) ?? none,
   };
 }

@@ -7,6 +7,7 @@ export interface WhatsappWebEnv {
   RATE_LIMIT_GATEWAY_PER_MINUTE: number;
   RATE_LIMIT_GATEWAY_BURST: number;
   GATEWAY_BASE_URL: string;
+  GATEWAY_API_KEY?: string;
   GATEWAY_TIMEOUT_MS: number;
 }
 
@@ -22,6 +23,7 @@ export const whatsappWebProvider: ProviderDescriptor<WhatsappWebEnv> = {
     ports.sessions &&
     createGatewayMessagingProvider({
       baseUrl: env.GATEWAY_BASE_URL,
+      apiKey: env.GATEWAY_API_KEY,
       timeoutMs: env.GATEWAY_TIMEOUT_MS,
       sessions: ports.sessions,
     }),

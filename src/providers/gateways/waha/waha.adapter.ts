@@ -35,12 +35,13 @@ export function createWahaGateway(config: WahaGatewayConfig): SessionGateway {
     async createSession(name) {
       const body: WahaCreateSessionRequest = { name, start: true };
       if (config.webhook) {
-        // Only session events: WAHA has no QR event, SCAN_QR_CODE is re-sent on every rotation.
+        // Session events (WAHA has no QR event, SCAN_QR_CODE is re-sent on every rotation) and the
+        // acknowledgements of our sends (waha.status.ts).
         body.config = {
           webhooks: [
             {
               url: config.webhook.url,
-              events: ['session.status'],
+              events: ['session.status', 'message.ack'],
               customHeaders: [{ name: 'X-Webhook-Secret', value: config.webhook.secret }],
             },
           ],

@@ -29,3 +29,14 @@ export interface WahaSessionInfo {
 export interface WahaRawQr {
   value: string;
 }
+
+/**
+ * A send's answer (`POST /api/send*`): a WAMessage `{id: "true_111@c.us_AAAA", timestamp, from,
+ * fromMe, to, body, ack, ackName, _data}` in current releases; in 2024.10 the engine's raw message
+ * (WEBJS `id: {_serialized}`, NOWEB Baileys `key: {remoteJid, fromMe, id}`).
+ */
+export interface WahaSendAnswer {
+  id?: string | { _serialized?: string } | null;
+  key?: { remoteJid?: string; fromMe?: boolean; id?: string } | null;
+  ack?: number;
+}
