@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEAD_LETTER_PROVIDERS, DEAD_LETTER_REASONS } from '../domain/dead-letter';
-import { isoDateTime, queryInt } from './common.schema';
+import { isoDateTime } from './common.schema';
+import { listPage, pageQuery } from './list-page.schema';
 
 /** `GET /v1/dead-letters`: newest first; `since` bounds receivedAt from below (inclusive). */
 export const listDeadLettersQuery = z.strictObject({
@@ -8,11 +9,7 @@ export const listDeadLettersQuery = z.strictObject({
   since: isoDateTime.optional().meta({
     description: 'Only dead letters first received at or after this ISO date-time (or date, 00:00 UTC)',
   }),
-  limit: queryInt(1, 100).default(50),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor from a previous page')
-    .optional(),
+  ...pageQuery,
 });
 
 const deadLetter = z
@@ -34,4 +31,4 @@ const deadLetter = z
   .meta({ id: 'DeadLetter' });
 
 /** Answer of `GET /v1/dead-letters` (documentation; the route returns the repository's page). */
-export const deadLetterList = z.object({ items: z.array(deadLetter), nextCursor: z.string().nullable() });
+export const deadLetterList = listPage(deadLetter);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ONBOARDING_STATUSES, STEP_STATUSES } from '../domain/onboarding';
 import { OFFICIAL_PROVIDERS } from '../domain/official-sender';
-import { queryInt, resourceId } from './common.schema';
+import { resourceId } from './common.schema';
+import { listPage, pageQuery } from './list-page.schema';
 import { phoneNumber } from './message.schema';
 
 const metaId = (what: string) => z.string().regex(/^\d{5,30}$/, `must be a ${what} (digits)`);
@@ -70,9 +71,7 @@ export const verificationCodeBody = z.strictObject({
   code: z.string().regex(/^\d{4,10}$/, 'must be 4 to 10 digits'),
 });
 
-export const listOnboardingsQuery = z.strictObject({
-  limit: queryInt(1, 100).default(20),
-});
+export const listOnboardingsQuery = z.strictObject({ ...pageQuery });
 
 const stepError = z.object({ code: z.string(), message: z.string(), providerCode: z.string().optional() });
 
@@ -108,3 +107,5 @@ export const onboardingResponse = z
     updatedAt: z.iso.datetime(),
   })
   .meta({ id: 'Onboarding' });
+
+export const onboardingList = listPage(onboardingResponse);

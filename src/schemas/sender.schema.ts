@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { OFFICIAL_PROVIDERS } from '../domain/official-sender';
 import { resourceId } from './common.schema';
+import { listPage, pageQuery } from './list-page.schema';
 import { phoneNumber } from './message.schema';
 
 const metaSender = z.strictObject({
@@ -29,3 +31,21 @@ export const registerSenderBody = z.discriminatedUnion('provider', [metaSender, 
   error: (issue) => (issue.code === 'invalid_union' ? "must be 'meta' or 'twilio'" : undefined),
 });
 export type RegisterSenderBody = z.output<typeof registerSenderBody>;
+
+export const listSendersQuery = z.strictObject({ ...pageQuery });
+
+/** A sender as POST answers and GET lists it (OpenAPI only: built by the repository's view). */
+export const senderResponse = z
+  .object({
+    id: z.string(),
+    provider: z.enum(OFFICIAL_PROVIDERS),
+    phoneNumberId: z.string().nullable(),
+    wabaId: z.string().nullable(),
+    displayPhoneNumber: z.string(),
+    accountId: z.string().nullable().meta({ description: '360dialog channel id or Twilio account SID' }),
+    onboardingId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Sender' });
+
+export const senderList = listPage(senderResponse);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { SESSION_STATUSES } from '../domain/session-status';
 import { GATEWAY_KINDS } from '../domain/gateway-kind';
-import { queryInt, resourceId } from './common.schema';
+import { resourceId } from './common.schema';
+import { listPage, pageQuery } from './list-page.schema';
 
 export const sessionParams = z.object({ sessionId: resourceId });
 
@@ -11,11 +12,7 @@ export const createSessionBody = z.strictObject({
 });
 export type CreateSessionBody = z.infer<typeof createSessionBody>;
 
-export const listSessionsQuery = z.strictObject({
-  limit: queryInt(1, 100).default(20),
-  /** Cursor: the last session id of the previous page. */
-  after: resourceId.optional(),
-});
+export const listSessionsQuery = z.strictObject({ ...pageQuery });
 
 /** Answer shape of GET /v1/sessions/:id (and of the other session commands). */
 export const sessionResponse = z.object({
@@ -35,6 +32,9 @@ export const sessionResponse = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 export type SessionResponse = z.infer<typeof sessionResponse>;
+
+/** GET /v1/sessions: lists stay light, `qr` is always null there and `hasQr` says whether one is on offer. */
+export const sessionList = listPage(sessionResponse.extend({ qr: z.null(), hasQr: z.boolean() }));
 
 /** Any gateway webhook: an object with an event name; the vendor's envelope is checked by its normaliser. */
 export const gatewayWebhookEnvelope = z.looseObject({ event: z.string().min(1).max(64) });

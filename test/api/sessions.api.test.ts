@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { Worker } from '@temporalio/worker';
+import { whatsappSessionModel } from '../../src/db/models/whatsapp-session.model';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
 import { openTestDatabase } from '../helpers/mongo';
@@ -107,30 +108,62 @@ describe('sessions API and gateway webhook: validation, tenancy, state conflicts
   });
 
   it('GET /v1/sessions: 400 for bad query values; lists only the caller’s sessions, without QR images', async () => {
-    for (const q of ['limit=0', 'limit=101', 'limit=abc', 'after=bad%20id', 'status=connected']) {
+    for (const [q, field] of [
+      ['limit=0', 'query.limit'],
+      ['limit=101', 'query.limit'],
+      ['limit=abc', 'query.limit'],
+      ['cursor=bad%20cursor', 'query.cursor'],
+      ['cursor=bm90LWEtY3Vyc29y', 'query.cursor'],
+      ['after=p-a', 'query'],
+      ['status=connected', 'query'],
+    ]) {
       const res = await request(stack.app).get(`/v1/sessions?${q}`).set(as(keyA)).expect(400);
       expect(res.body.error.code).toBe('validation_failed');
+      expect({ q, field: res.body.error.details[0].field }).toEqual({ q, field });
     }
     const a = await request(stack.app).get('/v1/sessions').set(as(keyA)).expect(200);
-    expect(a.body.data.map((s: { sessionId: string }) => s.sessionId)).toEqual(['shared']);
-    expect(a.body.data[0]).toMatchObject({ qr: null, hasQr: true, label: expect.any(String) });
+    expect(a.body.items.map((s: { sessionId: string }) => s.sessionId)).toEqual(['shared']);
+    expect(a.body.items[0]).toMatchObject({ qr: null, hasQr: true, label: expect.any(String) });
+    expect(a.body.nextCursor).toBeNull();
     const b = await request(stack.app).get('/v1/sessions').set(as(keyB)).expect(200);
-    expect(b.body).toEqual({ data: [], next: null });
+    expect(b.body).toEqual({ items: [], nextCursor: null });
   });
 
-  it('GET /v1/sessions pages by session id with a cursor', async () => {
+  it('GET /v1/sessions pages newest first with a cursor, equal creation times ordered by id', async () => {
     const keyP = (await stack.keys.create('tenant-p')).token;
-    for (const id of ['p-c', 'p-a', 'p-b']) {
+    for (const id of ['p-c', 'p-a', 'p-b', 'p-d']) {
       await stack.repository.ensure({ tenantId: 'tenant-p', sessionId: id, name: null, gatewayKind: 'seed' });
     }
+    // Creation times as a test needs them: p-a newest, then p-b and p-c at the same instant, p-d oldest.
+    const at = (s: string) => new Date(`2025-03-01T12:00:${s}Z`);
+    const sessions = whatsappSessionModel(db.conn);
+    for (const [id, t] of [
+      ['p-a', at('03')],
+      ['p-b', at('02')],
+      ['p-c', at('02')],
+      ['p-d', at('01')],
+    ] as const)
+      await sessions.updateOne({ _id: `tenant-p:${id}` }, { $set: { createdAt: t } });
+    const ids = (body: { items: { sessionId: string }[] }) => body.items.map((d) => d.sessionId);
     const first = await request(stack.app).get('/v1/sessions?limit=2').set(as(keyP)).expect(200);
-    expect(first.body.data.map((d: { sessionId: string }) => d.sessionId)).toEqual(['p-a', 'p-b']);
-    expect(first.body.next).toBe('p-b');
+    expect(ids(first.body)).toEqual(['p-a', 'p-c']);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
     const second = await request(stack.app)
-      .get(`/v1/sessions?limit=2&after=${first.body.next}`)
+      .get('/v1/sessions')
+      .query({ limit: 2, cursor: first.body.nextCursor })
       .set(as(keyP))
       .expect(200);
-    expect(second.body).toMatchObject({ data: [{ sessionId: 'p-c', status: 'creating' }], next: null });
+    expect(ids(second.body)).toEqual(['p-b', 'p-d']);
+    expect(second.body.items[0]).toMatchObject({ status: 'creating' });
+    // A full last page already says it is the last.
+    expect(second.body.nextCursor).toBeNull();
+    // Another tenant's key with this tenant's cursor: its own (empty) list, never these sessions.
+    const other = await request(stack.app)
+      .get('/v1/sessions')
+      .query({ cursor: first.body.nextCursor })
+      .set(as(keyB))
+      .expect(200);
+    expect(other.body).toEqual({ items: [], nextCursor: null });
   });
 
   it('session endpoints: 400 for a bad id, 404 for an unknown one', async () => {

@@ -45,7 +45,7 @@ export async function refreshTracked() {
 
 export async function refreshMessages() {
   const page = await api('GET', '/v1/messages?limit=20');
-  const items = page.items || [];
+  const items = page.items;
   const body = $('messages-body');
   if (items.length === 0) {
     body.replaceChildren(el('tr', {}, el('td', { colspan: 8, className: 'muted', text: 'No messages yet' })));

@@ -106,7 +106,7 @@ export async function refreshOnboardings() {
     return;
   }
   $('onboarding-form').hidden = false;
-  const items = Array.isArray(list) ? list : (list && list.items) || [];
+  const items = list.items;
   box.className = '';
   if (items.length === 0) {
     box.replaceChildren(el('p', { className: 'muted', text: 'No onboardings yet.' }));

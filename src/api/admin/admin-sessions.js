@@ -14,7 +14,7 @@ onSignOut(() => {
 
 export async function refreshSessions() {
   const page = await api('GET', '/v1/sessions?limit=100');
-  const rows = page.data || [];
+  const rows = page.items;
   const body = $('sessions-body');
   if (rows.length === 0) {
     body.replaceChildren(el('tr', {}, el('td', { colspan: 4, className: 'muted', text: 'No sessions yet' })));

@@ -15,6 +15,7 @@ import {
 import { routingKeyTaken, type SenderRepository } from '../../db/repositories/sender.repository';
 import { DomainError, notFound } from '../../domain/errors';
 import type { OfficialProvider } from '../../domain/official-sender';
+import type { PageCursor } from '../../domain/page-cursor';
 import { onboardingSecretAad, type OnboardingSecret } from '../../domain/onboarding';
 import type { OnboardingAvailability } from '../../providers/descriptor';
 import { onboardingFor, onboardingOf } from '../../providers/registry';
@@ -212,7 +213,8 @@ export function createOnboardingCommands(deps: OnboardingCommandDeps) {
       return live.view;
     },
 
-    list: (tenantId: string, limit: number) => deps.onboardings.list(tenantId, limit),
+    list: (tenantId: string, page: { limit: number; cursor?: PageCursor }) =>
+      deps.onboardings.list(tenantId, page),
 
     /** A `state` for the 360dialog Hub the signup page is about to open (issue 15). */
     issueDialog360State: (tenantId: string) => deps.signupStates.issue(tenantId),

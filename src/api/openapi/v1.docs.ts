@@ -1,15 +1,23 @@
 import { z } from 'zod';
 import { idempotencyKey } from '../../schemas/message.schema';
-import { sessionResponse } from '../../schemas/session.schema';
-import { onboardingResponse } from '../../schemas/onboarding.schema';
+import { sessionList, sessionResponse } from '../../schemas/session.schema';
+import { onboardingList, onboardingResponse } from '../../schemas/onboarding.schema';
 import { statsResponse } from '../../schemas/stats.schema';
 import { deadLetterList } from '../../schemas/dead-letter.schema';
+import { accountAlertList } from '../../schemas/alert.schema';
+import { senderList } from '../../schemas/sender.schema';
+import { listPage } from '../../schemas/list-page.schema';
 import type { OperationDocs } from './operation-docs';
 
 /** The header POST /v1/messages parses itself, with the very schema it parses it with. */
 const idempotencyHeaders = z.object({ 'idempotency-key': idempotencyKey.optional() });
 
 const session = (description: string) => ({ description, schema: sessionResponse });
+
+/** GET /v1/messages's items are messages as GET /v1/messages/{id} answers them. */
+const messageList = listPage(
+  z.looseObject({}).meta({ description: 'A message as GET /v1/messages/{id} answers it' }),
+);
 
 /** The authenticated `/v1` API (Authorization: Bearer <api key>). */
 export const v1Docs: OperationDocs = {
@@ -41,8 +49,8 @@ export const v1Docs: OperationDocs = {
   },
   'GET /v1/messages': {
     tag: 'messages',
-    summary: 'List messages',
-    responses: { 200: '`{items, nextCursor}`, newest first' },
+    summary: 'List messages, newest first',
+    responses: { 200: { description: 'A page of messages (ListPage)', schema: messageList } },
   },
   'GET /v1/messages/{id}': {
     tag: 'messages',
@@ -94,8 +102,8 @@ export const v1Docs: OperationDocs = {
   },
   'GET /v1/senders': {
     tag: 'senders',
-    summary: 'List official senders',
-    responses: { 200: '`{items}`' },
+    summary: 'List official senders, newest first',
+    responses: { 200: { description: 'A page of senders (ListPage)', schema: senderList } },
   },
   'GET /v1/alerts': {
     tag: 'senders',
@@ -107,7 +115,7 @@ export const v1Docs: OperationDocs = {
       'made storable: keys starting with `$` or holding `.` or `%` are percent-escaped (`%24`, `%2E`, `%25`), ' +
       'an array directly inside an array is wrapped as `{"%array": [...]}`, NUL characters are U+FFFD.',
     responses: {
-      200: '`{items: [{id, type, event, provider, wabaId, senderId, phoneNumber, details, occurredAt, receivedAt}]}`',
+      200: { description: 'A page of alerts (ListPage), by when they happened', schema: accountAlertList },
     },
   },
   'GET /v1/dead-letters': {
@@ -121,7 +129,9 @@ export const v1Docs: OperationDocs = {
       'came. A redelivery of the same entry counts `deliveries` up. The other entries of the same webhook ' +
       'are processed as usual. Entries whose tenant cannot be told are kept without one and only counted ' +
       '(`dw_webhook_dead_letters_total`).',
-    responses: { 200: { description: '`{items, nextCursor}`', schema: deadLetterList } },
+    responses: {
+      200: { description: 'A page of dead letters (ListPage), by first receipt', schema: deadLetterList },
+    },
   },
   'GET /v1/senders/{senderId}/rate': {
     tag: 'senders',
@@ -171,8 +181,13 @@ export const v1Docs: OperationDocs = {
   },
   'GET /v1/sessions': {
     tag: 'sessions',
-    summary: 'List sessions',
-    responses: { 200: '`{data, next}`; items carry hasQr instead of the QR image' },
+    summary: 'List sessions, newest first',
+    responses: {
+      200: {
+        description: 'A page of sessions (ListPage); items carry hasQr instead of the QR image',
+        schema: sessionList,
+      },
+    },
   },
   'GET /v1/sessions/{sessionId}': {
     tag: 'sessions',
@@ -240,7 +255,9 @@ export const v1Docs: OperationDocs = {
   'GET /v1/onboardings': {
     tag: 'onboardings',
     summary: 'List onboardings, newest first',
-    responses: { 200: '`{items}`: onboardings with their steps' },
+    responses: {
+      200: { description: 'A page of onboardings (ListPage), with their steps', schema: onboardingList },
+    },
   },
   'GET /v1/onboardings/{id}': {
     tag: 'onboardings',

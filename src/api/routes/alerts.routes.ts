@@ -10,7 +10,7 @@ export function alertsRoutes(deps: { alerts: Pick<AccountAlertRepository, 'list'
   r.get(
     '/alerts',
     route({ query: listAlertsQuery }, async ({ query }, _req, res) => {
-      res.json({ items: await deps.alerts.list(authOf(res).tenantId, query) });
+      res.json(await deps.alerts.list(authOf(res).tenantId, query));
     }),
   );
   return r;

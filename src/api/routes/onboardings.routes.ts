@@ -39,7 +39,7 @@ export function onboardingsRoutes(deps: { commands: OnboardingCommands }): Route
   r.get(
     '/onboardings',
     route({ query: listOnboardingsQuery }, async ({ query }, _req, res) => {
-      res.json({ items: await deps.commands.list(authOf(res).tenantId, query.limit) });
+      res.json(await deps.commands.list(authOf(res).tenantId, query));
     }),
   );
 

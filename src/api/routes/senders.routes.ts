@@ -10,7 +10,11 @@ import { senderRoutingKey } from '../../domain/official-sender';
 import { metaSenderId } from '../../providers/meta';
 import type { OwnershipClaim, SenderOwnershipVerifier } from '../../providers/sender-ownership';
 import { twilioSenderId } from '../../providers/twilio';
-import { registerSenderBody, type RegisterSenderBody } from '../../schemas/sender.schema';
+import {
+  listSendersQuery,
+  registerSenderBody,
+  type RegisterSenderBody,
+} from '../../schemas/sender.schema';
 import { authOf } from '../middleware/auth';
 import { route } from '../middleware/validate';
 
@@ -89,8 +93,8 @@ export function sendersRoutes(deps: SendersRoutesDeps): Router {
   );
   r.get(
     '/senders',
-    route({}, async (_input, _req, res) => {
-      res.json({ items: await deps.senders.list(authOf(res).tenantId) });
+    route({ query: listSendersQuery }, async ({ query }, _req, res) => {
+      res.json(await deps.senders.list(authOf(res).tenantId, query));
     }),
   );
   return r;

@@ -34,10 +34,10 @@ export function sessionRoutes(deps: SessionRoutesDeps): Router {
   r.get(
     '/sessions',
     route({ query: listSessionsQuery }, async ({ query }, _req, res) => {
-      const { views, next } = await service.list(authOf(res).tenantId, query);
+      const page = await service.list(authOf(res).tenantId, query);
       // Lists stay light: the QR image is only on the session itself.
-      const data = views.map((v) => ({ ...v, qr: null, hasQr: v.qr !== null }));
-      res.json({ data, next });
+      const items = page.items.map((v) => ({ ...v, qr: null, hasQr: v.qr !== null }));
+      res.json({ items, nextCursor: page.nextCursor });
     }),
   );
 

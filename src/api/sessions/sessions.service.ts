@@ -7,6 +7,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { SessionRepository } from '../../db/repositories/session.repository';
 import { DomainError, notFound } from '../../domain/errors';
+import type { Page, PageCursor } from '../../domain/page-cursor';
 import type { GatewayKind } from '../../domain/gateway-kind';
 import { SessionIdKey, SessionStatusKey, TenantIdKey } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/workflow-ids';
@@ -31,12 +32,6 @@ export interface SessionsServiceDeps {
   timing: SessionTiming;
   /** How long a read waits for the workflow's query before answering from the projection. */
   queryTimeoutMs?: number;
-}
-
-/** A page of the projection, oldest session id first; `next` is the cursor of the following page. */
-export interface SessionPage {
-  views: SessionView[];
-  next: string | null;
 }
 
 export type SessionsService = ReturnType<typeof createSessionsService>;
@@ -116,11 +111,10 @@ export function createSessionsService(deps: SessionsServiceDeps) {
       });
     },
 
-    /** The projection, a page at a time (the workflows are not asked). */
-    async list(tenantId: string, page: { limit: number; after?: string }): Promise<SessionPage> {
-      const rows = await deps.sessions.list(tenantId, { limit: page.limit + 1, after: page.after });
-      const views = rows.slice(0, page.limit).map((row) => sessionView(row));
-      return { views, next: rows.length > page.limit ? (views[views.length - 1]?.sessionId ?? null) : null };
+    /** The projection, newest first, a page at a time (the workflows are not asked). */
+    async list(tenantId: string, page: { limit: number; cursor?: PageCursor }): Promise<Page<SessionView>> {
+      const rows = await deps.sessions.list(tenantId, page);
+      return { items: rows.items.map((row) => sessionView(row)), nextCursor: rows.nextCursor };
     },
 
     /**

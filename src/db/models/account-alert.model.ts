@@ -39,7 +39,8 @@ const schema = new Schema<AccountAlertDoc>(
   },
   { collection: 'account_alerts', versionKey: false, minimize: false },
 );
-schema.index({ tenantId: 1, occurredAt: -1 });
+// GET /v1/alerts: newest first, `_id` breaking ties (src/db/paging.ts).
+schema.index({ tenantId: 1, occurredAt: -1, _id: -1 });
 
 export function accountAlertModel(conn: Connection): Model<AccountAlertDoc> {
   return (

@@ -33,7 +33,8 @@ export interface OnboardingResolved {
  * Progress of one onboarding workflow, written only by its activities. `_id` = `<tenant>:<id>`.
  * Steps are keyed by name (dotted `$set`s, no positional array updates: FerretDB) with `stepOrder`
  * giving their order. `secrets` holds sealed values (aad onboardingSecretAad) while the onboarding
- * runs; they are erased when it ends. `claims` serialise provider calls that must not run twice.
+ * runs; they are erased when it ends. `claims` note provider calls already begun (a retry looks
+ * for what they created). The code exchange keeps its claim and token apart (onboarding-exchange.model.ts).
  */
 export interface OnboardingDoc {
   _id: string;
@@ -79,6 +80,8 @@ const schema = new Schema<OnboardingDoc>(
   },
   { collection: 'whatsapp_onboardings', versionKey: false, minimize: false },
 );
+// GET /v1/onboardings: newest first, `_id` breaking ties (src/db/paging.ts).
+schema.index({ tenantId: 1, createdAt: -1, _id: -1 });
 
 export function onboardingModel(conn: Connection): Model<OnboardingDoc> {
   return (

@@ -51,6 +51,8 @@ const schema = new Schema<SenderDoc>(
   },
   { collection: 'official_senders', versionKey: false },
 );
+// GET /v1/senders: newest first, `_id` breaking ties (src/db/paging.ts).
+schema.index({ tenantId: 1, createdAt: -1, _id: -1 });
 
 export function senderModel(conn: Connection): Model<SenderDoc> {
   return (

@@ -52,6 +52,8 @@ const schema = new Schema<WhatsappSessionDoc>(
   },
   { collection: 'whatsapp_sessions', versionKey: false, minimize: false },
 );
+// GET /v1/sessions: newest first, `_id` breaking ties (src/db/paging.ts).
+schema.index({ tenantId: 1, createdAt: -1, _id: -1 });
 
 export function whatsappSessionModel(conn: Connection): Model<WhatsappSessionDoc> {
   return (

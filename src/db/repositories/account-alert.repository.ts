@@ -2,6 +2,8 @@ import type { Connection } from 'mongoose';
 import type { AccountAlertEvent, AccountAlertType } from '../../domain/account-alert';
 import { isDuplicateKeyError } from '../connection';
 import { accountAlertModel, type AccountAlertDoc } from '../models/account-alert.model';
+import type { Page, PageCursor } from '../../domain/page-cursor';
+import { afterCursor, newestFirst, pageOf } from '../paging';
 
 export interface AccountAlertView {
   id: string;
@@ -69,15 +71,19 @@ export function createAccountAlertRepository(conn: Connection) {
       }
     },
 
-    /** The tenant's alerts, newest first. */
-    async list(tenantId: string, f: { limit: number; type?: AccountAlertType }): Promise<AccountAlertView[]> {
+    /** The tenant's alerts, newest first (by when they happened), a page at a time. */
+    async list(
+      tenantId: string,
+      f: { limit: number; cursor?: PageCursor; type?: AccountAlertType },
+    ): Promise<Page<AccountAlertView>> {
       const q: Record<string, unknown> = { tenantId };
       if (f.type) q.type = f.type;
+      if (f.cursor) Object.assign(q, afterCursor('occurredAt', f.cursor));
       const docs = await Alert.find(q)
-        .sort({ occurredAt: -1, createdAt: -1, _id: -1 })
-        .limit(f.limit)
+        .sort(newestFirst('occurredAt'))
+        .limit(f.limit + 1)
         .lean<AccountAlertDoc[]>();
-      return docs.map(view);
+      return pageOf(docs, f.limit, (d) => d.occurredAt, view);
     },
   };
 }

@@ -4,6 +4,8 @@ import type { DeadLetterProvider, RejectedEntry } from '../../domain/dead-letter
 import { boundedJsonText } from '../../domain/storable';
 import { isDuplicateKeyError } from '../connection';
 import { deadLetterModel, type DeadLetterDoc } from '../models/dead-letter.model';
+import type { Page, PageCursor } from '../../domain/page-cursor';
+import { afterCursor, newestFirst, pageOf } from '../paging';
 
 /** Characters of an entry's JSON text kept (a 200 KB id is not worth keeping whole). */
 export const DEAD_LETTER_ENTRY_CHARS = 16_384;
@@ -26,7 +28,7 @@ export interface DeadLetterFilter {
   provider?: DeadLetterProvider;
   since?: Date;
   limit: number;
-  cursor?: string;
+  cursor?: PageCursor;
 }
 
 const view = (d: DeadLetterDoc): DeadLetterView => ({
@@ -42,15 +44,6 @@ const view = (d: DeadLetterDoc): DeadLetterView => ({
   lastReceivedAt: d.lastReceivedAt,
   deliveries: d.deliveries,
 });
-
-/** Cursor = base64url of `<receivedAt ms>|<_id>`: newest first, stable under equal times. */
-const encodeCursor = (d: Pick<DeadLetterDoc, 'receivedAt' | '_id'>) =>
-  Buffer.from(`${d.receivedAt.getTime()}|${d._id}`).toString('base64url');
-function decodeCursor(cursor: string): { at: Date; id: string } | null {
-  const [ms, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const at = new Date(Number(ms));
-  return !id || !/^dlq_[0-9a-f]{32}$/.test(id) || Number.isNaN(at.getTime()) ? null : { at, id };
-}
 
 /** Dead letters, per tenant (or none), stored once per provider + tenant + entry content. */
 export function createDeadLetterRepository(conn: Connection) {
@@ -98,32 +91,24 @@ export function createDeadLetterRepository(conn: Connection) {
       }
     },
 
-    /** The tenant's dead letters, newest first. */
-    async list(
-      tenantId: string,
-      f: DeadLetterFilter,
-    ): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
+    /** The tenant's dead letters, newest first (by first receipt), a page at a time. */
+    async list(tenantId: string, f: DeadLetterFilter): Promise<Page<DeadLetterView>> {
       const q: Record<string, unknown> = { tenantId };
       if (f.provider) q.provider = f.provider;
       const range: Record<string, Date> = f.since ? { $gte: f.since } : {};
       if (f.since) q.receivedAt = range;
-      const c = f.cursor ? decodeCursor(f.cursor) : null;
-      if (c) q.$or = [{ receivedAt: { ...range, $lt: c.at } }, { receivedAt: c.at, _id: { $lt: c.id } }];
+      if (f.cursor) Object.assign(q, afterCursor('receivedAt', f.cursor, range));
       const docs = await DeadLetter.find(q)
-        .sort({ receivedAt: -1, _id: -1 })
+        .sort(newestFirst('receivedAt'))
         .limit(f.limit + 1)
         .lean<DeadLetterDoc[]>();
-      const page = docs.slice(0, f.limit);
-      const last = page[page.length - 1];
-      return { items: page.map(view), nextCursor: docs.length > f.limit && last ? encodeCursor(last) : null };
+      return pageOf(docs, f.limit, (d) => d.receivedAt, view);
     },
-
-    isValidCursor: (cursor: string) => decodeCursor(cursor) !== null,
 
     /** Every dead letter with no tenant (operators and tests; not served by the tenant API). */
     async listUnowned(limit = 100): Promise<DeadLetterView[]> {
       const docs = await DeadLetter.find({ tenantId: null })
-        .sort({ receivedAt: -1, _id: -1 })
+        .sort(newestFirst('receivedAt'))
         .limit(limit)
         .lean<DeadLetterDoc[]>();
       return docs.map(view);

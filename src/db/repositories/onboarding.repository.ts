@@ -12,12 +12,15 @@ import {
   type StepStatus,
 } from '../../domain/onboarding';
 import type { SecretBox } from '../../security/secret-box';
+import { createOnboardingExchangeRepository } from './onboarding-exchange.repository';
 import {
   onboardingModel,
   type OnboardingDoc,
   type OnboardingResolved,
   type OnboardingStepDoc,
 } from '../models/onboarding.model';
+import type { Page, PageCursor } from '../../domain/page-cursor';
+import { afterCursor, newestFirst, pageOf } from '../paging';
 
 export interface OnboardingRef {
   tenantId: string;
@@ -100,11 +103,15 @@ const pendingStep = (): OnboardingStepDoc => ({
 /** The `whatsapp_onboardings` projection and the secrets an onboarding holds while it runs. */
 export function createOnboardingRepository(conn: Connection, box: SecretBox) {
   const Onboarding = onboardingModel(conn);
+  const exchange = createOnboardingExchangeRepository(conn, box);
   const idOf = (r: OnboardingRef) => `${r.tenantId}:${r.onboardingId}`;
   const set = (r: OnboardingRef, fields: Record<string, unknown>) =>
     Onboarding.updateOne({ _id: idOf(r) }, { $set: { ...fields, updatedAt: new Date() } });
 
   return {
+    /** The Embedded Signup code exchange's claim and token (a document of its own). */
+    exchange,
+
     /** Idempotent: a retried start finds its document and leaves it as it is. */
     async start(s: OnboardingStart): Promise<void> {
       const doc: OnboardingDoc = {
@@ -139,12 +146,14 @@ export function createOnboardingRepository(conn: Connection, box: SecretBox) {
     },
 
     /** Newest first. */
-    async list(tenantId: string, limit: number): Promise<OnboardingView[]> {
-      const docs = await Onboarding.find({ tenantId })
-        .sort({ createdAt: -1 })
-        .limit(limit)
+    /** The tenant's onboardings, newest first, a page at a time. */
+    async list(tenantId: string, f: { limit: number; cursor?: PageCursor }): Promise<Page<OnboardingView>> {
+      const q = { tenantId, ...(f.cursor ? afterCursor('createdAt', f.cursor) : {}) };
+      const docs = await Onboarding.find(q)
+        .sort(newestFirst('createdAt'))
+        .limit(f.limit + 1)
         .lean<OnboardingDoc[]>();
-      return docs.map(onboardingView);
+      return pageOf(docs, f.limit, (d) => d.createdAt, onboardingView);
     },
 
     async recordStep(r: OnboardingRef, step: string, patch: Partial<OnboardingStepDoc>): Promise<void> {
@@ -177,30 +186,12 @@ export function createOnboardingRepository(conn: Connection, box: SecretBox) {
       );
     },
 
-    /**
-     * Takes the named claim unless another holder took it after `staleBefore`: true = ours. Lets
-     * a retried activity know whether an earlier attempt may still be calling the provider.
-     */
-    async claim(r: OnboardingRef, name: string, staleBefore: Date): Promise<boolean> {
-      const path = `claims.${name}`;
-      const res = await Onboarding.updateOne(
-        { _id: idOf(r), $or: [{ [path]: { $exists: false } }, { [path]: { $lt: staleBefore } }] },
-        { $set: { [path]: new Date() } },
-      );
-      return res.modifiedCount === 1;
-    },
-
-    /** Gives a claim back (its call ended: no one is waiting for an answer any more). */
-    async release(r: OnboardingRef, name: string): Promise<void> {
-      await Onboarding.updateOne({ _id: idOf(r) }, { $unset: { [`claims.${name}`]: '' } });
-    },
-
     /** Notes that something happened once (e.g. a create call was attempted), for later attempts to see. */
     async mark(r: OnboardingRef, name: string): Promise<void> {
       await set(r, { [`claims.${name}`]: new Date() });
     },
 
-    /** The end: status and failure, never-reached steps skipped, every secret erased. */
+    /** The end: status and failure, never-reached steps skipped, every secret (the exchange's too) erased. */
     async finish(
       r: OnboardingRef,
       status: OnboardingStatus,
@@ -213,6 +204,7 @@ export function createOnboardingRepository(conn: Connection, box: SecretBox) {
         { _id: idOf(r) },
         { $set: fields, $unset: Object.fromEntries(ONBOARDING_SECRETS.map((f) => [`secrets.${f}`, ''])) },
       );
+      await exchange.close(r);
     },
   };
 }

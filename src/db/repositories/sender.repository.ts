@@ -5,6 +5,8 @@ import type { OfficialProvider, SenderCredentials } from '../../domain/official-
 import { senderRoutingKey } from '../../domain/official-sender';
 import type { SecretBox } from '../../security/secret-box';
 import { senderModel, type SenderDoc } from '../models/sender.model';
+import type { Page, PageCursor } from '../../domain/page-cursor';
+import { afterCursor, newestFirst, pageOf } from '../paging';
 
 export interface SenderView {
   id: string;
@@ -155,9 +157,14 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
       return d ? view(d) : null;
     },
 
-    async list(tenantId: string): Promise<SenderView[]> {
-      const docs = await Sender.find({ tenantId }).sort({ createdAt: -1 }).lean<SenderDoc[]>();
-      return docs.map(view);
+    /** The tenant's senders, newest first, a page at a time. */
+    async list(tenantId: string, f: { limit: number; cursor?: PageCursor }): Promise<Page<SenderView>> {
+      const q = { tenantId, ...(f.cursor ? afterCursor('createdAt', f.cursor) : {}) };
+      const docs = await Sender.find(q)
+        .sort(newestFirst('createdAt'))
+        .limit(f.limit + 1)
+        .lean<SenderDoc[]>();
+      return pageOf(docs, f.limit, (d) => d.createdAt, view);
     },
 
     /** Every tenant's senders, ids only (the credential-validity gauge of GET /metrics). */

@@ -5,6 +5,8 @@ import type { GatewayKind } from '../../domain/gateway-kind';
 import type { SecretBox } from '../../security/secret-box';
 import { isDuplicateKeyError } from '../connection';
 import { whatsappSessionModel, type WhatsappSessionDoc } from '../models/whatsapp-session.model';
+import type { Page, PageCursor } from '../../domain/page-cursor';
+import { afterCursor, newestFirst, pageOf } from '../paging';
 
 /** A session as the API shows it: never the token. */
 export interface SessionRecord {
@@ -175,12 +177,14 @@ export function createSessionRepository(conn: Connection, box: SecretBox) {
       return d ? toRecord(d) : null;
     },
 
-    /** A tenant's sessions by session id, `after` for the next page. */
-    async list(tenantId: string, opts: { limit: number; after?: string }): Promise<SessionRecord[]> {
-      const filter: Record<string, unknown> = { tenantId };
-      if (opts.after) filter.sessionId = { $gt: opts.after };
-      const docs = await Session.find(filter).sort({ sessionId: 1 }).limit(opts.limit).lean();
-      return docs.map(toRecord);
+    /** A tenant's sessions, newest first, a page at a time. */
+    async list(tenantId: string, f: { limit: number; cursor?: PageCursor }): Promise<Page<SessionRecord>> {
+      const q = { tenantId, ...(f.cursor ? afterCursor('createdAt', f.cursor) : {}) };
+      const docs = await Session.find(q)
+        .sort(newestFirst('createdAt'))
+        .limit(f.limit + 1)
+        .lean<WhatsappSessionDoc[]>();
+      return pageOf(docs, f.limit, (d) => d.createdAt, toRecord);
     },
 
     /** Which tenant's session a gateway event is about (gateway names are unique across tenants). */
