@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OnboardingRef } from '../src/db/repositories/onboarding.repository';
 import { routingKeyTaken } from '../src/db/repositories/sender.repository';
 import { senderRoutingKey } from '../src/domain/official-sender';
+import { isCodeAlreadyUsed } from '../src/providers/meta/meta-onboarding.client';
 import { OnboardingFailureTypes } from '../workflows/onboarding.definitions';
 import { failNow, type OnboardingSupport } from './onboarding-support';
 import { atBoundary } from './to-failure';
@@ -21,6 +23,12 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
       );
     return m;
   };
+  /** The exchanged token where the later steps read it; the code is no longer needed. */
+  async function keep(ref: OnboardingRef, token: string): Promise<void> {
+    await h.deps.onboardings.sealSecret(ref, 'businessToken', token);
+    await h.deps.onboardings.forgetSecret(ref, 'code');
+  }
+
   /** The business token and the resolved ids, for the steps after resolve_ids. */
   async function resolved(ref: OnboardingRef) {
     const d = await h.doc(ref);
@@ -34,25 +42,22 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
 
   return {
     /**
-     * The code is single-use and short-lived: exchanged at most once per onboarding. A stored token
-     * means done (a retry after a lost answer, a replay); a claim taken by an earlier attempt that
-     * may still be waiting for Meta's answer (it timed out, its worker died) means wait — retryable,
-     * bounded by the code's validity — rather than spend the code a second time. A call that ended
-     * without a token gives the claim back; a dead holder's claim goes stale after the HTTP timeout.
+     * The code is single-use and short-lived: exchanged at most once per onboarding, idempotent by
+     * its exchange record. The token is sealed there the moment Meta gives it; a stored token means
+     * done (a retry after a timeout, a replay). A claim held by an earlier attempt that may still be
+     * waiting for Meta's answer means wait (retryable, bounded by the code's validity) rather than
+     * spend the code twice; a call that ended without a token gives the claim back, and a dead
+     * holder's claim goes stale after the HTTP timeout. The workflow gives an attempt longer than
+     * that timeout, so attempts overlap only when one outlived its own.
      */
     async onboardingExchangeCode(ref: OnboardingRef): Promise<void> {
       await h.tracked(ref, 'exchange_code', async () => {
         const { client, callTimeoutMs } = meta();
-        const { onboardings } = h.deps;
-        // Claim first, then read: a token stored by any earlier attempt is seen either way.
-        const claimed = await onboardings.claim(
-          ref,
-          'exchange',
-          new Date(Date.now() - callTimeoutMs - 1_000),
-        );
-        const d = await h.doc(ref);
-        if (d.secrets?.businessToken) return;
-        if (!claimed)
+        const { exchange } = h.deps.onboardings;
+        const holder = randomUUID();
+        const claim = await exchange.claim(ref, holder, new Date(Date.now() - callTimeoutMs - 1_000));
+        if (claim.token) return keep(ref, claim.token);
+        if (!claim.mine)
           throw ApplicationFailure.create({
             type: OnboardingFailureTypes.exchangeInFlight,
             message: 'An earlier attempt is still exchanging the code with Meta',
@@ -60,14 +65,24 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
           });
         let token: string;
         try {
-          token = await client.exchangeCode(h.secret(d, 'code'));
+          token = await client.exchangeCode(h.secret(await h.doc(ref), 'code'));
         } catch (err) {
           // Meta answered (or the call gave up): nothing is in flight any more, the next attempt may call.
-          await onboardings.release(ref, 'exchange');
+          await exchange.release(ref, holder);
+          if (!isCodeAlreadyUsed(err)) throw err;
+          // Spent by an attempt of ours that overlapped this one: its token is the answer.
+          const stored = await exchange.token(ref);
+          if (stored) return keep(ref, stored);
+          if (claim.earlierCalls > 0)
+            throw failNow(
+              'Meta says the signup code has been used: an earlier attempt of this onboarding spent it and its answer was lost; sign up again for a new code',
+              OnboardingFailureTypes.codeSpent,
+              { code: 'code_spent', providerCode: '100' },
+            );
           throw err;
         }
-        await onboardings.sealSecret(ref, 'businessToken', token);
-        await onboardings.forgetSecret(ref, 'code');
+        await exchange.store(ref, token);
+        await keep(ref, token);
       });
     },
 

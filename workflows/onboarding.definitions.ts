@@ -13,6 +13,12 @@ export interface OnboardingSettings {
   retryMaxMs: number;
   /** Meta Embedded Signup code lifetime: the exchange is never retried past it (scheduleToClose). */
   codeValidityMs: number;
+  /**
+   * The Meta client's HTTP timeout (META_TIMEOUT_MS): an exchange attempt lasts longer, so one that
+   * times out has no call left in flight that may spend the code after the next attempt began.
+   * Absent in onboardings started before it existed (their attempts last stepTimeoutMs).
+   */
+  exchangeCallTimeoutMs?: number;
   /** Twilio: how long a new sender may take to come ONLINE, and the wait between polls. */
   twilioOnlineTimeoutMs: number;
   twilioPollMs: number;
@@ -60,6 +66,8 @@ export const OnboardingFailureTypes = {
   senderExists: 'OnboardingSenderExists',
   notFound: 'OnboardingNotFound',
   exchangeInFlight: 'OnboardingExchangeInFlight',
+  /** Meta says the code has been used after an earlier attempt of ours called with it: its answer was lost. */
+  codeSpent: 'OnboardingCodeSpent',
   senderOffline: 'OnboardingSenderOffline',
   onlineTimeout: 'OnboardingOnlineTimeout',
   notConfigured: 'OnboardingNotConfigured',

@@ -22,6 +22,9 @@ import {
   type OnboardingWorkflowInput,
 } from './onboarding.definitions';
 
+/** What an exchange attempt may spend beside its HTTP call: the claim, the reads, sealing the token. */
+const EXCHANGE_GRACE_MS = 5_000;
+
 const pick = (e: { providerCode?: string }) => (e.providerCode ? { providerCode: e.providerCode } : {});
 
 interface Step {
@@ -53,9 +56,14 @@ export async function onboardingWorkflow(input: OnboardingWorkflowInput): Promis
     startToCloseTimeout: s.stepTimeoutMs,
     retry: { ...backoff, maximumAttempts: s.stepMaxAttempts },
   });
-  // The code dies after its validity: retried as long as it lives, never after.
+  // The code dies after its validity: retried as long as it lives, never after. An attempt outlasts
+  // its HTTP call (and the writes around it): one that timed out cannot still spend the code while
+  // the next one runs, so a slow answer is waited for, not raced.
   const exchange = proxyActivities<Activities>({
-    startToCloseTimeout: Math.min(s.stepTimeoutMs, s.codeValidityMs),
+    startToCloseTimeout: Math.min(
+      Math.max(s.stepTimeoutMs, (s.exchangeCallTimeoutMs ?? 0) + EXCHANGE_GRACE_MS),
+      s.codeValidityMs,
+    ),
     scheduleToCloseTimeout: s.codeValidityMs,
     retry: backoff,
   });

@@ -24,6 +24,7 @@ export function onboardingSettingsFrom(c: Config): OnboardingSettings {
     retryInitialMs: c.ONBOARDING_RETRY_INITIAL_MS,
     retryMaxMs: Math.max(c.ONBOARDING_RETRY_MAX_MS, c.ONBOARDING_RETRY_INITIAL_MS),
     codeValidityMs: c.META_ES_CODE_VALIDITY_MS,
+    exchangeCallTimeoutMs: c.META_TIMEOUT_MS,
     twilioOnlineTimeoutMs: c.ONBOARDING_TWILIO_ONLINE_TIMEOUT_MS,
     twilioPollMs: c.ONBOARDING_TWILIO_POLL_MS,
   };

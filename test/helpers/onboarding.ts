@@ -13,6 +13,7 @@ import { createDialog360PartnerClient } from '../../src/providers/dialog360/dial
 import { createMetaOnboardingClient } from '../../src/providers/meta/meta-onboarding.client';
 import { createTwilioSendersClient } from '../../src/providers/twilio/twilio-senders.client';
 import type { OnboardingSettings } from '../../workflows/onboarding.definitions';
+import { AnswerFaultProxy } from '../fakes/answer-fault.proxy';
 import { Dialog360Fake } from '../fakes/dialog360.fake';
 import { Dialog360HubFake } from '../fakes/dialog360-hub.fake';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
@@ -58,6 +59,8 @@ export async function startOnboardingStack(opts: {
     appAccessToken: `${ES_APP.appId}|${ES_APP.appSecret}`,
     oauthApp: ES_APP,
   }).start();
+  // The Meta client calls through it: an answer can be held or lost after Meta acted on the request.
+  const metaAnswers = await new AnswerFaultProxy(meta.baseUrl).start();
   const d360 = await new Dialog360Fake({ rejectWebhookPort: true }).start();
   const hub = await new Dialog360HubFake({
     ...PARTNER,
@@ -84,7 +87,7 @@ export async function startOnboardingStack(opts: {
       logger: opts.logger,
       meta: {
         client: createMetaOnboardingClient({
-          baseUrl: meta.baseUrl,
+          baseUrl: metaAnswers.baseUrl,
           apiVersion: 'v23.0',
           timeoutMs: metaTimeoutMs,
           ...ES_APP,
@@ -117,7 +120,13 @@ export async function startOnboardingStack(opts: {
       senders,
       box,
       signupStates,
-      settings: { ...TEST_ONBOARDING_SETTINGS, ...opts.settings, ...settings },
+      // As onboardingSettingsFrom: an exchange attempt outlasts the Meta client's HTTP timeout.
+      settings: {
+        ...TEST_ONBOARDING_SETTINGS,
+        exchangeCallTimeoutMs: metaTimeoutMs,
+        ...opts.settings,
+        ...settings,
+      },
       availability,
       twilioAccountSid: availability.twilioAccount ? TWILIO_ACCOUNT.accountSid : undefined,
     });
@@ -148,6 +157,8 @@ export async function startOnboardingStack(opts: {
   return {
     box,
     meta,
+    metaAnswers,
+    metaTimeoutMs,
     d360,
     hub,
     twilio,
@@ -160,7 +171,7 @@ export async function startOnboardingStack(opts: {
     async stop() {
       worker.shutdown();
       await running;
-      await Promise.all([meta.stop(), d360.stop(), hub.stop(), twilio.stop()]);
+      await Promise.all([metaAnswers.stop(), meta.stop(), d360.stop(), hub.stop(), twilio.stop()]);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { optionalTsToMs, tsToMs } from '@temporalio/common/lib/time';
 import request from 'supertest';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createMetaMessagingProvider } from '../../src/providers/meta/meta.adapter';
@@ -20,6 +21,7 @@ type View = {
 const TENANT = 'tenant-onb-meta';
 const OTHER = 'tenant-onb-meta-b';
 const PIN = '480915';
+const STEP_TIMEOUT_MS = 1_000;
 const stepStatuses = (v: View) => Object.fromEntries(v.steps.map((s) => [s.name, s.status]));
 
 describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', () => {
@@ -67,8 +69,8 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
       nativeConnection: temporal.nativeConnection,
       taskQueue: uniqueTaskQueue('onb-meta'),
       logger: log.logger,
-      // One attempt may last 1 s while Meta's answer may take up to 8 s: a timed-out exchange can still land.
-      settings: { stepTimeoutMs: 1_000 },
+      // A step's attempt may last 1 s while Meta's answer may take up to 8 s: the exchange's must outlast it.
+      settings: { stepTimeoutMs: STEP_TIMEOUT_MS },
       metaTimeoutMs: 8_000,
     });
     key = (await createApiKeyRepository(db.conn).create(TENANT)).token;
@@ -95,7 +97,9 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
     const done = await settle(accepted.id);
     expect(done.status).toBe('ready');
     expect(done.failure).toBeNull();
-    for (const step of done.steps) expect(step).toMatchObject({ status: 'done', attempts: 1 });
+    // Steps other than the exchange may be retried when a loaded machine stretches one past its 1 s.
+    for (const step of done.steps) expect(step.status).toBe('done');
+    expect(done.steps[0]).toMatchObject({ name: 'exchange_code', attempts: 1 });
     expect(stack.meta.es.exchanged).toContain(s.code);
     expect([...(stack.meta.es.wabas.get(s.waba)?.subscribedApps ?? [])]).toEqual([ES_APP.appId]);
     expect(stack.meta.es.registered.get(s.phone)).toBe(PIN);
@@ -352,29 +356,62 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
       expect(stack.meta.es.exchanged.filter((c) => c === s.code)).toHaveLength(1);
     });
 
-    it('when the exchange activity itself is retried after its answer was lost (attempt timed out in flight)', async () => {
+    it('when Meta spends the code but answers after the step timeout: the attempt waits for it, no second call', async () => {
       const s = signup();
       const before = stack.meta.es.callsTo('oauth');
-      const release = stack.meta.es.holdNext('oauth');
+      const held = stack.metaAnswers.holdAnswerNext(/\/oauth\/access_token$/);
       const { id } = await start(s.body);
-      // Attempt 1 timed out while Meta still holds the call; later attempts must wait, not spend the code again.
-      await waitFor(
-        () => stack.onboardings.get(TENANT, id),
-        (d) => (d?.steps?.exchange_code?.attempts ?? 0) >= 3,
+      const handle = temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id));
+      await held.providerAnswered;
+      expect(stack.meta.es.exchanged).toContain(s.code);
+      // The race: with an attempt no longer than a step (1 s), this one timed out here, its retry
+      // spent the code a second time and Meta's "has been used" failed the onboarding.
+      const pending = await waitFor(
+        async () => (await handle.describe()).raw.pendingActivities ?? [],
+        (p) =>
+          p.length !== 1 ||
+          Number(p[0]?.attempt) > 1 ||
+          Date.now() - (optionalTsToMs(p[0]?.lastStartedTime) ?? Date.now()) > 2 * STEP_TIMEOUT_MS,
         20_000,
-        'exchange retried',
+        'the exchange attempt to outlive the step timeout',
       );
-      expect(stack.meta.es.callsTo('oauth') - before).toBe(1);
-      release();
+      expect(pending.map((p) => [p.activityType?.name, p.attempt])).toEqual([['onboardingExchangeCode', 1]]);
+      held.release();
+
       const done = await settle(id);
       expect(done.status).toBe('ready');
+      expect(done.steps[0]).toMatchObject({ name: 'exchange_code', status: 'done', attempts: 1 });
       expect(stack.meta.es.callsTo('oauth') - before).toBe(1);
-      expect(stack.meta.es.exchanged.filter((c) => c === s.code)).toHaveLength(1);
-      expect(done.steps[0]?.attempts).toBeGreaterThanOrEqual(3);
       expect((await stack.senders.withCredentials(TENANT, `meta-${s.phone}`))?.credentials).toEqual({
         provider: 'meta',
         accessToken: s.token,
       });
+      // Each attempt outlasts the HTTP call it wraps.
+      const scheduled = (await handle.fetchHistory()).events?.find(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'onboardingExchangeCode',
+      )?.activityTaskScheduledEventAttributes;
+      expect(tsToMs(scheduled?.startToCloseTimeout)).toBeGreaterThan(stack.metaTimeoutMs);
+    });
+
+    it('when Meta spent the code and its answer was lost: the retry does not pass Meta’s refusal off as the tenant’s, it fails code_spent', async () => {
+      const s = signup();
+      const before = stack.meta.es.callsTo('oauth');
+      stack.metaAnswers.dropAnswerNext(/\/oauth\/access_token$/);
+      const done = await settle((await start(s.body)).id);
+      expect(done.status).toBe('failed');
+      expect(done.failure).toMatchObject({
+        step: 'exchange_code',
+        code: 'code_spent',
+        provider: 'meta',
+        providerCode: '100',
+      });
+      expect(done.failure?.message).toMatch(/earlier attempt of this onboarding spent it/);
+      // The first call spent it (its answer never came), the second was refused; none after.
+      expect(stack.meta.es.callsTo('oauth') - before).toBe(2);
+      expect(stack.meta.es.exchanged.filter((c) => c === s.code)).toHaveLength(1);
+      expect(done.steps[0]).toMatchObject({ status: 'failed', attempts: 2 });
+      expect(stepStatuses(done)).toMatchObject({ resolve_ids: 'skipped', store_sender: 'skipped' });
+      expect((await stack.onboardings.get(TENANT, done.id))?.secrets).toEqual({});
     });
   });
 });

@@ -1,6 +1,6 @@
 import type { AxiosResponse } from 'axios';
 import { ProviderError } from '../errors';
-import { callProvider } from '../http/call';
+import { callProvider, type ReadErrorAnswer } from '../http/call';
 import { DEFAULT_META_WAITS, graphErrorOf, readMetaError, type MetaRateLimitWaits } from './meta.errors';
 import type { MetaGraphError } from './meta.types';
 import { providerHttpClient } from '../http/client';
@@ -31,6 +31,17 @@ interface DebugTokenData {
   granular_scopes?: { scope?: string; target_ids?: string[] }[];
 }
 
+/**
+ * A code exchanged before: OAuthException 100 / subcode 36009 "This authorization code has been
+ * used." (reference/official-platform.md A5, whose subcode is "from memory": the text is matched too).
+ */
+const CODE_USED_SUBCODE = 36009;
+const CODE_USED_DETAILS = 'authorization code already used (OAuthException 100/36009)';
+
+/** Whether `err` is Meta's answer to exchanging a code that was exchanged before. */
+export const isCodeAlreadyUsed = (err: unknown): boolean =>
+  err instanceof ProviderError && err.provider === 'meta' && err.details === CODE_USED_DETAILS;
+
 /** Deregistering a number that is not registered: Graph 100 with this subcode (OpenAPI `/deregister`). */
 const NOT_REGISTERED_SUBCODE = 2207051;
 const MAX_PHONE_PAGES = 10;
@@ -39,6 +50,14 @@ export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
   const http = providerHttpClient(config.baseUrl, config.timeoutMs);
   const v = config.apiVersion;
   const readError = readMetaError(config.waits ?? DEFAULT_META_WAITS);
+  const readExchangeError: ReadErrorAnswer = (httpStatus, body) => {
+    const answer = readError(httpStatus, body);
+    const e = graphErrorOf(body);
+    const used =
+      e?.code === 100 &&
+      (e.error_subcode === CODE_USED_SUBCODE || /code has been used/i.test(e.message ?? ''));
+    return used ? { ...answer, details: CODE_USED_DETAILS } : answer;
+  };
   const appToken = `${config.appId}|${config.appSecret}`;
 
   async function call<T>(
@@ -47,6 +66,7 @@ export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
     send: () => Promise<AxiosResponse>,
     /** An error answer that means the wanted state already holds. */
     alreadyDone?: (err: Partial<MetaGraphError['error']> | undefined) => boolean,
+    read: ReadErrorAnswer = readError,
   ): Promise<T | undefined> {
     const res = await callProvider<T>({
       provider: 'meta',
@@ -54,7 +74,7 @@ export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
       action,
       secrets: [...secrets, config.appSecret],
       send,
-      readError,
+      readError: read,
       alreadyDone: alreadyDone && ((r) => alreadyDone(graphErrorOf(r.data))),
     });
     return res.status >= 200 && res.status < 300 ? res.data : undefined;
@@ -62,12 +82,20 @@ export function createMetaOnboardingClient(config: MetaOnboardingConfig) {
   const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
 
   return {
-    /** `GET /oauth/access_token`: the Embedded Signup code → the business integration system-user token. */
+    /**
+     * `GET /oauth/access_token`: the Embedded Signup code → the business integration system-user
+     * token. A code exchanged before is an invalid_request that `isCodeAlreadyUsed` recognises.
+     */
     async exchangeCode(code: string): Promise<string> {
-      const data = await call<{ access_token?: unknown }>('code exchange', [code], () =>
-        http.get(`/${v}/oauth/access_token`, {
-          params: { client_id: config.appId, client_secret: config.appSecret, code },
-        }),
+      const data = await call<{ access_token?: unknown }>(
+        'code exchange',
+        [code],
+        () =>
+          http.get(`/${v}/oauth/access_token`, {
+            params: { client_id: config.appId, client_secret: config.appSecret, code },
+          }),
+        undefined,
+        readExchangeError,
       );
       if (typeof data?.access_token !== 'string' || data.access_token === '')
         throw new ProviderError('transient', 'Meta code exchange: answer without an access_token', {
