@@ -145,7 +145,6 @@ export function createOnboardingRepository(conn: Connection, box: SecretBox) {
       return Onboarding.findOne({ _id: idOf({ tenantId, onboardingId }), tenantId }).lean<OnboardingDoc>();
     },
 
-    /** Newest first. */
     /** The tenant's onboardings, newest first, a page at a time. */
     async list(tenantId: string, f: { limit: number; cursor?: PageCursor }): Promise<Page<OnboardingView>> {
       const q = { tenantId, ...(f.cursor ? afterCursor('createdAt', f.cursor) : {}) };
