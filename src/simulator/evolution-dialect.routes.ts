@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type RequestHandler } from 'express';
 import QRCode from 'qrcode';
 import type { SimStatus, SimulatorState } from './simulator-state';
 
@@ -10,30 +10,33 @@ const STATE: Record<SimStatus, string> = {
   DISCONNECTED: 'close',
 };
 
-const notFound = (name: string) => ({
+export const notFound = (name: string) => ({
   status: 404,
   error: 'Not Found',
   response: { message: [`The "${name}" instance does not exist`] },
 });
 
-/** Enough of Evolution API v2's instance API (gateways.md §2.1-2.3): global or instance apikey, create, state, connect, delete. */
-export function evolutionDialectRoutes(state: SimulatorState): Router {
-  const r = Router();
-  const allowed = (req: Request, name?: string) => {
-    const key = req.headers.apikey;
-    if (key === state.apiKey) return true;
-    const s = name ? state.sessions.get(name) : undefined;
-    return !!s && key === s.token;
-  };
-  r.use('/instance', (req, res, next) => {
+/**
+ * Evolution's `apikey` (`auth.guard.ts`): the global key, or the instance's own token on a route
+ * naming that instance (`/<group>/<op>/:instanceName`).
+ */
+export const evolutionApiKey =
+  (state: SimulatorState): RequestHandler =>
+  (req, res, next) => {
     const name = req.path.split('/')[2];
-    if (!allowed(req, name ? decodeURIComponent(name) : undefined)) {
+    const key = req.headers.apikey;
+    const s = name ? state.sessions.get(decodeURIComponent(name)) : undefined;
+    if (key !== state.apiKey && !(s && key === s.token))
       return res
         .status(401)
         .json({ status: 401, error: 'Unauthorized', response: { message: 'Unauthorized' } });
-    }
     next();
-  });
+  };
+
+/** Enough of Evolution API v2's instance API (gateways.md §2.1-2.3): global or instance apikey, create, state, connect, delete. */
+export function evolutionDialectRoutes(state: SimulatorState): Router {
+  const r = Router();
+  r.use('/instance', evolutionApiKey(state));
 
   r.post('/instance/create', (req, res) => {
     const body = (req.body ?? {}) as { instanceName?: unknown; integration?: unknown };
@@ -49,9 +52,12 @@ export function evolutionDialectRoutes(state: SimulatorState): Router {
         response: { message: [`This name "${body.instanceName}" is already in use.`] },
       });
     }
-    const s = state.create(body.instanceName);
-    const hook = (req.body as { webhook?: { url?: unknown; headers?: Record<string, string> } }).webhook;
-    if (typeof hook?.url === 'string') state.setWebhook(s.id, hook.url, hook.headers ?? {});
+    const s = state.create(body.instanceName, 'evolution');
+    const hook = (
+      req.body as { webhook?: { url?: unknown; headers?: Record<string, string>; events?: unknown } }
+    ).webhook;
+    const events = Array.isArray(hook?.events) ? hook.events.map(String) : undefined;
+    if (typeof hook?.url === 'string') state.setWebhook(s.id, hook.url, hook.headers ?? {}, events);
     res.status(201).json({
       instance: {
         instanceName: s.id,

@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
+import { ackRoutes } from './acks';
 import { evolutionDialectRoutes } from './evolution-dialect.routes';
+import { evolutionMessagesRoutes } from './evolution-messages.routes';
 import { inboundRoutes } from './inbound.routes';
 import { seedDialectRoutes } from './seed-dialect.routes';
 import { SimulatorState, type SimulatorOptions } from './simulator-state';
 import { wahaDialectRoutes } from './waha-dialect.routes';
+import { wahaMessagesRoutes } from './waha-messages.routes';
 
 export interface Faults {
   /** Added before every gateway answer. */
@@ -40,13 +43,22 @@ export interface GatewaySimulator {
 
 /**
  * A stand-in WhatsApp Web gateway for the local stack and the tests: the seed's contract, plus
- * enough of WAHA's and Evolution's session APIs for their adapters, with fault injection. Control
- * routes under /simulator: scan, logout (`?silent=1`: no webhook, a logout only polling or the
- * health sweep can notice), inbound (a message received, in any gateway's webhook shape), faults, stats. Webhooks go to the URL registered per session (seed
- * `POST /api/v1/webhook`, WAHA/Evolution create body), else to `webhookUrl`.
+ * enough of WAHA's and Evolution's session and send APIs for their adapters, with fault injection.
+ * WAHA and Evolution sends are acknowledged in their webhook shapes (sent → delivered → read,
+ * `ackDelayMs` apart; acks.ts). Control routes under /simulator: scan, logout (`?silent=1`: no
+ * webhook, a logout only polling or the health sweep can notice), inbound (a message received, in
+ * any gateway's webhook shape), acks (a sent message acknowledged now), faults, stats. Webhooks go
+ * to the URL registered per session (seed `POST /api/v1/webhook`, WAHA/Evolution create body),
+ * else to `webhookUrl`.
  */
 export function createGatewaySimulator(options: SimulatorOptions): GatewaySimulator {
-  const state = new SimulatorState({ qrDelayMs: 300, qrRotateMs: 20_000, listAuth: 'token', ...options });
+  const state = new SimulatorState({
+    qrDelayMs: 300,
+    qrRotateMs: 20_000,
+    listAuth: 'token',
+    ackDelayMs: 500,
+    ...options,
+  });
   const faults: Faults = { latencyMs: 0, errorRate: 0, errorStatus: 503, failNext: 0 };
   const requests: RecordedRequest[] = [];
 
@@ -80,10 +92,13 @@ export function createGatewaySimulator(options: SimulatorOptions): GatewaySimula
     ),
   );
   app.use(inboundRoutes(state));
+  app.use(ackRoutes(state));
   app.use(injectFaults);
   app.use(seedDialectRoutes(state));
   app.use(wahaDialectRoutes(state));
   app.use(evolutionDialectRoutes(state));
+  app.use(wahaMessagesRoutes(state));
+  app.use(evolutionMessagesRoutes(state));
   app.use((req, res) =>
     res.status(404).json({ status: 'error', message: `No route for ${req.method} ${req.path}` }),
   );

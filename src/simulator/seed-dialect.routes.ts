@@ -99,7 +99,7 @@ export function seedDialectRoutes(state: SimulatorState): Router {
     const results = items.map((m) => {
       const problem = checkMessage(m);
       if (problem) return { status: 'error', message: problem };
-      const messageId = state.recordMessage(id, m);
+      const { messageId } = state.recordMessage(id, m);
       return { status: 'success', message: `Message sent to ${(m as { to: string }).to}`, messageId };
     });
     res.json(results);

@@ -8,16 +8,25 @@ import axios from 'axios';
  */
 export type SimStatus = 'CREATING' | 'CONNECTING' | 'GENERATING_QR' | 'CONNECTED' | 'DISCONNECTED';
 
+/** Whose API created the session: its sends answer, and its acknowledgements post, in that gateway's shapes. */
+export type SimDialect = 'seed' | 'waha' | 'evolution';
+
 export interface SimSession {
   id: string;
+  dialect: SimDialect;
+  /** The linked phone's number (digits), as the gateway reports it (WAHA `me`, Evolution `sender`). */
+  me: string;
   token: string;
   status: SimStatus;
   qr: string | null;
   qrCount: number;
   createdAt: string;
   timers: NodeJS.Timeout[];
-  /** Registered per session (seed `POST /api/v1/webhook`, WAHA/Evolution create body); wins over `webhookUrl`. */
-  webhook?: { url: string; headers: Record<string, string> };
+  /**
+   * Registered per session (seed `POST /api/v1/webhook`, WAHA/Evolution create body); wins over
+   * `webhookUrl`. `events`: the WAHA/Evolution subscription — acknowledgements go only when listed.
+   */
+  webhook?: { url: string; headers: Record<string, string>; events?: string[] };
 }
 
 export interface SimulatorOptions {
@@ -34,12 +43,19 @@ export interface SimulatorOptions {
   qrRotateMs?: number;
   /** `legacy`: unauthenticated GET /api/v1/sessions with tokens; `token` (v1.2.0): Bearer, own session only. */
   listAuth?: 'legacy' | 'token';
+  /**
+   * WAHA and Evolution sends are acknowledged (sent → delivered → read), each step this long after
+   * the one before; null: only when asked (`POST /simulator/sessions/:id/acks`). Default 500 ms.
+   */
+  ackDelayMs?: number | null;
 }
 
 export interface SentMessage {
   sessionId: string;
   messageId: string;
   body: unknown;
+  /** The chat it went to, in its gateway's form (WAHA `chatId`, Evolution `remoteJid`); seed: absent. */
+  chat?: string;
 }
 
 export interface SimEvent {
@@ -66,9 +82,11 @@ export class SimulatorState {
     return this.opts.apiKey ?? this.opts.masterKey;
   }
 
-  create(id: string): SimSession {
+  create(id: string, dialect: SimDialect = 'seed'): SimSession {
     const s: SimSession = {
       id,
+      dialect,
+      me: `1555${(parseInt(randomBytes(4).toString('hex'), 16) % 10_000_000).toString().padStart(7, '0')}`,
       token: randomBytes(24).toString('hex'),
       status: 'CREATING',
       qr: null,
@@ -135,9 +153,9 @@ export class SimulatorState {
     return s;
   }
 
-  setWebhook(id: string, url: string, headers: Record<string, string> = {}): void {
+  setWebhook(id: string, url: string, headers: Record<string, string> = {}, events?: string[]): void {
     const s = this.sessions.get(id);
-    if (s) s.webhook = { url, headers };
+    if (s) s.webhook = { url, headers, ...(events ? { events } : {}) };
   }
 
   remove(id: string): boolean {
@@ -148,10 +166,24 @@ export class SimulatorState {
     return true;
   }
 
-  recordMessage(sessionId: string, body: unknown): string {
-    const messageId = `3EB0${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
-    this.messages.push({ sessionId, messageId, body });
-    return messageId;
+  /** A fresh Baileys-like message id (`3EB0` + 16 hex). */
+  newMessageKey(): string {
+    return `3EB0${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
+  }
+
+  recordMessage(
+    sessionId: string,
+    body: unknown,
+    sent: { messageId?: string; chat?: string } = {},
+  ): SentMessage {
+    const m: SentMessage = {
+      sessionId,
+      messageId: sent.messageId ?? this.newMessageKey(),
+      body,
+      ...(sent.chat ? { chat: sent.chat } : {}),
+    };
+    this.messages.push(m);
+    return m;
   }
 
   sessionByToken(token: string): SimSession | undefined {
@@ -182,15 +214,24 @@ export class SimulatorState {
   /** Posts one webhook body for the session the way the seed gateway does; false when no webhook is set. */
   deliver(s: SimSession, body: unknown): boolean {
     if (!this.webhookOf(s)) return false;
-    // Like the seed gateway v1.2.0: three attempts, 1 s then 2 s apart (scaled down), then give up.
-    void (async () => {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const answer = await this.post(s, body).catch(() => null);
-        if (answer && answer.status >= 200 && answer.status < 300) return;
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt).unref());
-      }
-    })();
+    void this.deliverNow(s, body);
     return true;
+  }
+
+  /**
+   * Like the seed gateway v1.2.0: three attempts, 1 s then 2 s apart (scaled down), then give up.
+   * Resolves with the last answer's HTTP status (null: no answer, or no webhook).
+   */
+  async deliverNow(s: SimSession, body: unknown): Promise<number | null> {
+    let last: number | null = null;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const answer = await this.post(s, body).catch(() => null);
+      last = answer?.status ?? null;
+      if (last === null && !this.webhookOf(s)) return null;
+      if (last !== null && last >= 200 && last < 300) return last;
+      if (attempt < 2) await new Promise((r) => setTimeout(r, 200 * 2 ** attempt).unref());
+    }
+    return last;
   }
 
   /** One POST of a webhook body (no retry), answering what the receiver said; null without a webhook. */

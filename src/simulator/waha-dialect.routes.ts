@@ -1,7 +1,7 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { SimStatus, SimulatorState } from './simulator-state';
 
-const WAHA_STATUS: Record<SimStatus, string> = {
+export const WAHA_STATUS: Record<SimStatus, string> = {
   CREATING: 'STARTING',
   CONNECTING: 'STARTING',
   GENERATING_QR: 'SCAN_QR_CODE',
@@ -9,15 +9,20 @@ const WAHA_STATUS: Record<SimStatus, string> = {
   DISCONNECTED: 'STOPPED',
 };
 
-/** Enough of WAHA's session API (gateways.md §1.2-1.3) for its adapter: X-Api-Key, create, get, QR, delete. */
-export function wahaDialectRoutes(state: SimulatorState): Router {
-  const r = Router();
-  r.use('/api', (req, res, next) => {
+/** WAHA's `X-Api-Key` on every `/api` route (the seed's `/api/v1/*` are not WAHA's). */
+export const wahaApiKey =
+  (state: SimulatorState): RequestHandler =>
+  (req, res, next) => {
     if (req.path.startsWith('/v1/')) return next();
     if (req.headers['x-api-key'] !== state.apiKey)
       return res.status(401).json({ message: 'Unauthorized', statusCode: 401 });
     next();
-  });
+  };
+
+/** Enough of WAHA's session API (gateways.md §1.2-1.3) for its adapter: X-Api-Key, create, get, QR, delete. */
+export function wahaDialectRoutes(state: SimulatorState): Router {
+  const r = Router();
+  r.use('/api', wahaApiKey(state));
 
   const view = (id: string) => {
     const s = state.sessions.get(id);
@@ -32,14 +37,15 @@ export function wahaDialectRoutes(state: SimulatorState): Router {
       return res.status(400).json({ message: ['name must be a string'], statusCode: 400 });
     if (state.sessions.has(name))
       return res.status(422).json({ message: `Session '${name}' already exists`, statusCode: 422 });
-    state.create(name);
+    state.create(name, 'waha');
     const hook = (req.body as { config?: { webhooks?: Array<Record<string, unknown>> } }).config
       ?.webhooks?.[0];
     if (typeof hook?.url === 'string') {
       const custom = Array.isArray(hook.customHeaders)
         ? (hook.customHeaders as Array<{ name: string; value: string }>)
         : [];
-      state.setWebhook(name, hook.url, Object.fromEntries(custom.map((h) => [h.name, h.value])));
+      const events = Array.isArray(hook.events) ? hook.events.map(String) : undefined;
+      state.setWebhook(name, hook.url, Object.fromEntries(custom.map((h) => [h.name, h.value])), events);
     }
     res.status(201).json(view(name));
   });
