@@ -9,6 +9,7 @@ import {
   toolPath,
   waitForPort,
 } from './lib/infra';
+import { startOfficialSimulators } from './lib/official-simulators';
 import { createSupervisor } from './lib/supervisor';
 
 /**
@@ -16,13 +17,16 @@ import { createSupervisor } from './lib/supervisor';
  *   temporal  Temporal CLI dev server, SQLite file in the data dir (WAL), Web UI, search attributes registered
  *   mongo     FerretDB over the machine's PostgreSQL (or mongod if on PATH; skipped when MONGODB_URI is given)
  *   gateway   the WhatsApp Web gateway simulator when no GATEWAY_BASE_URL is given
+ *   meta, 360dialog, twilio  the official-platform simulators, each when its provider has no real
+ *             account or host configured (scripts/lib/official-simulators.ts)
  *   worker    workers/main.ts (prebuilt workflow bundle)
  *   api       src/api/server.ts
  * Ctrl-C / SIGTERM / SIGHUP stop them in reverse order and exit 0; see scripts/lib/supervisor.ts.
  * Secrets reach the children only through their environment, never their command line.
  * Where it runs can be moved (a second stack beside a developer's, as the process tests do):
  * DW_DATA_DIR, DW_TEMPORAL_PORT, DW_TEMPORAL_UI_PORT, DW_MONGO_PORT, DW_GATEWAY_PORT,
- * DW_FERRETDB_DATABASE, and PORT / WORKER_METRICS_PORT as the API and the worker read them.
+ * DW_META_PORT, DW_DIALOG360_PORT, DW_TWILIO_PORT, DW_FERRETDB_DATABASE, and PORT /
+ * WORKER_METRICS_PORT as the API and the worker read them.
  */
 
 const root = path.resolve(__dirname, '..', '..');
@@ -41,6 +45,11 @@ const settings = {
   temporalUiPort: port('DW_TEMPORAL_UI_PORT', 8233),
   mongoPort: port('DW_MONGO_PORT', 27017),
   gatewayPort: port('DW_GATEWAY_PORT', 3100),
+  simulatorPorts: {
+    meta: port('DW_META_PORT', 3101),
+    dialog360: port('DW_DIALOG360_PORT', 3102),
+    twilio: port('DW_TWILIO_PORT', 3103),
+  },
   apiPort: port('PORT', 3000),
   ferretDatabase: env.DW_FERRETDB_DATABASE || 'durable_whatsapp_ferretdb',
   workerGraceMs: (Number(env.WORKER_SHUTDOWN_GRACE_MS) || 30_000) + 5_000,
@@ -89,6 +98,8 @@ async function main(): Promise<void> {
   // environment says otherwise; a deployment's default refuses both.
   childEnv.CALLBACK_ALLOW_HTTP = env.CALLBACK_ALLOW_HTTP ?? 'true';
   childEnv.CALLBACK_ALLOW_PRIVATE_NETWORKS = env.CALLBACK_ALLOW_PRIVATE_NETWORKS ?? 'true';
+  // Where providers and the gateway call us back: this stack's API, whatever its port.
+  childEnv.PUBLIC_BASE_URL = env.PUBLIC_BASE_URL ?? `http://localhost:${settings.apiPort}`;
 
   if (env.TEMPORAL_ADDRESS) {
     log('stack', `Temporal: using ${env.TEMPORAL_ADDRESS}`);
@@ -161,6 +172,16 @@ async function main(): Promise<void> {
       `WhatsApp Web gateway simulator on http://127.0.0.1:${gatewayPort} (scan: POST /simulator/sessions/:id/scan)`,
     );
   }
+
+  await startOfficialSimulators({
+    stack,
+    env,
+    childEnv,
+    dataDir,
+    dist,
+    apiPort,
+    ports: settings.simulatorPorts,
+  });
 
   stack.start('worker', process.execPath, [path.join(dist, 'workers', 'main.js')], {
     env: childEnv,

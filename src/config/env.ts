@@ -299,6 +299,30 @@ export function loadGatewaySimulatorKeys(rawEnv: NodeJS.ProcessEnv = process.env
   throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
 }
 
+/**
+ * The official-platform simulators' secrets (src/simulator/official/main.ts), under the names the
+ * API and the worker use: the app secret that signs Meta's webhooks, the partner key, the Twilio
+ * account. From the environment only, like the gateway simulator's keys; each simulator says
+ * which it needs.
+ */
+export function loadOfficialSimulatorKeys(rawEnv: NodeJS.ProcessEnv = process.env) {
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema
+    .pick({
+      META_APP_ID: true,
+      META_APP_SECRET: true,
+      META_WEBHOOK_VERIFY_TOKEN: true,
+      DIALOG360_PARTNER_ID: true,
+      DIALOG360_PARTNER_API_KEY: true,
+      TWILIO_ACCOUNT_SID: true,
+      TWILIO_AUTH_TOKEN: true,
+    })
+    .safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+}
+
 /** For a process entry point: parse or print the one line and exit 1. */
 export function loadConfigOrExit(): Config {
   try {

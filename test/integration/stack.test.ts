@@ -16,7 +16,7 @@ import { createApiKeyRepository } from '../../src/db/repositories/api-key.reposi
  * closed. Each run builds first, as the command does.
  */
 const root = path.join(__dirname, '../..');
-const READY_MS = 240_000; // npm install when package.json changed, tools check, build, then five processes
+const READY_MS = 240_000; // npm install when package.json changed, tools check, build, then eight processes
 const STOP_MS = 90_000; // one grace after another: the worker's (35 s) is the longest
 
 interface Stack {
@@ -59,8 +59,11 @@ const listening = (port: number) =>
   });
 
 async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const [temporal, ui, mongo, gateway, api, metrics] = await distinctFreePorts(6);
-  const ports = { temporal, ui, mongo, gateway, api, metrics } as Record<string, number>;
+  const [temporal, ui, mongo, gateway, api, metrics, meta, dialog360, twilio] = await distinctFreePorts(9);
+  const ports = { temporal, ui, mongo, gateway, api, metrics, meta, dialog360, twilio } as Record<
+    string,
+    number
+  >;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dw-stack-'));
   const database = `dw_stack_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const inherited = ['PATH', 'HOME', 'LANG', 'PG_ADMIN_URL', 'DW_CACHE_DIR', 'XDG_CACHE_HOME', 'GOPATH'];
@@ -71,6 +74,9 @@ async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack>
     DW_TEMPORAL_UI_PORT: String(ui),
     DW_MONGO_PORT: String(mongo),
     DW_GATEWAY_PORT: String(gateway),
+    DW_META_PORT: String(meta),
+    DW_DIALOG360_PORT: String(dialog360),
+    DW_TWILIO_PORT: String(twilio),
     DW_FERRETDB_DATABASE: database,
     PORT: String(api),
     HOST: '127.0.0.1',
@@ -135,7 +141,17 @@ async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack>
 async function expectAllStopped(stack: Stack): Promise<void> {
   const pids = stack.pids();
   expect([...pids.keys()]).toEqual(
-    expect.arrayContaining(['supervisor', 'reaper', 'temporal', 'gateway', 'worker', 'api']),
+    expect.arrayContaining([
+      'supervisor',
+      'reaper',
+      'temporal',
+      'gateway',
+      'meta',
+      '360dialog',
+      'twilio',
+      'worker',
+      'api',
+    ]),
   );
   await until(() => [...pids.values()].every((pid) => !alive(pid)), 'every process to be gone', STOP_MS);
   for (const [name, port] of Object.entries(stack.ports)) {

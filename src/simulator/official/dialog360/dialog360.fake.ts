@@ -152,6 +152,11 @@ export class Dialog360Fake {
     this.channels.set(apiKey, ch);
   }
 
+  /** The number a valid key identifies. */
+  numberOf(apiKey: string): Dialog360Channel | undefined {
+    return this.channels.get(apiKey);
+  }
+
   /** The valid key of a number (the newest: a new key revokes the older ones). */
   apiKeyOf(phoneNumberId: string): string | undefined {
     return [...this.channels].find(([, ch]) => ch.phoneNumberId === phoneNumberId)?.[0];
