@@ -42,6 +42,7 @@ import { signupRoutes, type SignupPageConfig } from './routes/signup.routes';
 import { docsRoutes } from './routes/docs.routes';
 import type { SessionHealthRepository } from '../db/repositories/session-health.repository';
 import { metricsRoutes } from './routes/metrics.routes';
+import { conversationsRoutes, type ConversationsRoutesDeps } from './routes/conversations.routes';
 import type { Metrics } from '../observability/metrics';
 
 /**
@@ -83,6 +84,8 @@ export interface AppFeatures {
   sessionHealth: { sweeps: Pick<SessionHealthRepository, 'latestForTenant'> };
   /** `/v1/onboardings` (issue 7): onboarding sagas for Meta, 360dialog and Twilio. */
   onboardings: { commands: OnboardingCommands };
+  /** `GET /v1/inbound` and `GET /v1/conversations/{senderId}/{contact}` (issue 17): reads only. */
+  conversations: ConversationsRoutesDeps;
 }
 
 export interface AppDeps extends Partial<AppFeatures> {
@@ -256,6 +259,7 @@ export function createApp(deps: AppDeps): Express {
   }
   if (deps.sessionHealth) v1.use(sessionHealthRoutes(deps.sessionHealth));
   if (deps.onboardings) v1.use(onboardingsRoutes(deps.onboardings));
+  if (deps.conversations) v1.use(conversationsRoutes(deps.conversations));
   app.use('/v1', v1);
 
   app.use(unmatchedRoute(app));

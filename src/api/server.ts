@@ -19,6 +19,8 @@ import { createSendLimiter } from '../db/repositories/send-limiter.repository';
 import { createMessagesService } from './messages/messages.service';
 import { createCustomerWindowPolicy } from './messages/customer-window.policy';
 import { createCustomerWindowRepository } from '../db/repositories/customer-window.repository';
+import { createInboundMessageRepository } from '../db/repositories/inbound-message.repository';
+import { createConversationRepository } from '../db/repositories/conversation.repository';
 import { createTenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
 import { callbackPolicyFrom } from '../callbacks/callback-setup';
 import { systemResolver } from '../callbacks/callback-target';
@@ -62,6 +64,9 @@ async function main(): Promise<void> {
   const providers = createProviderRegistry(config);
   const statusRefKey = statusRefKeyOf(config);
   const messagingRegistry = providers.messaging({ senders: officialSenders, sessions, statusRefKey });
+  const providerOf = async (tenantId: string, senderId: string) =>
+    (await messagingRegistry.resolveSender(tenantId, senderId))?.provider.name ?? null;
+  const customerWindows = createCustomerWindowRepository(mongo);
   const messagesService = createMessagesService({
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -73,7 +78,7 @@ async function main(): Promise<void> {
     callbacks: tenantCallbacks,
     customerWindow: config.CUSTOMER_WINDOW_ENFORCE
       ? createCustomerWindowPolicy({
-          windows: createCustomerWindowRepository(mongo),
+          windows: customerWindows,
           marginMs: config.CUSTOMER_WINDOW_MARGIN_MS,
         })
       : undefined,
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
       callbackTargets: { policy: callbackPolicyFrom(config), resolve: systemResolver },
       sendRates: {
         limiter: createSendLimiter(mongo, providers.rateOf),
-        providerOf: async (t, s) => (await messagingRegistry.resolveSender(t, s))?.provider.name ?? null,
+        providerOf,
         rateFor: providers.rateOf,
       },
       inbound: {
@@ -121,6 +126,13 @@ async function main(): Promise<void> {
       webhookSecret: config.GATEWAY_WEBHOOK_SECRET,
     },
     sessionHealth: { sweeps },
+    conversations: {
+      inbound: createInboundMessageRepository(mongo),
+      conversations: createConversationRepository(mongo),
+      windows: customerWindows,
+      providerOf,
+      windowMarginMs: config.CUSTOMER_WINDOW_MARGIN_MS,
+    },
     // Onboarding (issue 7): the API seals the request's secrets and starts the saga; it only reads progress.
     onboardings: {
       commands: createOnboardingCommands({

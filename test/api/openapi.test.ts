@@ -117,6 +117,7 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
             availability: { meta: true, '360dialog': true, twilio: true, twilioAccount: true },
           }),
         },
+        conversations: messaging.conversations,
         metrics: createMetrics(new Registry(), { defaultMetrics: false }),
         codec: {
           codec: testPayloadCodec,
@@ -235,6 +236,38 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
     );
     expect(params('/v1/messages', 'post')).toEqual(['header:idempotency-key', 'query:wait']);
     expect(params('/webhooks/gateway', 'post')).toEqual(['query:token']);
+  });
+
+  it('every list endpoint answers the one ListPage shape, with limit and cursor', () => {
+    expect(doc.components.schemas.ListPage).toMatchObject({
+      type: 'object',
+      required: ['items', 'nextCursor'],
+      properties: { nextCursor: { type: ['string', 'null'] } },
+    });
+    const lists = [
+      '/v1/sessions',
+      '/v1/senders',
+      '/v1/alerts',
+      '/v1/onboardings',
+      '/v1/dead-letters',
+      '/v1/messages',
+      '/v1/inbound',
+      '/v1/conversations/{senderId}/{contact}',
+    ];
+    for (const path of lists) {
+      const op = doc.paths[path]?.get as Operation;
+      const schema = op.responses['200']?.content?.['application/json']?.schema as {
+        allOf?: Array<{ $ref?: string; allOf?: Array<{ $ref?: string }> }>;
+      };
+      // A conversation page is a ListPage with the window beside it: one allOf deeper.
+      const refs = [...(schema.allOf ?? []), ...(schema.allOf ?? []).flatMap((s) => s.allOf ?? [])];
+      expect({ path, refs: refs.map((s) => s.$ref).filter(Boolean) }).toEqual({
+        path,
+        refs: ['#/components/schemas/ListPage'],
+      });
+      const query = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+      expect({ path, query }).toEqual({ path, query: expect.arrayContaining(['limit', 'cursor']) });
+    }
   });
 
   it('declares the API key for /v1, the common error body, webhooks and probes', () => {

@@ -16,6 +16,7 @@ import { createInboundMessageRepository } from '../../src/db/repositories/inboun
 import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
 import { createCustomerWindowRepository } from '../../src/db/repositories/customer-window.repository';
 import { createCustomerWindowPolicy } from '../../src/api/messages/customer-window.policy';
+import { createConversationRepository } from '../../src/db/repositories/conversation.repository';
 import type { GatewayCredentialsPort } from '../../src/providers/gateways/messaging/gateway-messaging.adapter';
 import { createGatewayMessagingProvider } from '../../src/providers/gateways/messaging/gateway-messaging.adapter';
 import { createMessagingRegistry } from '../../src/providers/messaging-registry';
@@ -167,6 +168,8 @@ export function messagingDeps(opts: {
       timeoutMs: 2_000,
     }),
   });
+  const providerOf = async (t: string, s: string) =>
+    (await registry.resolveSender(t, s))?.provider.name ?? null;
   return {
     senderVerifier,
     windows,
@@ -178,10 +181,14 @@ export function messagingDeps(opts: {
     commands,
     limiter,
     /** GET/PUT/DELETE /v1/senders/:id/rate, wired as in src/api/server.ts. */
-    sendRates: {
-      limiter,
-      providerOf: async (t: string, s: string) => (await registry.resolveSender(t, s))?.provider.name ?? null,
-      rateFor,
+    sendRates: { limiter, providerOf, rateFor },
+    /** GET /v1/inbound and /v1/conversations, wired as in src/api/server.ts (the default margin). */
+    conversations: {
+      inbound,
+      conversations: createConversationRepository(opts.conn),
+      windows,
+      providerOf,
+      windowMarginMs: opts.customerWindowMarginMs ?? 60_000,
     },
     activities: createActivities({
       pings: createDiagnosticPingRepository(opts.conn),
@@ -222,6 +229,7 @@ export async function startMessagingApi(opts: {
         sendRates: opts.deps.sendRates,
         inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
       },
+      conversations: opts.deps.conversations,
     },
   });
   const server = await new Promise<Server>((resolve) => {

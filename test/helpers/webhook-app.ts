@@ -48,6 +48,7 @@ export async function startWebhookApi(opts: {
           callbackTargets: LOCAL_CALLBACK_TARGETS,
           inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
         },
+        conversations: opts.deps.conversations,
       },
     });
   const server: Server = http.createServer();

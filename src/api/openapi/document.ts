@@ -10,10 +10,16 @@ import { errorBody } from '../../schemas/error.schema';
 import { operationKey, type OperationDoc, type OperationDocs, type ResponseDoc } from './operation-docs';
 import { operatorDocs, publicDocs } from './public.docs';
 import { v1Docs } from './v1.docs';
+import { conversationDocs } from './conversations.docs';
 import { liveRoutes, type LiveRoute } from './route-walk';
 
 /** Every operation's prose; the routes and their schemas come from the app itself. */
-export const operationDocs: OperationDocs = { ...publicDocs, ...operatorDocs, ...v1Docs };
+export const operationDocs: OperationDocs = {
+  ...publicDocs,
+  ...operatorDocs,
+  ...v1Docs,
+  ...conversationDocs,
+};
 
 const API_KEY = 'ApiKey';
 const GATEWAY_SECRET = 'GatewayWebhookSecret';
@@ -156,7 +162,9 @@ export function buildOpenApiDocument(app: Application) {
       title: 'Durable WhatsApp API',
       // The version of the /v1 API, not of the package.
       version: '1.0.0',
-      description: 'Sessions, messages and webhooks; every request body is checked by the schema shown.',
+      description:
+        'Sessions, messages and webhooks; every request body is checked by the schema shown. Every list ' +
+        'answers one shape, `{items, nextCursor}` newest first with `?limit=` and `?cursor=` (schema ListPage).',
     },
     servers: [{ url: '/' }],
   });

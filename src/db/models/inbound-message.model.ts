@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { InboundReference } from '../../domain/message';
 
 /**
  * An inbound message, stored once: `_id` = `<tenant>:<provider>:<provider message id>`. Written only
@@ -18,6 +19,8 @@ export interface InboundMessageDoc {
   content: Record<string, unknown>;
   /** Some text was cut to the storable limits (65,536 characters) or nested past 32 levels. */
   truncated: boolean;
+  /** A reaction, an edit or a revoke: the earlier message it is about (null for any other message). */
+  refersTo: InboundReference | null;
   receivedAt: Date;
   createdAt: Date;
 }
@@ -35,12 +38,17 @@ const schema = new Schema<InboundMessageDoc>(
     text: { type: String, default: null },
     content: { type: Schema.Types.Mixed, default: {} },
     truncated: { type: Boolean, default: false },
+    refersTo: { type: Schema.Types.Mixed, default: null },
     receivedAt: { type: Date, required: true },
     createdAt: { type: Date, required: true },
   },
   { collection: 'inbound_messages', versionKey: false, minimize: false },
 );
-schema.index({ tenantId: 1, receivedAt: -1 });
+// GET /v1/inbound (newest first, `_id` breaking ties; src/db/paging.ts), by sender and by contact;
+// the sender + contact one also serves GET /v1/conversations/{senderId}/{contact}.
+schema.index({ tenantId: 1, receivedAt: -1, _id: -1 });
+schema.index({ tenantId: 1, senderId: 1, from: 1, receivedAt: -1, _id: -1 });
+schema.index({ tenantId: 1, from: 1, receivedAt: -1, _id: -1 });
 
 export function inboundMessageModel(conn: Connection): Model<InboundMessageDoc> {
   return (
