@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CustomerWindowRepository } from '../src/db/repositories/customer-window.repository';
 import type { DeadLetterRepository } from '../src/db/repositories/dead-letter.repository';
 import type { InboundMessageRepository } from '../src/db/repositories/inbound-message.repository';
+import type { MessageHistoryRepository } from '../src/db/repositories/message-history.repository';
 import { deadLetterProviderOf } from '../src/domain/dead-letter';
 import type { InboundMessageEvent } from '../src/domain/message';
 import { storableString, truncateText } from '../src/domain/storable';
@@ -25,7 +26,19 @@ export type InboundRecorded = 'stored' | 'duplicate' | 'dead_lettered';
 const isRejection = (err: unknown): err is ApplicationFailure =>
   err instanceof ApplicationFailure && err.type === OwnFailureTypes.storageRejected;
 
-export function createInboundActivities(all: { inbound: InboundActivityDeps; metrics?: Metrics }) {
+export function createInboundActivities(all: {
+  inbound: InboundActivityDeps;
+  /** Messages we sent, by the provider's id: a reaction to one is linked to it by our id. */
+  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId'>;
+  metrics?: Metrics;
+}) {
+  /** A reaction, edit or revoke names the earlier message; ours (one we sent) also by its messageId. */
+  async function linked(tenantId: string, m: InboundMessageEvent): Promise<InboundMessageEvent> {
+    if (!m.refersTo || m.refersTo.messageId !== undefined) return m;
+    const sent = await all.messages.findByProviderMessageId(m.provider, m.refersTo.providerMessageId);
+    return sent?.tenantId === tenantId ? { ...m, refersTo: { ...m.refersTo, messageId: sent.messageId } } : m;
+  }
+
   return {
     /**
      * Stores an inbound message once (upsert on tenant + provider + provider id; made storable by the
@@ -48,8 +61,8 @@ export function createInboundActivities(all: { inbound: InboundActivityDeps; met
       });
       let stored: boolean;
       try {
-        stored = await atStorageBoundary(boundary('recordInboundMessage'), () =>
-          repo.store(r.tenantId, r.senderId, m),
+        stored = await atStorageBoundary(boundary('recordInboundMessage'), async () =>
+          repo.store(r.tenantId, r.senderId, await linked(r.tenantId, m)),
         );
       } catch (err) {
         if (!isRejection(err)) throw err;

@@ -38,7 +38,7 @@ const FEATURES = {
   messaging: (d: MessagingFeatureDeps, metrics?: Metrics) => ({
     ...createMessageActivities({ messaging: d, metrics }),
     ...createCallbackActivities({ callbacks: d.callbacks }),
-    ...createInboundActivities({ inbound: d.inbound, metrics }),
+    ...createInboundActivities({ inbound: d.inbound, messages: d.messages, metrics }),
   }),
   sessions: (d: SessionActivityDeps) => createSessionActivities({ sessions: d }),
   health: (d: SessionHealthActivityDeps, metrics?: Metrics) =>

@@ -81,4 +81,20 @@ export interface InboundMessageEvent {
   text: string | null;
   /** The type-specific object as the provider sent it (media ids, interactive replies, location…). */
   content: Record<string, unknown>;
+  /** A reaction to, an edit or a revoke (deletion) of an earlier message: which one. */
+  refersTo?: InboundReference;
+}
+
+/** What an inbound message does to an earlier one. */
+export const INBOUND_REFERENCE_KINDS = ['reaction', 'edit', 'revoke'] as const;
+export type InboundReferenceKind = (typeof INBOUND_REFERENCE_KINDS)[number];
+
+/**
+ * The earlier message an inbound one refers to: always by the provider's id (an inbound message
+ * of the same contact, or one we sent); `messageId` is ours when it is a message we sent.
+ */
+export interface InboundReference {
+  kind: InboundReferenceKind;
+  providerMessageId: string;
+  messageId?: string;
 }

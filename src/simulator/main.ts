@@ -5,7 +5,9 @@ import { createGatewaySimulator } from './gateway-simulator';
 /**
  * `GATEWAY_MASTER_KEY=K [GATEWAY_API_KEY=K] [GATEWAY_WEBHOOK_SECRET=S] tsx src/simulator/main.ts
  *  [--port 3100] [--host 127.0.0.1] [--webhook-url U] [--qr-delay-ms 300] [--qr-rotate-ms 20000]
- *  [--list-auth token|legacy]`
+ *  [--list-auth token|legacy] [--ack-delay-ms 500]`
+ * `--ack-delay-ms`: WAHA and Evolution sends are acknowledged (sent → delivered → read) one step
+ * this often; `off` only on request (`POST /simulator/sessions/:id/acks`).
  * The keys come from the environment, under the names the API and the worker read: a key on the
  * command line was read as an option when it began with `-` (issue 12) and is visible in `ps`.
  * Everything else comes from argv.
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
       'qr-delay-ms': { type: 'string' },
       'qr-rotate-ms': { type: 'string' },
       'list-auth': { type: 'string', default: 'token' },
+      'ack-delay-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     qrDelayMs: int(values['qr-delay-ms'], 300, 'qr-delay-ms'),
     qrRotateMs: int(values['qr-rotate-ms'], 20_000, 'qr-rotate-ms'),
     listAuth,
+    ackDelayMs: values['ack-delay-ms'] === 'off' ? null : int(values['ack-delay-ms'], 500, 'ack-delay-ms'),
   });
   const { url } = await sim.listen(int(values.port, 3100, 'port'), values.host);
   process.stdout.write(`gateway simulator listening on ${url}\n`);

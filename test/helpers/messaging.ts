@@ -75,6 +75,8 @@ export function messagingDeps(opts: {
   taskQueue: string;
   metaBaseUrl: string;
   gatewayBaseUrl?: string;
+  /** GATEWAY_API_KEY for WAHA and Evolution sessions (the simulator's API key). */
+  gatewayApiKey?: string;
   /** 360dialog messaging host (its fake); absent = no 360dialog provider (issue 7). */
   dialog360BaseUrl?: string;
   /** Twilio REST host (its fake) and our public base URL for StatusCallback; absent = no Twilio provider. */
@@ -130,6 +132,7 @@ export function messagingDeps(opts: {
     providers.push(
       createGatewayMessagingProvider({
         baseUrl: opts.gatewayBaseUrl,
+        apiKey: opts.gatewayApiKey,
         timeoutMs: 2_000,
         sessions: opts.sessions,
       }),

@@ -20,6 +20,7 @@ import type { AppDeps } from '../../src/api/app';
 import type { Logger } from '../../src/logging/logger';
 import { createTestWorker } from './temporal';
 import type { NativeConnection } from '@temporalio/worker';
+import type { GatewayKind } from '../../src/domain/gateway-kind';
 
 export const MASTER_KEY = 'sim-master-key';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
@@ -74,6 +75,10 @@ export async function startSessionStack(opts: {
   timing?: Partial<SessionTiming>;
   /** Register our webhook on the gateway per session (as the worker does when a secret is set). */
   registerWebhook?: boolean;
+  /** The gateway contract sessions are created on (default the seed's); the simulator speaks all three. */
+  gatewayKind?: GatewayKind;
+  /** The simulator's port, when a caller needs its URL before the stack is up (default: any free one). */
+  simulatorPort?: number;
   /** More app dependencies (e.g. the session health route). */
   appOverrides?: Partial<AppDeps>;
 }) {
@@ -89,7 +94,7 @@ export async function startSessionStack(opts: {
     overrides: {
       sessions: {
         repository,
-        gatewayKind: 'seed',
+        gatewayKind: opts.gatewayKind ?? 'seed',
         timing,
         webhookSecret: WEBHOOK_SECRET,
         queryTimeoutMs: 3_000,
@@ -110,12 +115,14 @@ export async function startSessionStack(opts: {
     qrRotateMs: 60_000,
     ...opts.simulator,
   });
-  const { url: simUrl } = await sim.listen();
+  const { url: simUrl } = await sim.listen(opts.simulatorPort);
   const gateways = createGatewayRegistry(
     {
-      kind: 'seed',
+      kind: opts.gatewayKind ?? 'seed',
       baseUrl: simUrl,
       masterKey: MASTER_KEY,
+      // WAHA's X-Api-Key, Evolution's global apikey: the simulator's (its master key unless set).
+      apiKey: opts.simulator?.apiKey ?? MASTER_KEY,
       timeoutMs: 2_000,
       ...(opts.registerWebhook
         ? { webhook: { url: `${appUrl}/webhooks/gateway`, secret: WEBHOOK_SECRET } }

@@ -570,5 +570,155 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
       expect(a.map((x: { event: string }) => x.event)).toContain('VERIFIED_ACCOUNT');
       expect((await listAlerts(keyC).expect(200)).body.items).toEqual([]);
     });
+
+    it('template quality and category changes are alerts beside the status updates, exact as Meta sends them', async () => {
+      const qualityChange = {
+        field: 'message_template_quality_update',
+        value: {
+          previous_quality_score: 'GREEN',
+          new_quality_score: 'RED',
+          message_template_id: 806312974732579,
+          message_template_name: 'order_update',
+          message_template_language: 'en_US',
+        },
+      };
+      const categoryChange = {
+        field: 'template_category_update',
+        value: {
+          message_template_id: 806312974732579,
+          message_template_name: 'order_update',
+          message_template_language: 'en_US',
+          previous_category: 'UTILITY',
+          new_category: 'MARKETING',
+        },
+      };
+      const payload = envelope([
+        { time: 1750857500, changes: [qualityChange] },
+        { time: 1750857600, changes: [categoryChange] },
+      ]);
+      expect((await postSigned(payload)).status).toBe(200);
+      expect((await postSigned(reverseKeys(payload))).status).toBe(200);
+      const quality = await listAlerts(stack.key(TENANT), { type: 'message_template_quality_update' }).expect(
+        200,
+      );
+      expect(quality.body.items).toEqual([
+        {
+          id: expect.stringMatching(/^alt_[0-9a-f]{32}$/),
+          type: 'message_template_quality_update',
+          event: 'RED',
+          provider: 'meta',
+          wabaId: WABA,
+          senderId: null,
+          phoneNumber: null,
+          details: qualityChange.value,
+          occurredAt: new Date(1750857500_000).toISOString(),
+          receivedAt: expect.any(String),
+        },
+      ]);
+      const category = await listAlerts(stack.key(TENANT), { type: 'template_category_update' }).expect(200);
+      expect(category.body.items).toEqual([
+        expect.objectContaining({
+          type: 'template_category_update',
+          event: 'MARKETING',
+          details: categoryChange.value,
+          occurredAt: new Date(1750857600_000).toISOString(),
+        }),
+      ]);
+      const text = await metrics.registry.metrics();
+      expect(
+        sample(text, 'whatsapp_account_alerts_total', {
+          provider: 'meta',
+          type: 'message_template_quality_update',
+        }),
+      ).toBe(1);
+    });
+  });
+
+  describe('reactions, edits and revokes', () => {
+    const messagesChange = (msgs: Record<string, unknown>[]) =>
+      envelope([
+        {
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_ID },
+                contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234' }],
+                messages: msgs,
+              },
+            },
+          ],
+        },
+      ]);
+    const storedAs = (wamid: string) =>
+      eventually(
+        async () =>
+          (await stack.deps.inbound.list(TENANT)).find((m) => m.providerMessageId === wamid) ?? null,
+        `${wamid} stored`,
+      );
+
+    it('are stored linked to the message they refer to: ours by its id, the contact’s by its wamid', async () => {
+      const ours = await send('react to me');
+      const original = 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUE0RjNBMjUxQTVBQ0Q1NzA5NgA=';
+      const msgs = [
+        {
+          from: '16505551234',
+          id: original,
+          timestamp: '1750857700',
+          type: 'text',
+          text: { body: 'See you at 5' },
+        },
+        {
+          from: '16505551234',
+          id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTdCNTg5RjY1MEMyRjlGMjRGNgA=',
+          timestamp: '1750857710',
+          type: 'reaction',
+          reaction: { message_id: ours.wamid, emoji: '\u{1F44D}' },
+        },
+        {
+          from: '16505551234',
+          id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUJFRDdCOEIxRkMzNTU0QjRBMQA=',
+          timestamp: '1750857720',
+          type: 'edit',
+          edit: { original_message_id: original, message: { type: 'text', text: { body: 'See you at 6' } } },
+        },
+        {
+          from: '16505551234',
+          id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQjYwRkY1QjM5RDc3NjQyN0JCOQA=',
+          timestamp: '1750857730',
+          type: 'revoke',
+          revoke: { original_message_id: original },
+        },
+        {
+          from: '16505551234',
+          id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQzExMTExMTExMTExMTExMTExMQA=',
+          timestamp: '1750857740',
+          type: 'reaction',
+          reaction: { message_id: 'wamid.not-one-of-ours' },
+        },
+      ];
+      expect((await postSigned(messagesChange(msgs))).status).toBe(200);
+      const [text, reaction, edit, revoke, unknown] = await Promise.all(
+        msgs.map((m) => storedAs(m.id as string)),
+      );
+      // An upserted null may come back absent (FerretDB).
+      expect(text?.refersTo ?? null).toBeNull();
+      expect(reaction).toMatchObject({
+        type: 'reaction',
+        refersTo: { kind: 'reaction', providerMessageId: ours.wamid, messageId: ours.id },
+      });
+      expect(edit).toMatchObject({
+        type: 'edit',
+        text: 'See you at 6',
+        refersTo: { kind: 'edit', providerMessageId: original },
+      });
+      expect(edit?.refersTo).not.toHaveProperty('messageId');
+      expect(revoke).toMatchObject({
+        type: 'revoke',
+        refersTo: { kind: 'revoke', providerMessageId: original },
+      });
+      expect(unknown?.refersTo).toEqual({ kind: 'reaction', providerMessageId: 'wamid.not-one-of-ours' });
+    });
   });
 });

@@ -110,7 +110,9 @@ export const v1Docs: OperationDocs = {
     summary: "Account alerts of the tenant's WhatsApp Business Accounts, newest first",
     description:
       'From the Meta and 360dialog webhooks: `account_update` (bans, restrictions, violations), ' +
-      '`phone_number_quality_update`, `message_template_status_update`, `account_alerts`, ' +
+      '`phone_number_quality_update`, `message_template_status_update`, `message_template_quality_update` ' +
+      '(event: the new quality score), `template_category_update` (event: the category the template gets), ' +
+      '`account_alerts`, ' +
       '`business_capability_update`; each notification stored once. `details` is the webhook change as sent, ' +
       'made storable: keys starting with `$` or holding `.` or `%` are percent-escaped (`%24`, `%2E`, `%25`), ' +
       'an array directly inside an array is wrapped as `{"%array": [...]}`, NUL characters are U+FFFD.',

@@ -14,8 +14,25 @@ const str = (v: unknown): string | null =>
   typeof v === 'string' && v.length > 0 ? truncateText(storableString(v), 256).text : null;
 
 /**
+ * What happened, where a change's value has no `event` (webhooks reference,
+ * developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/
+ * message_template_quality_update and …/template_category_update):
+ * - a template's quality: `previous_quality_score` → `new_quality_score` (GREEN, YELLOW, RED, UNKNOWN);
+ * - a template's category, the one it ends with: once changed, `previous_category` → `new_category`;
+ *   when a change is announced, `correct_category` is the coming one (`new_category` then names the
+ *   current one, `category_update_timestamp` when it changes).
+ */
+function eventOf(type: AccountAlertType, value: Record<string, unknown>): string | null {
+  if (type === 'message_template_quality_update') return str(value.new_quality_score);
+  if (type === 'template_category_update') return str(value.correct_category) ?? str(value.new_category);
+  const alertInfo = value.alert_info as { alert_type?: unknown } | undefined;
+  return str(value.event) ?? str(alertInfo?.alert_type);
+}
+
+/**
  * One account-level change of a Meta webhook (`account_update`, `phone_number_quality_update`,
- * `message_template_status_update`, `account_alerts`, `business_capability_update`; see the
+ * `message_template_status_update`, `message_template_quality_update`, `template_category_update`,
+ * `account_alerts`, `business_capability_update`; see the
  * webhooks reference pages under developers.facebook.com/documentation/business-messaging/whatsapp/
  * webhooks/reference/) → a canonical alert. `value` is the change's object (checked by the caller).
  * The dedupe key hashes the field, the WABA, the trigger time and the value with sorted keys, so a
@@ -29,12 +46,11 @@ export function toMetaAccountAlert(
   value: Record<string, unknown>,
 ): AccountAlertEvent {
   const seconds = typeof time === 'number' || typeof time === 'string' ? Number(time) : NaN;
-  const alertInfo = value.alert_info as { alert_type?: unknown } | undefined;
   const phone = str(value.display_phone_number) ?? str(value.phone_number);
   return {
     type,
     wabaId,
-    event: str(value.event) ?? str(alertInfo?.alert_type),
+    event: eventOf(type, value),
     phoneNumber: phone ? phone.replace(/\D/g, '') || null : null,
     at: Number.isFinite(seconds) && seconds > 0 ? isoFromSeconds(seconds) : new Date().toISOString(),
     dedupeKey: createHash('sha256')

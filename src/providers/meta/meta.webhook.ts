@@ -1,7 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AccountAlertEvent, AccountAlertType } from '../../domain/account-alert';
 import type { RejectedEntry } from '../../domain/dead-letter';
-import type { InboundMessageEvent, MessageStatusEvent } from '../../domain/message';
+import {
+  INBOUND_REFERENCE_KINDS,
+  type InboundMessageEvent,
+  type InboundReference,
+  type InboundReferenceKind,
+  type MessageStatusEvent,
+} from '../../domain/message';
 import { storableString, truncateText } from '../../domain/storable';
 import { checkEntry, fieldOf, isoFromSeconds } from '../../schemas/webhook.schema';
 import { parseStatusRef } from '../../security/status-ref';
@@ -228,7 +234,9 @@ function toInboundEvent(
     body !== null && typeof body === 'object' && !Array.isArray(body)
       ? (body as Record<string, unknown>)
       : {};
-  const textBody = fieldOf(body, 'body');
+  // An edit carries the edited message whole (`edit.message`): its text is the new text.
+  const textBody = fieldOf(m.type === 'edit' ? fieldOf(fieldOf(body, 'message'), 'text') : body, 'body');
+  const refersTo = referenceOf(m.type, body);
   return {
     provider,
     providerMessageId: m.id,
@@ -237,7 +245,24 @@ function toInboundEvent(
     fromName: names.get(m.from) ?? null,
     at: isoFromSeconds(m.timestamp),
     type: m.type,
-    text: m.type === 'text' && typeof textBody === 'string' ? textBody : null,
+    text: (m.type === 'text' || m.type === 'edit') && typeof textBody === 'string' ? textBody : null,
     content,
+    ...(refersTo ? { refersTo } : {}),
   };
 }
+
+/**
+ * The earlier message a reaction, an edit or a revoke is about (messages webhook reference,
+ * developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/
+ * reaction, …/edit, …/revoke): `reaction.message_id` (an empty or absent `emoji` removes the
+ * reaction), `edit.original_message_id` with the edited `edit.message`, `revoke.original_message_id`.
+ * Edits and revokes reach only numbers shared with the WhatsApp Business app (coexistence).
+ */
+function referenceOf(type: string, body: unknown): InboundReference | undefined {
+  const id = fieldOf(body, type === 'reaction' ? 'message_id' : 'original_message_id');
+  if (!isInboundReferenceKind(type) || typeof id !== 'string' || id === '') return undefined;
+  return { kind: type, providerMessageId: truncateText(storableString(id), 512).text };
+}
+
+const isInboundReferenceKind = (t: string): t is InboundReferenceKind =>
+  (INBOUND_REFERENCE_KINDS as readonly string[]).includes(t);
