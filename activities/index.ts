@@ -6,11 +6,14 @@ import { createSessionActivities, type SessionActivityDeps } from './session.act
 import { createSessionHealthActivities, type SessionHealthActivityDeps } from './session-health.activities';
 import type { Metrics } from '../src/observability/metrics';
 import { createOnboardingActivities, type OnboardingActivityDeps } from './onboarding.activities';
+import { createBroadcastActivities, type BroadcastActivityDeps } from './broadcast.activities';
 
 /** Messaging (issue 4): sends and their history, the sender rate limiter, status callbacks, inbound messages. */
 export interface MessagingFeatureDeps extends MessageActivityDeps {
   callbacks: CallbackActivityDeps;
   inbound: InboundActivityDeps;
+  /** Broadcasts (issue 18): their records, the 24-hour window per recipient, sends in flight per chunk. */
+  broadcasts: Omit<BroadcastActivityDeps, 'registry' | 'limiter'>;
 }
 
 /**
@@ -39,6 +42,11 @@ const FEATURES = {
     ...createMessageActivities({ messaging: d, metrics }),
     ...createCallbackActivities({ callbacks: d.callbacks }),
     ...createInboundActivities({ inbound: d.inbound, messages: d.messages, metrics }),
+    ...createBroadcastActivities({
+      broadcasts: { ...d.broadcasts, registry: d.registry, limiter: d.limiter },
+      callbacks: d.callbacks,
+      metrics,
+    }),
   }),
   sessions: (d: SessionActivityDeps) => createSessionActivities({ sessions: d }),
   health: (d: SessionHealthActivityDeps, metrics?: Metrics) =>

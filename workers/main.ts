@@ -18,6 +18,7 @@ import { createSecretBox } from '../src/security/secret-box';
 import { statusRefKeyOf } from '../src/composition/messaging-setup';
 import { createProviderRegistry } from '../src/providers/registry';
 import { createSendLimiter } from '../src/db/repositories/send-limiter.repository';
+import { createBroadcastRepository } from '../src/db/repositories/broadcast.repository';
 import { createTenantCallbackRepository } from '../src/db/repositories/tenant-callback.repository';
 import { callbackDeliveryFrom } from '../src/callbacks/callback-setup';
 import { createInboundMessageRepository } from '../src/db/repositories/inbound-message.repository';
@@ -76,6 +77,13 @@ async function main(): Promise<void> {
     callbacks: {
       repo: createTenantCallbackRepository(mongo, secrets),
       ...callbackDeliveryFrom(config),
+    },
+    broadcasts: {
+      broadcasts: createBroadcastRepository(mongo),
+      windows: config.CUSTOMER_WINDOW_ENFORCE
+        ? { repo: createCustomerWindowRepository(mongo), marginMs: config.CUSTOMER_WINDOW_MARGIN_MS }
+        : undefined,
+      maxInFlight: config.BROADCAST_MAX_IN_FLIGHT,
     },
     inbound: {
       repo: createInboundMessageRepository(mongo),

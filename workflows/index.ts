@@ -6,3 +6,4 @@ export { sessionWorkflow } from './session.workflow';
 export { sessionHealthWorkflow } from './session-health.workflow';
 export { inboundMessageWorkflow } from './inbound.workflow';
 export { onboardingWorkflow } from './onboarding.workflow';
+export { broadcastWorkflow } from './broadcast.workflow';

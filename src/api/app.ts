@@ -15,6 +15,7 @@ import { diagnosticsRoutes } from './routes/diagnostics.routes';
 import { messagesRoutes } from './routes/messages.routes';
 import { sendersRoutes } from './routes/senders.routes';
 import { sendRateRoutes, type SendRateRoutesDeps } from './routes/send-rate.routes';
+import { broadcastsRoutes, type BroadcastsRouteDeps } from './routes/broadcasts.routes';
 import { statsRoutes } from './routes/stats.routes';
 import { metaWebhookRoutes } from './routes/meta-webhook.routes';
 import { dialog360WebhookRoutes } from './routes/dialog360-webhook.routes';
@@ -74,6 +75,8 @@ export interface AppFeatures {
     sendRates?: SendRateRoutesDeps;
     /** Inbound messages from the Meta and gateway webhooks; absent = not handled. */
     inbound?: { callbackMaxAttempts: number; callbackRetryInitialMs: number };
+    /** /v1/broadcasts (issue 18) and the larger body limit of its POST; absent = not mounted. */
+    broadcasts?: BroadcastsRouteDeps & { bodyLimit: string };
   };
   /** WhatsApp Web sessions and the gateway webhook (issue 3). */
   sessions: Omit<SessionRoutesDeps, 'temporal' | 'taskQueue' | 'sessions'> & {
@@ -150,6 +153,9 @@ export function createApp(deps: AppDeps): Express {
   // The codec endpoint parses its own (larger) bodies, after its token check (issue 15).
   if (deps.codec) app.use(codecRoutes(deps.codec));
   // `/v1` bodies: JSON objects only, bounded in depth, storable (415/400 otherwise); see json-body.ts.
+  // A broadcast lists up to 10,000 recipients: its own (larger) limit, parsed before the general one.
+  if (deps.messaging?.broadcasts)
+    app.use('/v1/broadcasts', v1JsonBody({ limit: deps.messaging.broadcasts.bodyLimit }));
   app.use('/v1', v1JsonBody({ limit: deps.bodyLimit }));
   // Webhook bodies stay bytes: each route checks its signature on them first, then parses.
   app.use(
@@ -238,6 +244,7 @@ export function createApp(deps: AppDeps): Express {
     v1.use(messagesRoutes({ commands: deps.messaging.commands, messages: deps.messaging.messages }));
     v1.use(sendersRoutes({ senders: deps.messaging.senders, verifier: deps.messaging.senderVerifier }));
     if (deps.messaging.sendRates) v1.use(sendRateRoutes(deps.messaging.sendRates));
+    if (deps.messaging.broadcasts) v1.use(broadcastsRoutes(deps.messaging.broadcasts));
     if (deps.messaging.alerts) v1.use(alertsRoutes({ alerts: deps.messaging.alerts }));
     v1.use(statsRoutes({ messages: deps.messaging.messages, cacheMs: deps.admission.statsCacheMs }));
     if (deps.messaging.callbacks)

@@ -13,7 +13,9 @@ import { createMessageHistoryRepository } from '../db/repositories/message-histo
 import { createSenderRepository } from '../db/repositories/sender.repository';
 import { createSessionRepository } from '../db/repositories/session.repository';
 import { createSecretBox } from '../security/secret-box';
-import { messageSettingsFrom, statusRefKeyOf } from '../composition/messaging-setup';
+import { broadcastSettingsFrom, messageSettingsFrom, statusRefKeyOf } from '../composition/messaging-setup';
+import { createBroadcastRepository } from '../db/repositories/broadcast.repository';
+import { createBroadcastsService } from './broadcasts/broadcasts.service';
 import { createProviderRegistry } from '../providers/registry';
 import { createSendLimiter } from '../db/repositories/send-limiter.repository';
 import { createMessagesService } from './messages/messages.service';
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
   const sessions = createSessionRepository(mongo, secrets);
   // Messages: the registry only tells the API which provider a sender uses and what it can send.
   const messageHistory = createMessageHistoryRepository(mongo);
+  const broadcasts = createBroadcastRepository(mongo);
   const officialSenders = createSenderRepository(mongo, secrets);
   const tenantCallbacks = createTenantCallbackRepository(mongo, secrets);
   // Every provider as this configuration makes it: built once, here.
@@ -113,6 +116,20 @@ async function main(): Promise<void> {
         limiter: createSendLimiter(mongo, providers.rateOf),
         providerOf,
         rateFor: providers.rateOf,
+      },
+      broadcasts: {
+        commands: createBroadcastsService({
+          temporal: temporal.client,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          broadcasts,
+          registry: messagingRegistry,
+          settings: broadcastSettingsFrom(config),
+          callbacks: tenantCallbacks,
+          temporalUiUrl: config.TEMPORAL_UI_URL,
+          namespace: config.TEMPORAL_NAMESPACE,
+        }),
+        broadcasts,
+        bodyLimit: config.BROADCAST_BODY_LIMIT,
       },
       inbound: {
         callbackMaxAttempts: config.CALLBACK_MAX_ATTEMPTS,

@@ -1,5 +1,6 @@
 import type { Config } from '../config/env';
 import type { MessageSettings } from '../../workflows/message.definitions';
+import type { BroadcastSettings } from '../../workflows/broadcast.definitions';
 import { statusRefKeyFrom } from '../security/status-ref';
 
 /** Messaging pieces built from config, shared by the API and worker composition roots (and the bench). */
@@ -14,6 +15,20 @@ export function messageSettingsFrom(c: Config): MessageSettings {
     statusTimeoutMs: c.MESSAGE_STATUS_TIMEOUT_MS,
     callbackMaxAttempts: c.CALLBACK_MAX_ATTEMPTS,
     callbackRetryInitialMs: c.CALLBACK_RETRY_INITIAL_MS,
+  };
+}
+
+/** A broadcast's settings (issue 18): the message retry rules, and its chunks' heartbeat timeout. */
+export function broadcastSettingsFrom(c: Config): BroadcastSettings {
+  const m = messageSettingsFrom(c);
+  return {
+    maxAttempts: m.maxAttempts,
+    initialRetryMs: m.initialRetryMs,
+    maxRetryMs: m.maxRetryMs,
+    validityMs: c.MESSAGE_VALIDITY_MS,
+    statusTimeoutMs: m.statusTimeoutMs,
+    callbackMaxAttempts: m.callbackMaxAttempts,
+    heartbeatTimeoutMs: c.BROADCAST_HEARTBEAT_TIMEOUT_MS,
   };
 }
 

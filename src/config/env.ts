@@ -54,6 +54,8 @@ export const envSchema = z.object({
 
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** The Temporal Web UI operators use (links from the API and the admin page); unset = no links. */
+  TEMPORAL_UI_URL: z.url().optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('whatsapp'),
   // Secured Temporal (issue 15): TLS, mTLS and Temporal Cloud API keys; see src/temporal/connection-options.ts.
   /** Unset: TLS when any TEMPORAL_TLS_* file, server name or API key is given. */
@@ -152,6 +154,13 @@ export const envSchema = z.object({
   MESSAGE_SEND_HEARTBEAT_TIMEOUT_MS: durationMs.min(500).default(5_000),
   MESSAGE_MAX_RETRIES: z.coerce.number().int().min(0).max(100).default(3),
   MESSAGE_WAIT_SENT_MAX_MS: durationMs.min(100).max(60_000).default(10_000),
+  // Broadcasts (issue 18): sends in flight per chunk, the request body's limit, a chunk's heartbeat timeout.
+  BROADCAST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000).default(64),
+  BROADCAST_BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/, 'must look like 4mb')
+    .default('4mb'),
+  BROADCAST_HEARTBEAT_TIMEOUT_MS: durationMs.min(1_000).default(10_000),
   RATE_LIMIT_GATEWAY_PER_MINUTE: z.coerce.number().positive().default(10),
   RATE_LIMIT_GATEWAY_BURST: z.coerce.number().int().min(1).default(50),
   RATE_LIMIT_META_PER_SECOND: z.coerce.number().positive().default(80),

@@ -1,13 +1,20 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { messageStatusesSignal } from '../../workflows/message.definitions';
-import type { MessageHistoryRepository } from '../db/repositories/message-history.repository';
+import type {
+  MessageHistoryRepository,
+  RecipientStatus,
+} from '../db/repositories/message-history.repository';
+import { parseRecipientMessageId } from '../domain/broadcast';
 import type { MessageStatusEvent } from '../domain/message';
 import type { Logger } from '../logging/logger';
 import { workflowIds } from '../temporal/workflow-ids';
 
 export interface StatusSignalDeps {
   temporal: Client;
-  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId' | 'recordLateDelivery'>;
+  messages: Pick<
+    MessageHistoryRepository,
+    'findByProviderMessageId' | 'recordLateDelivery' | 'recordRecipientStatuses'
+  >;
   logger: Logger;
 }
 
@@ -17,7 +24,7 @@ export interface StatusScope {
   ref?: { tenantId: string; messageId: string } | null;
 }
 
-export type StatusOutcome = 'signalled' | 'unknown' | 'stopped' | 'late_applied' | 'foreign';
+export type StatusOutcome = 'signalled' | 'unknown' | 'stopped' | 'late_applied' | 'foreign' | 'recorded';
 
 /**
  * Hands provider statuses to their messages' workflows, which apply a status only if it moves the
@@ -46,8 +53,35 @@ async function signalMessageStatuses(
     group.evs.push(ev);
     groups.set(key, group);
   });
+  // A broadcast's recipients have no workflow: their statuses go straight to their records, one
+  // bulk write per tenant for the whole webhook (issue 18).
+  const recipients = new Map<string, RecipientStatus[]>();
+  const single: { owner: { tenantId: string; messageId: string }; evs: MessageStatusEvent[] }[] = [];
+  for (const g of groups.values()) {
+    if (!parseRecipientMessageId(g.owner.messageId)) {
+      single.push(g);
+      continue;
+    }
+    const list = recipients.get(g.owner.tenantId) ?? [];
+    for (const ev of g.evs)
+      if (ev.status !== 'sent')
+        list.push({
+          messageId: g.owner.messageId,
+          providerMessageId: ev.providerMessageId,
+          status: ev.status,
+          at: new Date(ev.at),
+          error: ev.error ? { code: ev.error.code ?? null, message: ev.error.message } : null,
+        });
+    recipients.set(g.owner.tenantId, list);
+  }
+  await Promise.all(
+    [...recipients].map(async ([tenantId, list]) => {
+      await deps.messages.recordRecipientStatuses(tenantId, list);
+      outcomes.push(...list.map(() => 'recorded' as const));
+    }),
+  );
   for (const outcome of await Promise.all(
-    [...groups.values()].map(({ owner, evs }) => signalOwner(deps, provider, owner, evs)),
+    single.map(({ owner, evs }) => signalOwner(deps, provider, owner, evs)),
   ))
     outcomes.push(...outcome);
   return outcomes;

@@ -29,12 +29,17 @@ import type { IngestResult, NormalisedWebhook, WebhookSource } from './webhook-s
  * - `deadLetters.record`: an entry we cannot use, set aside (a redelivery only counts up);
  * - `alerts.store`: an account alert, once per tenant (absent = alerts ignored);
  * - `messages.recordLateDelivery`: a delivered/read for a message whose workflow stopped following
- *   statuses (a conditional, forward-only write; there is no workflow left to signal).
+ *   statuses (a conditional, forward-only write; there is no workflow left to signal);
+ * - `messages.recordRecipientStatuses`: statuses of broadcast recipients, which have no workflow
+ *   (issue 18): forward-only writes, one bulk write per tenant and webhook.
  */
 export interface WebhookWrites {
   deadLetters: Pick<DeadLetterRepository, 'record'>;
   alerts?: Pick<AccountAlertRepository, 'store'>;
-  messages: Pick<MessageHistoryRepository, 'findByProviderMessageId' | 'recordLateDelivery'>;
+  messages: Pick<
+    MessageHistoryRepository,
+    'findByProviderMessageId' | 'recordLateDelivery' | 'recordRecipientStatuses'
+  >;
 }
 
 export interface IngestDeps extends WebhookWrites {

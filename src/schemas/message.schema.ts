@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BROADCAST_ID } from '../domain/broadcast';
 import { MESSAGE_STATUSES, MESSAGE_TYPES, PRIORITIES } from '../domain/message';
 import { normalisePhone } from '../domain/phone';
 import { isoDateTime, queryInt, resourceId } from './common.schema';
@@ -15,7 +16,8 @@ import {
   type MessageContent,
 } from './message-content.schema';
 
-const contentShapes = {
+/** Each message type's content object, by type (shared with POST /v1/broadcasts). */
+export const contentShapes = {
   text: textContent,
   image: imageContent,
   document: documentContent,
@@ -43,10 +45,16 @@ export const phoneNumber = z.string().transform((raw, ctx) => {
  * A metadata key is stored as a field name: MongoDB and FerretDB refuse `$`-prefixed and dotted
  * ones (and NUL, refused in every key and string by src/schemas/storable-json.ts).
  */
-const metadataKey = z
+export const metadataKey = z
   .string()
   .max(64)
   .regex(/^(?!\$)[^.]*$/, 'must not start with $ or contain .');
+
+/** A message's metadata: up to 50 flat keys (checked where it is used), echoed in callbacks. */
+export const messageMetadata = z.record(
+  metadataKey,
+  z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]),
+);
 
 /**
  * `POST /v1/messages`: the envelope plus exactly one content object named after `type`
@@ -69,9 +77,7 @@ export const sendMessageBody = z
         description:
           'How long the provider being down or rate-limiting this message may delay it before it fails with code `expired` (retryable). Default MESSAGE_VALIDITY_MS (4 h). Our own outages never count.',
       }),
-    metadata: z
-      .record(metadataKey, z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
-      .optional(),
+    metadata: messageMetadata.optional(),
     ...Object.fromEntries(Object.entries(contentShapes).map(([k, s]) => [k, s.optional()])),
   })
   .superRefine((b, ctx) => {
@@ -111,6 +117,7 @@ export const messageParams = z.strictObject({
 
 export const listMessagesQuery = z.strictObject({
   from: resourceId.optional(),
+  broadcastId: z.string().regex(BROADCAST_ID, 'must be a broadcast id').optional(),
   status: z.enum(MESSAGE_STATUSES).optional(),
   to: phoneNumber.optional(),
   since: isoDateTime.optional(),

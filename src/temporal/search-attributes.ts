@@ -18,6 +18,8 @@ export const ProviderMessageIdKey = defineSearchAttributeKey(
   SearchAttributeType.KEYWORD,
 );
 export const OnboardingStatusKey = defineSearchAttributeKey('OnboardingStatus', SearchAttributeType.KEYWORD);
+/** A broadcast's status (issue 18): the tenth and last Keyword slot of the dev server's SQLite store. */
+export const BroadcastStatusKey = defineSearchAttributeKey('BroadcastStatus', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [
   TenantIdKey,
@@ -29,6 +31,7 @@ export const ALL_SEARCH_ATTRIBUTES = [
   ProviderKey,
   ProviderMessageIdKey,
   OnboardingStatusKey,
+  BroadcastStatusKey,
 ] as const;
 
 /** `--search-attribute Name=Keyword` flags for `temporal server start-dev`. */

@@ -6,7 +6,8 @@ export const workflowIds = {
   ping: (tenantId: string, pingId: string) => `ping:${tenantId}:${pingId}`,
   session: (tenantId: string, sessionId: string) => `session:${tenantId}:${sessionId}`,
   message: (tenantId: string, messageId: string) => `message:${tenantId}:${messageId}`,
-  /** One rate-limit gate per sender (messages). */
+  /** One per broadcast (issue 18); its recipients have no workflow of their own. */
+  broadcast: (tenantId: string, broadcastId: string) => `broadcast:${tenantId}:${broadcastId}`,
   /** One per inbound message: a redelivered webhook maps onto the same workflow. */
   inbound: (tenantId: string, provider: string, providerMessageId: string) =>
     `inbound:${tenantId}:${provider}:${providerMessageId}`,

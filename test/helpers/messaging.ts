@@ -8,6 +8,9 @@ import type { SendRate } from '../../src/domain/send-permit';
 import type { MessageSettings } from '../../workflows/message.definitions';
 import { createSendLimiter } from '../../src/db/repositories/send-limiter.repository';
 import { createMessagesService } from '../../src/api/messages/messages.service';
+import { createBroadcastsService } from '../../src/api/broadcasts/broadcasts.service';
+import { createBroadcastRepository } from '../../src/db/repositories/broadcast.repository';
+import type { BroadcastSettings } from '../../workflows/broadcast.definitions';
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
 import { createMessageHistoryRepository } from '../../src/db/repositories/message-history.repository';
 import { createSenderRepository } from '../../src/db/repositories/sender.repository';
@@ -43,6 +46,17 @@ export const TEST_SETTINGS: MessageSettings = {
   statusTimeoutMs: 60_000,
   callbackMaxAttempts: 10,
   callbackRetryInitialMs: 50,
+};
+
+/** Broadcasts in tests: the message retry rules above, a short heartbeat timeout (worker kills). */
+export const TEST_BROADCAST_SETTINGS: BroadcastSettings = {
+  maxAttempts: 3,
+  initialRetryMs: 50,
+  maxRetryMs: 200,
+  validityMs: 60_000,
+  statusTimeoutMs: 60_000,
+  callbackMaxAttempts: 10,
+  heartbeatTimeoutMs: 3_000,
 };
 
 export const APP_SECRET = 'test-meta-app-secret';
@@ -92,6 +106,9 @@ export function messagingDeps(opts: {
   customerWindowMarginMs?: number;
   /** Twilio Senders API host (its fake) for POST /v1/senders' ownership check; absent = unreachable. */
   twilioSendersBaseUrl?: string;
+  broadcastSettings?: Partial<BroadcastSettings>;
+  /** Sends in flight per broadcast chunk (default 16). */
+  broadcastMaxInFlight?: number;
 }) {
   const box = createSecretBox(new Map([['k1', Buffer.alloc(32, 9)]]));
   const messages = createMessageHistoryRepository(opts.conn);
@@ -163,6 +180,18 @@ export function messagingDeps(opts: {
         ? undefined
         : createCustomerWindowPolicy({ windows, marginMs: opts.customerWindowMarginMs }),
   });
+  const broadcasts = createBroadcastRepository(opts.conn);
+  const broadcastSettings = { ...TEST_BROADCAST_SETTINGS, ...opts.broadcastSettings };
+  const broadcastCommands = createBroadcastsService({
+    temporal: opts.temporal,
+    taskQueue: opts.taskQueue,
+    broadcasts,
+    registry,
+    settings: broadcastSettings,
+    callbacks,
+    commandTimeoutMs: 5_000,
+    temporalUiUrl: 'http://127.0.0.1:8233',
+  });
   // POST /v1/senders asks the Meta fake (Graph) and the Twilio Senders fake who owns a number (issue 15).
   const senderVerifier = createSenderOwnershipVerifier({
     meta: createMetaOwnershipClient({ baseUrl: opts.metaBaseUrl, apiVersion: 'v23.0', timeoutMs: 2_000 }),
@@ -183,6 +212,8 @@ export function messagingDeps(opts: {
     registry,
     commands,
     limiter,
+    broadcasts,
+    broadcastCommands,
     /** GET/PUT/DELETE /v1/senders/:id/rate, wired as in src/api/server.ts. */
     sendRates: { limiter, providerOf, rateFor },
     /** GET /v1/inbound and /v1/conversations, wired as in src/api/server.ts (the default margin). */
@@ -199,6 +230,14 @@ export function messagingDeps(opts: {
         ...activityDeps,
         callbacks: { repo: callbacks, ...LOCAL_CALLBACK_DELIVERY },
         inbound: { repo: inbound, windows, deadLetters: createDeadLetterRepository(opts.conn) },
+        broadcasts: {
+          broadcasts,
+          windows:
+            opts.customerWindowMarginMs === undefined
+              ? undefined
+              : { repo: windows, marginMs: opts.customerWindowMarginMs },
+          maxInFlight: opts.broadcastMaxInFlight ?? 16,
+        },
       },
       metrics: opts.metrics,
     }),
@@ -231,6 +270,11 @@ export async function startMessagingApi(opts: {
         callbackTargets: LOCAL_CALLBACK_TARGETS,
         sendRates: opts.deps.sendRates,
         inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
+        broadcasts: {
+          commands: opts.deps.broadcastCommands,
+          broadcasts: opts.deps.broadcasts,
+          bodyLimit: '4mb',
+        },
       },
       conversations: opts.deps.conversations,
     },

@@ -29,6 +29,7 @@ export function messageView(d: MessageHistoryDoc) {
           }
         : null,
     metadata: n(d.metadata),
+    broadcastId: n(d.broadcastId),
     idempotencyKey: n(d.idempotencyKey),
     createdAt: d.createdAt,
     sentAt: n(d.sentAt),
@@ -55,5 +56,5 @@ export const requestHashOf = (parsedBody: unknown): string =>
   createHash('sha256').update(canonical(parsedBody)).digest('hex');
 
 /** An idempotency key names the resource: the same key always maps to the same id (and workflow id). */
-export const idForKey = (prefix: 'msg' | 'onb', tenantId: string, key: string): string =>
+export const idForKey = (prefix: 'msg' | 'onb' | 'bc', tenantId: string, key: string): string =>
   `${prefix}_${createHash('sha256').update(`${tenantId}\n${key}`).digest('base64url').slice(0, 32)}`;

@@ -72,6 +72,8 @@ export function messageWorkflowInput(
     validityMs: number | null | undefined;
     notify: boolean;
     sender: ResolvedSender | null;
+    /** A broadcast recipient's retry: its statuses go to its record, not to this run (issue 18). */
+    broadcastRecipient?: boolean;
   },
 ): MessageWorkflowInput {
   return {
@@ -81,7 +83,7 @@ export function messageWorkflowInput(
     ...(run.validityMs == null ? {} : { validityMs: run.validityMs }),
     notify: run.notify,
     // The sender may be gone by a retry; its provider still decides whether statuses will follow.
-    followStatuses: run.sender?.provider.acknowledgesDelivery !== false,
+    followStatuses: run.sender?.provider.acknowledgesDelivery !== false && run.broadcastRecipient !== true,
     settings,
   };
 }
@@ -302,6 +304,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
         validityMs: doc.validityMs,
         notify: await notifies(tenantId),
         sender,
+        broadcastRecipient: Boolean(doc.broadcastId),
       });
       try {
         await startRun(input, 'ALLOW_DUPLICATE');

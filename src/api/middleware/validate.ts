@@ -45,7 +45,8 @@ export function route<S extends Schemas>(
           if (repeated.has(String(issue.path[0]))) continue;
           details.push({
             field: [part, ...issue.path.map(String)].join('.'),
-            rule: issue.code,
+            // A custom check may name its rule (`params: { rule }`); zod's own issues by their code.
+            rule: (issue as { params?: { rule?: unknown } }).params?.rule?.toString() ?? issue.code,
             message: issue.message,
           });
         }

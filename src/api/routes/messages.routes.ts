@@ -50,6 +50,7 @@ export function messagesRoutes(deps: MessagesRouteDeps): Router {
         ]);
       const page = await deps.messages.list(tenantId, {
         senderId: query.from,
+        broadcastId: query.broadcastId,
         status: query.status,
         recipientPhone: query.to,
         since: query.since,

@@ -58,6 +58,17 @@ export interface MessageHistoryDoc {
   lastErrorCode: string | null;
   lastErrorMessage: string | null;
   nextAttemptAt: Date | null;
+  /** The broadcast this message is a recipient of (issue 18), and its index there; null for a single message. */
+  broadcastId?: string | null;
+  broadcastIndex?: number | null;
+  /**
+   * A broadcast recipient's status changed since its tenant's callback last heard of it (statuses
+   * reach its record straight from the webhooks; the broadcast's workflow sweeps these up).
+   */
+  notifyPending?: boolean;
+  /** The last status its tenant's callback acknowledged, and failed deliveries since. */
+  notifiedStatus?: MessageStatus | null;
+  notifyAttempts?: number;
   createdAt: Date;
   updatedAt: Date;
   deletedAt: Date | null;
@@ -100,6 +111,11 @@ const schema = new Schema<MessageHistoryDoc>(
     lastErrorCode: { type: String, default: null },
     lastErrorMessage: { type: String, default: null },
     nextAttemptAt: { type: Date, default: null },
+    broadcastId: { type: String, default: null },
+    broadcastIndex: { type: Number, default: null },
+    notifyPending: { type: Boolean, default: false },
+    notifiedStatus: { type: String, default: null },
+    notifyAttempts: { type: Number, default: 0 },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     deletedAt: { type: Date, default: null },
@@ -113,6 +129,9 @@ schema.index({ tenantId: 1, senderId: 1, createdAt: -1 });
 schema.index({ tenantId: 1, status: 1, createdAt: -1 });
 schema.index({ tenantId: 1, recipientPhone: 1, createdAt: -1 });
 schema.index({ provider: 1, providerMessageId: 1 });
+// A broadcast's recipients in order (its chunks, GET /v1/messages?broadcastId=), and its pending callbacks.
+schema.index({ tenantId: 1, broadcastId: 1, broadcastIndex: 1 });
+schema.index({ tenantId: 1, broadcastId: 1, notifyPending: 1 });
 
 export function messageHistoryModel(conn: Connection): Model<MessageHistoryDoc> {
   return (

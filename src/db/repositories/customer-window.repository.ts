@@ -30,6 +30,15 @@ export function createCustomerWindowRepository(conn: Connection) {
       ).lean<Pick<CustomerWindowDoc, 'lastInboundAt'>>();
       return d ? new Date(d.lastInboundAt) : null;
     },
+
+    /** Last inbound of many users of one sender in one read (a broadcast's chunk): by digits. */
+    async lastInboundAtMany(tenantId: string, senderId: string, users: string[]): Promise<Map<string, Date>> {
+      const docs = await Window.find(
+        { _id: { $in: users.map((u) => idOf(tenantId, senderId, u)) }, tenantId },
+        { user: 1, lastInboundAt: 1 },
+      ).lean<Pick<CustomerWindowDoc, 'user' | 'lastInboundAt'>[]>();
+      return new Map(docs.map((d) => [d.user, new Date(d.lastInboundAt)]));
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Connection } from 'mongoose';
+import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import { statusesBefore, type MessageStatus } from '../../domain/message';
 import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
 import { createMessageStatsRepository } from './message-stats.repository';
@@ -28,12 +28,23 @@ export type QueuedMessageRecord = Pick<
 
 export interface MessageListFilter {
   senderId?: string;
+  /** A broadcast's recipients (issue 18). */
+  broadcastId?: string;
   status?: MessageStatus;
   recipientPhone?: string;
   since?: Date;
   until?: Date;
   limit: number;
   cursor?: string;
+}
+
+/** A delivered / read / failed status from a webhook, for a broadcast recipient's record (issue 18). */
+export interface RecipientStatus {
+  messageId: string;
+  providerMessageId: string;
+  status: 'delivered' | 'read' | 'failed';
+  at: Date;
+  error?: { code: string | null; message: string } | null;
 }
 
 /** A status write that moved the record (null: it was already there or past it), with its provider. */
@@ -234,6 +245,57 @@ export function createMessageHistoryRepository(conn: Connection) {
       return r.modifiedCount === 1;
     },
 
+    /**
+     * Webhook statuses of broadcast recipients, straight to their records (no workflow follows
+     * them): forward only, and only for the provider id the record holds. One round trip.
+     */
+    async recordRecipientStatuses(tenantId: string, statuses: RecipientStatus[]): Promise<number> {
+      if (statuses.length === 0) return 0;
+      const now = new Date();
+      const ops: AnyBulkWriteOperation<MessageHistoryDoc>[] = [];
+      for (const s of statuses) {
+        // A status may overtake the write of `sent` (the chunk writes outcomes in batches): a record
+        // without a provider id yet takes the status's (the reference named this very message).
+        const filter = {
+          _id: docId(tenantId, s.messageId),
+          broadcastId: { $ne: null },
+          $or: [{ providerMessageId: s.providerMessageId }, { providerMessageId: null }],
+          status: { $in: statusesBefore(s.status) },
+        };
+        const set: Partial<MessageHistoryDoc> = {
+          status: s.status,
+          providerMessageId: s.providerMessageId,
+          notifyPending: true,
+          updatedAt: now,
+        };
+        if (s.status === 'delivered') set.deliveredAt = s.at;
+        if (s.status === 'read') set.readAt = s.at;
+        if (s.status === 'failed')
+          Object.assign(set, {
+            failedAt: s.at,
+            errorCode: s.error?.code ?? null,
+            errorMessage: s.error?.message ?? 'failed',
+            retryable: false,
+          });
+        ops.push({ updateOne: { filter, update: { $set: set } } });
+        // A read whose delivered never came (or comes later): delivered at the read time.
+        if (s.status === 'read')
+          ops.push({
+            updateOne: {
+              filter: {
+                _id: filter._id,
+                providerMessageId: s.providerMessageId,
+                deliveredAt: null,
+                readAt: { $ne: null },
+              },
+              update: { $set: { deliveredAt: s.at } },
+            },
+          });
+      }
+      const res = await Message.bulkWrite(ops, { ordered: false });
+      return res.modifiedCount;
+    },
+
     /** Seed markAsFailed: failed_at, error_message, retry_count + 1 (once per workflow run). */
     recordFailed(
       tenantId: string,
@@ -282,6 +344,7 @@ export function createMessageHistoryRepository(conn: Connection) {
     ): Promise<{ items: MessageHistoryDoc[]; nextCursor: string | null }> {
       const q: Record<string, unknown> = { tenantId, deletedAt: null };
       if (f.senderId) q.senderId = f.senderId;
+      if (f.broadcastId) q.broadcastId = f.broadcastId;
       if (f.status) q.status = f.status;
       if (f.recipientPhone) q.recipientPhone = f.recipientPhone;
       const range: Record<string, Date> = {};

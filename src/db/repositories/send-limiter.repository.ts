@@ -55,7 +55,11 @@ export function createSendLimiter(
     }
   }
 
-  async function askOnce(ask: PermitAsk): Promise<PermitAnswer | 'conflict'> {
+  /** Up to `want` tokens at once (a broadcast's batch); a single message wants one. */
+  async function askOnce(
+    ask: PermitAsk,
+    want = 1,
+  ): Promise<(PermitAnswer & { count?: number }) | 'conflict'> {
     const key = keyOf(ask.tenantId, ask.senderId);
     const now = clock();
     const doc = await Limits.findById(key).lean<SendLimitDoc>();
@@ -77,10 +81,11 @@ export function createSendLimiter(
     };
     if (available >= 1) {
       const before = await Waiters.countDocuments(ahead, { limit: available });
-      if (before < available) {
-        if (!(await takeAt(key, doc, base + interval))) return 'conflict';
+      const count = Math.min(want, available - before);
+      if (count >= 1) {
+        if (!(await takeAt(key, doc, base + count * interval))) return 'conflict';
         if (ask.waited) await Waiters.deleteOne({ _id: ask.ticket });
-        return { granted: true };
+        return { granted: true, count };
       }
     }
     // Tokens are scarce: wait for as many tokens as there are messages ahead, plus one.
@@ -112,11 +117,27 @@ export function createSendLimiter(
           if (++conflicts < MAX_CONFLICTS) continue;
           return { granted: false, waitMs: MIN_WAIT_MS, position: 0 };
         }
-        if (answer.granted) return answer;
+        if (answer.granted) return { granted: true };
         current = { ...current, waited: true };
         if (clock() + answer.waitMs > until) return answer;
         await new Promise((r) => setTimeout(r, answer.waitMs));
       }
+    },
+
+    /**
+     * Up to `want` tokens in one take (a broadcast sends many recipients per ask): as many as are
+     * free and not owed to messages ahead of `ask` in the line (higher priority, or the same and
+     * accepted earlier). None free: `waitMs` until the next, and `ask.ticket` holds a place in the
+     * line meanwhile (left when a later take is granted with `waited`).
+     */
+    async take(ask: PermitAsk, want: number): Promise<{ granted: number; waitMs: number }> {
+      for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+        const answer = await askOnce(ask, Math.max(1, want));
+        if (answer === 'conflict') continue;
+        if (answer.granted) return { granted: answer.count ?? 1, waitMs: 0 };
+        return { granted: 0, waitMs: answer.waitMs };
+      }
+      return { granted: 0, waitMs: MIN_WAIT_MS };
     },
 
     /** The sender's line now (live waiters, first first): who waits for a token, for operators and tests. */
