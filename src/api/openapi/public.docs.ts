@@ -34,7 +34,9 @@ export const publicDocs: OperationDocs = {
     description:
       'Authenticated by the shared secret in X-Webhook-Secret (WAHA, Evolution) or by the per-session ' +
       '`?token=` of the URL we registered (seed). Session events signal the session workflow; received ' +
-      'messages start their inbound workflow. An authenticated event that is not usable (fields missing or ' +
+      'messages start their inbound workflow; acknowledgements of our sends (WAHA `message.ack`, Evolution ' +
+      '`messages.update`) move the message they name, within the session’s tenant, to delivered, read or ' +
+      'failed. An authenticated event that is not usable (fields missing or ' +
       'wrong, a session name with control characters, nested deeper than 32 levels) is kept in the ' +
       'dead letters (GET /v1/dead-letters) and answered 400.',
     security: 'gatewaySecret',
