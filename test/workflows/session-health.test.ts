@@ -116,15 +116,27 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
     return gw;
   }
 
-  it('GET /v1/health/sessions: 401 without a key, 400 on bad input, 404 before the first sweep', async () => {
+  it('GET /v1/health/sessions: 401 without a key, 400 on bad input, 200 with nothing checked before the first sweep', async () => {
     await request(stack.app).get('/v1/health/sessions').expect(401);
     for (const q of ['?limit=0', '?limit=abc', '?outcome=bogus', '?unknown=1']) {
       const res = await health('tenant-h', q).expect(400);
       expect(res.body.error.code).toBe('validation_failed');
       expect(res.body.error.details[0]).toMatchObject({ field: expect.stringMatching(/^query/) });
     }
-    const none = await health('tenant-h').expect(404);
-    expect(none.body.error.code).toBe('no_health_sweep');
+    // Not a missing resource: the sweep has not run yet. The same fields, nothing in them.
+    const none = await health('tenant-h').expect(200);
+    expect(none.body).toEqual({
+      sweepId: null,
+      startedAt: null,
+      finishedAt: null,
+      checked: 0,
+      healthy: 0,
+      drifted: 0,
+      failed: 0,
+      sessions: [],
+      credentials: [],
+    });
+    expect((await health('tenant-h', '?outcome=drifted&limit=5').expect(200)).body.sweepId).toBeNull();
   });
 
   it('a session logged out behind our back (no webhook) is found by a sweep and recorded disconnected', async () => {
@@ -293,7 +305,7 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
       await handle.trigger();
       const latest = await waitFor(
         () => sweeps.latestForTenant('tenant-h', { limit: 10 }),
-        (v) => !!v?.sweepId.startsWith(scheduleId),
+        (v) => !!v.sweepId?.startsWith(scheduleId),
         20_000,
         'a scheduled sweep stored',
       );

@@ -12,8 +12,11 @@ export async function refreshHealth() {
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     if (notYet(err)) box.textContent = 'Not available yet';
-    else if (err.code === 'no_health_sweep') box.textContent = 'No session health sweep has finished yet.';
     else box.textContent = `${err.code}: ${err.message}`;
+    return;
+  }
+  if (view.sweepId === null) {
+    box.textContent = 'No session health sweep has finished yet.';
     return;
   }
   box.className = '';

@@ -6,6 +6,7 @@ import { statsResponse } from '../../schemas/stats.schema';
 import { deadLetterList } from '../../schemas/dead-letter.schema';
 import { accountAlertList } from '../../schemas/alert.schema';
 import { senderList } from '../../schemas/sender.schema';
+import { sessionHealthResponse } from '../../schemas/session-health.schema';
 import { listPage } from '../../schemas/list-page.schema';
 import type { OperationDocs } from './operation-docs';
 
@@ -294,8 +295,13 @@ export const v1Docs: OperationDocs = {
       'access token as Meta `debug_token` saw it (`valid`, `expiring` within 7 days, `expired`, `invalid`, ' +
       'or `failed` when Meta could not be asked), with `expiresAt`.',
     responses: {
-      200: 'Counts, per-session outcomes and per-sender credential checks',
-      404: 'No sweep has finished yet',
+      200: {
+        description:
+          'Counts, per-session outcomes and per-sender credential checks; before the first sweep has ' +
+          'finished, the same fields with `sweepId`, `startedAt` and `finishedAt` null, zero counts and ' +
+          'empty lists',
+        schema: sessionHealthResponse,
+      },
     },
   },
 };

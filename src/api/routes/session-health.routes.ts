@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { SessionHealthRepository } from '../../db/repositories/session-health.repository';
-import { DomainError } from '../../domain/errors';
 import { authOf } from '../middleware/auth';
 import { route } from '../middleware/validate';
 
@@ -12,7 +11,9 @@ export const sessionHealthQuery = z.strictObject({
 
 /**
  * `GET /v1/health/sessions`: the latest finished health sweep as the caller's tenant sees it —
- * counts and per-session outcomes of its own sessions only. 404 before the first sweep.
+ * counts and per-session outcomes of its own sessions only. Before the first sweep, the same shape
+ * with null sweep id and times, zero counts and no sessions or credentials: nothing is missing, the
+ * sweep has simply not run yet.
  */
 export function sessionHealthRoutes(deps: {
   sweeps: Pick<SessionHealthRepository, 'latestForTenant'>;
@@ -21,10 +22,7 @@ export function sessionHealthRoutes(deps: {
   r.get(
     '/health/sessions',
     route({ query: sessionHealthQuery }, async ({ query }, _req, res) => {
-      const view = await deps.sweeps.latestForTenant(authOf(res).tenantId, query);
-      if (!view)
-        throw new DomainError('not_found', 'no_health_sweep', 'No session health sweep has finished yet');
-      res.json(view);
+      res.json(await deps.sweeps.latestForTenant(authOf(res).tenantId, query));
     }),
   );
   return r;

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import type { CredentialHealthOutcome, CredentialStatus } from '../../domain/credential-health';
 import {
   countOutcomes,
+  emptyCounts,
   type HealthCandidate,
   type HealthCounts,
   type HealthOutcome,
@@ -15,14 +16,25 @@ import { whatsappSessionModel } from '../models/whatsapp-session.model';
 /** Statuses of a session waiting for its QR to be scanned. */
 const WAITING: SessionStatus[] = ['creating', 'connecting', 'pending', 'generating_qr'];
 
+/** A tenant's view of the latest finished sweep; before the first one, its ids and times are null. */
 export interface TenantHealthView extends HealthCounts {
-  sweepId: string;
-  startedAt: string;
-  finishedAt: string;
+  sweepId: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
   sessions: Array<Omit<SessionHealthOutcome, 'tenantId'>>;
   /** Official senders' credential checks of that sweep. */
   credentials: Array<Omit<CredentialHealthOutcome, 'tenantId'>>;
 }
+
+/** The view before any sweep has finished: nothing checked yet, in the same shape. */
+export const noSweepYet = (): TenantHealthView => ({
+  sweepId: null,
+  startedAt: null,
+  finishedAt: null,
+  ...emptyCounts(),
+  sessions: [],
+  credentials: [],
+});
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -165,13 +177,13 @@ export function createSessionHealthRepository(conn: Connection) {
       return res.deletedCount;
     },
 
-    /** The latest finished sweep as one tenant sees it: its own sessions only. Null before the first. */
+    /** The latest finished sweep as one tenant sees it: its own sessions only; `noSweepYet` before the first. */
     async latestForTenant(
       tenantId: string,
       opts: { outcome?: HealthOutcome; limit: number },
-    ): Promise<TenantHealthView | null> {
+    ): Promise<TenantHealthView> {
       const sweep = await latestSweep();
-      if (!sweep) return null;
+      if (!sweep) return noSweepYet();
       const docs = await Sweep.find({ kind: 'outcome', sweepId: sweep.sweepId, tenantId })
         .sort({ sessionId: 1 })
         .lean();
