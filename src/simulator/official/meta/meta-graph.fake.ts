@@ -35,6 +35,8 @@ export interface InjectedFault {
   /** Graph `error_subcode` (e.g. 463: the session has expired). */
   subcode?: number;
   message?: string;
+  /** `error_data.details` (default: the message). */
+  details?: string;
   retryAfter?: string;
   isTransient?: boolean;
 }
@@ -339,7 +341,7 @@ export class MetaGraphFake {
         type: 'OAuthException',
         code: f.code,
         ...(f.subcode === undefined ? {} : { error_subcode: f.subcode }),
-        error_data: { messaging_product: 'whatsapp', details: f.message ?? 'error' },
+        error_data: { messaging_product: 'whatsapp', details: f.details ?? f.message ?? 'error' },
         is_transient: f.isTransient ?? false,
         fbtrace_id: randomBytes(8).toString('base64url'),
       },
