@@ -70,6 +70,8 @@ export async function startAdminStack(tenantId: string) {
         senders: messaging.senders,
         metaAppSecret: APP_SECRET,
         callbacks: messaging.callbacks,
+        // Inbound messages from the gateway webhook are stored (the inbound panel lists them).
+        inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
       },
       sessions: {
         repository: sessions,
@@ -79,6 +81,7 @@ export async function startAdminStack(tenantId: string) {
         queryTimeoutMs: 3_000,
       },
       sessionHealth: { sweeps },
+      conversations: messaging.conversations,
     },
   });
 
@@ -108,6 +111,10 @@ export async function startAdminStack(tenantId: string) {
     simUrl,
     sim,
     apiKey,
+    /** Official senders registered straight in the database (no provider is asked). */
+    senders: messaging.senders,
+    /** Customer-service windows, as the inbound activity records them. */
+    windows: messaging.windows,
     temporal: temporal.client,
     /** One session health sweep, as the worker's schedule would start it. */
     sweep: (): Promise<SessionHealthSummary> =>

@@ -63,7 +63,7 @@ describe('admin page in a real browser', () => {
   afterAll(async () => {
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
-    await stack?.close([`session:${TENANT}:shop`]);
+    await stack?.close([`session:${TENANT}:shop`, `session:${TENANT}:desk`]);
   });
 
   const shot = (name: string) =>
@@ -208,6 +208,95 @@ describe('admin page in a real browser', () => {
     await off.waitFor(WAIT);
     expect(await off.getAttribute('class')).toContain('badge-gray');
     await shot('05-disconnected');
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('lists inbound messages, shows a conversation and replies; the reply box follows the 24-hour window', async () => {
+    // A second session, connected by a simulated scan.
+    await page.fill('#new-session-id', 'desk');
+    await page.fill('#new-session-name', '');
+    await page.click('#create-session-form button[type=submit]');
+    await page.locator('#qr-image').waitFor({ state: 'visible', ...WAIT });
+    const scan = await fetch(
+      `${stack.simUrl}/simulator/sessions/${gatewaySessionName(TENANT, 'desk')}/scan`,
+      { method: 'POST' },
+    );
+    expect(scan.status).toBe(200);
+    await page
+      .locator('#sessions-body tr[data-session-id="desk"] .badge[data-status="connected"]')
+      .waitFor(WAIT);
+
+    // Someone writes to it: the message shows in the inbound list.
+    const customer = '966501112233';
+    const wrote = await fetch(
+      `${stack.simUrl}/simulator/sessions/${gatewaySessionName(TENANT, 'desk')}/inbound`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          from: customer,
+          text: 'Is my order ready?',
+          dialect: 'legacy',
+          name: 'Layla',
+        }),
+      },
+    );
+    expect(wrote.status).toBe(200);
+    const row = page.locator('#inbound-body tr', { hasText: 'Is my order ready?' });
+    await row.waitFor(WAIT);
+    expect(await row.textContent()).toContain(`Layla (${customer})`);
+    expect(await row.textContent()).toContain('desk');
+
+    // Its conversation: a session has no window, the reply box is open; the reply goes out.
+    await row.locator('button', { hasText: 'Conversation' }).click();
+    await page.locator('#conv-window[data-window="none"]').waitFor(WAIT);
+    const inbound = page.locator('#conv-thread li[data-direction="inbound"]');
+    expect(await inbound.locator('.msg-text').textContent()).toBe('Is my order ready?');
+    expect(await page.locator('#reply-send').isDisabled()).toBe(false);
+    await shot('06-conversation');
+    await page.fill('#reply-body', 'Yes, it ships today');
+    await page.click('#reply-send');
+    const reply = page.locator('#conv-thread li[data-direction="outbound"]').first();
+    await reply.locator('.badge[data-status="sent"]').waitFor(WAIT);
+    expect(await reply.locator('.msg-text').textContent()).toBe('Yes, it ships today');
+    // Newest first: the reply above the message it answers.
+    expect(await page.locator('#conv-thread li').first().getAttribute('data-direction')).toBe('outbound');
+    expect(stack.sim.state.messages.at(-1)?.body).toMatchObject({
+      to: customer,
+      type: 'text',
+      text: { body: 'Yes, it ships today' },
+    });
+
+    // An official sender the customer has never written to: the window is closed, the box with it.
+    await stack.senders.register(TENANT, {
+      senderId: 'meta-desk',
+      phoneNumberId: '400000000000091',
+      wabaId: '1091',
+      displayPhoneNumber: '15550000091',
+      accessToken: 'EAAG-admin-e2e-token-0123456789',
+    });
+    await page.fill('#conv-sender', 'meta-desk');
+    await page.fill('#conv-contact', '+966 50 111 2233');
+    await page.click('#conversation-form button[type=submit]');
+    const closed = page.locator('#conv-window[data-window="closed"]');
+    await closed.waitFor(WAIT);
+    expect(await closed.textContent()).toContain('has not written to meta-desk');
+    expect(await page.locator('#reply-body').isDisabled()).toBe(true);
+    expect(await page.locator('#reply-send').isDisabled()).toBe(true);
+    expect(await page.locator('#reply-closed').isVisible()).toBe(true);
+    await shot('07-window-closed');
+    // Templates still go: the send form, filled in for this conversation.
+    await page.click('#reply-template');
+    expect(await page.inputValue('#send-from')).toBe('meta-desk');
+    expect(await page.inputValue('#send-to')).toBe(customer);
+    expect(await page.inputValue('#send-type')).toBe('template');
+    expect(await page.locator('#tpl-name').isVisible()).toBe(true);
+
+    // The customer writes to that number (as the inbound activity records it): the box opens.
+    await stack.windows.touch(TENANT, 'meta-desk', customer, new Date());
+    await page.locator('#conv-window[data-window="open"]').waitFor(WAIT);
+    expect(await page.locator('#reply-send').isDisabled()).toBe(false);
+    expect(await page.locator('#reply-closed').isHidden()).toBe(true);
     expect(problems).toEqual([]);
   }, 120_000);
 });

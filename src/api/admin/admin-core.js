@@ -82,6 +82,14 @@ export const badge = (text, color, status) =>
 export const fmtTime = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 
 export const val = (id) => $(id).value.trim();
+
+// One key per click: a double submit or a resent request cannot send twice.
+export function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
+    '',
+  );
+}
 export const opt = (v) => (v === '' ? undefined : v);
 
 /** Scalar fields of an object as a definition list. */

@@ -20,7 +20,7 @@ onSignOut(() => {
   $('sent-tracker').hidden = true;
 });
 
-const statusBadge = (status) => badge(status, MESSAGE_COLORS[status] || 'gray', status);
+export const statusBadge = (status) => badge(status, MESSAGE_COLORS[status] || 'gray', status);
 const errorText = (e) => (e ? `${e.code ? `${e.code}: ` : ''}${e.message}` : '');
 
 /** Follows one message's status on the page until it is final. */

@@ -1,6 +1,6 @@
 // Send screen: one form for every message type; builds `{from, to, type, <type>: {...}}` for
 // POST /v1/messages and leaves all validation to the API (its field errors are shown).
-import { $, act, api, opt, showOk, val } from './admin-core.js';
+import { $, act, api, idempotencyKey, opt, showOk, val } from './admin-core.js';
 import { refreshMessages, track } from './admin-messages.js';
 
 const lines = (id) =>
@@ -77,14 +77,6 @@ function showTypeFields() {
     fs.hidden = !fs.getAttribute('data-type').split(' ').includes(type);
   for (const l of document.querySelectorAll('#send-form [data-only]'))
     l.hidden = !l.getAttribute('data-only').split(' ').includes(type);
-}
-
-// One key per click: a double submit or a resent request cannot send twice.
-function idempotencyKey() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
-    '',
-  );
 }
 
 async function send() {

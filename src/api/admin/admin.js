@@ -2,6 +2,8 @@
 // the public /v1 API (no framework, no build step); every action is an API call.
 import { $, act, api, auth, hideNotice, loop, onSignOut, rememberKey, signOut } from './admin-core.js';
 import { refreshMessages, refreshTracked } from './admin-messages.js';
+import { refreshConversation, wireConversations } from './admin-conversations.js';
+import { refreshInbound, refreshSenderOptions } from './admin-inbound.js';
 import { refreshOnboardings, wireOnboarding } from './admin-onboarding.js';
 import { refreshHealth, wirePanels } from './admin-panels.js';
 import { refreshStats, wireStats } from './admin-stats.js';
@@ -32,6 +34,9 @@ async function signIn(key) {
   loop(refreshHealth, 10000);
   loop(refreshStats, 10000);
   loop(refreshOnboardings, 3000);
+  loop(refreshInbound, 3000);
+  loop(refreshConversation, 3000);
+  loop(refreshSenderOptions, 10000);
 }
 
 $('sign-in-form').addEventListener('submit', (e) => {
@@ -46,4 +51,5 @@ wireSend();
 wirePanels();
 wireStats();
 wireOnboarding();
+wireConversations();
 if (auth.apiKey) void act(() => signIn(auth.apiKey));
