@@ -10,11 +10,7 @@ import { senderRoutingKey } from '../../domain/official-sender';
 import { metaSenderId } from '../../providers/meta';
 import type { OwnershipClaim, SenderOwnershipVerifier } from '../../providers/sender-ownership';
 import { twilioSenderId } from '../../providers/twilio';
-import {
-  listSendersQuery,
-  registerSenderBody,
-  type RegisterSenderBody,
-} from '../../schemas/sender.schema';
+import { listSendersQuery, registerSenderBody, type RegisterSenderBody } from '../../schemas/sender.schema';
 import { authOf } from '../middleware/auth';
 import { route } from '../middleware/validate';
 
