@@ -246,7 +246,7 @@ export class MetaGraphFake {
     const answer = () =>
       this.json(res, 200, {
         messaging_product: 'whatsapp',
-        contacts: [{ input: b.to, wa_id: b.to }],
+        contacts: [{ input: b.to, wa_id: String(b.to).replace(/\D/g, '') }],
         messages: [{ id: wamid, message_status: 'accepted' }],
       });
     if (!this.opts.statusesBeforeResponse) answer();
