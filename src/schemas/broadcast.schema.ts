@@ -108,7 +108,7 @@ export const listBroadcastsQuery = z.strictObject({
   from: resourceId.optional(),
   status: z.enum(BROADCAST_STATUSES).optional(),
   since: isoDateTime.optional(),
-  limit: queryInt(1, 100).default(20),
+  limit: queryInt(1, 100).default(50),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a cursor from a previous page')

@@ -96,6 +96,11 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
           alerts: createAccountAlertRepository(db.conn),
           callbacks: messaging.callbacks,
           sendRates: messaging.sendRates,
+          broadcasts: {
+            commands: messaging.broadcastCommands,
+            broadcasts: messaging.broadcasts,
+            bodyLimit: '4mb',
+          },
           inbound: { callbackMaxAttempts: 1, callbackRetryInitialMs: 50 },
         },
         sessions: {
@@ -232,7 +237,7 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
       (doc.paths[p]?.[m]?.parameters ?? []).map((x) => `${x.in}:${x.name}`).sort();
     expect(params('/v1/sessions/{sessionId}', 'get')).toEqual(['path:sessionId']);
     expect(params('/v1/messages', 'get')).toEqual(
-      ['cursor', 'from', 'limit', 'since', 'status', 'to', 'until'].map((n) => `query:${n}`),
+      ['broadcastId', 'cursor', 'from', 'limit', 'since', 'status', 'to', 'until'].map((n) => `query:${n}`),
     );
     expect(params('/v1/messages', 'post')).toEqual(['header:idempotency-key', 'query:wait']);
     expect(params('/webhooks/gateway', 'post')).toEqual(['query:token']);

@@ -11,6 +11,7 @@ import { operationKey, type OperationDoc, type OperationDocs, type ResponseDoc }
 import { operatorDocs, publicDocs } from './public.docs';
 import { v1Docs } from './v1.docs';
 import { conversationDocs } from './conversations.docs';
+import { broadcastDocs } from './broadcasts.docs';
 import { liveRoutes, type LiveRoute } from './route-walk';
 
 /** Every operation's prose; the routes and their schemas come from the app itself. */
@@ -19,6 +20,7 @@ export const operationDocs: OperationDocs = {
   ...operatorDocs,
   ...v1Docs,
   ...conversationDocs,
+  ...broadcastDocs,
 };
 
 const API_KEY = 'ApiKey';
