@@ -123,6 +123,8 @@ async function main(): Promise<void> {
     await waitForPort('127.0.0.1', temporalUiPort, 60_000, t);
     childEnv.TEMPORAL_ADDRESS = `127.0.0.1:${temporalPort}`;
     childEnv.TEMPORAL_CODEC_CORS_ORIGINS ??= `http://localhost:${temporalUiPort},http://127.0.0.1:${temporalUiPort}`;
+    // The admin page links messages, sessions, broadcasts and onboardings to their workflows there.
+    childEnv.TEMPORAL_UI_URL = env.TEMPORAL_UI_URL ?? `http://localhost:${temporalUiPort}`;
     log(
       'stack',
       `Temporal dev server on 127.0.0.1:${temporalPort}, Web UI on http://localhost:${temporalUiPort}`,

@@ -44,6 +44,7 @@ import { docsRoutes } from './routes/docs.routes';
 import type { SessionHealthRepository } from '../db/repositories/session-health.repository';
 import { metricsRoutes } from './routes/metrics.routes';
 import { conversationsRoutes, type ConversationsRoutesDeps } from './routes/conversations.routes';
+import { meRoutes, type TemporalUiLink } from './routes/me.routes';
 import type { Metrics } from '../observability/metrics';
 
 /**
@@ -117,6 +118,8 @@ export interface AppDeps extends Partial<AppFeatures> {
   transport?: { httpsOnly: boolean; trustProxy: boolean | number | string };
   /** The Web UI's codec endpoint and the operators' recipient query (issue 15); absent = not mounted. */
   codec?: CodecRoutesDeps;
+  /** TEMPORAL_UI_URL and the namespace, for the admin page's workflow links (GET /v1/me); absent = no links. */
+  temporalUi?: TemporalUiLink;
 }
 
 declare module 'http' {
@@ -240,6 +243,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(admissionControl(deps.admission.limits, deps.admission.usage));
   v1.use(diagnosticsRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, pings: deps.pings }));
   v1.use(deadLettersRoutes({ deadLetters: deps.deadLetters }));
+  v1.use(meRoutes({ temporalUi: deps.temporalUi }));
   if (deps.messaging) {
     v1.use(messagesRoutes({ commands: deps.messaging.commands, messages: deps.messaging.messages }));
     v1.use(sendersRoutes({ senders: deps.messaging.senders, verifier: deps.messaging.senderVerifier }));

@@ -172,6 +172,10 @@ async function main(): Promise<void> {
     metrics,
     metricsToken: config.METRICS_TOKEN,
     metricsPublic: config.METRICS_PUBLIC,
+    // The admin page links every message, session, broadcast and onboarding to its workflow (GET /v1/me).
+    temporalUi: config.TEMPORAL_UI_URL
+      ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE }
+      : undefined,
     // The signup page's public settings (issue 7): ids only; secrets only as "configured or not".
     signup: signupConfigFrom(config),
     bodyLimit: config.BODY_LIMIT,

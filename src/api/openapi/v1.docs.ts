@@ -8,6 +8,7 @@ import { accountAlertList } from '../../schemas/alert.schema';
 import { senderList } from '../../schemas/sender.schema';
 import { sessionHealthResponse } from '../../schemas/session-health.schema';
 import { listPage } from '../../schemas/list-page.schema';
+import { meResponse } from '../../schemas/me.schema';
 import type { OperationDocs } from './operation-docs';
 
 /** The header POST /v1/messages parses itself, with the very schema it parses it with. */
@@ -27,6 +28,15 @@ export const v1Docs: OperationDocs = {
     summary: 'Round trip through a worker',
     description: 'Runs a workflow whose activity writes to MongoDB; answers when it completed.',
     responses: { 200: 'The ping, with roundTripMs', 503: 'No worker completed the ping in time' },
+  },
+  'GET /v1/me': {
+    tag: 'diagnostics',
+    summary: 'The API key’s tenant, and where its workflows open in the Temporal Web UI',
+    description:
+      'Workflow ids carry the tenant (`message:<tenant>:<id>`, `session:…`, `broadcast:…`, `onboarding:…`; a ' +
+      'broadcast recipient’s is its broadcast’s): with `temporalUi` (TEMPORAL_UI_URL and the namespace) a console ' +
+      'links each resource to its workflow. No parameters: any is a 400.',
+    responses: { 200: { description: 'The caller', schema: meResponse } },
   },
   'GET /v1/diagnostics/pings/{pingId}': {
     tag: 'diagnostics',
