@@ -150,6 +150,21 @@ export class CustomerWindows {
   }
 }
 
+/**
+ * The number a customer's message goes to: the only one that matches, else the one that last wrote
+ * to this customer (a reply goes back to whoever wrote), else 404/409 naming how to choose.
+ */
+export function recipientOf<T>(matches: T[], lastWriter: T | undefined, what: string, howToName: string): T {
+  const one = matches.length === 1 ? matches[0] : lastWriter;
+  if (one !== undefined) return one;
+  throw new ControlError(
+    matches.length ? 409 : 404,
+    matches.length
+      ? `${matches.length} ${what}s match and none has written to this customer: ${howToName}`
+      : `no such ${what}`,
+  );
+}
+
 /** Random digits, for the ids a provider would assign (phone number ids, WABA ids). */
 export function digits(n: number): string {
   let out = String(1 + Math.floor(Math.random() * 9));

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { newWamid } from '../cloud-api.payloads';
 import { metaFault, metaStatusError } from '../meta/meta-error-codes';
-import { ControlError, digits, handler, parse, timingBody } from '../sim-app';
+import { ControlError, digits, handler, parse, recipientOf, timingBody } from '../sim-app';
 import type { Dialog360Fault } from './dialog360.fake';
 import type { Dialog360SimContext } from './dialog360.simulator';
 
@@ -151,16 +151,19 @@ export function dialog360ControlRoutes(ctx: Dialog360SimContext): Router {
           (!b.channelId || c.channelId === b.channelId) &&
           (!b.to || (c.phoneNumber ?? '').replace(/\D/g, '') === b.to.replace(/\D/g, '')),
       );
-      if (found.length !== 1)
-        throw new ControlError(
-          found.length ? 409 : 404,
-          found.length ? `${found.length} channels match: name one with channelId or to` : 'no such channel',
-        );
-      const ch = found[0] as (typeof found)[number];
+      const from = b.from.replace(/\D/g, '');
+      const wrote = [...ctx.sent]
+        .reverse()
+        .find((x) => x.to === from && found.some((c) => c.phoneNumberId === x.phoneNumberId));
+      const ch = recipientOf(
+        found,
+        found.find((c) => c.phoneNumberId === wrote?.phoneNumberId),
+        'channel',
+        'name one with channelId or to',
+      );
       const key = waba.apiKeyOf(ch.phoneNumberId);
       if (!key || !waba.webhookConfig(key))
         throw new ControlError(409, `channel ${ch.channelId} has no webhook yet (onboard it first)`);
-      const from = b.from.replace(/\D/g, '');
       const wamid = newWamid();
       const content = b.message ?? { type: 'text', text: { body: b.text ?? 'Hello' } };
       const display = (ch.phoneNumber ?? '').replace(/\D/g, '');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { newWamid } from '../cloud-api.payloads';
-import { ControlError, digits, handler, parse, timingBody } from '../sim-app';
+import { ControlError, digits, handler, parse, recipientOf, timingBody } from '../sim-app';
 import { metaFault, metaStatusError } from './meta-error-codes';
 import type { EsPhone } from './meta-es.fake';
 import type { MetaSentRecord, MetaSimContext } from './meta.simulator';
@@ -153,15 +153,16 @@ export function metaControlRoutes(ctx: MetaSimContext): Router {
           (!b.phoneNumberId || p.id === b.phoneNumberId) &&
           (!b.to || displayOf(p) === b.to.replace(/\D/g, '')),
       );
-      if (candidates.length !== 1)
-        throw new ControlError(
-          candidates.length ? 409 : 404,
-          candidates.length
-            ? `${candidates.length} numbers match: name one with phoneNumberId or to`
-            : 'no such number (create one with POST /_sim/signup or /_sim/numbers)',
-        );
-      const { p } = candidates[0] as { p: EsPhone };
       const from = b.from.replace(/\D/g, '');
+      const wrote = [...ctx.sent]
+        .reverse()
+        .find((x) => x.to === from && candidates.some((c) => c.p.id === x.phoneNumberId));
+      const { p } = recipientOf(
+        candidates,
+        candidates.find((c) => c.p.id === wrote?.phoneNumberId),
+        'number',
+        'name one with phoneNumberId or to (create one with POST /_sim/signup or /_sim/numbers)',
+      );
       const wamid = newWamid();
       const content = b.message ?? { type: 'text', text: { body: b.text ?? 'Hello' } };
       const message = b.replyTo ? { ...content, context: { from: displayOf(p), id: b.replyTo } } : content;

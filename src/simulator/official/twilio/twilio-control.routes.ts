@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { ControlError, digits, handler, parse, timingBody } from '../sim-app';
+import { ControlError, digits, handler, parse, recipientOf, timingBody } from '../sim-app';
 import { twilioErrorHttp, twilioErrorMessage } from './twilio-error-codes';
 import type { TwilioSimContext } from './twilio.simulator';
 
@@ -124,14 +124,17 @@ export function twilioControlRoutes(ctx: TwilioSimContext): Router {
       const found = [...senders.senders.values()].filter(
         (s) => s.status === 'ONLINE' && (!to || s.senderId === `whatsapp:+${to}`),
       );
-      if (found.length !== 1)
-        throw new ControlError(
-          found.length ? 409 : 404,
-          found.length ? `${found.length} senders are online: name one with to` : 'no such ONLINE sender',
-        );
-      const s = found[0] as (typeof found)[number];
-      const ours = s.senderId.replace(/\D/g, '');
       const from = b.from.replace(/\D/g, '');
+      const wrote = [...ctx.sent]
+        .reverse()
+        .find((x) => x.to === from && found.some((f) => f.senderId === `whatsapp:+${x.from}`));
+      const s = recipientOf(
+        found,
+        found.find((f) => f.senderId === `whatsapp:+${wrote?.from ?? ''}`),
+        'ONLINE sender',
+        'name one with to',
+      );
+      const ours = s.senderId.replace(/\D/g, '');
       const url =
         (s.body.webhook as { callback_url?: string } | undefined)?.callback_url ?? ctx.opts.inboundUrl;
       const messageSid = `${b.media ? 'MM' : 'SM'}${hex(32)}`;
