@@ -7,7 +7,7 @@ import express, {
   type Router,
 } from 'express';
 import { z } from 'zod';
-import type { DeliveryStep } from './deliveries';
+import type { Deliveries, DeliveryStep } from './deliveries';
 import { close, listen } from './http-listener';
 
 /**
@@ -163,6 +163,29 @@ export function recipientOf<T>(matches: T[], lastWriter: T | undefined, what: st
       ? `${matches.length} ${what}s match and none has written to this customer: ${howToName}`
       : `no such ${what}`,
   );
+}
+
+/**
+ * `GET /sent`: accepted messages, newest first, each with its webhooks' outcomes (`?to=` the user's
+ * number, `?limit=`, default 50); `GET /webhooks`: the last 200 webhook deliveries, newest first.
+ */
+export function recordRoutes<T extends { to: string }>(
+  r: Router,
+  deliveries: Deliveries,
+  sent: T[],
+  idOf: (s: T) => string,
+): void {
+  r.get('/sent', (req, res) => {
+    const limit = Math.min(Number(req.query.limit) || 50, 1_000);
+    const to = typeof req.query.to === 'string' ? req.query.to.replace(/\D/g, '') : undefined;
+    const items = sent
+      .filter((s) => !to || s.to === to)
+      .slice(-limit)
+      .reverse()
+      .map((s) => ({ ...s, webhooks: deliveries.log.filter((d) => d.id === idOf(s)) }));
+    res.json({ items });
+  });
+  r.get('/webhooks', (_req, res) => void res.json({ items: deliveries.log.slice(-200).reverse() }));
 }
 
 /** Random digits, for the ids a provider would assign (phone number ids, WABA ids). */

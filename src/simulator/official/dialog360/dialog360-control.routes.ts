@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { newWamid } from '../cloud-api.payloads';
 import { metaFault, metaStatusError } from '../meta/meta-error-codes';
-import { ControlError, digits, handler, parse, recipientOf, timingBody } from '../sim-app';
+import { ControlError, digits, handler, parse, recipientOf, recordRoutes, timingBody } from '../sim-app';
 import type { Dialog360Fault } from './dialog360.fake';
 import type { Dialog360SimContext } from './dialog360.simulator';
 
@@ -234,14 +234,6 @@ export function dialog360ControlRoutes(ctx: Dialog360SimContext): Router {
     }),
   );
 
-  r.get('/sent', (req, res) => {
-    const limit = Math.min(Number(req.query.limit) || 50, 1_000);
-    const items = ctx.sent
-      .slice(-limit)
-      .reverse()
-      .map((s) => ({ ...s, webhooks: deliveries.log.filter((d) => d.id === s.wamid) }));
-    res.json({ items });
-  });
-  r.get('/webhooks', (_req, res) => void res.json({ items: deliveries.log.slice(-200).reverse() }));
+  recordRoutes(r, deliveries, ctx.sent, (s) => s.wamid);
   return r;
 }

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { newWamid } from '../cloud-api.payloads';
-import { ControlError, digits, handler, parse, recipientOf, timingBody } from '../sim-app';
+import { ControlError, digits, handler, parse, recipientOf, recordRoutes, timingBody } from '../sim-app';
 import { metaFault, metaStatusError } from './meta-error-codes';
 import type { EsPhone } from './meta-es.fake';
-import type { MetaSentRecord, MetaSimContext } from './meta.simulator';
+import type { MetaSimContext } from './meta.simulator';
 
 const metaId = z.string().regex(/^\d{5,30}$/, 'must be digits');
 const userNumber = z.string().regex(/^\+?\d{6,15}$/, 'must be a phone number (digits, optional +)');
@@ -231,18 +231,7 @@ export function metaControlRoutes(ctx: MetaSimContext): Router {
     }),
   );
 
-  r.get('/sent', (req, res) => {
-    const limit = Math.min(Number(req.query.limit) || 50, 1_000);
-    const to = typeof req.query.to === 'string' ? req.query.to.replace(/\D/g, '') : undefined;
-    const items = ctx.sent
-      .filter((s) => !to || s.to === to)
-      .slice(-limit)
-      .reverse()
-      .map((s: MetaSentRecord) => ({ ...s, webhooks: deliveries.log.filter((d) => d.id === s.wamid) }));
-    res.json({ items });
-  });
-
-  r.get('/webhooks', (_req, res) => void res.json({ items: deliveries.log.slice(-200).reverse() }));
+  recordRoutes(r, deliveries, ctx.sent, (s) => s.wamid);
 
   r.post(
     '/verify-webhook',

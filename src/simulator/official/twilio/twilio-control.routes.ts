@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { ControlError, digits, handler, parse, recipientOf, timingBody } from '../sim-app';
+import { ControlError, digits, handler, parse, recipientOf, recordRoutes, timingBody } from '../sim-app';
 import { twilioErrorHttp, twilioErrorMessage } from './twilio-error-codes';
 import type { TwilioSimContext } from './twilio.simulator';
 
@@ -234,14 +234,6 @@ export function twilioControlRoutes(ctx: TwilioSimContext): Router {
     }),
   );
 
-  r.get('/sent', (req, res) => {
-    const limit = Math.min(Number(req.query.limit) || 50, 1_000);
-    const items = ctx.sent
-      .slice(-limit)
-      .reverse()
-      .map((s) => ({ ...s, webhooks: deliveries.log.filter((d) => d.id === s.sid) }));
-    res.json({ items });
-  });
-  r.get('/webhooks', (_req, res) => void res.json({ items: deliveries.log.slice(-200).reverse() }));
+  recordRoutes(r, deliveries, ctx.sent, (s) => s.sid);
   return r;
 }
