@@ -32,6 +32,8 @@ export class Deliveries {
   private readonly waits = new Map<NodeJS.Timeout, (go: boolean) => void>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
+  /** Told of every attempt's outcome (the stack's log shows them). */
+  onAttempt: ((r: Readonly<DeliveryRecord>) => void) | null = null;
 
   constructor(private readonly retryDelaysMs: number[] = [1_000, 5_000, 15_000]) {}
 
@@ -84,6 +86,7 @@ export class Deliveries {
         record.httpStatus = null;
         record.error = err instanceof Error ? err.message : String(err);
       }
+      this.onAttempt?.(record);
       const ok = record.httpStatus !== null && record.httpStatus >= 200 && record.httpStatus < 300;
       const retryIn = this.retryDelaysMs[attempt];
       if (ok || retryIn === undefined || !(await this.wait(retryIn))) return;

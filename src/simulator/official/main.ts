@@ -94,6 +94,11 @@ async function main(): Promise<void> {
   const kind = positionals[0] ?? '';
   const sim = build(kind, values['webhook-url'], timing(values['status-delays']));
   const save = values['state-file'] ? persist(sim, values['state-file']) : () => undefined;
+  // One line per webhook attempt: what a newcomer watching `npm run stack` wants to see happen.
+  sim.deliveries.onAttempt = (d) =>
+    process.stdout.write(
+      `webhook ${d.label} ${d.id} → ${d.httpStatus ?? d.error ?? 'no answer'}${d.attempts > 1 ? ` (attempt ${d.attempts})` : ''}\n`,
+    );
   const port = Number(values.port ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a TCP port');
   const { url } = await sim.listen(port, values.host);

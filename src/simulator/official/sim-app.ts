@@ -18,6 +18,8 @@ import { close, listen } from './http-listener';
  */
 export interface OfficialSimulator {
   app: Express;
+  /** Its webhook POSTs to our API (statuses, inbound messages) and their outcomes. */
+  deliveries: Deliveries;
   /** Calls `fn` after each answered request (the state file is saved from here). */
   onRequestDone(fn: () => void): void;
   listen(port?: number, host?: string): Promise<{ url: string }>;

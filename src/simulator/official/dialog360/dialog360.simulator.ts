@@ -160,6 +160,7 @@ export function createDialog360Simulator(
   });
   return {
     app,
+    deliveries,
     onRequestDone,
     ctx,
     ...life,

@@ -175,6 +175,7 @@ export function createMetaSimulator(opts: MetaSimulatorOptions): OfficialSimulat
   const es = graph.es;
   return {
     app,
+    deliveries,
     onRequestDone,
     ctx,
     ...life,

@@ -162,6 +162,7 @@ export function createTwilioSimulator(
   });
   return {
     app,
+    deliveries,
     onRequestDone,
     ctx,
     ...life,
