@@ -42,7 +42,15 @@ describe('GET /admin (static admin page)', () => {
     expect(csp).toContain("script-src-attr 'none'");
     expect(csp).toContain("img-src 'self' data:");
     expect(page.text).toContain('<script type="module" src="admin.js"></script>');
-    for (const file of ['admin.js', 'admin-core.js', 'admin-sessions.js', 'admin.css']) {
+    for (const file of [
+      'admin.js',
+      'admin-core.js',
+      'admin-sessions.js',
+      'admin-links.js',
+      'admin-broadcasts.js',
+      'admin-csv.js',
+      'admin.css',
+    ]) {
       const res = await request(app).get(`/admin/${file}`).expect(200);
       expect(res.headers['content-type']).toMatch(
         file.endsWith('.css') ? /^text\/css/ : /^(text|application)\/javascript/,

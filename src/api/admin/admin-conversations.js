@@ -4,6 +4,7 @@
 // template can still go, from the send form (filled in by "Send a template…").
 import { $, act, api, el, fmtTime, idempotencyKey, onSignOut, showOk, val } from './admin-core.js';
 import { statusBadge, track } from './admin-messages.js';
+import { messageWorkflowId, workflowLink } from './admin-links.js';
 
 const PAGE = 20;
 const MAX = 100;
@@ -82,6 +83,7 @@ function threadItem(m) {
     el('div', { className: 'msg-meta muted' }, [
       el('span', { text: `${who} · ${fmtTime(m.at)} ` }),
       out ? statusBadge(m.status) : null,
+      out ? workflowLink(messageWorkflowId(m)) : null,
     ]),
     el('div', { className: 'msg-text', text: textOf(m) }),
     out && m.error ? el('div', { className: 'error-text', text: m.error.message }) : null,

@@ -1,5 +1,6 @@
 // Inbound panel: the latest inbound messages (GET /v1/inbound), each opening its conversation, and
-// the senders (official numbers and sessions) offered in the conversation panel's sender field.
+// the senders (official numbers and sessions) offered in the conversation panel's and the broadcast
+// form's sender fields.
 import { $, ApiError, act, api, el, fmtTime } from './admin-core.js';
 import { openConversation } from './admin-conversations.js';
 
@@ -48,7 +49,7 @@ function inboundRow(m) {
   ]);
 }
 
-/** Official senders and sessions, offered in the conversation's sender field. */
+/** Official senders and sessions, offered in the conversation's and the broadcast's sender field. */
 export async function refreshSenderOptions() {
   const [senders, sessions] = await Promise.all([
     itemsOf(`/v1/senders?limit=${MAX}`),

@@ -1,6 +1,8 @@
 // Messages screen: the last sent message's live status, and recent messages with status, error,
-// retry count and the retry / cancel commands.
+// retry count, the retry / cancel commands, their detail (admin-message-detail.js) and workflow.
 import { $, act, api, badge, el, fmtTime, onSignOut } from './admin-core.js';
+import { openMessage } from './admin-message-detail.js';
+import { messageWorkflowId, workflowLink } from './admin-links.js';
 
 // Seed 000's message status colours (queued warning, sent success, failed danger, cancelled gray).
 const MESSAGE_COLORS = {
@@ -48,7 +50,7 @@ export async function refreshMessages() {
   const items = page.items;
   const body = $('messages-body');
   if (items.length === 0) {
-    body.replaceChildren(el('tr', {}, el('td', { colspan: 8, className: 'muted', text: 'No messages yet' })));
+    body.replaceChildren(el('tr', {}, el('td', { colspan: 9, className: 'muted', text: 'No messages yet' })));
     return;
   }
   body.replaceChildren(...items.map(messageRow));
@@ -71,9 +73,16 @@ function messageRow(m) {
     el('td', { text: m.retryCount }),
     el('td', { text: fmtTime(m.createdAt) }),
     el('td', {}, [
+      el('button', {
+        type: 'button',
+        className: 'btn btn-gray btn-small',
+        text: 'Details',
+        onclick: () => act(() => openMessage(m.id)),
+      }),
       m.status === 'failed' ? button('Retry', 'btn-blue', 'retry', `Retry of ${m.id} accepted`) : null,
       m.status === 'queued' ? button('Cancel', 'btn-gray', 'cancel', `${m.id} cancelled`) : null,
     ]),
+    el('td', {}, workflowLink(messageWorkflowId(m))),
   ]);
 }
 

@@ -1,6 +1,7 @@
 // Onboarding panel: recent onboardings (provider, sender, status, current or failed step) and one
 // onboarding's steps. The view renderer is shared with the signup page (/signup/signup-progress.js).
 import { $, ApiError, act, api, badge, el, fmtTime, val } from './admin-core.js';
+import { workflowIds, workflowLink } from './admin-links.js';
 
 const STATUS_COLORS = { running: 'info', ready: 'success', failed: 'danger' };
 const STEP_COLORS = {
@@ -89,7 +90,11 @@ async function showDetail(id) {
   const o = await api('GET', `/v1/onboardings/${encodeURIComponent(id)}`);
   const box = $('onboarding-detail');
   const form = o.awaiting === 'verification_code' ? verificationForm(o.id) : '';
-  box.replaceChildren(el('h3', { text: `Onboarding ${o.id}` }), onboardingView(o), form);
+  box.replaceChildren(
+    el('h3', {}, [`Onboarding ${o.id} `, workflowLink(workflowIds.onboarding(o.id))]),
+    onboardingView(o),
+    form,
+  );
   box.hidden = false;
 }
 
@@ -120,16 +125,15 @@ export async function refreshOnboardings() {
       el('td', {}, onboardingBadge(o.status)),
       el('td', { className: o.status === 'failed' ? 'error-text' : '', text: currentStep(o) }),
       el('td', { text: fmtTime(o.createdAt) }),
-      el(
-        'td',
-        {},
+      el('td', {}, [
         el('button', {
           type: 'button',
           className: 'btn btn-gray btn-small',
           text: 'Steps',
           onclick: () => void act(() => showDetail(o.id)),
         }),
-      ),
+        workflowLink(workflowIds.onboarding(o.id)),
+      ]),
     ]),
   );
   box.replaceChildren(

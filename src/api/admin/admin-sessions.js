@@ -2,6 +2,7 @@
 // (seed 000: shown while the status allows a QR and one is on offer, refreshed by polling), and
 // the start / disconnect / restart / delete commands.
 import { $, ApiError, act, api, badge, el, fmtTime, onSignOut, opt, showError, val } from './admin-core.js';
+import { workflowIds, workflowLink } from './admin-links.js';
 
 let selectedId = null;
 let lastQr = null;
@@ -41,7 +42,7 @@ function sessionRow(s) {
       ]),
       el('td', {}, badge(s.label, s.color, s.status)),
       el('td', { text: fmtTime(s.connectedAt) }),
-      el('td', {}, manage),
+      el('td', {}, [manage, workflowLink(workflowIds.session(s.sessionId))]),
     ],
   );
 }
@@ -51,6 +52,7 @@ function select(id) {
   lastQr = null;
   $('session-detail').hidden = false;
   $('detail-id').textContent = id;
+  $('detail-link').replaceChildren(workflowLink(workflowIds.session(id)) || '');
   for (const tr of document.querySelectorAll('#sessions-body tr'))
     tr.classList.toggle('selected', tr.getAttribute('data-session-id') === id);
   void refreshDetail().catch(showError);

@@ -1,7 +1,11 @@
 // The admin page's entry module: sign in / out and the polling loops. Plain browser modules over
 // the public /v1 API (no framework, no build step); every action is an API call.
-import { $, act, api, auth, hideNotice, loop, onSignOut, rememberKey, signOut } from './admin-core.js';
+import { $, act, auth, hideNotice, loop, onSignOut, rememberKey, signOut } from './admin-core.js';
 import { refreshMessages, refreshTracked } from './admin-messages.js';
+import { onMessageCommand, refreshMessageDetail, wireMessageDetail } from './admin-message-detail.js';
+import { refreshBroadcastDetail, refreshBroadcasts, wireBroadcasts } from './admin-broadcasts.js';
+import { refreshSenders, wireSenders } from './admin-senders.js';
+import { loadMe } from './admin-links.js';
 import { refreshConversation, wireConversations } from './admin-conversations.js';
 import { refreshInbound, refreshSenderOptions } from './admin-inbound.js';
 import { refreshOnboardings, wireOnboarding } from './admin-onboarding.js';
@@ -18,19 +22,23 @@ onSignOut(() => {
 
 async function signIn(key) {
   auth.apiKey = key;
-  // Any authenticated read proves the key; the sessions list is the first screen anyway.
-  await api('GET', '/v1/sessions?limit=1');
+  // Any authenticated read proves the key; this one names its tenant, which the workflow links need.
+  const me = await loadMe();
   rememberKey(key);
   $('sign-in-panel').hidden = true;
   $('app').hidden = false;
   $('who').hidden = false;
-  $('who-key').textContent = `Signed in with key …${key.slice(-4)}`;
+  $('who-key').textContent = `Signed in with key …${key.slice(-4)} (tenant ${me.tenantId})`;
   hideNotice();
   // Seed 000 polls every 3 s while a QR may be shown; the selected session is polled faster.
   loop(refreshSessions, 3000);
   loop(refreshDetail, 2000);
   loop(refreshMessages, 3000);
   loop(refreshTracked, 1000);
+  loop(refreshMessageDetail, 2000);
+  loop(refreshBroadcasts, 3000);
+  loop(refreshBroadcastDetail, 2000);
+  loop(refreshSenders, 10000);
   loop(refreshHealth, 10000);
   loop(refreshStats, 10000);
   loop(refreshOnboardings, 3000);
@@ -52,4 +60,8 @@ wirePanels();
 wireStats();
 wireOnboarding();
 wireConversations();
+wireMessageDetail();
+wireBroadcasts();
+wireSenders();
+onMessageCommand(() => refreshMessages());
 if (auth.apiKey) void act(() => signIn(auth.apiKey));
