@@ -4,24 +4,36 @@ import type { Express } from 'express';
 import type { Worker } from '@temporalio/worker';
 import { createSessionActivities } from '../../activities/session.activities';
 import { createSessionHealthActivities } from '../../activities/session-health.activities';
+import { createMetaCredentialCheck } from '../../activities/credential-health.check';
+import { createMetaTokenInspector } from '../../src/providers/meta/meta-token.inspector';
+import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
 import type { SessionHealthSummary } from '../../src/domain/session-health';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
 import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import { createGatewaySimulator } from '../../src/simulator/gateway-simulator';
+import { EXAMPLE_NUMBER } from '../../src/simulator/official/cloud-api.payloads';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, messagingDeps } from '../helpers/messaging';
+import { APP_SECRET, messagingDeps, STATUS_REF_KEY } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { FAST_TIMING, MASTER_KEY, WEBHOOK_SECRET, testSecretBox } from '../helpers/sessions';
 import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
 
+/** The Temporal Web UI the app's GET /v1/me names (the admin page's workflow links); nothing listens there. */
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const TEMPORAL_UI = { url: 'http://127.0.0.1:8233', namespace: 'default' };
+
 /**
  * The whole stack as `src/api/server.ts` and `workers/main.ts` wire it, in the test process: the
- * real app (sessions, messages, admin page) listening on loopback, the gateway simulator as the
- * seed gateway (its webhooks go to the app), and one worker hosting the session and message
- * activities on a task queue of its own — over the jest run's Temporal and FerretDB.
+ * real app (sessions, messages, broadcasts, send rates, admin page) listening on loopback, the
+ * gateway simulator as the seed gateway (its webhooks go to the app), a Meta Graph fake for
+ * official senders (sends, debug_token for the health sweep's credential check; statuses are
+ * emitted by the test, signed, to the app's /webhooks/meta), and one worker hosting the session,
+ * message, broadcast and health activities on a task queue of its own — over the jest run's
+ * Temporal and FerretDB.
  */
 export async function startAdminStack(tenantId: string) {
   const db = await openTestDatabase();
@@ -46,6 +58,12 @@ export async function startAdminStack(tenantId: string) {
     qrRotateMs: 60_000,
   });
   const { url: simUrl } = await sim.listen();
+  // Tests add their senders' tokens (`meta.opts.tokens`, `meta.setTokenInfo`).
+  const meta = await new MetaGraphFake({
+    tokens: {},
+    webhookUrl: `${appUrl}/webhooks/meta`,
+    appSecret: APP_SECRET,
+  }).start();
 
   const sessions = createSessionRepository(db.conn, testSecretBox());
   const sweeps = createSessionHealthRepository(db.conn);
@@ -53,7 +71,7 @@ export async function startAdminStack(tenantId: string) {
     conn: db.conn,
     temporal: temporal.client,
     taskQueue,
-    metaBaseUrl: 'http://127.0.0.1:1',
+    metaBaseUrl: meta.baseUrl,
     gatewayBaseUrl: simUrl,
     sessions,
   });
@@ -69,7 +87,14 @@ export async function startAdminStack(tenantId: string) {
         messages: messaging.messages,
         senders: messaging.senders,
         metaAppSecret: APP_SECRET,
+        statusRefKey: STATUS_REF_KEY,
         callbacks: messaging.callbacks,
+        sendRates: messaging.sendRates,
+        broadcasts: {
+          commands: messaging.broadcastCommands,
+          broadcasts: messaging.broadcasts,
+          bodyLimit: '4mb',
+        },
         // Inbound messages from the gateway webhook are stored (the inbound panel lists them).
         inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
       },
@@ -82,6 +107,7 @@ export async function startAdminStack(tenantId: string) {
       },
       sessionHealth: { sweeps },
       conversations: messaging.conversations,
+      temporalUi: TEMPORAL_UI,
     },
   });
 
@@ -100,19 +126,61 @@ export async function startAdminStack(tenantId: string) {
         health: sweeps,
         temporal: temporal.client,
         restartWaitMs: 10_000,
+        credentialChecks: [
+          createMetaCredentialCheck({
+            senders: messaging.senders,
+            logger,
+            inspector: createMetaTokenInspector({
+              baseUrl: meta.baseUrl,
+              apiVersion: 'v23.0',
+              timeoutMs: 2_000,
+            }),
+          }),
+        ],
       },
     }),
   });
   const running = worker.run();
   const apiKey = (await createApiKeyRepository(db.conn).create(tenantId)).token;
 
+  /** The API as a test's own client (beside the page), with the tenant's key. */
+  async function v1(method: string, path: string, body?: unknown) {
+    const res = await fetch(`${appUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${apiKey}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Json };
+  }
+
   return {
     appUrl,
     simUrl,
     sim,
+    meta,
     apiKey,
+    v1,
     /** Official senders registered straight in the database (no provider is asked). */
     senders: messaging.senders,
+    /**
+     * A Meta sender of the tenant whose token the Meta fake accepts for sends and describes to
+     * debug_token as valid until `expiresAt` (epoch seconds, 0 = never).
+     */
+    async metaSender(senderId: string, phoneNumberId: string, expiresAt: number) {
+      const token = `EAAG-${senderId}-token-0123456789`;
+      meta.opts.tokens[phoneNumberId] = token;
+      meta.setTokenInfo(token, { isValid: true, expiresAt });
+      await messaging.senders.register(tenantId, {
+        senderId,
+        phoneNumberId,
+        wabaId: EXAMPLE_NUMBER.wabaId,
+        displayPhoneNumber: `1555${phoneNumberId.slice(-7)}`,
+        accessToken: token,
+      });
+    },
     /** Customer-service windows, as the inbound activity records them. */
     windows: messaging.windows,
     temporal: temporal.client,
@@ -141,6 +209,7 @@ export async function startAdminStack(tenantId: string) {
       worker.shutdown();
       await running;
       await sim.close();
+      await meta.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
