@@ -191,6 +191,11 @@ describe('npm run stack', () => {
       const { token } = await createApiKeyRepository(conn).create('stack-test');
       await conn.close();
       const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+      // The admin page's workflow links open the dev server's Web UI (TEMPORAL_UI_URL from the stack).
+      expect(await (await fetch(`${api}/v1/me`, { headers })).json()).toEqual({
+        tenantId: 'stack-test',
+        temporalUi: { url: `http://localhost:${stack.ports.ui}`, namespace: 'default' },
+      });
       const created = await fetch(`${api}/v1/sessions`, {
         method: 'POST',
         headers,
