@@ -131,7 +131,9 @@ export async function startSignupStack(tenantId: string) {
         }),
       },
       signup: signupConfigFrom(config),
-      // Only so that the admin page (which signs in by listing sessions) works in the same stack.
+      // The admin page's links to each onboarding's workflow (GET /v1/me).
+      temporalUi: { url: 'http://127.0.0.1:8233', namespace: 'default' },
+      // Only so that the admin page (which lists sessions) works in the same stack.
       sessions: {
         repository: createSessionRepository(db.conn, testSecretBox()),
         gatewayKind: 'seed',

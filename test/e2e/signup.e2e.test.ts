@@ -401,6 +401,13 @@ describe('signup page in a real browser', () => {
       ['meta', 'support-line', 'ready', 'store_sender'],
     ]);
     expect(await page.locator('#signup-link').getAttribute('href')).toBe('../signup/');
+    // Each onboarding links to its workflow in the Temporal Web UI.
+    for (let i = 0; i < (await rows.count()); i++) {
+      const id = await rows.nth(i).getAttribute('data-onboarding-id');
+      expect(await rows.nth(i).locator('a.wf-link').getAttribute('href')).toBe(
+        `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(`onboarding:${TENANT}:${id}`)}`,
+      );
+    }
     await rows.nth(2).locator('button').click();
     const detail = page.locator('#onboarding-detail .onboarding-view[data-status="failed"]');
     await detail.waitFor(WAIT);
