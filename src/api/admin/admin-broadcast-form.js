@@ -112,9 +112,14 @@ async function loadFile() {
   const file = $('bc-file').files[0];
   if (!file) return;
   if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is over ${MAX_FILE_BYTES / 1024 / 1024} MB`);
-  $('bc-csv').value = await file.text();
+  const text = await file.text();
+  $('bc-csv').value = text;
   $('bc-file').value = '';
   invalidate();
+  const lines = text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== '').length;
+  $('bc-file-note').textContent =
+    `${file.name}: ${lines} line${lines === 1 ? '' : 's'} loaded into the box above`;
+  $('bc-file-note').hidden = false;
 }
 
 /** `created(id)`: what to do once a broadcast is accepted (open it, refresh the list). */

@@ -83,8 +83,10 @@ function render(m) {
   $('md-id').textContent = m.id;
   const links = [
     workflowLink(messageWorkflowId(m), m.broadcastId ? 'Broadcast workflow ↗' : 'Workflow ↗'),
-    // A retried recipient ran a message workflow of its own too.
-    m.broadcastId && m.retryCount > 0 ? workflowLink(workflowIds.message(m.id), 'Retry run ↗') : null,
+    // A recipient that failed and moved on was retried: by a message workflow of its own.
+    m.broadcastId && m.failedAt && m.status !== 'failed'
+      ? workflowLink(workflowIds.message(m.id), 'Retry run ↗')
+      : null,
   ];
   $('md-links').replaceChildren(...links.filter(Boolean));
   const colors = { failed: 'danger', cancelled: 'gray', queued: 'warning' };
@@ -92,7 +94,7 @@ function render(m) {
     badge(m.status, colors[m.status] || 'success', m.status),
     el('span', {
       className: 'muted',
-      text: ` ${m.from} → ${m.to} · ${m.type} · ${m.provider}${m.retryCount ? ` · retried ${m.retryCount}×` : ''}${
+      text: ` ${m.from} → ${m.to} · ${m.type} · ${m.provider}${m.retryCount ? ` · retry count ${m.retryCount}` : ''}${
         m.broadcastId ? ` · broadcast ${m.broadcastId}` : ''
       }`,
     }),
