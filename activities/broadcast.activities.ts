@@ -62,9 +62,8 @@ export interface BroadcastChunkResult {
 
 /** How often a running chunk reads whether it was paused or cancelled. */
 const CONTROL_POLL_MS = 500;
-/** Outcomes are written at least this often (and every FLUSH_EVERY of them). */
-const FLUSH_MS = 100;
-const FLUSH_EVERY = 100;
+/** Longest nap of the chunk's loop (it wakes earlier when a send completes). */
+const NAP_MS = 100;
 
 /** The content one recipient gets: the broadcast's, with the recipient's placeholder values. */
 export function personalise(content: MessageContent, parameters: string[] | undefined): MessageContent {
@@ -256,6 +255,8 @@ export function createBroadcastActivities(all: {
       const outcomes: RecipientOutcome[] = [];
       let sent = 0;
       let failed = 0;
+      // (writeOutcomes is defined below, before the first send; a failure before it waits for the loop.)
+      let afterFail = () => {};
       const fail = (it: Item, code: string | null, message: string, retryable: boolean) => {
         failed++;
         outcomes.push({
@@ -266,6 +267,7 @@ export function createBroadcastActivities(all: {
           errorMessage: message,
           retryable,
         });
+        afterFail();
       };
 
       let items: Item[] = [];
@@ -323,7 +325,6 @@ export function createBroadcastActivities(all: {
       let inFlight = 0;
       let stopped: BroadcastChunkResult['stopped'] = null;
       let lastControl = 0;
-      let lastFlush = Date.now();
       let wake: (() => void) | null = null;
       const nap = (ms: number) =>
         new Promise<void>((resolve) => {
@@ -337,13 +338,32 @@ export function createBroadcastActivities(all: {
             resolve();
           };
         });
-      const flush = async () => {
-        lastFlush = Date.now();
-        if (outcomes.length === 0) return;
+      // Outcomes are written as soon as they come, in one bulk write each time the previous write
+      // is done (group commit): under load a write carries many, and a send answered by the provider
+      // is recorded within one write's time, so a worker killed now resends only what was in flight.
+      let flushing: Promise<void> | null = null;
+      let flushError: unknown = null;
+      const writeOutcomes = () => {
+        if (flushing || outcomes.length === 0) return;
         const batch = outcomes.splice(0);
-        await durably(ctx, () => repo.recordOutcomes(tenantId, batch));
-        for (const o of batch)
-          if (o.kind !== 'retrying') all.metrics?.messageTransition(o.kind, input.provider);
+        flushing = durably(ctx, () => repo.recordOutcomes(tenantId, batch))
+          .then(() => {
+            for (const o of batch)
+              if (o.kind !== 'retrying') all.metrics?.messageTransition(o.kind, input.provider);
+          })
+          .catch((err: unknown) => void (flushError ??= err))
+          .finally(() => {
+            flushing = null;
+            writeOutcomes();
+          });
+      };
+      afterFail = writeOutcomes;
+      const drainOutcomes = async () => {
+        while (flushing || outcomes.length > 0) {
+          writeOutcomes();
+          await flushing;
+        }
+        if (flushError) throw flushError;
       };
 
       const sendOne = async (it: Item) => {
@@ -365,6 +385,7 @@ export function createBroadcastActivities(all: {
             providerMessageId: res.providerMessageId,
             at: new Date(),
           });
+          writeOutcomes();
           return;
         } catch (err) {
           const k = classify(err, it.attempts, input.maxAttempts);
@@ -389,6 +410,7 @@ export function createBroadcastActivities(all: {
             errorMessage: k.message,
             nextAttemptAt: new Date(it.dueAt),
           });
+          writeOutcomes();
           items.push(it);
         }
       };
@@ -397,7 +419,8 @@ export function createBroadcastActivities(all: {
       while (items.length > 0 || inFlight > 0) {
         const now = Date.now();
         ctx.heartbeat();
-        if (now - lastFlush >= FLUSH_MS || outcomes.length >= FLUSH_EVERY) await flush();
+        if (flushError) throw flushError;
+        writeOutcomes();
         if (now - lastControl >= CONTROL_POLL_MS) {
           lastControl = now;
           const status: BroadcastStatus | null = await durably(ctx, () =>
@@ -416,13 +439,13 @@ export function createBroadcastActivities(all: {
         const room = deps.maxInFlight - inFlight;
         if (ready === 0 || room <= 0) {
           const next = items[0]?.dueAt ?? now + 50;
-          await nap(Math.max(5, Math.min(next - now, FLUSH_MS)));
+          await nap(Math.max(5, Math.min(next - now, NAP_MS)));
           continue;
         }
         const take = await durably(ctx, () => deps.limiter.take(ask, Math.min(ready, room)));
         if (take.granted === 0) {
           ask.waited = true;
-          await nap(Math.max(5, Math.min(take.waitMs, FLUSH_MS)));
+          await nap(Math.max(5, Math.min(take.waitMs, NAP_MS)));
           continue;
         }
         if (ask.waited) {
@@ -439,7 +462,7 @@ export function createBroadcastActivities(all: {
           });
         }
       }
-      await flush();
+      await drainOutcomes();
       if (ask.waited) await durably(ctx, () => deps.limiter.leave(ask.ticket));
       return { sent, failed, stopped };
     },

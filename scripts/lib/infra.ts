@@ -156,11 +156,18 @@ export interface FerretDbOptions {
   database: string; // PostgreSQL database FerretDB stores into
   logLevel?: string;
   stdio?: 'inherit' | 'pipe' | 'ignore';
+  /** FerretDB's PostgreSQL pool size (pool_max_conns); absent = DW_FERRETDB_POOL_MAX_CONNS, else FerretDB's 50. */
+  poolMaxConns?: number;
 }
 
 export async function startFerretDb(opts: FerretDbOptions): Promise<Started> {
   const pgUrl = new URL(postgresAdminUrl());
   pgUrl.pathname = `/${opts.database}`;
+  // FerretDB's PostgreSQL pool (its default: 50). One of its operations can hold two connections
+  // (a query's and an update's): under a burst that fills the pool it can wedge, so a benchmark
+  // driving a few hundred writes per second asks for more (DW_FERRETDB_POOL_MAX_CONNS).
+  const poolMax = opts.poolMaxConns ?? Number(process.env.DW_FERRETDB_POOL_MAX_CONNS ?? 0);
+  if (poolMax > 0) pgUrl.searchParams.set('pool_max_conns', String(poolMax));
   const child = spawn(
     toolPath('ferretdb'),
     [

@@ -2,7 +2,10 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { parseRecipientMessageId } from '../../src/domain/broadcast';
-import { eventually } from '../helpers/messaging';
+import { eventually as within } from '../helpers/messaging';
+
+/** Waits on a condition; generous, since a loaded CI box may take its time (no timing is asserted). */
+const eventually = <T>(fn: () => Promise<T>, what: string) => within(fn, what, 90_000);
 import { useStack } from '../fixtures/stack';
 
 const PHONE_ID = '400000000000181';

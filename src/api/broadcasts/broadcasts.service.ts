@@ -47,6 +47,7 @@ export interface AcceptedBroadcast {
 }
 
 type Command = 'pause' | 'resume' | 'cancel';
+const CONFLICT_CODES = { pause: 'not_pausable', resume: 'not_resumable', cancel: 'not_cancellable' };
 const UPDATES = { pause: pauseBroadcastUpdate, resume: resumeBroadcastUpdate, cancel: cancelBroadcastUpdate };
 
 /**
@@ -256,7 +257,7 @@ export function createBroadcastsService(deps: BroadcastsServiceDeps) {
       const conflict = (status: string) =>
         new DomainError(
           'conflict',
-          `not_${command === 'cancel' ? 'cancellable' : `${command}able`}`,
+          CONFLICT_CODES[command],
           `Broadcast ${broadcastId} is ${status}: it cannot be ${command === 'cancel' ? 'cancelled' : `${command}d`}`,
           { status },
         );

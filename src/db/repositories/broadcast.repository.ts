@@ -7,6 +7,7 @@ import {
   type BroadcastStatus,
 } from '../../domain/broadcast';
 import { MESSAGE_STATUSES, statusesBefore, type MessageStatus } from '../../domain/message';
+import { bulkWriteInSmallCommands } from '../bulk-writes';
 import { broadcastChunkModel, broadcastModel, type BroadcastDoc } from '../models/broadcast.model';
 import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
 
@@ -97,7 +98,7 @@ export function createBroadcastRepository(conn: Connection) {
           },
         };
       });
-      await Chunk.bulkWrite(ops, { ordered: false });
+      await bulkWriteInSmallCommands(Chunk, ops);
       const res = await Broadcast.updateOne(
         { _id: docId(b.tenantId, b.broadcastId) },
         {
@@ -280,7 +281,7 @@ export function createBroadcastRepository(conn: Connection) {
           },
         ];
       });
-      await Message.bulkWrite(ops, { ordered: false });
+      await bulkWriteInSmallCommands(Message, ops);
     },
 
     /** Recipients by status (GET /v1/broadcasts/:id). */

@@ -1,5 +1,6 @@
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import { statusesBefore, type MessageStatus } from '../../domain/message';
+import { bulkWriteInSmallCommands } from '../bulk-writes';
 import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
 import { createMessageStatsRepository } from './message-stats.repository';
 
@@ -292,8 +293,7 @@ export function createMessageHistoryRepository(conn: Connection) {
             },
           });
       }
-      const res = await Message.bulkWrite(ops, { ordered: false });
-      return res.modifiedCount;
+      return bulkWriteInSmallCommands(Message, ops);
     },
 
     /** Seed markAsFailed: failed_at, error_message, retry_count + 1 (once per workflow run). */
