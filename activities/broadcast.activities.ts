@@ -346,7 +346,12 @@ export function createBroadcastActivities(all: {
       const writeOutcomes = () => {
         if (flushing || outcomes.length === 0) return;
         const batch = outcomes.splice(0);
-        flushing = durably(ctx, () => repo.recordOutcomes(tenantId, batch))
+        const sentIds = batch.filter((o) => o.kind === 'sent').map((o) => o.messageId);
+        flushing = durably(ctx, async () => {
+          await repo.recordOutcomes(tenantId, batch);
+          // Statuses whose webhook overtook this write waited in the inbox: applied now.
+          await repo.applyStatusInbox(tenantId, { messageIds: sentIds });
+        })
           .then(() => {
             for (const o of batch)
               if (o.kind !== 'retrying') all.metrics?.messageTransition(o.kind, input.provider);
@@ -463,8 +468,19 @@ export function createBroadcastActivities(all: {
         }
       }
       await drainOutcomes();
+      // A webhook that was still storing an early status while its `sent` was written: once more.
+      await durably(ctx, () =>
+        repo.applyStatusInbox(tenantId, {
+          messageIds: c.recipients.map((_, i) => recipientMessageId(broadcastId, c.first + i)),
+        }),
+      );
       if (ask.waited) await durably(ctx, () => deps.limiter.leave(ask.ticket));
       return { sent, failed, stopped };
+    },
+
+    /** Early webhook statuses of a broadcast's recipients left in the inbox, applied (after the last chunk). */
+    async applyBroadcastStatusInbox(r: { tenantId: string; broadcastId: string }): Promise<number> {
+      return repo.applyStatusInbox(r.tenantId, { broadcastId: r.broadcastId });
     },
 
     /** Queued recipients become cancelled (the broadcast was cancelled). */

@@ -143,6 +143,10 @@ export async function broadcastWorkflow(input: BroadcastWorkflowInput): Promise<
       }
     }
     sendingDone = true;
+    // A status whose webhook overtook the write of its `sent` and was stored a moment too late for
+    // its chunk to apply it: applied once more, after the webhooks in progress had time to finish.
+    await sleep(2_000);
+    await work.applyBroadcastStatusInbox({ tenantId, broadcastId });
     if (cancelRequested) {
       await work.cancelBroadcastRecipients({ tenantId, broadcastId });
       await setStatus('cancelled');

@@ -102,3 +102,43 @@ export function broadcastChunkModel(conn: Connection): Model<BroadcastChunkDoc> 
     conn.model<BroadcastChunkDoc>('BroadcastChunk', chunkSchema)
   );
 }
+
+/**
+ * `whatsapp_recipient_status_inbox`: webhook statuses of broadcast recipients that came before the
+ * recipient's `sent` was written; applied (and removed) once it is. `_id` = `<tenant>:<messageId>:<status>`.
+ */
+export interface RecipientStatusInboxDoc {
+  _id: string;
+  tenantId: string;
+  broadcastId: string | null;
+  messageId: string;
+  providerMessageId: string;
+  status: 'delivered' | 'read' | 'failed';
+  at: Date;
+  error: { code: string | null; message: string } | null;
+  createdAt: Date;
+}
+
+const inboxSchema = new Schema<RecipientStatusInboxDoc>(
+  {
+    _id: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    broadcastId: { type: String, default: null },
+    messageId: { type: String, required: true },
+    providerMessageId: { type: String, required: true },
+    status: { type: String, required: true },
+    at: { type: Date, required: true },
+    error: { type: Schema.Types.Mixed, default: null },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'whatsapp_recipient_status_inbox', versionKey: false, minimize: false },
+);
+inboxSchema.index({ tenantId: 1, messageId: 1 });
+inboxSchema.index({ tenantId: 1, broadcastId: 1 });
+
+export function recipientStatusInboxModel(conn: Connection): Model<RecipientStatusInboxDoc> {
+  return (
+    (conn.models.RecipientStatusInbox as Model<RecipientStatusInboxDoc> | undefined) ??
+    conn.model<RecipientStatusInboxDoc>('RecipientStatusInbox', inboxSchema)
+  );
+}

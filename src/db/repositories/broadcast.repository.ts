@@ -8,6 +8,7 @@ import {
 } from '../../domain/broadcast';
 import { MESSAGE_STATUSES, statusesBefore, type MessageStatus } from '../../domain/message';
 import { bulkWriteInSmallCommands } from '../bulk-writes';
+import { createMessageHistoryRepository } from './message-history.repository';
 import { broadcastChunkModel, broadcastModel, type BroadcastDoc } from '../models/broadcast.model';
 import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
 
@@ -58,6 +59,7 @@ export function createBroadcastRepository(conn: Connection) {
   const Broadcast = broadcastModel(conn);
   const Chunk = broadcastChunkModel(conn);
   const Message = messageHistoryModel(conn);
+  const history = createMessageHistoryRepository(conn);
 
   const recipientsOf = (tenantId: string, broadcastId: string) => ({
     tenantId,
@@ -283,6 +285,9 @@ export function createBroadcastRepository(conn: Connection) {
       });
       await bulkWriteInSmallCommands(Message, ops);
     },
+
+    /** Webhook statuses that came before their recipients' `sent` was written, applied now. */
+    applyStatusInbox: history.applyRecipientInbox,
 
     /** Recipients by status (GET /v1/broadcasts/:id). */
     async counts(tenantId: string, broadcastId: string): Promise<BroadcastCounts> {

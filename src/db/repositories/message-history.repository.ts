@@ -2,6 +2,8 @@ import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import { statusesBefore, type MessageStatus } from '../../domain/message';
 import { bulkWriteInSmallCommands } from '../bulk-writes';
 import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
+import { recipientStatusInboxModel } from '../models/broadcast.model';
+import { parseRecipientMessageId } from '../../domain/broadcast';
 import { createMessageStatsRepository } from './message-stats.repository';
 
 /** What the queued write needs: the accepted request's fields of the history document, plus when it was accepted. */
@@ -62,12 +64,50 @@ function decodeCursor(cursor: string): { at: Date; id: string } | null {
   return rest.length === 0 || Number.isNaN(at.getTime()) ? null : { at, id: rest.join('|') };
 }
 
+const RANK_OF = (s: RecipientStatus['status']) => (s === 'delivered' ? 1 : s === 'read' ? 2 : 3);
+
+/** The forward-only write of one webhook status to a broadcast recipient's record. */
+function statusOps(tenantId: string, s: RecipientStatus): AnyBulkWriteOperation<MessageHistoryDoc>[] {
+  const filter = {
+    _id: docId(tenantId, s.messageId),
+    broadcastId: { $ne: null },
+    providerMessageId: s.providerMessageId,
+    status: { $in: statusesBefore(s.status) },
+  };
+  const set: Partial<MessageHistoryDoc> = { status: s.status, notifyPending: true, updatedAt: new Date() };
+  if (s.status === 'delivered') set.deliveredAt = s.at;
+  if (s.status === 'read') set.readAt = s.at;
+  if (s.status === 'failed')
+    Object.assign(set, {
+      failedAt: s.at,
+      errorCode: s.error?.code ?? null,
+      errorMessage: s.error?.message ?? 'failed',
+      retryable: false,
+    });
+  const ops: AnyBulkWriteOperation<MessageHistoryDoc>[] = [{ updateOne: { filter, update: { $set: set } } }];
+  // A read whose delivered never came (or comes later): delivered at the read time.
+  if (s.status === 'read')
+    ops.push({
+      updateOne: {
+        filter: {
+          _id: filter._id,
+          providerMessageId: s.providerMessageId,
+          deliveredAt: null,
+          readAt: { $ne: null },
+        },
+        update: { $set: { deliveredAt: s.at } },
+      },
+    });
+  return ops;
+}
+
 /**
  * Message history. Every write is an idempotent upsert or a conditional update whose filter names
  * the statuses the record may move from, so replays, duplicates and late events change nothing.
  */
 export function createMessageHistoryRepository(conn: Connection) {
   const Message = messageHistoryModel(conn);
+  const Inbox = recipientStatusInboxModel(conn);
 
   async function transition(
     tenantId: string,
@@ -248,52 +288,91 @@ export function createMessageHistoryRepository(conn: Connection) {
 
     /**
      * Webhook statuses of broadcast recipients, straight to their records (no workflow follows
-     * them): forward only, and only for the provider id the record holds. One round trip.
+     * them): forward only, and only for the provider id the record holds. A status that overtook
+     * the chunk's write of `sent` (the record has no provider id yet) is kept in an inbox, applied
+     * once `sent` is written (applyRecipientInbox). Not written beside the chunk's own write on
+     * purpose: FerretDB updates read and write back the whole document, so two writers of one
+     * record at once lose one write. After the bulk write the records are read back, and a status
+     * that lost such a race is applied again.
      */
     async recordRecipientStatuses(tenantId: string, statuses: RecipientStatus[]): Promise<number> {
       if (statuses.length === 0) return 0;
-      const now = new Date();
-      const ops: AnyBulkWriteOperation<MessageHistoryDoc>[] = [];
-      for (const s of statuses) {
-        // A status may overtake the write of `sent` (the chunk writes outcomes in batches): a record
-        // without a provider id yet takes the status's (the reference named this very message).
-        const filter = {
-          _id: docId(tenantId, s.messageId),
-          broadcastId: { $ne: null },
-          $or: [{ providerMessageId: s.providerMessageId }, { providerMessageId: null }],
-          status: { $in: statusesBefore(s.status) },
-        };
-        const set: Partial<MessageHistoryDoc> = {
-          status: s.status,
-          providerMessageId: s.providerMessageId,
-          notifyPending: true,
-          updatedAt: now,
-        };
-        if (s.status === 'delivered') set.deliveredAt = s.at;
-        if (s.status === 'read') set.readAt = s.at;
-        if (s.status === 'failed')
-          Object.assign(set, {
-            failedAt: s.at,
-            errorCode: s.error?.code ?? null,
-            errorMessage: s.error?.message ?? 'failed',
-            retryable: false,
-          });
-        ops.push({ updateOne: { filter, update: { $set: set } } });
-        // A read whose delivered never came (or comes later): delivered at the read time.
-        if (s.status === 'read')
-          ops.push({
-            updateOne: {
-              filter: {
-                _id: filter._id,
-                providerMessageId: s.providerMessageId,
-                deliveredAt: null,
-                readAt: { $ne: null },
-              },
-              update: { $set: { deliveredAt: s.at } },
-            },
-          });
+      const written = await bulkWriteInSmallCommands(
+        Message,
+        statuses.flatMap((st) => statusOps(tenantId, st)),
+      );
+      const ids = [...new Set(statuses.map((st) => docId(tenantId, st.messageId)))];
+      const now = await Message.find(
+        { _id: { $in: ids } },
+        { status: 1, providerMessageId: 1, broadcastId: 1 },
+      ).lean<Pick<MessageHistoryDoc, '_id' | 'status' | 'providerMessageId' | 'broadcastId'>[]>();
+      const byId = new Map(now.map((d) => [d._id, d]));
+      const again: RecipientStatus[] = [];
+      const early: RecipientStatus[] = [];
+      for (const st of statuses) {
+        const d = byId.get(docId(tenantId, st.messageId));
+        if (!d || !d.broadcastId) continue;
+        if (d.providerMessageId === st.providerMessageId) {
+          if (statusesBefore(st.status).includes(d.status)) again.push(st);
+        } else if (d.status === 'queued' && !d.providerMessageId) early.push(st);
       }
-      return bulkWriteInSmallCommands(Message, ops);
+      if (again.length > 0)
+        await bulkWriteInSmallCommands(
+          Message,
+          again.flatMap((st) => statusOps(tenantId, st)),
+        );
+      if (early.length > 0)
+        await bulkWriteInSmallCommands(
+          Inbox,
+          early.map((st) => {
+            const _id = `${docId(tenantId, st.messageId)}:${st.status}`;
+            return {
+              updateOne: {
+                filter: { _id },
+                update: {
+                  $setOnInsert: {
+                    _id,
+                    tenantId,
+                    broadcastId: parseRecipientMessageId(st.messageId)?.broadcastId ?? null,
+                    ...st,
+                    createdAt: new Date(),
+                  },
+                },
+                upsert: true,
+              },
+            };
+          }),
+        );
+      return written;
+    },
+
+    /**
+     * Statuses that came before their recipients' `sent` was written (see recordRecipientStatuses),
+     * applied now where the record has the provider id they name; applied ones leave the inbox.
+     */
+    async applyRecipientInbox(
+      tenantId: string,
+      which: { messageIds: string[] } | { broadcastId: string },
+    ): Promise<number> {
+      if ('messageIds' in which && which.messageIds.length === 0) return 0;
+      const q =
+        'messageIds' in which
+          ? { tenantId, messageId: { $in: which.messageIds } }
+          : { tenantId, broadcastId: which.broadcastId };
+      const waiting = await Inbox.find(q).lean<(RecipientStatus & { _id: string })[]>();
+      if (waiting.length === 0) return 0;
+      const docs = await Message.find(
+        { _id: { $in: [...new Set(waiting.map((w) => docId(tenantId, w.messageId)))] } },
+        { providerMessageId: 1 },
+      ).lean<Pick<MessageHistoryDoc, '_id' | 'providerMessageId'>[]>();
+      const pmid = new Map(docs.map((d) => [d._id, d.providerMessageId]));
+      const due = waiting.filter((w) => pmid.get(docId(tenantId, w.messageId)) === w.providerMessageId);
+      // In status order, so a delivered is applied before a read of the same message.
+      due.sort((a, b) => RANK_OF(a.status) - RANK_OF(b.status));
+      for (const w of due)
+        await bulkWriteInSmallCommands(Message, statusOps(tenantId, { ...w, at: new Date(w.at) }));
+      if (due.length > 0) await Inbox.deleteMany({ _id: { $in: due.map((w) => w._id) } });
+      return due.length;
     },
 
     /** Seed markAsFailed: failed_at, error_message, retry_count + 1 (once per workflow run). */
