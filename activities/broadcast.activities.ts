@@ -145,6 +145,255 @@ export function createBroadcastActivities(all: {
     }
   }
 
+  async function sendChunk(ctx: Context, input: BroadcastChunkInput): Promise<BroadcastChunkResult> {
+    const { tenantId, broadcastId } = input;
+    const c = await durably(ctx, () => repo.chunk(tenantId, broadcastId, input.chunk));
+    if (!c)
+      throw ApplicationFailure.nonRetryable(
+        `broadcast ${broadcastId} chunk ${input.chunk} missing`,
+        'BroadcastMissing',
+      );
+    const b = await durably(ctx, () => repo.get(tenantId, broadcastId));
+    if (!b) throw ApplicationFailure.nonRetryable(`broadcast ${broadcastId} not found`, 'BroadcastMissing');
+    const records = await durably(ctx, () =>
+      repo.records(tenantId, broadcastId, c.first, c.first + BROADCAST_CHUNK_SIZE),
+    );
+    const byIndex = new Map(records.map((rec) => [rec.broadcastIndex as number, rec]));
+    const content = b.content as unknown as MessageContent;
+
+    interface Item {
+      index: number;
+      messageId: string;
+      recipient: BroadcastRecipient;
+      dueAt: number;
+      attempts: number;
+      rounds: number;
+      backoffMs: number;
+    }
+    const outcomes: RecipientOutcome[] = [];
+    let sent = 0;
+    let failed = 0;
+    // (writeOutcomes is defined below, before the first send; a failure before it waits for the loop.)
+    let afterFail = () => {};
+    const fail = (it: Item, code: string | null, message: string, retryable: boolean) => {
+      failed++;
+      outcomes.push({
+        messageId: it.messageId,
+        kind: 'failed',
+        at: new Date(),
+        errorCode: code,
+        errorMessage: message,
+        retryable,
+      });
+      afterFail();
+    };
+
+    let items: Item[] = [];
+    c.recipients.forEach((recipient, i) => {
+      const index = c.first + i;
+      const rec = byIndex.get(index);
+      if (!rec || rec.status !== 'queued') return;
+      items.push({
+        index,
+        messageId: rec.messageId,
+        recipient,
+        dueAt: rec.nextAttemptAt ? new Date(rec.nextAttemptAt).getTime() : 0,
+        attempts: 0,
+        rounds: rec.sendRounds ?? 0,
+        backoffMs: input.initialRetryMs,
+      });
+    });
+
+    // The 24-hour rule, per recipient, for free-form types to official senders (templates pass).
+    if (deps.windows && isOfficialProvider(b.provider) && !typesAllowedOutsideWindow.has(content.type)) {
+      const windows = deps.windows;
+      const last = await durably(ctx, () =>
+        windows.repo.lastInboundAtMany(
+          tenantId,
+          b.senderId,
+          items.map((it) => it.recipient.to),
+        ),
+      );
+      const now = new Date();
+      items = items.filter((it) => {
+        const at = last.get(it.recipient.to.replace(/\D/g, '')) ?? null;
+        if (customerWindow(at, now, windows.marginMs).open) return true;
+        fail(
+          it,
+          'customer_window_closed',
+          at
+            ? `The 24-hour customer service window with ${it.recipient.to} closed (last message from them at ${at.toISOString()}): only a template message can be sent`
+            : `${it.recipient.to} has not messaged sender ${b.senderId}: only a template message can be sent`,
+          false,
+        );
+        return false;
+      });
+    }
+
+    const provider = deps.registry.get(input.provider);
+    const ask = {
+      tenantId,
+      senderId: input.senderId,
+      provider: input.provider,
+      ticket: `broadcast:${tenantId}:${broadcastId}`,
+      priority: input.priority,
+      acceptedAt: Date.now(),
+      waited: false,
+    };
+    let inFlight = 0;
+    let stopped: BroadcastChunkResult['stopped'] = null;
+    let lastControl = 0;
+    let wake: (() => void) | null = null;
+    const nap = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          wake = null;
+          resolve();
+        }, ms);
+        wake = () => {
+          clearTimeout(t);
+          wake = null;
+          resolve();
+        };
+      });
+    // Outcomes are written as soon as they come, in one bulk write each time the previous write
+    // is done (group commit): under load a write carries many, and a send answered by the provider
+    // is recorded within one write's time, so a worker killed now resends only what was in flight.
+    let flushing: Promise<void> | null = null;
+    let flushError: unknown = null;
+    const writeOutcomes = () => {
+      if (flushing || outcomes.length === 0) return;
+      const batch = outcomes.splice(0);
+      const sentIds = batch.filter((o) => o.kind === 'sent').map((o) => o.messageId);
+      flushing = durably(ctx, async () => {
+        await repo.recordOutcomes(tenantId, batch);
+        // Statuses whose webhook overtook this write waited in the inbox: applied now.
+        await repo.applyStatusInbox(tenantId, { messageIds: sentIds });
+      })
+        .then(() => {
+          for (const o of batch)
+            if (o.kind !== 'retrying') all.metrics?.messageTransition(o.kind, input.provider);
+        })
+        .catch((err: unknown) => void (flushError ??= err))
+        .finally(() => {
+          flushing = null;
+          writeOutcomes();
+        });
+    };
+    afterFail = writeOutcomes;
+    const drainOutcomes = async () => {
+      while (flushing || outcomes.length > 0) {
+        writeOutcomes();
+        await flushing;
+      }
+      if (flushError) throw flushError;
+    };
+
+    const sendOne = async (it: Item) => {
+      it.attempts++;
+      try {
+        const call = () =>
+          provider.send({
+            tenantId,
+            messageId: it.messageId,
+            senderId: input.senderId,
+            to: it.recipient.to,
+            content: personalise(content, it.recipient.parameters),
+          });
+        const res = await (all.metrics ? all.metrics.timeSend(input.provider, call) : call());
+        sent++;
+        outcomes.push({
+          messageId: it.messageId,
+          kind: 'sent',
+          providerMessageId: res.providerMessageId,
+          at: new Date(),
+        });
+        writeOutcomes();
+        return;
+      } catch (err) {
+        const k = classify(err, it.attempts, input.maxAttempts);
+        if (k.kind === 'final') return fail(it, k.code, k.message, k.retryable);
+        const now = Date.now();
+        if (now >= input.validUntil)
+          return fail(
+            it,
+            'expired',
+            `Not sent within the broadcast's validity; last error: ${k.message}`,
+            true,
+          );
+        const waitMs = Math.min(k.retryAfterMs ?? it.backoffMs, Math.max(1, input.validUntil - now));
+        it.backoffMs = Math.min(it.backoffMs * 2, input.maxRetryMs);
+        it.rounds++;
+        it.dueAt = now + waitMs;
+        outcomes.push({
+          messageId: it.messageId,
+          kind: 'retrying',
+          rounds: it.rounds,
+          errorCode: k.code,
+          errorMessage: k.message,
+          nextAttemptAt: new Date(it.dueAt),
+        });
+        writeOutcomes();
+        items.push(it);
+      }
+    };
+
+    items.sort((a, b2) => a.dueAt - b2.dueAt || a.index - b2.index);
+    while (items.length > 0 || inFlight > 0) {
+      const now = Date.now();
+      ctx.heartbeat();
+      if (flushError) throw flushError;
+      writeOutcomes();
+      if (now - lastControl >= CONTROL_POLL_MS) {
+        lastControl = now;
+        const status: BroadcastStatus | null = await durably(ctx, () => repo.statusOf(tenantId, broadcastId));
+        if (status === 'paused' || status === 'cancelled') stopped = status;
+      }
+      if (stopped) {
+        // Let the sends in flight finish (the provider may have them), start none.
+        if (inFlight === 0) break;
+        await nap(50);
+        continue;
+      }
+      items.sort((a, b2) => a.dueAt - b2.dueAt || a.index - b2.index);
+      const ready = items.filter((it) => it.dueAt <= now).length;
+      const room = deps.maxInFlight - inFlight;
+      if (ready === 0 || room <= 0) {
+        const next = items[0]?.dueAt ?? now + 50;
+        await nap(Math.max(5, Math.min(next - now, NAP_MS)));
+        continue;
+      }
+      const take = await durably(ctx, () => deps.limiter.take(ask, Math.min(ready, room)));
+      if (take.granted === 0) {
+        ask.waited = true;
+        await nap(Math.max(5, Math.min(take.waitMs, NAP_MS)));
+        continue;
+      }
+      if (ask.waited) {
+        // Granted after waiting: the next wait starts a new place at the back of the sender's line,
+        // so single messages accepted meanwhile go before the rest of the broadcast.
+        ask.waited = false;
+        ask.acceptedAt = Date.now();
+      }
+      for (const it of items.splice(0, take.granted)) {
+        inFlight++;
+        void sendOne(it).finally(() => {
+          inFlight--;
+          (wake as (() => void) | null)?.();
+        });
+      }
+    }
+    await drainOutcomes();
+    // A webhook that was still storing an early status while its `sent` was written: once more.
+    await durably(ctx, () =>
+      repo.applyStatusInbox(tenantId, {
+        messageIds: c.recipients.map((_, i) => recipientMessageId(broadcastId, c.first + i)),
+      }),
+    );
+    if (ask.waited) await durably(ctx, () => deps.limiter.leave(ask.ticket));
+    return { sent, failed, stopped };
+  }
+
   return {
     /** Every recipient's message record (queued), chunk by chunk; a retry writes only what is missing. */
     async prepareBroadcast(r: { tenantId: string; broadcastId: string }): Promise<{ total: number }> {
@@ -228,254 +477,13 @@ export function createBroadcastActivities(all: {
      */
     async sendBroadcastChunk(input: BroadcastChunkInput): Promise<BroadcastChunkResult> {
       const ctx = Context.current();
-      const { tenantId, broadcastId } = input;
-      const c = await durably(ctx, () => repo.chunk(tenantId, broadcastId, input.chunk));
-      if (!c)
-        throw ApplicationFailure.nonRetryable(
-          `broadcast ${broadcastId} chunk ${input.chunk} missing`,
-          'BroadcastMissing',
-        );
-      const b = await durably(ctx, () => repo.get(tenantId, broadcastId));
-      if (!b) throw ApplicationFailure.nonRetryable(`broadcast ${broadcastId} not found`, 'BroadcastMissing');
-      const records = await durably(ctx, () =>
-        repo.records(tenantId, broadcastId, c.first, c.first + BROADCAST_CHUNK_SIZE),
-      );
-      const byIndex = new Map(records.map((rec) => [rec.broadcastIndex as number, rec]));
-      const content = b.content as unknown as MessageContent;
-
-      interface Item {
-        index: number;
-        messageId: string;
-        recipient: BroadcastRecipient;
-        dueAt: number;
-        attempts: number;
-        rounds: number;
-        backoffMs: number;
+      // Alive all along, also while reading the chunk and writing its last outcomes.
+      const beat = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        return await sendChunk(ctx, input);
+      } finally {
+        clearInterval(beat);
       }
-      const outcomes: RecipientOutcome[] = [];
-      let sent = 0;
-      let failed = 0;
-      // (writeOutcomes is defined below, before the first send; a failure before it waits for the loop.)
-      let afterFail = () => {};
-      const fail = (it: Item, code: string | null, message: string, retryable: boolean) => {
-        failed++;
-        outcomes.push({
-          messageId: it.messageId,
-          kind: 'failed',
-          at: new Date(),
-          errorCode: code,
-          errorMessage: message,
-          retryable,
-        });
-        afterFail();
-      };
-
-      let items: Item[] = [];
-      c.recipients.forEach((recipient, i) => {
-        const index = c.first + i;
-        const rec = byIndex.get(index);
-        if (!rec || rec.status !== 'queued') return;
-        items.push({
-          index,
-          messageId: rec.messageId,
-          recipient,
-          dueAt: rec.nextAttemptAt ? new Date(rec.nextAttemptAt).getTime() : 0,
-          attempts: 0,
-          rounds: rec.sendRounds ?? 0,
-          backoffMs: input.initialRetryMs,
-        });
-      });
-
-      // The 24-hour rule, per recipient, for free-form types to official senders (templates pass).
-      if (deps.windows && isOfficialProvider(b.provider) && !typesAllowedOutsideWindow.has(content.type)) {
-        const windows = deps.windows;
-        const last = await durably(ctx, () =>
-          windows.repo.lastInboundAtMany(
-            tenantId,
-            b.senderId,
-            items.map((it) => it.recipient.to),
-          ),
-        );
-        const now = new Date();
-        items = items.filter((it) => {
-          const at = last.get(it.recipient.to.replace(/\D/g, '')) ?? null;
-          if (customerWindow(at, now, windows.marginMs).open) return true;
-          fail(
-            it,
-            'customer_window_closed',
-            at
-              ? `The 24-hour customer service window with ${it.recipient.to} closed (last message from them at ${at.toISOString()}): only a template message can be sent`
-              : `${it.recipient.to} has not messaged sender ${b.senderId}: only a template message can be sent`,
-            false,
-          );
-          return false;
-        });
-      }
-
-      const provider = deps.registry.get(input.provider);
-      const ask = {
-        tenantId,
-        senderId: input.senderId,
-        provider: input.provider,
-        ticket: `broadcast:${tenantId}:${broadcastId}`,
-        priority: input.priority,
-        acceptedAt: Date.now(),
-        waited: false,
-      };
-      let inFlight = 0;
-      let stopped: BroadcastChunkResult['stopped'] = null;
-      let lastControl = 0;
-      let wake: (() => void) | null = null;
-      const nap = (ms: number) =>
-        new Promise<void>((resolve) => {
-          const t = setTimeout(() => {
-            wake = null;
-            resolve();
-          }, ms);
-          wake = () => {
-            clearTimeout(t);
-            wake = null;
-            resolve();
-          };
-        });
-      // Outcomes are written as soon as they come, in one bulk write each time the previous write
-      // is done (group commit): under load a write carries many, and a send answered by the provider
-      // is recorded within one write's time, so a worker killed now resends only what was in flight.
-      let flushing: Promise<void> | null = null;
-      let flushError: unknown = null;
-      const writeOutcomes = () => {
-        if (flushing || outcomes.length === 0) return;
-        const batch = outcomes.splice(0);
-        const sentIds = batch.filter((o) => o.kind === 'sent').map((o) => o.messageId);
-        flushing = durably(ctx, async () => {
-          await repo.recordOutcomes(tenantId, batch);
-          // Statuses whose webhook overtook this write waited in the inbox: applied now.
-          await repo.applyStatusInbox(tenantId, { messageIds: sentIds });
-        })
-          .then(() => {
-            for (const o of batch)
-              if (o.kind !== 'retrying') all.metrics?.messageTransition(o.kind, input.provider);
-          })
-          .catch((err: unknown) => void (flushError ??= err))
-          .finally(() => {
-            flushing = null;
-            writeOutcomes();
-          });
-      };
-      afterFail = writeOutcomes;
-      const drainOutcomes = async () => {
-        while (flushing || outcomes.length > 0) {
-          writeOutcomes();
-          await flushing;
-        }
-        if (flushError) throw flushError;
-      };
-
-      const sendOne = async (it: Item) => {
-        it.attempts++;
-        try {
-          const call = () =>
-            provider.send({
-              tenantId,
-              messageId: it.messageId,
-              senderId: input.senderId,
-              to: it.recipient.to,
-              content: personalise(content, it.recipient.parameters),
-            });
-          const res = await (all.metrics ? all.metrics.timeSend(input.provider, call) : call());
-          sent++;
-          outcomes.push({
-            messageId: it.messageId,
-            kind: 'sent',
-            providerMessageId: res.providerMessageId,
-            at: new Date(),
-          });
-          writeOutcomes();
-          return;
-        } catch (err) {
-          const k = classify(err, it.attempts, input.maxAttempts);
-          if (k.kind === 'final') return fail(it, k.code, k.message, k.retryable);
-          const now = Date.now();
-          if (now >= input.validUntil)
-            return fail(
-              it,
-              'expired',
-              `Not sent within the broadcast's validity; last error: ${k.message}`,
-              true,
-            );
-          const waitMs = Math.min(k.retryAfterMs ?? it.backoffMs, Math.max(1, input.validUntil - now));
-          it.backoffMs = Math.min(it.backoffMs * 2, input.maxRetryMs);
-          it.rounds++;
-          it.dueAt = now + waitMs;
-          outcomes.push({
-            messageId: it.messageId,
-            kind: 'retrying',
-            rounds: it.rounds,
-            errorCode: k.code,
-            errorMessage: k.message,
-            nextAttemptAt: new Date(it.dueAt),
-          });
-          writeOutcomes();
-          items.push(it);
-        }
-      };
-
-      items.sort((a, b2) => a.dueAt - b2.dueAt || a.index - b2.index);
-      while (items.length > 0 || inFlight > 0) {
-        const now = Date.now();
-        ctx.heartbeat();
-        if (flushError) throw flushError;
-        writeOutcomes();
-        if (now - lastControl >= CONTROL_POLL_MS) {
-          lastControl = now;
-          const status: BroadcastStatus | null = await durably(ctx, () =>
-            repo.statusOf(tenantId, broadcastId),
-          );
-          if (status === 'paused' || status === 'cancelled') stopped = status;
-        }
-        if (stopped) {
-          // Let the sends in flight finish (the provider may have them), start none.
-          if (inFlight === 0) break;
-          await nap(50);
-          continue;
-        }
-        items.sort((a, b2) => a.dueAt - b2.dueAt || a.index - b2.index);
-        const ready = items.filter((it) => it.dueAt <= now).length;
-        const room = deps.maxInFlight - inFlight;
-        if (ready === 0 || room <= 0) {
-          const next = items[0]?.dueAt ?? now + 50;
-          await nap(Math.max(5, Math.min(next - now, NAP_MS)));
-          continue;
-        }
-        const take = await durably(ctx, () => deps.limiter.take(ask, Math.min(ready, room)));
-        if (take.granted === 0) {
-          ask.waited = true;
-          await nap(Math.max(5, Math.min(take.waitMs, NAP_MS)));
-          continue;
-        }
-        if (ask.waited) {
-          // Granted after waiting: the next wait starts a new place at the back of the sender's line,
-          // so single messages accepted meanwhile go before the rest of the broadcast.
-          ask.waited = false;
-          ask.acceptedAt = Date.now();
-        }
-        for (const it of items.splice(0, take.granted)) {
-          inFlight++;
-          void sendOne(it).finally(() => {
-            inFlight--;
-            (wake as (() => void) | null)?.();
-          });
-        }
-      }
-      await drainOutcomes();
-      // A webhook that was still storing an early status while its `sent` was written: once more.
-      await durably(ctx, () =>
-        repo.applyStatusInbox(tenantId, {
-          messageIds: c.recipients.map((_, i) => recipientMessageId(broadcastId, c.first + i)),
-        }),
-      );
-      if (ask.waited) await durably(ctx, () => deps.limiter.leave(ask.ticket));
-      return { sent, failed, stopped };
     },
 
     /** Early webhook statuses of a broadcast's recipients left in the inbox, applied (after the last chunk). */

@@ -297,15 +297,31 @@ export function createMessageHistoryRepository(conn: Connection) {
      */
     async recordRecipientStatuses(tenantId: string, statuses: RecipientStatus[]): Promise<number> {
       if (statuses.length === 0) return 0;
+      const ops = statuses.map((st) => statusOps(tenantId, st));
       const written = await bulkWriteInSmallCommands(
         Message,
-        statuses.flatMap((st) => statusOps(tenantId, st)),
+        ops.map((o) => o[0] as AnyBulkWriteOperation<MessageHistoryDoc>),
       );
+      await bulkWriteInSmallCommands(
+        Message,
+        ops.flatMap((o) => o.slice(1)),
+      );
+      // Every status moved its record (the usual case): nothing overtook, nothing raced.
+      if (written === statuses.length) return written;
+      // Read back one by one: FerretDB runs an `_id: {$in}` query as a scan of the collection.
+      const now: Pick<MessageHistoryDoc, '_id' | 'status' | 'providerMessageId' | 'broadcastId'>[] = [];
       const ids = [...new Set(statuses.map((st) => docId(tenantId, st.messageId)))];
-      const now = await Message.find(
-        { _id: { $in: ids } },
-        { status: 1, providerMessageId: 1, broadcastId: 1 },
-      ).lean<Pick<MessageHistoryDoc, '_id' | 'status' | 'providerMessageId' | 'broadcastId'>[]>();
+      for (let i = 0; i < ids.length; i += 8)
+        for (const d of await Promise.all(
+          ids
+            .slice(i, i + 8)
+            .map((_id) =>
+              Message.findById(_id, { status: 1, providerMessageId: 1, broadcastId: 1 }).lean<
+                Pick<MessageHistoryDoc, '_id' | 'status' | 'providerMessageId' | 'broadcastId'>
+              >(),
+            ),
+        ))
+          if (d) now.push(d);
       const byId = new Map(now.map((d) => [d._id, d]));
       const again: RecipientStatus[] = [];
       const early: RecipientStatus[] = [];
@@ -361,16 +377,24 @@ export function createMessageHistoryRepository(conn: Connection) {
           : { tenantId, broadcastId: which.broadcastId };
       const waiting = await Inbox.find(q).lean<(RecipientStatus & { _id: string })[]>();
       if (waiting.length === 0) return 0;
-      const docs = await Message.find(
-        { _id: { $in: [...new Set(waiting.map((w) => docId(tenantId, w.messageId)))] } },
-        { providerMessageId: 1 },
-      ).lean<Pick<MessageHistoryDoc, '_id' | 'providerMessageId'>[]>();
+      // One by one: FerretDB runs an `_id: {$in}` query as a scan of the collection.
+      const docs = (
+        await Promise.all(
+          [...new Set(waiting.map((w) => docId(tenantId, w.messageId)))].map((_id) =>
+            Message.findById(_id, { providerMessageId: 1 }).lean<
+              Pick<MessageHistoryDoc, '_id' | 'providerMessageId'>
+            >(),
+          ),
+        )
+      ).filter((d) => d !== null);
       const pmid = new Map(docs.map((d) => [d._id, d.providerMessageId]));
       const due = waiting.filter((w) => pmid.get(docId(tenantId, w.messageId)) === w.providerMessageId);
       // In status order, so a delivered is applied before a read of the same message.
       due.sort((a, b) => RANK_OF(a.status) - RANK_OF(b.status));
-      for (const w of due)
-        await bulkWriteInSmallCommands(Message, statusOps(tenantId, { ...w, at: new Date(w.at) }));
+      await bulkWriteInSmallCommands(
+        Message,
+        due.flatMap((w) => statusOps(tenantId, { ...w, at: new Date(w.at) })),
+      );
       if (due.length > 0) await Inbox.deleteMany({ _id: { $in: due.map((w) => w._id) } });
       return due.length;
     },
