@@ -117,7 +117,15 @@ export async function startSignupStack(tenantId: string) {
         senders: messaging.senders,
         metaAppSecret: APP_SECRET,
         callbacks: messaging.callbacks,
+        // The admin page lists broadcasts and inbound messages too: serve them, as the API does.
+        broadcasts: {
+          commands: messaging.broadcastCommands,
+          broadcasts: messaging.broadcasts,
+          bodyLimit: '4mb',
+        },
+        inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
       },
+      conversations: messaging.conversations,
       onboardings: {
         commands: createOnboardingCommands({
           temporal: temporal.client,
