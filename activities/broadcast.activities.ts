@@ -257,13 +257,16 @@ export function createBroadcastActivities(all: {
         };
       });
     // Outcomes are written as soon as they come, in one bulk write each time the previous write
-    // is done (group commit): under load a write carries many, and a send answered by the provider
-    // is recorded within one write's time, so a worker killed now resends only what was in flight.
+    // is done (group commit): under load a write carries many. Sends answered but not yet recorded
+    // take room from the sends in flight (below), so a worker killed now resends at most that many.
     let flushing: Promise<void> | null = null;
+    /** Outcomes in the write under way. */
+    let writing = 0;
     let flushError: unknown = null;
     const writeOutcomes = () => {
       if (flushing || outcomes.length === 0) return;
       const batch = outcomes.splice(0);
+      writing = batch.length;
       const sentIds = batch.filter((o) => o.kind === 'sent').map((o) => o.messageId);
       flushing = durably(ctx, async () => {
         await repo.recordOutcomes(tenantId, batch);
@@ -277,6 +280,7 @@ export function createBroadcastActivities(all: {
         .catch((err: unknown) => void (flushError ??= err))
         .finally(() => {
           flushing = null;
+          writing = 0;
           writeOutcomes();
         });
     };
@@ -357,7 +361,9 @@ export function createBroadcastActivities(all: {
       }
       items.sort((a, b2) => a.dueAt - b2.dueAt || a.index - b2.index);
       const ready = items.filter((it) => it.dueAt <= now).length;
-      const room = deps.maxInFlight - inFlight;
+      // Back-pressure: answered sends not yet recorded count against the room, so when writes lag
+      // behind sends, sending slows down — a worker killed now resends at most this many.
+      const room = deps.maxInFlight - inFlight - outcomes.length - writing;
       if (ready === 0 || room <= 0) {
         const next = items[0]?.dueAt ?? now + 50;
         await nap(Math.max(5, Math.min(next - now, NAP_MS)));

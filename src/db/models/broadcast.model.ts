@@ -105,7 +105,7 @@ export function broadcastChunkModel(conn: Connection): Model<BroadcastChunkDoc> 
 
 /**
  * `whatsapp_recipient_status_inbox`: webhook statuses of broadcast recipients that came before the
- * recipient's `sent` was written; applied (and removed) once it is. `_id` = `<tenant>:<messageId>:<status>`.
+ * recipient's `sent` was written; applied (and removed) once it is. `_id` = `<tenant>:<messageId>:<providerMessageId>:<status>`.
  */
 export interface RecipientStatusInboxDoc {
   _id: string;

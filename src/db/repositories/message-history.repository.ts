@@ -341,7 +341,9 @@ export function createMessageHistoryRepository(conn: Connection) {
         await bulkWriteInSmallCommands(
           Inbox,
           early.map((st) => {
-            const _id = `${docId(tenantId, st.messageId)}:${st.status}`;
+            // The provider id is part of the key: after a resend, the new send's early status must not
+            // be taken for the old one's (which never applies) and dropped.
+            const _id = `${docId(tenantId, st.messageId)}:${st.providerMessageId}:${st.status}`;
             return {
               updateOne: {
                 filter: { _id },
