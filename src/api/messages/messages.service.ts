@@ -1,183 +1,45 @@
-import { randomBytes } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  type Client,
 } from '@temporalio/client';
-import {
-  cancelMessageUpdate,
-  type MessageSettings,
-  type MessageWorkflowInput,
-} from '../../../workflows/message.definitions';
-import type { messageWorkflow } from '../../../workflows/message.workflow';
+import { cancelMessageUpdate, type MessageWorkflowInput } from '../../../workflows/message.definitions';
 import type { MessageHistoryDoc } from '../../db/models/message-history.model';
 import type { MessageHistoryRepository } from '../../db/repositories/message-history.repository';
 import { isStorageUnavailable } from '../../db/storage-errors';
 import { DomainError, notFound } from '../../domain/errors';
-import type { MessageStatus } from '../../domain/message';
-import { isOfficialProvider } from '../../domain/official-sender';
 import type { MessagingRegistry, ResolvedSender } from '../../providers/messaging-registry';
 import type { SendMessageRequest } from '../../schemas/message.schema';
-import type { RecipientHasher } from '../../temporal/recipient-hash';
-import {
-  MessageStatusKey,
-  ProviderKey,
-  RecipientKey,
-  SenderIdKey,
-  TenantIdKey,
-} from '../../temporal/search-attributes';
 import { withinWorkerTimeout } from '../../temporal/within';
-import { workflowIds } from '../../temporal/workflow-ids';
-import { messageSummary } from '../../temporal/workflow-summaries';
 import type { CustomerWindowPolicy } from './customer-window.policy';
-import { idForKey, requestHashOf } from './message-view';
+import { createMessageReplay, messageIdFor, type Accepted } from './message-idempotency';
+import { createMessageRuns, type MessageRunDeps, type MessageToRun } from './message-run';
+import { requestHashOf } from './message-view';
+import { createSendPolicy } from './send-policy';
 
-export interface MessagesServiceDeps {
-  temporal: Client;
-  taskQueue: string;
+export interface MessagesServiceDeps extends MessageRunDeps {
   messages: MessageHistoryRepository;
   registry: MessagingRegistry;
-  settings: MessageSettings;
   maxRetries: number;
   waitSentMaxMs: number;
   /** Bound on waiting for a worker to answer a cancel. */
   commandTimeoutMs?: number;
-  /** Whether the tenant has a status callback (read when a run starts). */
-  callbacks?: { get(tenantId: string): Promise<unknown> };
   /** The 24-hour customer-service window, enforced for official senders; absent = not enforced. */
   customerWindow?: CustomerWindowPolicy;
-  /** The `Recipient` search attribute's keyed hash (TEMPORAL_RECIPIENT_HASH_KEY); undefined = not set. */
-  recipientHash: RecipientHasher | undefined;
-}
-
-export interface Accepted {
-  id: string;
-  status: MessageStatus;
-  replayed: boolean;
-}
-
-/** What a run sends: the request at accept, the stored record at retry. */
-export type MessageToRun = Omit<
-  MessageWorkflowInput,
-  'retry' | 'validityMs' | 'notify' | 'followStatuses' | 'settings'
->;
-
-/** The message workflow's input: the one place it is built (accept and retry). */
-export function messageWorkflowInput(
-  settings: MessageSettings,
-  m: MessageToRun,
-  run: {
-    retry: boolean;
-    validityMs: number | null | undefined;
-    notify: boolean;
-    sender: ResolvedSender | null;
-    /** A broadcast recipient's retry: its statuses go to its record, not to this run (issue 18). */
-    broadcastRecipient?: boolean;
-  },
-): MessageWorkflowInput {
-  return {
-    ...m,
-    retry: run.retry,
-    // A retried run gets the validity the request asked for, counted afresh from its start.
-    ...(run.validityMs == null ? {} : { validityMs: run.validityMs }),
-    notify: run.notify,
-    // The sender may be gone by a retry; its provider still decides whether statuses will follow.
-    followStatuses: run.sender?.provider.acknowledgesDelivery !== false && run.broadcastRecipient !== true,
-    settings,
-  };
 }
 
 /**
  * Messages between the /v1 routes and Temporal: accept, cancel, retry and the wait for `sent`. A
  * 2xx is only answered once the workflow has started (the message is durable); the database is
  * only read here, never written. Another tenant's message is simply not found (the workflow id
- * carries the tenant). Errors are domain errors.
+ * carries the tenant). Errors are domain errors. Its parts: `message-run.ts` (the workflow's input
+ * and start), `message-idempotency.ts` (ids from keys, replays), `send-policy.ts` (which sender,
+ * the 24-hour window).
  */
 export function createMessagesService(deps: MessagesServiceDeps) {
-  const handleOf = (tenantId: string, id: string) =>
-    deps.temporal.workflow.getHandle(workflowIds.message(tenantId, id));
-  const notifies = async (tenantId: string) =>
-    deps.callbacks ? (await deps.callbacks.get(tenantId)) !== null : false;
-
-  /**
-   * Starts one run of a message's workflow: REJECT_DUPLICATE for a new message (an idempotency key
-   * can never send twice), ALLOW_DUPLICATE for a retry of a failed one. The request hash rides in
-   * the memo, so a racing duplicate can be compared without a worker. `Recipient` holds the keyed
-   * hash of the number (issue 15), and is left out without a hash key.
-   */
-  async function startRun(input: MessageWorkflowInput, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') {
-    await deps.temporal.workflow.start<typeof messageWorkflow>('messageWorkflow', {
-      workflowId: workflowIds.message(input.tenantId, input.messageId),
-      taskQueue: deps.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: reuse,
-      workflowIdConflictPolicy: 'FAIL',
-      memo: { requestHash: input.requestHash },
-      ...messageSummary(input),
-      typedSearchAttributes: [
-        { key: TenantIdKey, value: input.tenantId },
-        { key: SenderIdKey, value: input.senderId },
-        ...(deps.recipientHash ? [{ key: RecipientKey, value: deps.recipientHash(input.to) }] : []),
-        { key: ProviderKey, value: input.provider },
-        { key: MessageStatusKey, value: 'queued' },
-      ],
-    });
-  }
-
-  async function replay(
-    tenantId: string,
-    messageId: string,
-    requestHash: string,
-    recorded?: MessageHistoryDoc,
-  ): Promise<Accepted> {
-    const doc = recorded ?? (await deps.messages.get(tenantId, messageId));
-    let storedHash = doc?.requestHash;
-    if (!storedHash) {
-      const memo = (await handleOf(tenantId, messageId).describe()).memo as
-        { requestHash?: string } | undefined;
-      storedHash = memo?.requestHash;
-    }
-    if (storedHash !== requestHash)
-      throw new DomainError(
-        'conflict',
-        'idempotency_key_reused',
-        'This Idempotency-Key was used with a different request body',
-        { id: messageId },
-      );
-    return { id: messageId, status: doc?.status ?? 'queued', replayed: true };
-  }
-
-  /** The sender that will send `req`, or the 422 saying why none can. */
-  async function acceptable(tenantId: string, req: SendMessageRequest): Promise<ResolvedSender> {
-    const sender = await deps.registry.resolveSender(tenantId, req.from);
-    if (!sender)
-      throw new DomainError(
-        'unprocessable',
-        'unknown_sender',
-        `No sender or session ${req.from} for this tenant`,
-      );
-    if (!sender.provider.supportedTypes.has(req.content.type))
-      throw new DomainError(
-        'unprocessable',
-        'unsupported_message_type',
-        `Sender ${req.from} (${sender.provider.name}) cannot send ${req.content.type} messages`,
-        { supportedTypes: [...sender.provider.supportedTypes] },
-      );
-    if (deps.customerWindow && isOfficialProvider(sender.provider.name))
-      await deps.customerWindow.check(tenantId, req);
-    return sender;
-  }
-
-  async function workflowExists(tenantId: string, messageId: string): Promise<boolean> {
-    try {
-      await handleOf(tenantId, messageId).describe();
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
-  }
+  const runs = createMessageRuns(deps);
+  const replay = createMessageReplay({ messages: deps.messages, runs });
+  const senderFor = createSendPolicy(deps);
 
   return {
     async accept(
@@ -187,19 +49,17 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       idempotencyKey: string | null,
     ): Promise<Accepted> {
       const requestHash = requestHashOf(req);
-      const messageId = idempotencyKey
-        ? idForKey('msg', tenantId, idempotencyKey)
-        : `msg_${randomBytes(16).toString('base64url')}`;
+      const messageId = messageIdFor(tenantId, idempotencyKey);
       // A retried request gets the message its key already made, whatever changed since (the
       // window closed, the sender removed): the replay is looked up before any check.
       const recorded = idempotencyKey ? await deps.messages.get(tenantId, messageId) : null;
       if (recorded) return replay(tenantId, messageId, requestHash, recorded);
       let sender: ResolvedSender;
       try {
-        sender = await acceptable(tenantId, req);
+        sender = await senderFor(tenantId, req);
       } catch (err) {
         // Accepted a moment ago and not recorded yet: its workflow exists.
-        if (idempotencyKey && err instanceof DomainError && (await workflowExists(tenantId, messageId)))
+        if (idempotencyKey && err instanceof DomainError && (await runs.exists(tenantId, messageId)))
           return replay(tenantId, messageId, requestHash);
         throw err;
       }
@@ -220,14 +80,8 @@ export function createMessagesService(deps: MessagesServiceDeps) {
         acceptedAt: new Date().toISOString(),
       };
       const validityMs = req.validitySeconds === undefined ? undefined : req.validitySeconds * 1000;
-      const input = messageWorkflowInput(deps.settings, m, {
-        retry: false,
-        validityMs,
-        notify: await notifies(tenantId),
-        sender,
-      });
       try {
-        await startRun(input, 'REJECT_DUPLICATE');
+        await runs.start(m, { retry: false, validityMs, sender }, 'REJECT_DUPLICATE');
       } catch (err) {
         // Two requests with one key raced: the loser answers with the winner's message.
         if (err instanceof WorkflowExecutionAlreadyStartedError && idempotencyKey)
@@ -249,7 +103,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       if (doc && doc.status !== 'queued') throw conflict(doc.status);
       try {
         await withinWorkerTimeout(
-          handleOf(tenantId, messageId).executeUpdate(cancelMessageUpdate),
+          runs.handleOf(tenantId, messageId).executeUpdate(cancelMessageUpdate),
           deps.commandTimeoutMs ?? 10_000,
           'No worker answered the cancel in time',
         );
@@ -299,15 +153,14 @@ export function createMessagesService(deps: MessagesServiceDeps) {
         requestHash: doc.requestHash,
         acceptedAt: doc.createdAt.toISOString(),
       };
-      const input = messageWorkflowInput(deps.settings, m, {
+      const run = {
         retry: true,
         validityMs: doc.validityMs,
-        notify: await notifies(tenantId),
         sender,
         broadcastRecipient: Boolean(doc.broadcastId),
-      });
+      };
       try {
-        await startRun(input, 'ALLOW_DUPLICATE');
+        await runs.start(m, run, 'ALLOW_DUPLICATE');
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError)
           throw new DomainError(
@@ -339,7 +192,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
     },
 
     /** A message accepted a moment ago whose queued record is not written yet: its workflow exists. */
-    acceptedButUnrecorded: workflowExists,
+    acceptedButUnrecorded: runs.exists,
   };
 }
 
