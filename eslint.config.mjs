@@ -70,7 +70,8 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              group: ['**/src/providers/**', '**/src/db/**'],
+              // src/providers/onboarding-steps.ts is pure data (each official provider's step list).
+              group: ['**/src/providers/**', '!**/src/providers/onboarding-steps', '**/src/db/**'],
               message: 'Workflows never call providers or the database: use an activity.',
             },
             {

@@ -12,7 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { StepPatch } from '../activities/onboarding.activities';
-import { ONBOARDING_STEPS, type OnboardingStepName } from '../src/domain/onboarding';
+import type { OnboardingStepName } from '../src/domain/onboarding';
+import { ONBOARDING_STEPS } from '../src/providers/onboarding-steps';
 import { OnboardingStatusKey } from '../src/temporal/search-attributes';
 import { failureOf, timedOutWithoutCause } from './onboarding-failure';
 import {
@@ -114,8 +115,8 @@ export async function onboardingWorkflow(input: OnboardingWorkflowInput): Promis
     }
   }
 
-  // What each step does; which steps a provider runs, and in which order, is ONBOARDING_STEPS (its
-  // descriptor's list), written once.
+  // What each step does; which steps a provider runs, and in which order, is ONBOARDING_STEPS (the
+  // lists in the providers' folders, which their descriptors carry), written once.
   const actions: Record<OnboardingStepName, Omit<Step, 'name'>> = {
     exchange_code: { run: () => exchange.onboardingExchangeCode(ref) },
     resolve_ids: { run: () => acts.onboardingResolveMetaIds(ref) },

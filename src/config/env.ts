@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { providerSettings } from '../providers/registry';
 
 /**
  * The only place that reads `process.env`. Each process parses it once at start; a missing or
@@ -29,6 +30,10 @@ const keyring = z
     return keys;
   });
 
+/**
+ * The process's settings: its own below, then every provider's (src/providers/<vendor>/*.settings.ts,
+ * composed by the provider registry), so a provider's environment variables live in its folder.
+ */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -125,13 +130,7 @@ export const envSchema = z.object({
   /** Threads running workflow code (the main thread keeps activities and I/O). */
   WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).default(1),
 
-  // WhatsApp Web gateway (issue 3): which contract, where, and the keys it wants.
-  GATEWAY_KIND: z.enum(['seed', 'waha', 'evolution']).default('seed'),
-  GATEWAY_BASE_URL: z.url().default('http://127.0.0.1:3100'),
-  GATEWAY_MASTER_KEY: z.string().min(1).optional(),
-  GATEWAY_API_KEY: z.string().min(1).optional(),
-  GATEWAY_TIMEOUT_MS: durationMs.min(100).default(10_000),
-  GATEWAY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // WhatsApp Web sessions (issue 3); the gateway's settings: src/providers/gateways/gateway.settings.ts.
   SESSION_QR_EXPIRY_MS: durationMs.min(1_000).default(300_000),
   SESSION_POLL_INITIAL_MS: durationMs.min(50).default(1_000),
   SESSION_POLL_MAX_MS: durationMs.min(50).default(15_000),
@@ -144,7 +143,7 @@ export const envSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
 
-  // Messages (issue 4): sending, retries, following statuses, rate limits per sender, Meta Cloud API.
+  // Messages (issue 4): sending, retries, following statuses (each provider's rate and API: its settings).
   MESSAGE_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   MESSAGE_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
   MESSAGE_RETRY_MAX_MS: durationMs.min(10).default(60_000),
@@ -161,26 +160,6 @@ export const envSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/, 'must look like 4mb')
     .default('4mb'),
   BROADCAST_HEARTBEAT_TIMEOUT_MS: durationMs.min(1_000).default(10_000),
-  RATE_LIMIT_GATEWAY_PER_MINUTE: z.coerce.number().positive().default(10),
-  RATE_LIMIT_GATEWAY_BURST: z.coerce.number().int().min(1).default(50),
-  RATE_LIMIT_META_PER_SECOND: z.coerce.number().positive().default(80),
-  RATE_LIMIT_META_BURST: z.coerce.number().int().min(1).default(80),
-  // BSPs (issue 7): 360dialog (Cloud API numbers, Meta's 80 msg/s) and Twilio (10 msg/s per WhatsApp sender).
-  RATE_LIMIT_DIALOG360_PER_SECOND: z.coerce.number().positive().default(80),
-  RATE_LIMIT_DIALOG360_BURST: z.coerce.number().int().min(1).default(80),
-  RATE_LIMIT_TWILIO_PER_SECOND: z.coerce.number().positive().default(10),
-  RATE_LIMIT_TWILIO_BURST: z.coerce.number().int().min(1).default(10),
-  DIALOG360_BASE_URL: z.url().default('https://waba-v2.360dialog.io'),
-  DIALOG360_TIMEOUT_MS: durationMs.min(100).default(15_000),
-  TWILIO_API_BASE_URL: z.url().default('https://api.twilio.com'),
-  TWILIO_TIMEOUT_MS: durationMs.min(100).default(15_000),
-  META_GRAPH_BASE_URL: z.url().default('https://graph.facebook.com'),
-  META_GRAPH_API_VERSION: z
-    .string()
-    .regex(/^v\d+\.\d+$/, 'must look like v23.0')
-    .default('v23.0'),
-  META_TIMEOUT_MS: durationMs.min(100).default(15_000),
-  META_APP_SECRET: z.string().min(1).optional(),
   /**
    * Key of the MAC on the message reference Meta and 360dialog echo in status webhooks (issue 15):
    * base64 of at least 32 bytes. Unset: derived from the active ENCRYPTION_KEYS key.
@@ -190,12 +169,6 @@ export const envSchema = z.object({
     .transform((v) => Buffer.from(v, 'base64'))
     .refine((b) => b.length >= 32, 'must be the base64 of at least 32 bytes')
     .optional(),
-  /** The verify token Meta's webhook handshake (GET /webhooks/meta) must present (issue 7). */
-  META_WEBHOOK_VERIFY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
-  /** With META_APP_SECRET, authorizes the health sweep's debug_token calls as `<app_id>|<app_secret>`. */
-  META_APP_ID: z.string().regex(/^\d+$/, 'must be the numeric Meta app id').optional(),
-  /** Facebook Login for Business configuration id the signup page passes to FB.login (public, issue 7). */
-  META_ES_CONFIG_ID: z.string().regex(/^\d+$/, 'must be the numeric configuration id').optional(),
   CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(20),
   CALLBACK_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
   /** Wall clock for one callback delivery: connect, headers and body (issue 15). */
@@ -221,24 +194,12 @@ export const envSchema = z.object({
     .transform((v) => v === 'true'),
   CUSTOMER_WINDOW_MARGIN_MS: durationMs.max(3_600_000).default(60_000),
 
-  // Onboarding (issue 7): Meta Embedded Signup, 360dialog partner API, Twilio Senders API, as sagas.
-  /** Lifetime of an Embedded Signup code: its exchange is never retried past it. */
-  META_ES_CODE_VALIDITY_MS: durationMs.min(1_000).default(30_000),
-  DIALOG360_PARTNER_BASE_URL: z.url().default('https://hub.360dialog.io'),
-  DIALOG360_PARTNER_ID: z.string().min(1).optional(),
-  DIALOG360_PARTNER_API_KEY: z.string().min(1).optional(),
-  TWILIO_MESSAGING_BASE_URL: z.url().default('https://messaging.twilio.com'),
-  TWILIO_ACCOUNT_SID: z
-    .string()
-    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
-    .optional(),
-  TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Onboarding (issue 7): Meta Embedded Signup, 360dialog partner API, Twilio Senders API, as sagas
+  // (each provider's own onboarding settings are in its settings).
   ONBOARDING_STEP_TIMEOUT_MS: durationMs.min(100).default(30_000),
   ONBOARDING_STEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   ONBOARDING_RETRY_INITIAL_MS: durationMs.min(10).default(1_000),
   ONBOARDING_RETRY_MAX_MS: durationMs.min(10).default(30_000),
-  ONBOARDING_TWILIO_ONLINE_TIMEOUT_MS: durationMs.min(1_000).default(600_000),
-  ONBOARDING_TWILIO_POLL_MS: durationMs.min(100).default(5_000),
 
   // Prometheus metrics (issue 8): GET /metrics on the API, and on the worker's own port.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -251,6 +212,8 @@ export const envSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   METRICS_CACHE_MS: durationMs.default(15_000),
+
+  ...providerSettings,
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -2,16 +2,24 @@ import type { OfficialProvider } from './official-sender';
 
 /**
  * Onboarding a number onto the WhatsApp Business Platform, as a saga of provider steps (issue 7).
- * Each provider has its own ordered steps; a failure after partial setup undoes the completed
- * steps in reverse and names the step and the provider's error.
+ * Each provider has its own ordered steps (its descriptor's, src/providers/<vendor>/*.steps.ts); a
+ * failure after partial setup undoes the completed steps in reverse and names the step and the
+ * provider's error. These are every step the onboarding workflow knows how to run and undo.
  */
-export const ONBOARDING_STEPS = {
-  meta: ['exchange_code', 'resolve_ids', 'subscribe_app', 'register_phone', 'store_sender'],
-  '360dialog': ['fetch_channel', 'create_api_key', 'configure_webhook', 'store_sender'],
-  twilio: ['create_sender', 'await_online', 'store_sender'],
-} as const satisfies Record<OfficialProvider, readonly string[]>;
+export const ONBOARDING_STEP_NAMES = [
+  'exchange_code',
+  'resolve_ids',
+  'subscribe_app',
+  'register_phone',
+  'fetch_channel',
+  'create_api_key',
+  'configure_webhook',
+  'create_sender',
+  'await_online',
+  'store_sender',
+] as const;
 
-export type OnboardingStepName = (typeof ONBOARDING_STEPS)[OfficialProvider][number];
+export type OnboardingStepName = (typeof ONBOARDING_STEP_NAMES)[number];
 
 export const ONBOARDING_STATUSES = ['running', 'ready', 'failed'] as const;
 export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];

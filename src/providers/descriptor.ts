@@ -2,15 +2,19 @@
 // ProviderDescriptor — everything the rest of the code asks about one provider, in one place.
 //
 // To add a provider: a folder src/providers/<vendor>/ with its adapter, its `readError` (its error
-// codes for callProvider) and an `index.ts` exporting one descriptor — its name, the configuration
-// it reads as an `Env` interface of its own (the process Config satisfies it; src/providers never
-// imports Config), its rate, its messaging adapter built from that Env and the ports the roots
-// hand over (MessagingPorts) and, for an official provider, how it onboards — then one line in
-// src/providers/registry.ts. Still outside the folder today: its settings in src/config/env.ts,
-// and for an official provider its request schema (src/schemas/onboarding.schema.ts), its steps
-// (ONBOARDING_STEPS, which workflows read), its routing-key format (senderRoutingKey) and its
-// onboarding clients (src/composition/onboarding-setup.ts).
+// codes for callProvider), its settings (`<vendor>.settings.ts`: the environment variables it
+// reads, as a zod object; the registry composes them into src/config/env.ts, and `.env.example`
+// documents each) and an `index.ts` exporting one descriptor — its name, those settings, its rate,
+// its messaging adapter built from the parsed settings and the ports the roots hand over
+// (MessagingPorts) and, for an official provider, how it onboards — then one line in
+// src/providers/registry.ts. src/providers never imports Config: each descriptor reads its own Env.
+// Still outside the folder today, for an official provider: its step list in the workflow's view
+// (src/providers/onboarding-steps.ts, pure data the workflow bundle can load), its request body
+// in the union (src/schemas/onboarding.schema.ts), its name in OFFICIAL_PROVIDERS and its
+// routing-key format (src/domain/official-sender.ts) and its onboarding clients
+// (src/composition/onboarding-setup.ts).
 // ---------------------------------------------------------------------------------------------
+import type { z } from 'zod';
 import type { OnboardingRequestFacts, OnboardingSecret, OnboardingStepName } from '../domain/onboarding';
 import type { OfficialProvider, SenderCredentials } from '../domain/official-sender';
 import type { CreateOnboardingRequest } from '../schemas/onboarding.schema';
@@ -78,9 +82,15 @@ export interface MessagingPorts {
   statusRefKey: Buffer;
 }
 
-export interface ProviderDescriptor<Env = object, Req extends CreateOnboardingRequest = never> {
+export interface ProviderDescriptor<
+  Env = object,
+  Req extends CreateOnboardingRequest = never,
+  Settings extends z.ZodObject = z.ZodObject,
+> {
   /** Stable name: stored with senders and messages, the Provider search attribute. */
   readonly name: string;
+  /** The environment variables it reads (its `<vendor>.settings.ts`), composed into the process's schema. */
+  readonly settings: Settings;
   /** The send rate of a sender without a rate of its own (RATE_LIMIT_*). */
   rate(env: Env): ProviderRate;
   /** Its messaging adapter, or null when these ports cannot send with it (a session without a sessions port). */

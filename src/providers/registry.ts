@@ -17,11 +17,20 @@ import { hasTwilioAccount, twilioProvider } from './twilio';
 export const PROVIDERS = [metaProvider, dialog360Provider, twilioProvider, whatsappWebProvider] as const;
 
 type Descriptor = (typeof PROVIDERS)[number];
-type EnvOf<D> = D extends ProviderDescriptor<infer E, infer _R> ? E : never;
+type EnvOf<D> = D extends ProviderDescriptor<infer E, infer _R, infer _S> ? E : never;
+type ShapeOf<D> = D extends ProviderDescriptor<infer _E, infer _R, infer S> ? S['shape'] : never;
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
 /** The configuration the providers read: every descriptor's Env together (the process Config is one). */
 export type ProvidersEnv = Intersection<EnvOf<Descriptor>>;
+
+/**
+ * Every provider's settings (the environment variables each reads), for src/config/env.ts to
+ * compose into the process's schema: a provider's settings live in its folder.
+ */
+export const providerSettings = Object.assign({}, ...PROVIDERS.map((d) => d.settings.shape)) as Intersection<
+  ShapeOf<Descriptor>
+>;
 
 type OnboardingRequestOf<P extends OfficialProvider> = Extract<CreateOnboardingRequest, { provider: P }>;
 

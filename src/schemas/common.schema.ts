@@ -3,6 +3,13 @@ import { z } from 'zod';
 /** The seed's id rule, reused for every client-chosen id. */
 export const resourceId = z.string().regex(/^[a-zA-Z0-9_-]{1,50}$/, 'must match ^[a-zA-Z0-9_-]{1,50}$');
 
+/** An id made of digits (Meta's WABA and phone number ids): `what` names it in the message. */
+export const digitsId = (what: string) => z.string().regex(/^\d{5,30}$/, `must be a ${what} (digits)`);
+
+/** A token or secret as given, between `min` and `max` characters, without spaces. */
+export const noSpaces = (min: number, max: number) =>
+  z.string().min(min).max(max).regex(/^\S+$/, 'must not contain spaces');
+
 export const tenantId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must match ^[a-z0-9][a-z0-9_-]{0,62}$');

@@ -1,19 +1,10 @@
 import { senderRoutingKey } from '../../domain/official-sender';
-import { ONBOARDING_STEPS } from '../../domain/onboarding';
-import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
+import type { Dialog360OnboardingRequest } from './dialog360-onboarding.schema';
 import type { ProviderDescriptor, SenderCredentialsPort } from '../descriptor';
 import { createDialog360MessagingProvider, type Dialog360AdapterConfig } from './dialog360.adapter';
 import { DIALOG360 } from './dialog360.errors';
-
-/** The configuration 360dialog reads (src/config/env.ts). */
-export interface Dialog360Env {
-  DIALOG360_PARTNER_ID?: string;
-  DIALOG360_PARTNER_API_KEY?: string;
-  RATE_LIMIT_DIALOG360_PER_SECOND: number;
-  RATE_LIMIT_DIALOG360_BURST: number;
-  DIALOG360_BASE_URL: string;
-  DIALOG360_TIMEOUT_MS: number;
-}
+import { DIALOG360_ONBOARDING_STEPS } from './dialog360.steps';
+import { dialog360Settings, type Dialog360Env } from './dialog360.settings';
 
 /** A sender's D360-API-KEY: only 360dialog senders have one. */
 export function dialog360CredentialsFrom(
@@ -25,11 +16,14 @@ export function dialog360CredentialsFrom(
   };
 }
 
-type Dialog360Onboarding = Extract<CreateOnboardingRequest, { provider: '360dialog' }>;
-
 /** 360dialog (Cloud API hosting), onboarded through its Partner API with the channel a client granted us. */
-export const dialog360Provider: ProviderDescriptor<Dialog360Env, Dialog360Onboarding> = {
+export const dialog360Provider: ProviderDescriptor<
+  Dialog360Env,
+  Dialog360OnboardingRequest,
+  typeof dialog360Settings
+> = {
   name: DIALOG360,
+  settings: dialog360Settings,
   rate: (env) => ({
     ratePerSec: env.RATE_LIMIT_DIALOG360_PER_SECOND,
     burst: env.RATE_LIMIT_DIALOG360_BURST,
@@ -42,7 +36,7 @@ export const dialog360Provider: ProviderDescriptor<Dialog360Env, Dialog360Onboar
       credentials: dialog360CredentialsFrom(ports.senders),
     }),
   onboarding: {
-    steps: ONBOARDING_STEPS['360dialog'],
+    steps: DIALOG360_ONBOARDING_STEPS,
     available: (env) => !!(env.DIALOG360_PARTNER_ID && env.DIALOG360_PARTNER_API_KEY),
     refusal: (_req, a) =>
       a['360dialog']

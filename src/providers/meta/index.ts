@@ -1,28 +1,17 @@
 import { senderRoutingKey } from '../../domain/official-sender';
-import { ONBOARDING_STEPS } from '../../domain/onboarding';
-import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
+import type { MetaOnboardingRequest } from './meta-onboarding.schema';
 import type { ProviderDescriptor } from '../descriptor';
 import { createMetaMessagingProvider } from './meta.adapter';
-
-/** The configuration Meta reads (src/config/env.ts). */
-export interface MetaEnv {
-  META_APP_ID?: string;
-  META_APP_SECRET?: string;
-  RATE_LIMIT_META_PER_SECOND: number;
-  RATE_LIMIT_META_BURST: number;
-  META_GRAPH_BASE_URL: string;
-  META_GRAPH_API_VERSION: string;
-  META_TIMEOUT_MS: number;
-}
-
-type MetaOnboarding = Extract<CreateOnboardingRequest, { provider: 'meta' }>;
+import { META_ONBOARDING_STEPS } from './meta.steps';
+import { metaSettings, type MetaEnv } from './meta.settings';
 
 /** The default id of a Meta sender: by its phone number id. */
 export const metaSenderId = (phoneNumberId: string) => `meta-${phoneNumberId}`;
 
 /** Meta's WhatsApp Cloud API, onboarded by Embedded Signup (exchange code → register the number). */
-export const metaProvider: ProviderDescriptor<MetaEnv, MetaOnboarding> = {
+export const metaProvider: ProviderDescriptor<MetaEnv, MetaOnboardingRequest, typeof metaSettings> = {
   name: 'meta',
+  settings: metaSettings,
   rate: (env) => ({ ratePerSec: env.RATE_LIMIT_META_PER_SECOND, burst: env.RATE_LIMIT_META_BURST }),
   messaging: (env, ports) =>
     createMetaMessagingProvider({
@@ -33,7 +22,7 @@ export const metaProvider: ProviderDescriptor<MetaEnv, MetaOnboarding> = {
       credentials: (tenantId, senderId) => ports.senders.metaCredentials(tenantId, senderId),
     }),
   onboarding: {
-    steps: ONBOARDING_STEPS.meta,
+    steps: META_ONBOARDING_STEPS,
     available: (env) => !!(env.META_APP_ID && env.META_APP_SECRET),
     refusal: (_req, a) =>
       a.meta ? null : 'Meta onboarding needs META_APP_ID and META_APP_SECRET on the server',

@@ -1,21 +1,13 @@
 import { senderRoutingKey } from '../../domain/official-sender';
-import { ONBOARDING_STEPS } from '../../domain/onboarding';
-import type { CreateOnboardingRequest } from '../../schemas/onboarding.schema';
+import type { TwilioOnboardingRequest } from './twilio-onboarding.schema';
 import type { ProviderDescriptor, SenderCredentialsPort } from '../descriptor';
 import { createTwilioMessagingProvider, type TwilioAdapterConfig } from './twilio.adapter';
 import { TWILIO } from './twilio.errors';
+import { TWILIO_ONBOARDING_STEPS } from './twilio.steps';
+import { twilioSettings, type TwilioSettings } from './twilio.settings';
 
-/** The configuration Twilio reads (src/config/env.ts). */
-export interface TwilioEnv {
-  TWILIO_ACCOUNT_SID?: string;
-  TWILIO_AUTH_TOKEN?: string;
-  RATE_LIMIT_TWILIO_PER_SECOND: number;
-  RATE_LIMIT_TWILIO_BURST: number;
-  TWILIO_API_BASE_URL: string;
-  TWILIO_TIMEOUT_MS: number;
-  /** Each send's StatusCallback is on our public URL. */
-  PUBLIC_BASE_URL: string;
-}
+/** What Twilio reads: its settings, and our public URL (each send's StatusCallback is on it). */
+export type TwilioEnv = TwilioSettings & { PUBLIC_BASE_URL: string };
 
 /** A Twilio sender's account SID, auth token and number. */
 export function twilioCredentialsFrom(
@@ -29,8 +21,6 @@ export function twilioCredentialsFrom(
   };
 }
 
-type TwilioOnboarding = Extract<CreateOnboardingRequest, { provider: 'twilio' }>;
-
 /** The default id of a Twilio sender: by its number. */
 export const twilioSenderId = (phoneNumber: string) => `twilio-${phoneNumber}`;
 
@@ -38,8 +28,9 @@ export const twilioSenderId = (phoneNumber: string) => `twilio-${phoneNumber}`;
 export const hasTwilioAccount = (env: TwilioEnv) => !!(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN);
 
 /** Twilio Programmable Messaging, onboarded through its Senders API (with the request's account or ours). */
-export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboarding> = {
+export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboardingRequest, typeof twilioSettings> = {
   name: TWILIO,
+  settings: twilioSettings,
   rate: (env) => ({ ratePerSec: env.RATE_LIMIT_TWILIO_PER_SECOND, burst: env.RATE_LIMIT_TWILIO_BURST }),
   messaging: (env, ports) =>
     createTwilioMessagingProvider({
@@ -49,7 +40,7 @@ export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboarding> = {
       credentials: twilioCredentialsFrom(ports.senders),
     }),
   onboarding: {
-    steps: ONBOARDING_STEPS.twilio,
+    steps: TWILIO_ONBOARDING_STEPS,
     // Always: a request may bring its own account (the refusal checks that).
     available: () => true,
     refusal: (req, a) =>

@@ -1,19 +1,12 @@
 import { WHATSAPP_WEB_PROVIDER } from '../../../domain/gateway-event';
 import type { ProviderDescriptor } from '../../descriptor';
+import { gatewaySettings, type GatewayEnv } from '../gateway.settings';
 import { createGatewayMessagingProvider } from './gateway-messaging.adapter';
 
-/** The configuration WhatsApp Web sessions read for sending (src/config/env.ts). */
-export interface WhatsappWebEnv {
-  RATE_LIMIT_GATEWAY_PER_MINUTE: number;
-  RATE_LIMIT_GATEWAY_BURST: number;
-  GATEWAY_BASE_URL: string;
-  GATEWAY_API_KEY?: string;
-  GATEWAY_TIMEOUT_MS: number;
-}
-
 /** Messages through a QR-linked WhatsApp Web session: slow by design (a phone's pace, per minute). */
-export const whatsappWebProvider: ProviderDescriptor<WhatsappWebEnv> = {
+export const whatsappWebProvider: ProviderDescriptor<GatewayEnv, never, typeof gatewaySettings> = {
   name: WHATSAPP_WEB_PROVIDER,
+  settings: gatewaySettings,
   rate: (env) => ({
     ratePerSec: env.RATE_LIMIT_GATEWAY_PER_MINUTE / 60,
     burst: env.RATE_LIMIT_GATEWAY_BURST,
