@@ -237,13 +237,8 @@ export function createBroadcastRepository(conn: Connection) {
                 },
               },
             },
-            // A delivered or read that overtook this write moved the record already: add the sent time.
-            {
-              updateOne: {
-                filter: { _id, providerMessageId: o.providerMessageId, sentAt: null },
-                update: { $set: { sentAt: o.at } },
-              },
-            },
+            // (No delivered or read can overtake this write: a webhook status applies only to a record
+            // that holds its provider id, which this write sets; one that came earlier waits in the inbox.)
           ];
         if (o.kind === 'failed')
           return [
