@@ -249,6 +249,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration: TEMPORAL_PAYLOAD_ACTIVE_KEY_ID: must name a key id present in TEMPORAL_PAYLOAD_KEYS',
     );
   }
+  // A signup page that trusts a simulator's messages must never face real users.
+  if (config.META_ES_SIMULATOR_URL && env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'Invalid configuration: META_ES_SIMULATOR_URL: the Embedded Signup simulator is for local development and is refused when NODE_ENV=production',
+    );
+  }
   return config;
 }
 
@@ -284,6 +290,7 @@ export function loadOfficialSimulatorKeys(rawEnv: NodeJS.ProcessEnv = process.en
       META_APP_ID: true,
       META_APP_SECRET: true,
       META_WEBHOOK_VERIFY_TOKEN: true,
+      META_ES_CONFIG_ID: true,
       DIALOG360_PARTNER_ID: true,
       DIALOG360_PARTNER_API_KEY: true,
       TWILIO_ACCOUNT_SID: true,

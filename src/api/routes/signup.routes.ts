@@ -20,6 +20,11 @@ export interface SignupPageConfig {
   metaServerReady?: boolean;
   /** A Twilio account is configured for the Senders API (the page never asks for one). */
   twilioServerReady?: boolean;
+  /**
+   * Development only (META_ES_SIMULATOR_URL): the Meta simulator's origin, whose stand-in SDK and
+   * signup dialog the page uses instead of Facebook's.
+   */
+  esSimulatorOrigin?: string;
 }
 
 /**
@@ -29,7 +34,7 @@ export interface SignupPageConfig {
  */
 export type SignupEnv = Pick<
   Config,
-  'META_APP_ID' | 'META_ES_CONFIG_ID' | 'META_GRAPH_API_VERSION' | 'META_APP_SECRET'
+  'META_APP_ID' | 'META_ES_CONFIG_ID' | 'META_GRAPH_API_VERSION' | 'META_APP_SECRET' | 'META_ES_SIMULATOR_URL'
 > & {
   DIALOG360_PARTNER_ID?: string;
   DIALOG360_PARTNER_API_KEY?: string;
@@ -45,6 +50,7 @@ export function signupConfigFrom(c: SignupEnv): SignupPageConfig {
     metaServerReady: Boolean(c.META_APP_SECRET),
     dialog360PartnerId: c.DIALOG360_PARTNER_API_KEY ? c.DIALOG360_PARTNER_ID : undefined,
     twilioServerReady: Boolean(c.TWILIO_ACCOUNT_SID && c.TWILIO_AUTH_TOKEN),
+    esSimulatorOrigin: c.META_ES_SIMULATOR_URL,
   };
 }
 
@@ -64,6 +70,8 @@ export function publicSignupConfig(c: SignupPageConfig) {
       ? `${DIALOG360_HUB_URL}/dashboard/app/${encodeURIComponent(c.dialog360PartnerId)}/permissions`
       : null,
     providers,
+    // Only in simulator mode: the page loads `<origin>/sdk.js` and trusts that origin's messages.
+    ...(c.esSimulatorOrigin ? { esSimulatorOrigin: c.esSimulatorOrigin } : {}),
   };
 }
 
@@ -81,17 +89,18 @@ const is360Redirect = (query: Record<string, unknown>) => 'client' in query || '
 
 /**
  * This page only: helmet's CSP plus the Facebook SDK's script origin and its frames/calls on
- * *.facebook.com, and an opener policy that keeps the login popup able to post back to us
+ * *.facebook.com (and, in simulator mode only, exactly the simulator's origin), and an opener
+ * policy that keeps the login popup able to post back to us
  * (helmet's default `same-origin` would sever it and no WA_EMBEDDED_SIGNUP event would arrive).
  * The 360dialog redirect lands in the Hub popup, whose page has no opener policy: answered with
  * `unsafe-none` so that the popup keeps its opener and can hand the query to the page that opened
  * it (a different policy would put it in a new browsing context group, opener gone).
  */
-const signupHeaders: RequestHandler[] = [
+const signupHeaders = (simulator: string | undefined): RequestHandler[] => [
   contentSecurityPolicy({
-    'script-src': ["'self'", SDK_ORIGIN],
-    'frame-src': ['https://*.facebook.com'],
-    'connect-src': ["'self'", SDK_ORIGIN, 'https://*.facebook.com'],
+    'script-src': ["'self'", SDK_ORIGIN, ...(simulator ? [simulator] : [])],
+    'frame-src': ['https://*.facebook.com', ...(simulator ? [simulator] : [])],
+    'connect-src': ["'self'", SDK_ORIGIN, 'https://*.facebook.com', ...(simulator ? [simulator] : [])],
     'img-src': ["'self'", 'data:', 'https://*.facebook.com'],
   }),
   (req, res, next) => {
@@ -123,7 +132,7 @@ export function signupRoutes(config: SignupPageConfig = {}, dir: string = signup
   });
   r.use(
     '/signup',
-    ...signupHeaders,
+    ...signupHeaders(config.esSimulatorOrigin),
     express.static(dir, { index: 'index.html', redirect: false, fallthrough: true }),
   );
   return r;

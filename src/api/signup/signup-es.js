@@ -15,9 +15,25 @@ export function isFacebookOrigin(origin) {
   }
 }
 
-/** `{event, data}` of a WA_EMBEDDED_SIGNUP message from Facebook, else null (other origins, other messages). */
-export function parseEsMessage(event) {
-  if (!isFacebookOrigin(event.origin) || typeof event.data !== 'string') return null;
+/**
+ * Facebook's pages, and in simulator mode (a development server's META_ES_SIMULATOR_URL) exactly the
+ * simulator's origin as well: never a lookalike of either.
+ */
+export function isTrustedEsOrigin(origin, simulatorOrigin) {
+  return isFacebookOrigin(origin) || (typeof simulatorOrigin === 'string' && origin === simulatorOrigin);
+}
+
+/** The JS SDK's URL: Facebook's, or the Meta simulator's stand-in in simulator mode. */
+export function sdkUrl(cfg) {
+  return cfg.esSimulatorOrigin ? `${cfg.esSimulatorOrigin}/sdk.js` : SDK_URL;
+}
+
+/**
+ * `{event, data}` of a WA_EMBEDDED_SIGNUP message from Facebook (or the simulator named), else null
+ * (other origins, other messages).
+ */
+export function parseEsMessage(event, simulatorOrigin) {
+  if (!isTrustedEsOrigin(event.origin, simulatorOrigin) || typeof event.data !== 'string') return null;
   let msg;
   try {
     msg = JSON.parse(event.data);
@@ -44,12 +60,18 @@ export function loadSdk(cfg) {
       resolve(window.FB);
     };
     const script = document.createElement('script');
-    script.src = SDK_URL;
+    script.src = sdkUrl(cfg);
     script.async = true;
     script.crossOrigin = 'anonymous';
     script.addEventListener('error', () => {
       sdk = null;
-      reject(new Error('The Facebook SDK could not be loaded (blocked or offline?)'));
+      reject(
+        new Error(
+          cfg.esSimulatorOrigin
+            ? `The Meta simulator's SDK could not be loaded from ${cfg.esSimulatorOrigin} (is it running?)`
+            : 'The Facebook SDK could not be loaded (blocked or offline?)',
+        ),
+      );
     });
     document.head.append(script);
   });
@@ -90,7 +112,7 @@ export function runEmbeddedSignup(cfg, { needCode, featureType, onProgress, idsW
       finish(resolve, { ...got.ids, code: got.code || undefined });
     };
     const onMessage = (event) => {
-      const msg = parseEsMessage(event);
+      const msg = parseEsMessage(event, cfg.esSimulatorOrigin);
       if (!msg || settled) return;
       const d = msg.data;
       if (FINISH.includes(msg.event)) {

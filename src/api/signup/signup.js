@@ -37,6 +37,17 @@ function outcome(id, kind, text) {
 
 // --- provider choice -----------------------------------------------------------------------------
 
+const simulated = () => Boolean(state.config && state.config.esSimulatorOrigin);
+
+/** A development server's Embedded Signup simulator (META_ES_SIMULATOR_URL): said on the page. */
+function renderSimulatorMode() {
+  if (!simulated()) return;
+  $('sim-origin').textContent = state.config.esSimulatorOrigin;
+  $('sim-mode').hidden = false;
+  $('es-start').textContent = 'Continue with Facebook (simulator)';
+  document.body.setAttribute('data-es-simulator', 'true');
+}
+
 function renderProviders() {
   const offered = state.config ? state.config.providers : [];
   for (const b of document.querySelectorAll('[data-provider]')) {
@@ -65,7 +76,7 @@ function choose(provider) {
     $('es-phone').required = provider === 'twilio';
     // Loaded now so that the click can call FB.login synchronously (popup blockers).
     $('es-start').disabled = true;
-    $('es-sdk').textContent = 'Loading the Facebook SDK…';
+    $('es-sdk').textContent = simulated() ? 'Loading the Meta simulator’s SDK…' : 'Loading the Facebook SDK…';
     $('es-sdk').hidden = false;
     loadSdk(state.config).then(
       () => {
@@ -234,6 +245,7 @@ async function boot() {
   const res = await fetch('config.json', { cache: 'no-store' });
   state.config = await res.json();
   renderProviders();
+  renderSimulatorMode();
   onHandOver((r) => {
     if (auth.apiKey && !$('app').hidden) handle360(r);
     else state.pending360 = r;

@@ -20,6 +20,20 @@ export const metaSettings = z.object({
   META_ES_CONFIG_ID: z.string().regex(/^\d+$/, 'must be the numeric configuration id').optional(),
   /** Lifetime of an Embedded Signup code: its exchange is never retried past it. */
   META_ES_CODE_VALIDITY_MS: durationMs.min(1_000).default(30_000),
+  /**
+   * Development only (`npm run stack` sets it when it runs the Meta simulator): the simulator's origin,
+   * whose stand-in JS SDK and signup dialog the signup page uses instead of Facebook's. Refused when
+   * NODE_ENV=production (src/config/env.ts).
+   */
+  META_ES_SIMULATOR_URL: z
+    .url()
+    .refine((v) => {
+      if (!URL.canParse(v)) return false;
+      const u = new URL(v);
+      return /^https?:$/.test(u.protocol) && u.pathname === '/' && !u.search && !u.hash && !u.username;
+    }, 'must be an http(s) origin such as http://127.0.0.1:3101')
+    .transform((v) => new URL(v).origin)
+    .optional(),
 });
 
 export type MetaEnv = z.infer<typeof metaSettings>;
