@@ -40,6 +40,8 @@ function newSecrets(): Record<string, string> {
     META_APP_ID: String(100_000_000_000_000 + (randomBytes(6).readUIntBE(0, 6) % 900_000_000_000_000)),
     META_APP_SECRET: hex(16),
     META_WEBHOOK_VERIFY_TOKEN: randomBytes(18).toString('base64url'),
+    // Public (the signup page sends it to FB.login): the simulator's dialog checks it.
+    META_ES_CONFIG_ID: String(100_000_000_000_000 + (randomBytes(6).readUIntBE(0, 6) % 900_000_000_000_000)),
     DIALOG360_PARTNER_ID: `${randomBytes(6).toString('base64url').replace(/[-_]/g, 'x')}PA`,
     DIALOG360_PARTNER_API_KEY: randomBytes(24).toString('base64url'),
     TWILIO_ACCOUNT_SID: `AC${hex(16)}`,
@@ -47,12 +49,16 @@ function newSecrets(): Record<string, string> {
   };
 }
 
-/** The simulators' shared secrets, generated once and kept in the git-ignored data dir. */
+/**
+ * The simulators' shared secrets, generated once and kept in the git-ignored data dir; a file from
+ * before a setting existed gets that one added (the others are kept).
+ */
 function secretsIn(dir: string): Record<string, string> {
   const file = path.join(dir, 'simulator-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  const secrets = newSecrets();
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  const secrets = { ...newSecrets(), ...saved };
+  if (Object.keys(secrets).length !== Object.keys(saved).length)
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
 
@@ -65,8 +71,10 @@ export async function startOfficialSimulators(s: OfficialSimulatorsSetup): Promi
       name: 'meta',
       port: s.ports.meta,
       real: ['META_APP_SECRET', 'META_GRAPH_BASE_URL'],
-      secrets: ['META_APP_ID', 'META_APP_SECRET', 'META_WEBHOOK_VERIFY_TOKEN'],
-      urls: ['META_GRAPH_BASE_URL'],
+      secrets: ['META_APP_ID', 'META_APP_SECRET', 'META_WEBHOOK_VERIFY_TOKEN', 'META_ES_CONFIG_ID'],
+      // META_ES_SIMULATOR_URL: the signup page uses this simulator's Embedded Signup SDK and dialog
+      // (development only: set here and nowhere else; the API refuses it under NODE_ENV=production).
+      urls: ['META_GRAPH_BASE_URL', 'META_ES_SIMULATOR_URL'],
       webhookUrl: `http://127.0.0.1:${s.apiPort}/webhooks/meta`,
     },
     {

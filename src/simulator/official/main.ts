@@ -37,6 +37,7 @@ function build(kind: string, webhookUrl: string | undefined, delays: Partial<Sta
         appId: need(keys.META_APP_ID, 'META_APP_ID'),
         appSecret: need(keys.META_APP_SECRET, 'META_APP_SECRET'),
         verifyToken: keys.META_WEBHOOK_VERIFY_TOKEN,
+        configId: keys.META_ES_CONFIG_ID,
         webhookUrl: need(webhookUrl, '--webhook-url'),
         timing: delays,
       });

@@ -20,7 +20,11 @@ const numberBody = z.strictObject({
     .optional(),
   verifiedName: z.string().min(1).max(100).optional(),
 });
-const signupBody = numberBody.extend({ codeTtlMs: z.number().int().min(1_000).max(3_600_000).optional() });
+const signupBody = numberBody.extend({
+  codeTtlMs: z.number().int().min(1_000).max(3_600_000).optional(),
+  /** The business portfolio the FINISH event names (the signup dialog shows it first). */
+  businessId: metaId.optional(),
+});
 const inboundBody = z.strictObject({
   from: userNumber,
   phoneNumberId: metaId.optional(),
@@ -126,7 +130,11 @@ export function metaControlRoutes(ctx: MetaSimContext): Router {
           type: 'WA_EMBEDDED_SIGNUP',
           event: 'FINISH',
           version: '3',
-          data: { phone_number_id: n.phoneNumberId, waba_id: n.wabaId, business_id: digits(15) },
+          data: {
+            phone_number_id: n.phoneNumberId,
+            waba_id: n.wabaId,
+            business_id: b.businessId ?? digits(15),
+          },
         },
       });
     }),

@@ -11,6 +11,7 @@ import {
   type StatusTiming,
 } from '../sim-app';
 import { metaControlRoutes } from './meta-control.routes';
+import { metaEsPages } from './meta-es.pages';
 import { metaStatusError, type RequestedError } from './meta-error-codes';
 import { MetaGraphFake, type DebugTokenInfo, type StatusName } from './meta-graph.fake';
 import type { EsPhone } from './meta-es.fake';
@@ -22,7 +23,8 @@ import type { EsPhone } from './meta-es.fake';
  * with the app secret, one webhook per status after its delay (sent → delivered → read; a
  * reaction gets only `sent`; a free-form message outside the 24-hour window `failed` 131047, as
  * Meta reports it: after accepting it). The control API (`/_sim`, meta-control.routes.ts) plays
- * the business's and the customer's side.
+ * the business's and the customer's side; Embedded Signup's SDK and dialog (meta-es.pages.ts) the
+ * browser's, for the signup page in simulator mode.
  */
 export interface MetaSimulatorOptions {
   appId: string;
@@ -35,6 +37,8 @@ export interface MetaSimulatorOptions {
   retryDelaysMs?: number[];
   /** Lifetime of an Embedded Signup code (Meta: about 30 s). */
   codeTtlMs?: number;
+  /** META_ES_CONFIG_ID: the configuration id the signup dialog (`/{v}/dialog/oauth`) must be given. */
+  configId?: string;
 }
 
 export interface MetaSimSettings {
@@ -167,7 +171,11 @@ export function createMetaSimulator(opts: MetaSimulatorOptions): OfficialSimulat
     },
   };
 
-  const { app, onRequestDone } = simulatorApp(metaControlRoutes(ctx), (req, res) => graph.handle(req, res));
+  // The signup page's side of Embedded Signup (the SDK and its dialog), then Graph.
+  const pages = metaEsPages({ appId: opts.appId, configId: opts.configId });
+  const { app, onRequestDone } = simulatorApp(metaControlRoutes(ctx), (req, res) => {
+    pages(req, res, () => void graph.handle(req, res));
+  });
   const life = lifecycle(app, async () => {
     await deliveries.close();
     await graph.stop();
