@@ -50,7 +50,9 @@ export async function openAdminBrowser(artifacts: string) {
   return {
     page,
     problems,
-    shot: (name: string) => page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true }),
+    /** test-artifacts/<artifacts>/<name>.png of the page, or of another one (a popup). */
+    shot: (name: string, of: Page = page) =>
+      of.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true }),
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
