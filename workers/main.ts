@@ -16,6 +16,7 @@ import { createSenderRepository } from '../src/db/repositories/sender.repository
 import { createSessionRepository } from '../src/db/repositories/session.repository';
 import { createSecretBox } from '../src/security/secret-box';
 import { statusRefKeyOf } from '../src/composition/messaging-setup';
+import { cachedSenderCredentials } from '../src/providers/credentials-cache';
 import { createProviderRegistry } from '../src/providers/registry';
 import { createSendLimiter } from '../src/db/repositories/send-limiter.repository';
 import { createBroadcastRepository } from '../src/db/repositories/broadcast.repository';
@@ -34,6 +35,12 @@ import { createMetaCredentialCheck } from '../activities/credential-health.check
 import { createMetaTokenInspector } from '../src/providers/meta/meta-token.inspector';
 import { createOnboardingRepository } from '../src/db/repositories/onboarding.repository';
 import { onboardingClientsFrom } from '../src/composition/onboarding-setup';
+
+/**
+ * How long this worker's sends reuse a sender's stored credentials (src/providers/credentials-cache.ts):
+ * a rotated token or a removed sender reaches them within this time.
+ */
+const SENDER_CREDENTIALS_TTL_MS = 5_000;
 
 /**
  * Composition root of the worker: config → MongoDB → providers → createActivities(deps) →
@@ -71,7 +78,12 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions);
   const messaging = {
     messages: createMessageHistoryRepository(mongo),
-    registry: providers.messaging({ senders, sessions, statusRefKey: statusRefKeyOf(config) }),
+    // Senders read once per SENDER_CREDENTIALS_TTL_MS for the sends of this worker (a broadcast chunk's many).
+    registry: providers.messaging({
+      senders: cachedSenderCredentials(senders, SENDER_CREDENTIALS_TTL_MS),
+      sessions,
+      statusRefKey: statusRefKeyOf(config),
+    }),
     // Per-sender rate and priority line in MongoDB, shared by every worker (issue 14: no gate workflow).
     limiter: createSendLimiter(mongo, providers.rateOf),
     callbacks: {
