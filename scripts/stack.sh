@@ -30,6 +30,18 @@ step() {
 
 step bash scripts/ensure-deps.sh
 step bash scripts/install-tools.sh
-echo "==> build (TypeScript + prebuilt workflow bundle)"
-step npm run --silent build
+# Built again only when a source changed since the last build (a second stack started beside a
+# running one must not rewrite the files the first is loading), one build at a time per clone.
+mkdir -p node_modules/.cache
+step flock node_modules/.cache/dw-build.lock bash -c '
+  sources="src workflows activities workers scripts package.json package-lock.json tsconfig.json tsconfig.build.json"
+  if [ -f dist/.build-stamp ] && [ -z "$(find $sources -newer dist/.build-stamp -print -quit)" ]; then
+    echo "==> build: up to date"
+    exit 0
+  fi
+  echo "==> build (TypeScript + prebuilt workflow bundle)"
+  touch node_modules/.cache/dw-build-started
+  npm run --silent build
+  mv node_modules/.cache/dw-build-started dist/.build-stamp
+'
 exec node dist/scripts/stack.js

@@ -62,7 +62,7 @@ describe('the newcomer path on the running stack, in a real browser', () => {
   }, 120_000);
 
   it('gets an API key from npm run apikey and registers a callback URL', async () => {
-    apiKey = stack.createApiKey('newcomer');
+    apiKey = await stack.createApiKey('newcomer');
     expect(apiKey).toMatch(/^dwk_/);
     const set = await v1('PUT', '/v1/callbacks', { url: `${receiver.url}/hooks` });
     expect(set.status).toBe(200);

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -92,13 +92,20 @@ export async function startRunningStack(extraEnv: Record<string, string> = {}, r
     twilioUrl: `http://127.0.0.1:${twilio}`,
     mongoUri,
     output,
-    /** `npm run apikey -- create <tenant>` against this stack's database: the key it prints once. */
-    createApiKey(tenant: string): string {
-      const r = spawnSync('npm', ['run', '--silent', 'apikey', '--', 'create', tenant], {
-        cwd: root,
-        env: { ...process.env, MONGODB_URI: mongoUri },
-        encoding: 'utf8',
-        timeout: 60_000,
+    /**
+     * `npm run apikey -- create <tenant>` against this stack's database: the key it prints once.
+     * Asynchronous on purpose: a blocked event loop cannot see the API close an idle keep-alive
+     * socket, and the next fetch on that socket then fails with "other side closed".
+     */
+    async createApiKey(tenant: string): Promise<string> {
+      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          'npm',
+          ['run', '--silent', 'apikey', '--', 'create', tenant],
+          { cwd: root, env: { ...process.env, MONGODB_URI: mongoUri }, encoding: 'utf8', timeout: 60_000 },
+          (err, stdout, stderr) =>
+            resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
       });
       const key = /api key \(shown once, store it now\): (\S+)/.exec(r.stdout)?.[1];
       if (r.status !== 0 || !key)
