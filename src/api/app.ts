@@ -25,7 +25,6 @@ import { deadLettersRoutes } from './routes/dead-letters.routes';
 import type { DeadLetterRepository } from '../db/repositories/dead-letter.repository';
 import type { AccountAlertRepository } from '../db/repositories/account-alert.repository';
 import { callbacksRoutes, type CallbacksRoutesDeps } from './routes/callbacks.routes';
-import { STRICT_CALLBACK_POLICY, systemResolver } from '../callbacks/callback-target';
 import type { TenantCallbackRepository } from '../db/repositories/tenant-callback.repository';
 import type { MessagesService } from './messages/messages.service';
 import type { MessageHistoryRepository } from '../db/repositories/message-history.repository';
@@ -53,31 +52,36 @@ import type { Metrics } from '../observability/metrics';
  * composition root (src/api/server.ts) builds an AppFeatures, so one it forgets is a compile error.
  */
 export interface AppFeatures {
-  /** Messages, official senders and the Meta status webhook (issue 4). */
+  /**
+   * Messages, official senders, broadcasts, callbacks and the providers' webhooks (issues 4, 7,
+   * 14, 15, 18). Every part is required: an API that serves messaging serves all of it.
+   */
   messaging: {
     commands: MessagesService;
     messages: MessageHistoryRepository;
     senders: SenderRepository;
+    /** META_APP_SECRET, which signs Meta's webhooks; unset = they are refused. */
     metaAppSecret: string | undefined;
     /** META_WEBHOOK_VERIFY_TOKEN for GET /webhooks/meta; unset = handshakes refused. */
-    metaVerifyToken?: string;
-    /** Key of the MAC on Meta/360dialog status references (issue 15); absent = not MAC-checked. */
-    statusRefKey?: Buffer;
-    /** Ownership checks of POST /v1/senders (issue 15); absent = registrations refused with 503. */
-    senderVerifier?: SenderOwnershipVerifier;
-    /** PUBLIC_BASE_URL: the URL Twilio signs is ours as configured; unset = /webhooks/twilio answers 503. */
-    publicBaseUrl?: string;
-    /** Account alerts from the Meta and 360dialog webhooks, and GET /v1/alerts; absent = neither. */
-    alerts?: AccountAlertRepository;
-    callbacks?: TenantCallbackRepository;
-    /** Which callback URLs may be registered (issue 15); absent = https to public addresses, system DNS. */
-    callbackTargets?: CallbacksRoutesDeps['targets'];
-    /** GET/PUT/DELETE /v1/senders/:id/rate (issue 14); absent = not mounted. */
-    sendRates?: SendRateRoutesDeps;
-    /** Inbound messages from the Meta and gateway webhooks; absent = not handled. */
-    inbound?: { callbackMaxAttempts: number; callbackRetryInitialMs: number };
-    /** /v1/broadcasts (issue 18) and the larger body limit of its POST; absent = not mounted. */
-    broadcasts?: BroadcastsRouteDeps & { bodyLimit: string };
+    metaVerifyToken: string | undefined;
+    /** Key of the MAC on Meta/360dialog status references (issue 15). */
+    statusRefKey: Buffer;
+    /** Ownership checks of POST /v1/senders (issue 15). */
+    senderVerifier: SenderOwnershipVerifier;
+    /** PUBLIC_BASE_URL: the URL Twilio signs is ours as configured. */
+    publicBaseUrl: string;
+    /** Account alerts from the Meta and 360dialog webhooks, and GET /v1/alerts. */
+    alerts: AccountAlertRepository;
+    /** The tenants' callback URLs (/v1/callbacks), read when a message or an inbound event starts. */
+    callbacks: TenantCallbackRepository;
+    /** Which callback URLs may be registered (issue 15; CALLBACK_ALLOW_HTTP, CALLBACK_ALLOW_PRIVATE_NETWORKS). */
+    callbackTargets: CallbacksRoutesDeps['targets'];
+    /** GET/PUT/DELETE /v1/senders/:id/rate (issue 14). */
+    sendRates: SendRateRoutesDeps;
+    /** Inbound messages from the Meta, BSP and gateway webhooks: their workflows' callback retries. */
+    inbound: { callbackMaxAttempts: number; callbackRetryInitialMs: number };
+    /** /v1/broadcasts (issue 18) and the larger body limit of its POST. */
+    broadcasts: BroadcastsRouteDeps & { bodyLimit: string };
   };
   /** WhatsApp Web sessions and the gateway webhook (issue 3). */
   sessions: Omit<SessionRoutesDeps, 'temporal' | 'taskQueue' | 'sessions'> & {
@@ -157,8 +161,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.codec) app.use(codecRoutes(deps.codec));
   // `/v1` bodies: JSON objects only, bounded in depth, storable (415/400 otherwise); see json-body.ts.
   // A broadcast lists up to 10,000 recipients: its own (larger) limit, parsed before the general one.
-  if (deps.messaging?.broadcasts)
-    app.use('/v1/broadcasts', v1JsonBody({ limit: deps.messaging.broadcasts.bodyLimit }));
+  if (deps.messaging) app.use('/v1/broadcasts', v1JsonBody({ limit: deps.messaging.broadcasts.bodyLimit }));
   app.use('/v1', v1JsonBody({ limit: deps.bodyLimit }));
   // Webhook bodies stay bytes: each route checks its signature on them first, then parses.
   app.use(
@@ -187,7 +190,7 @@ export function createApp(deps: AppDeps): Express {
   // The signup page (issue 7): static files and its public config; it starts onboardings through /v1.
   app.use(signupRoutes(deps.signup));
   // Every webhook's ingest deps, built once (src/ingest/webhook-pipeline.ts).
-  const inbound = deps.messaging?.inbound && {
+  const inbound = deps.messaging && {
     callbacks: deps.messaging.callbacks,
     taskQueue: deps.taskQueue,
     ...deps.messaging.inbound,
@@ -247,20 +250,11 @@ export function createApp(deps: AppDeps): Express {
   if (deps.messaging) {
     v1.use(messagesRoutes({ commands: deps.messaging.commands, messages: deps.messaging.messages }));
     v1.use(sendersRoutes({ senders: deps.messaging.senders, verifier: deps.messaging.senderVerifier }));
-    if (deps.messaging.sendRates) v1.use(sendRateRoutes(deps.messaging.sendRates));
-    if (deps.messaging.broadcasts) v1.use(broadcastsRoutes(deps.messaging.broadcasts));
-    if (deps.messaging.alerts) v1.use(alertsRoutes({ alerts: deps.messaging.alerts }));
+    v1.use(sendRateRoutes(deps.messaging.sendRates));
+    v1.use(broadcastsRoutes(deps.messaging.broadcasts));
+    v1.use(alertsRoutes({ alerts: deps.messaging.alerts }));
     v1.use(statsRoutes({ messages: deps.messaging.messages, cacheMs: deps.admission.statsCacheMs }));
-    if (deps.messaging.callbacks)
-      v1.use(
-        callbacksRoutes({
-          callbacks: deps.messaging.callbacks,
-          targets: deps.messaging.callbackTargets ?? {
-            policy: STRICT_CALLBACK_POLICY,
-            resolve: systemResolver,
-          },
-        }),
-      );
+    v1.use(callbacksRoutes({ callbacks: deps.messaging.callbacks, targets: deps.messaging.callbackTargets }));
   }
   if (deps.sessions) {
     const { repository, webhookSecret: _secret, ...rest } = deps.sessions;

@@ -6,7 +6,7 @@ import { createSessionRepository } from '../../src/db/repositories/session.repos
 import { pingQuery } from '../../src/schemas/diagnostics.schema';
 import { buildTestApp, TEST_ADMISSION } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, messagingDeps } from '../helpers/messaging';
+import { messagingDeps, messagingFeature } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { FAST_TIMING, testSecretBox } from '../helpers/sessions';
 import { seedStats } from '../helpers/stats-data';
@@ -30,12 +30,7 @@ describe('admission control on /v1 (issue 15, real MongoDB and Temporal)', () =>
       logger: captureLogger().logger,
       overrides: {
         admission: TEST_ADMISSION(db.conn, limits, statsCacheMs),
-        messaging: {
-          commands: deps.commands,
-          messages: deps.messages,
-          senders: deps.senders,
-          metaAppSecret: APP_SECRET,
-        },
+        messaging: messagingFeature(deps),
         sessions: {
           repository: createSessionRepository(db.conn, testSecretBox()),
           gatewayKind: 'seed',

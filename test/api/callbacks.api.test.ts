@@ -6,9 +6,11 @@ import {
   systemResolver,
   type HostResolver,
 } from '../../src/callbacks/callback-target';
+import { callbackPolicyFrom } from '../../src/callbacks/callback-setup';
+import { loadConfig } from '../../src/config/env';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, LOCAL_CALLBACK_TARGETS, messagingDeps } from '../helpers/messaging';
+import { LOCAL_CALLBACK_TARGETS, messagingDeps, messagingFeature } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -20,6 +22,12 @@ function zoneResolver(zone: Record<string, string[]>): HostResolver {
     return answers.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 }));
   };
 }
+
+/** The targets the product takes without the development settings (CALLBACK_ALLOW_HTTP, CALLBACK_ALLOW_PRIVATE_NETWORKS). */
+const PRODUCT_TARGETS = {
+  policy: callbackPolicyFrom(loadConfig({ ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` })),
+  resolve: systemResolver,
+};
 
 describe('PUT /v1/callbacks: where a callback may point (issue 15)', () => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -40,14 +48,7 @@ describe('PUT /v1/callbacks: where a callback may point (issue 15)', () => {
       taskQueue,
       logger: captureLogger().logger,
       overrides: {
-        messaging: {
-          commands: deps.commands,
-          messages: deps.messages,
-          senders: deps.senders,
-          metaAppSecret: APP_SECRET,
-          callbacks: deps.callbacks,
-          callbackTargets,
-        },
+        messaging: messagingFeature(deps, { callbackTargets: callbackTargets ?? PRODUCT_TARGETS }),
       },
     });
 

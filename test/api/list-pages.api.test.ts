@@ -10,7 +10,7 @@ import { createSessionRepository } from '../../src/db/repositories/session.repos
 import { createSignupStateRepository } from '../../src/db/repositories/signup-state.repository';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, messagingDeps } from '../helpers/messaging';
+import { messagingDeps, messagingFeature } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { TEST_ONBOARDING_SETTINGS } from '../helpers/onboarding';
 import { FAST_TIMING, testSecretBox, WEBHOOK_SECRET } from '../helpers/sessions';
@@ -58,13 +58,7 @@ describe('list endpoints: one page shape', () => {
       logger: log.logger,
       overrides: {
         deadLetters,
-        messaging: {
-          commands: deps.commands,
-          messages: deps.messages,
-          senders: deps.senders,
-          metaAppSecret: APP_SECRET,
-          alerts,
-        },
+        messaging: messagingFeature(deps, { alerts }),
         sessions: {
           repository: sessions,
           gatewayKind: 'seed',

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { redactUrlSecrets } from '../../src/logging/redact-url';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, messagingDeps } from '../helpers/messaging';
+import { messagingDeps, messagingFeature } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -36,13 +36,7 @@ describe('secret query parameters never reach the request log (issue 15)', () =>
       taskQueue,
       logger: log.logger,
       overrides: {
-        messaging: {
-          commands: deps.commands,
-          messages: deps.messages,
-          senders: deps.senders,
-          metaAppSecret: APP_SECRET,
-          metaVerifyToken: VERIFY_TOKEN,
-        },
+        messaging: messagingFeature(deps, { metaVerifyToken: VERIFY_TOKEN }),
       },
     });
     await request(app)

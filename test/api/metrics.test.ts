@@ -11,7 +11,7 @@ import { startMetricsServer, type MetricsServer } from '../../src/observability/
 import { loadConfig } from '../../src/config/env';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, messagingDeps } from '../helpers/messaging';
+import { APP_SECRET, messagingDeps, messagingFeature } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { sample } from '../helpers/prometheus';
 import { FAST_TIMING, testSecretBox } from '../helpers/sessions';
@@ -39,12 +39,7 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
         metrics,
         metricsToken: access.token,
         metricsPublic: access.public,
-        messaging: {
-          commands: deps.commands,
-          messages: deps.messages,
-          senders: deps.senders,
-          metaAppSecret: APP_SECRET,
-        },
+        messaging: messagingFeature(deps),
         sessions: {
           repository: sessions,
           gatewayKind: 'seed',

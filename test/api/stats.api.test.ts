@@ -2,7 +2,7 @@ import request from 'supertest';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, messagingDeps } from '../helpers/messaging';
+import { messagingDeps, messagingFeature } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { seedStats } from '../helpers/stats-data';
 import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
@@ -37,12 +37,7 @@ describe('GET /v1/stats', () => {
       taskQueue,
       logger: captureLogger().logger,
       overrides: {
-        messaging: {
-          commands: m.commands,
-          messages: m.messages,
-          senders: m.senders,
-          metaAppSecret: APP_SECRET,
-        },
+        messaging: messagingFeature(m),
       },
     });
     const keys = createApiKeyRepository(db.conn);

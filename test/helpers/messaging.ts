@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Connection } from 'mongoose';
@@ -35,8 +35,10 @@ import { createTwilioSendersClient } from '../../src/providers/twilio/twilio-sen
 import type { Logger } from '../../src/logging/logger';
 import { systemResolver } from '../../src/callbacks/callback-target';
 import { testRecipientHash } from './temporal';
-import { buildTestApp } from './app';
+import { buildTestApp, STATUS_REF_KEY } from './app';
 import type { Metrics } from '../../src/observability/metrics';
+import type { AppFeatures } from '../../src/api/app';
+import { createAccountAlertRepository } from '../../src/db/repositories/account-alert.repository';
 
 export const TEST_SETTINGS: MessageSettings = {
   maxAttempts: 3,
@@ -75,8 +77,7 @@ export const LOCAL_CALLBACK_DELIVERY = {
   maxResponseBytes: 65_536,
   maxConcurrentPerTenant: 4,
 };
-/** The key of the MAC on Meta/360dialog status references in tests (issue 15). */
-export const STATUS_REF_KEY = Buffer.alloc(32, 7);
+export { STATUS_REF_KEY };
 
 /**
  * Everything messaging needs, over the run's real MongoDB and Temporal, with providers pointed at fakes.
@@ -204,6 +205,7 @@ export function messagingDeps(opts: {
     (await registry.resolveSender(t, s))?.provider.name ?? null;
   return {
     senderVerifier,
+    alerts: createAccountAlertRepository(opts.conn),
     windows,
     messages,
     senders,
@@ -244,49 +246,73 @@ export function messagingDeps(opts: {
   };
 }
 
-/** The real app with messaging mounted, listening on loopback (the Meta fake posts webhooks to it). */
+export type MessagingDeps = ReturnType<typeof messagingDeps>;
+
+/**
+ * The messaging feature over `deps`, wired as src/api/server.ts wires it (Meta's app secret, the
+ * status-reference key, callbacks to loopback allowed); `parts` replaces what a test needs otherwise.
+ */
+export function messagingFeature(
+  deps: MessagingDeps,
+  parts: Partial<AppFeatures['messaging']> = {},
+): AppFeatures['messaging'] {
+  return {
+    commands: deps.commands,
+    messages: deps.messages,
+    senders: deps.senders,
+    metaAppSecret: APP_SECRET,
+    metaVerifyToken: undefined,
+    statusRefKey: STATUS_REF_KEY,
+    senderVerifier: deps.senderVerifier,
+    publicBaseUrl: 'http://127.0.0.1:9',
+    alerts: deps.alerts,
+    callbacks: deps.callbacks,
+    callbackTargets: LOCAL_CALLBACK_TARGETS,
+    sendRates: deps.sendRates,
+    inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
+    broadcasts: { commands: deps.broadcastCommands, broadcasts: deps.broadcasts, bodyLimit: '4mb' },
+    ...parts,
+  };
+}
+
+/**
+ * The real app with messaging and every webhook mounted (Meta GET+POST, 360dialog, Twilio, GET
+ * /v1/alerts), listening on loopback. PUBLIC_BASE_URL is its own URL (what the fakes post to and
+ * Twilio signs); `appFor` builds another instance over the same stores for another public URL.
+ */
 export async function startMessagingApi(opts: {
   conn: Connection;
   temporal: Client;
   taskQueue: string;
   logger: Logger;
-  deps: ReturnType<typeof messagingDeps>;
-}): Promise<{ url: string; server: Server; app: ReturnType<typeof buildTestApp>; close(): Promise<void> }> {
-  const app = buildTestApp({
-    conn: opts.conn,
-    temporal: opts.temporal,
-    taskQueue: opts.taskQueue,
-    logger: opts.logger,
-    overrides: {
-      bodyLimit: '256kb',
-      messaging: {
-        commands: opts.deps.commands,
-        messages: opts.deps.messages,
-        senders: opts.deps.senders,
-        metaAppSecret: APP_SECRET,
-        statusRefKey: STATUS_REF_KEY,
-        senderVerifier: opts.deps.senderVerifier,
-        callbacks: opts.deps.callbacks,
-        callbackTargets: LOCAL_CALLBACK_TARGETS,
-        sendRates: opts.deps.sendRates,
-        inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
-        broadcasts: {
-          commands: opts.deps.broadcastCommands,
-          broadcasts: opts.deps.broadcasts,
-          bodyLimit: '4mb',
-        },
+  deps: MessagingDeps;
+  metrics?: Metrics;
+  metaVerifyToken?: string;
+}) {
+  const appFor = (publicBaseUrl: string) =>
+    buildTestApp({
+      conn: opts.conn,
+      temporal: opts.temporal,
+      taskQueue: opts.taskQueue,
+      logger: opts.logger,
+      overrides: {
+        bodyLimit: '256kb',
+        metrics: opts.metrics,
+        messaging: messagingFeature(opts.deps, { metaVerifyToken: opts.metaVerifyToken, publicBaseUrl }),
+        conversations: opts.deps.conversations,
       },
-      conversations: opts.deps.conversations,
-    },
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+    });
+  const server: Server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = appFor(url);
+  server.on('request', app);
   return {
     url,
     server,
     app,
+    appFor,
+    alerts: opts.deps.alerts,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

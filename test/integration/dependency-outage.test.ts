@@ -17,7 +17,7 @@ import { workflowIds } from '../../src/temporal/workflow-ids';
 import type { Client } from '@temporalio/client';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps } from '../helpers/messaging';
+import { eventually, messagingDeps, messagingFeature } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { connectTestTemporal, testPayloadCodec, uniqueTaskQueue } from '../helpers/temporal';
 
@@ -50,13 +50,7 @@ describe('the API while its own dependencies are down', () => {
       logger: log.logger,
       overrides: {
         retryAfterSeconds: RETRY_AFTER,
-        messaging: {
-          commands: deps.commands,
-          messages: deps.messages,
-          senders: deps.senders,
-          metaAppSecret: APP_SECRET,
-          callbacks: deps.callbacks,
-        },
+        messaging: messagingFeature(deps),
       },
     });
     const tenant = `tenant-out-${randomBytes(3).toString('hex')}`;

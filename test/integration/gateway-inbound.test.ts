@@ -9,7 +9,7 @@ import { normaliseGatewayInbound } from '../../src/providers/gateways/inbound';
 import type { InboundRequest } from '../../src/simulator/inbound.routes';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, LOCAL_CALLBACK_TARGETS, messagingDeps } from '../helpers/messaging';
+import { messagingDeps, messagingFeature } from '../helpers/messaging';
 import { openTestDatabase } from '../helpers/mongo';
 import { MASTER_KEY, startSessionStack, waitFor, WEBHOOK_SECRET } from '../helpers/sessions';
 import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
@@ -76,15 +76,7 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
       logger: log.logger,
       registerWebhook: true,
       appOverrides: {
-        messaging: {
-          commands: deps.commands,
-          messages: deps.messages,
-          senders: deps.senders,
-          metaAppSecret: APP_SECRET,
-          callbacks: deps.callbacks,
-          callbackTargets: LOCAL_CALLBACK_TARGETS,
-          inbound: { callbackMaxAttempts: 10, callbackRetryInitialMs: 50 },
-        },
+        messaging: messagingFeature(deps),
       },
     });
     worker = await createTestWorker(temporal.nativeConnection, taskQueue, {

@@ -6,11 +6,11 @@ import { createApiKeyRepository } from '../../src/db/repositories/api-key.reposi
 import { createMetrics } from '../../src/observability/metrics';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, STATUS_REF_KEY } from '../helpers/messaging';
+import { APP_SECRET, eventually, startMessagingApi, STATUS_REF_KEY } from '../helpers/messaging';
 import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
 import { mintStatusRef } from '../../src/security/status-ref';
 import { sample } from '../helpers/prometheus';
-import { startWebhookApi, statusSignals, VERIFY_TOKEN } from '../helpers/webhook-app';
+import { statusSignals, VERIFY_TOKEN } from '../helpers/webhook-app';
 import { useStack } from '../fixtures/stack';
 import { metaSign } from '../fixtures/webhook-payloads';
 
@@ -180,7 +180,7 @@ describe('Meta webhook: handshake, signatures, batches, account alerts', () => {
     });
 
     it('refuses every handshake when META_WEBHOOK_VERIFY_TOKEN is not set', async () => {
-      const unconfigured = await startWebhookApi({
+      const unconfigured = await startMessagingApi({
         conn: stack.db.conn,
         temporal: stack.temporal.client,
         taskQueue: stack.taskQueue,

@@ -20,7 +20,7 @@ import {
 } from '../fixtures/webhook-payloads';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually } from '../helpers/messaging';
+import { APP_SECRET, eventually, messagingFeature } from '../helpers/messaging';
 import { sample } from '../helpers/prometheus';
 import { FAST_TIMING, testSecretBox, WEBHOOK_SECRET } from '../helpers/sessions';
 import { useStack } from '../fixtures/stack';
@@ -106,14 +106,9 @@ describe('signed but malformed webhooks: never 5xx; valid entries processed, inv
           timing: FAST_TIMING,
           webhookSecret: WEBHOOK_SECRET,
         },
-        messaging: {
-          commands: stack.deps.commands,
-          messages: stack.deps.messages,
-          senders: stack.deps.senders,
-          metaAppSecret: APP_SECRET,
-          callbacks: stack.deps.callbacks,
+        messaging: messagingFeature(stack.deps, {
           inbound: { callbackMaxAttempts: 3, callbackRetryInitialMs: 50 },
-        },
+        }),
       },
     });
     ({ gatewaySessionId: gw } = await sessions.ensure({
