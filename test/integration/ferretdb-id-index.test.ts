@@ -57,8 +57,24 @@ describe('FerretDB database preparation (a FerretDB of its own)', () => {
     const plan = sql(
       `SET plan_cache_mode = force_custom_plan; SET enable_seqscan = off; PREPARE q(text, jsonb) AS SELECT _jsonb FROM ${table} WHERE _jsonb->$1 @> $2; EXPLAIN EXECUTE q('_id', '"t:msg_7"')`,
     );
-    expect(plan).toMatch(/Bitmap Index Scan on dw_id_gin_/);
+    expect(plan).toMatch(/Bitmap Index Scan on dw_gin_\d+__id/);
     expect(await things.findOne({ _id: 't:msg_7' })).toEqual({ _id: 't:msg_7', n: 7 });
+  });
+
+  it("a broadcast's recipients and a provider id are found by index in the message records", async () => {
+    await conn
+      .db!.collection('whatsapp_message_histories')
+      .insertOne({ _id: 't:msg_1', broadcastId: 'bc_1' } as never);
+    const table = tableOf('whatsapp_message_histories');
+    const indexes = sql(`SELECT indexdef FROM pg_indexes WHERE tablename = '${table.split('.')[1]}'`);
+    expect(indexes).toMatch(/USING gin \(\(\(_jsonb -> 'broadcastId'::text\)\) jsonb_path_ops\)/);
+    expect(indexes).toMatch(/USING gin \(\(\(_jsonb -> 'providerMessageId'::text\)\) jsonb_path_ops\)/);
+    // Only there: another collection gets the _id index alone.
+    expect(
+      sql(
+        `SELECT count(*) FROM pg_indexes WHERE tablename = '${tableOf('things').split('.')[1]}' AND indexdef LIKE '%broadcastId%'`,
+      ),
+    ).toBe('0');
   });
 
   it('the database plans each statement with its parameters', () => {
@@ -68,7 +84,7 @@ describe('FerretDB database preparation (a FerretDB of its own)', () => {
   it('tables already there get the index when the database is prepared again', async () => {
     const table = tableOf('things');
     const name = sql(
-      `SELECT indexname FROM pg_indexes WHERE indexname LIKE 'dw_id_gin_%' AND tablename = '${table.split('.')[1]}'`,
+      `SELECT indexname FROM pg_indexes WHERE indexname LIKE 'dw_gin_%__id' AND tablename = '${table.split('.')[1]}'`,
     );
     sql(`DROP INDEX "${table.split('.')[0]}"."${name}"`);
     createPostgresDatabase(pgDatabase, true);

@@ -178,27 +178,26 @@ export function createBroadcastRepository(conn: Connection) {
       }>();
     },
 
-    /** Writes records that are not there yet (a retried activity finds most of them written). */
+    /**
+     * Writes records that are not there yet (a retried activity finds some of them written: their
+     * duplicate-key errors are nothing to do). No read first: FerretDB runs `_id: {$in}` as a scan.
+     * Answers how many this call wrote.
+     */
     async insertRecords(records: Omit<MessageHistoryDoc, 'deletedAt'>[]): Promise<number> {
       if (records.length === 0) return 0;
-      const existing = new Set(
-        (
-          await Message.find({ _id: { $in: records.map((r) => r._id) } }, { _id: 1 }).lean<
-            { _id: string }[]
-          >()
-        ).map((d) => d._id),
-      );
-      const fresh = records.filter((r) => !existing.has(r._id)).map((r) => ({ ...r, deletedAt: null }));
-      if (fresh.length === 0) return 0;
+      const fresh = records.map((r) => ({ ...r, deletedAt: null }));
       try {
         await Message.insertMany(fresh, { ordered: false, lean: true });
+        return fresh.length;
       } catch (err) {
-        // Written meanwhile by another attempt: every error a duplicate key is nothing to do.
-        const errors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
-        const dupOnly = errors?.every((e) => (e.code ?? e.err?.code) === 11000);
+        type WriteError = { code?: number; err?: { code?: number } };
+        const raw = (err as { writeErrors?: WriteError | WriteError[] }).writeErrors;
+        // The driver gives one error as itself, several as an array.
+        const errors = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+        const dupOnly = errors.length > 0 && errors.every((e) => (e.code ?? e.err?.code) === 11000);
         if (!dupOnly) throw err;
+        return fresh.length - errors.length;
       }
-      return fresh.length;
     },
 
     /** The records of recipients [from, to) of a broadcast. */

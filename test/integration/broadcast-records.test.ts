@@ -1,0 +1,42 @@
+import { createBroadcastRepository } from '../../src/db/repositories/broadcast.repository';
+import { messageHistoryModel, type MessageHistoryDoc } from '../../src/db/models/message-history.model';
+import { openTestDatabase } from '../helpers/mongo';
+
+/** A recipient's queued record as prepareBroadcast writes it (only what this test reads matters). */
+const record = (i: number) =>
+  ({
+    _id: `acme:msg_bc_rec-${i}`,
+    tenantId: 'acme',
+    messageId: `msg_bc_rec-${i}`,
+    broadcastId: 'bc_rec',
+    broadcastIndex: i,
+    status: 'queued',
+    recipientPhone: `4916000000${i}`,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>;
+
+/** The recipients' records are written once, however often the activity writing them is retried. */
+describe('broadcast recipient records (real MongoDB-protocol server)', () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    await messageHistoryModel(db.conn).init();
+  });
+  afterAll(async () => db?.drop());
+
+  it('writes the missing ones only and answers how many it wrote', async () => {
+    const repo = createBroadcastRepository(db.conn);
+    expect(await repo.insertRecords([record(0), record(1)])).toBe(2);
+    // A retried attempt: two already written, one of them moved on meanwhile (kept as it is).
+    await messageHistoryModel(db.conn).updateOne({ _id: 'acme:msg_bc_rec-1' }, { $set: { status: 'sent' } });
+    expect(await repo.insertRecords([record(0), record(1), record(2)])).toBe(1);
+    expect(await repo.insertRecords([record(2)])).toBe(0);
+    const rows = await repo.records('acme', 'bc_rec', 0, 10);
+    expect(rows.map((r) => [r.broadcastIndex, r.status]).sort()).toEqual([
+      [0, 'queued'],
+      [1, 'sent'],
+      [2, 'queued'],
+    ]);
+  });
+});
