@@ -2,30 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { adminAssetsDir } from '../../src/api/routes/admin.routes';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import type { Express } from 'express';
+import { useInfra } from '../fixtures/infra';
 
 /** The admin page's static serving under helmet's CSP (the browser flow is test/e2e/admin.e2e.test.ts). */
 describe('GET /admin (static admin page)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let app: ReturnType<typeof buildTestApp>;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: uniqueTaskQueue(),
-      logger: captureLogger().logger,
-    });
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
+  const infra = useInfra({ queue: 'admin' });
+  let app: Express;
+  beforeAll(() => {
+    app = infra.app();
   });
 
   it('redirects /admin to /admin/ (keeping the query) so relative asset URLs resolve', async () => {

@@ -4,56 +4,30 @@ import { idForKey } from '../../src/api/messages/message-view';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
 import { pingQuery } from '../../src/schemas/diagnostics.schema';
-import { buildTestApp, TEST_ADMISSION } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { messagingDeps, messagingFeature } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import { useStack } from '../fixtures/stack';
+import { TEST_ADMISSION } from '../helpers/app';
+import { messagingFeature } from '../helpers/messaging';
 import { FAST_TIMING, testSecretBox } from '../helpers/sessions';
 import { seedStats } from '../helpers/stats-data';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
 
 describe('admission control on /v1 (issue 15, real MongoDB and Temporal)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  const taskQueue = uniqueTaskQueue('admit');
-  const keys = () => createApiKeyRepository(db.conn);
+  const stack = useStack({ queue: 'admit', worker: false });
+  const keys = () => createApiKeyRepository(stack.db.conn);
   const bearer = async (tenantId: string) => ({
     Authorization: `Bearer ${(await keys().create(tenantId)).token}`,
   });
 
   const appWith = (limits: Partial<AdmissionLimits>, statsCacheMs = 0) =>
-    buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      overrides: {
-        admission: TEST_ADMISSION(db.conn, limits, statsCacheMs),
-        messaging: messagingFeature(deps),
-        sessions: {
-          repository: createSessionRepository(db.conn, testSecretBox()),
-          gatewayKind: 'seed',
-          timing: FAST_TIMING,
-          webhookSecret: undefined,
-        },
+    stack.app({
+      admission: TEST_ADMISSION(stack.db.conn, limits, statsCacheMs),
+      messaging: messagingFeature(stack.deps),
+      sessions: {
+        repository: createSessionRepository(stack.db.conn, testSecretBox()),
+        gatewayKind: 'seed',
+        timing: FAST_TIMING,
+        webhookSecret: undefined,
       },
     });
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:1',
-    });
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
-  });
 
   it('a token bucket per API key: after the burst 429 rate_limited with Retry-After; another key is unaffected', async () => {
     const app = appWith({ perKey: { ratePerSec: 0.5, burst: 3 } });
@@ -95,7 +69,7 @@ describe('admission control on /v1 (issue 15, real MongoDB and Temporal)', () =>
   it('caps sessions and senders per tenant: 422 quota_exceeded naming the cap', async () => {
     const app = appWith({ quotas: { maxSessions: 1, maxSenders: 1, maxQueuedMessages: 100 } });
     const auth = await bearer('tenant-quota');
-    await createSessionRepository(db.conn, testSecretBox()).recordState({
+    await createSessionRepository(stack.db.conn, testSecretBox()).recordState({
       tenantId: 'tenant-quota',
       sessionId: 'first',
       name: null,
@@ -119,7 +93,7 @@ describe('admission control on /v1 (issue 15, real MongoDB and Temporal)', () =>
       message: expect.stringContaining('TENANT_MAX_SESSIONS'),
       details: { quota: 'TENANT_MAX_SESSIONS', limit: 1, current: 1 },
     });
-    await deps.senders.register('tenant-quota', {
+    await stack.deps.senders.register('tenant-quota', {
       senderId: 'meta-one',
       phoneNumberId: '400000000000077',
       wabaId: '1077',
@@ -145,7 +119,7 @@ describe('admission control on /v1 (issue 15, real MongoDB and Temporal)', () =>
     const app = appWith({ quotas: { maxSessions: 10, maxSenders: 10, maxQueuedMessages: 2 } });
     const auth = await bearer('tenant-queue');
     const at = new Date().toISOString();
-    await seedStats(db.conn, deps.messages, [
+    await seedStats(stack.db.conn, stack.deps.messages, [
       { id: 'q1', tenantId: 'tenant-queue', at, provider: 'meta', senderId: 'meta-q', status: 'queued' },
       { id: 'q2', tenantId: 'tenant-queue', at, provider: 'meta', senderId: 'meta-q', status: 'queued' },
       { id: 's1', tenantId: 'tenant-queue', at, provider: 'meta', senderId: 'meta-q', status: 'sent' },
@@ -159,7 +133,7 @@ describe('admission control on /v1 (issue 15, real MongoDB and Temporal)', () =>
     expect(refused.headers['retry-after']).toBe('5');
     // A retry of an accepted message (its Idempotency-Key) is answered by the route, never by the cap.
     const accepted = idForKey('msg', 'tenant-queue', 'replay-key-0001');
-    await seedStats(db.conn, deps.messages, [
+    await seedStats(stack.db.conn, stack.deps.messages, [
       { id: accepted, tenantId: 'tenant-queue', at, provider: 'meta', senderId: 'meta-q', status: 'queued' },
     ]);
     const replay = await request(app)
@@ -181,7 +155,7 @@ describe('admission control on /v1 (issue 15, real MongoDB and Temporal)', () =>
     const auth = await bearer('tenant-statcache');
     const at = new Date(Date.now() - 3_600_000).toISOString();
     const seed = (id: string) =>
-      seedStats(db.conn, deps.messages, [
+      seedStats(stack.db.conn, stack.deps.messages, [
         { id, tenantId: 'tenant-statcache', at, provider: 'meta', senderId: 'meta-s', status: 'delivered' },
       ]);
     await seed('c1');

@@ -3,35 +3,22 @@ import request from 'supertest';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { useInfra } from '../fixtures/infra';
 
 describe('API basics over createApp (real MongoDB and Temporal)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  const log = captureLogger();
+  const infra = useInfra({ queue: 'app', tenants: ['tenant-a'], logger: log.logger });
   let keyA: string;
   let revoked: string;
-  const log = captureLogger();
   let app: ReturnType<typeof buildTestApp>;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    const keys = createApiKeyRepository(db.conn);
-    keyA = (await keys.create('tenant-a')).token;
+    keyA = infra.key('tenant-a');
+    const keys = createApiKeyRepository(infra.db.conn);
     const r = await keys.create('tenant-a', 'to revoke');
     revoked = r.token;
     await keys.revoke(r.keyId);
-    app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: uniqueTaskQueue(),
-      logger: log.logger,
-    });
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
+    app = infra.app();
   });
 
   describe('probes', () => {
@@ -63,8 +50,8 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
         database: async () => undefined,
       };
       const broken = buildTestApp({
-        conn: db.conn,
-        temporal: temporal.client,
+        conn: infra.db.conn,
+        temporal: infra.temporal.client,
         taskQueue: 'x',
         logger: log.logger,
         overrides: { readiness },
@@ -83,7 +70,7 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
       try {
         const broken = buildTestApp({
           conn: down,
-          temporal: temporal.client,
+          temporal: infra.temporal.client,
           taskQueue: 'x',
           logger: captured.logger,
         });

@@ -1,6 +1,5 @@
 import type { LookupAddress } from 'node:dns';
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import {
   STRICT_CALLBACK_POLICY,
   systemResolver,
@@ -8,11 +7,8 @@ import {
 } from '../../src/callbacks/callback-target';
 import { callbackPolicyFrom } from '../../src/callbacks/callback-setup';
 import { loadConfig } from '../../src/config/env';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { LOCAL_CALLBACK_TARGETS, messagingDeps, messagingFeature } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
+import { LOCAL_CALLBACK_TARGETS, messagingFeature } from '../helpers/messaging';
 
 /** A resolver with fixed answers for test names; anything else goes to the system resolver (localhost). */
 function zoneResolver(zone: Record<string, string[]>): HostResolver {
@@ -30,11 +26,11 @@ const PRODUCT_TARGETS = {
 };
 
 describe('PUT /v1/callbacks: where a callback may point (issue 15)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let deps: ReturnType<typeof messagingDeps>;
+  const stack = useStack({ queue: 'cbreg', tenants: ['tenant-cbreg'], worker: false });
   let auth: { Authorization: string };
-  const taskQueue = uniqueTaskQueue('cbreg');
+  beforeAll(() => {
+    auth = stack.auth('tenant-cbreg');
+  });
   const zone = zoneResolver({
     'hooks.example.com': ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'],
     'rebind.example.com': ['93.184.216.34', '10.0.0.7'],
@@ -42,33 +38,9 @@ describe('PUT /v1/callbacks: where a callback may point (issue 15)', () => {
   });
 
   const appWith = (callbackTargets: typeof LOCAL_CALLBACK_TARGETS | undefined) =>
-    buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      overrides: {
-        messaging: messagingFeature(deps, { callbackTargets: callbackTargets ?? PRODUCT_TARGETS }),
-      },
+    stack.app({
+      messaging: messagingFeature(stack.deps, { callbackTargets: callbackTargets ?? PRODUCT_TARGETS }),
     });
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:1',
-    });
-    auth = {
-      Authorization: `Bearer ${(await createApiKeyRepository(db.conn).create('tenant-cbreg')).token}`,
-    };
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
-  });
 
   it('by default refuses http, loopback, metadata, private, ULA and names that resolve to them — 400 naming the rule', async () => {
     const app = appWith({ policy: STRICT_CALLBACK_POLICY, resolve: zone });

@@ -3,18 +3,15 @@ import { createOnboardingCommands } from '../../src/api/onboardings/onboarding-c
 import { senderModel } from '../../src/db/models/sender.model';
 import { whatsappSessionModel } from '../../src/db/models/whatsapp-session.model';
 import { createAccountAlertRepository } from '../../src/db/repositories/account-alert.repository';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createDeadLetterRepository } from '../../src/db/repositories/dead-letter.repository';
 import { createOnboardingRepository } from '../../src/db/repositories/onboarding.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
 import { createSignupStateRepository } from '../../src/db/repositories/signup-state.repository';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { messagingDeps, messagingFeature } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import type { Express } from 'express';
+import { useStack } from '../fixtures/stack';
+import { messagingFeature } from '../helpers/messaging';
 import { TEST_ONBOARDING_SETTINGS } from '../helpers/onboarding';
 import { FAST_TIMING, testSecretBox, WEBHOOK_SECRET } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
 
 const A = 'tenant-lists-a';
 const B = 'tenant-lists-b';
@@ -29,58 +26,41 @@ type Seed = (tenant: string) => Promise<Array<{ id: string; at: Date }>>;
  * is seeded through its own repository on the real database, with times chosen to tie.
  */
 describe('list endpoints: one page shape', () => {
-  const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let app: ReturnType<typeof buildTestApp>;
-  let deps: ReturnType<typeof messagingDeps>;
+  const stack = useStack({ queue: 'list-pages', tenants: [A, B], worker: false });
+  let app: Express;
   const keys: Record<string, string> = {};
   const seeded: Record<string, Array<{ id: string; at: Date }>> = {};
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    const taskQueue = uniqueTaskQueue('list-pages');
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:9',
-    });
+    const { db, temporal, taskQueue, deps } = stack;
     const sessions = createSessionRepository(db.conn, testSecretBox());
     const alerts = createAccountAlertRepository(db.conn);
     const onboardings = createOnboardingRepository(db.conn, testSecretBox());
     const deadLetters = createDeadLetterRepository(db.conn);
-    app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      overrides: {
-        deadLetters,
-        messaging: messagingFeature(deps, { alerts }),
-        sessions: {
-          repository: sessions,
-          gatewayKind: 'seed',
-          timing: FAST_TIMING,
-          webhookSecret: WEBHOOK_SECRET,
-        },
-        onboardings: {
-          commands: createOnboardingCommands({
-            temporal: temporal.client,
-            taskQueue,
-            onboardings,
-            senders: deps.senders,
-            box: testSecretBox(),
-            signupStates: createSignupStateRepository(db.conn),
-            settings: TEST_ONBOARDING_SETTINGS,
-            availability: { meta: true, '360dialog': true, twilio: true, twilioAccount: true },
-          }),
-        },
-        conversations: deps.conversations,
+    app = stack.app({
+      deadLetters,
+      messaging: messagingFeature(deps, { alerts }),
+      sessions: {
+        repository: sessions,
+        gatewayKind: 'seed',
+        timing: FAST_TIMING,
+        webhookSecret: WEBHOOK_SECRET,
       },
+      onboardings: {
+        commands: createOnboardingCommands({
+          temporal: temporal.client,
+          taskQueue,
+          onboardings,
+          senders: deps.senders,
+          box: testSecretBox(),
+          signupStates: createSignupStateRepository(db.conn),
+          settings: TEST_ONBOARDING_SETTINGS,
+          availability: { meta: true, '360dialog': true, twilio: true, twilioAccount: true },
+        }),
+      },
+      conversations: deps.conversations,
     });
-    for (const t of [A, B]) keys[t] = (await createApiKeyRepository(db.conn).create(t)).token;
+    for (const t of [A, B]) keys[t] = stack.key(t);
 
     const seeds: Record<string, Seed> = {
       '/v1/sessions': async (tenant) =>
@@ -213,10 +193,6 @@ describe('list endpoints: one page shape', () => {
     };
     // Tenant A has every list's items; tenant B has none.
     for (const [path, seed] of Object.entries(seeds)) seeded[path] = await seed(A);
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
   });
 
   const get = (path: string, tenant: string, query: Record<string, string | number> = {}) =>

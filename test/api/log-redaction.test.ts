@@ -1,44 +1,19 @@
 import request from 'supertest';
 import { redactUrlSecrets } from '../../src/logging/redact-url';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { messagingDeps, messagingFeature } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 const VERIFY_TOKEN = 'meta-verify-token-0123';
 
 describe('secret query parameters never reach the request log (issue 15)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
+  const stack = useStack({
+    queue: 'logs',
+    worker: false,
+    api: { webhooks: { metaVerifyToken: VERIFY_TOKEN } },
   });
 
   it('GET /webhooks/meta with hub.verify_token=secret logs the request without `secret`', async () => {
-    const taskQueue = uniqueTaskQueue('logs');
-    const deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:1',
-    });
-    const log = captureLogger();
-    const app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      overrides: {
-        messaging: messagingFeature(deps, { metaVerifyToken: VERIFY_TOKEN }),
-      },
-    });
+    const { app } = stack.api;
+    const { log } = stack;
     await request(app)
       .get('/webhooks/meta')
       .query({ 'hub.mode': 'subscribe', 'hub.challenge': '42', 'hub.verify_token': 'secret' })

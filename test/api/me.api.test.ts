@@ -1,33 +1,13 @@
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { useInfra } from '../fixtures/infra';
 
 /** GET /v1/me: the key's tenant and the Temporal Web UI the admin page links workflows to. */
 describe('GET /v1/me', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  const build = (temporalUi?: { url: string; namespace: string }) =>
-    buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: uniqueTaskQueue('me'),
-      logger: captureLogger().logger,
-      overrides: { temporalUi },
-    });
+  const infra = useInfra({ queue: 'me', tenants: ['tenant-me-a', 'tenant-me-b'] });
+  const build = (temporalUi?: { url: string; namespace: string }) => infra.app({ temporalUi });
   const keys: Record<string, string> = {};
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    const repo = createApiKeyRepository(db.conn);
-    for (const t of ['tenant-me-a', 'tenant-me-b']) keys[t] = (await repo.create(t)).token;
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
+  beforeAll(() => {
+    for (const t of ['tenant-me-a', 'tenant-me-b']) keys[t] = infra.key(t);
   });
 
   it("answers each key's own tenant and the UI's base URL (trailing slashes dropped) and namespace", async () => {

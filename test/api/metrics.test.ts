@@ -9,49 +9,37 @@ import type { SessionStatus } from '../../src/domain/session-status';
 import { createMetrics, type Metrics } from '../../src/observability/metrics';
 import { startMetricsServer, type MetricsServer } from '../../src/observability/metrics-http';
 import { loadConfig } from '../../src/config/env';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, messagingDeps, messagingFeature } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import { useStack } from '../fixtures/stack';
+import { APP_SECRET, messagingFeature } from '../helpers/messaging';
 import { sample } from '../helpers/prometheus';
 import { FAST_TIMING, testSecretBox } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const GATEWAY_SECRET = 'gateway-secret-0123456789';
 
 describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  const stack = useStack({ queue: 'metrics', worker: false });
   let sessions: SessionRepository;
-  let deps: ReturnType<typeof messagingDeps>;
-  const taskQueue = uniqueTaskQueue('metrics');
-  const log = captureLogger();
 
   /** The app as server.ts wires it, over its own registry; `cacheMs` 0 so each scrape reads MongoDB. */
   const appWith = (metrics: Metrics, access: { token?: string; public?: boolean }) =>
-    buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      overrides: {
-        metrics,
-        metricsToken: access.token,
-        metricsPublic: access.public,
-        messaging: messagingFeature(deps),
-        sessions: {
-          repository: sessions,
-          gatewayKind: 'seed',
-          timing: FAST_TIMING,
-          webhookSecret: GATEWAY_SECRET,
-        },
+    stack.app({
+      metrics,
+      metricsToken: access.token,
+      metricsPublic: access.public,
+      messaging: messagingFeature(stack.deps),
+      sessions: {
+        repository: sessions,
+        gatewayKind: 'seed',
+        timing: FAST_TIMING,
+        webhookSecret: GATEWAY_SECRET,
       },
     });
   const metricsOver = (cacheMs = 0) =>
     createMetrics(new Registry(), {
       sessionsByStatus: () => sessions.countByStatus(),
-      officialSenders: async () => (await deps.senders.listAllIds()).map((s) => ({ ...s, valid: null })),
+      officialSenders: async () =>
+        (await stack.deps.senders.listAllIds()).map((s) => ({ ...s, valid: null })),
       cacheMs,
     });
 
@@ -72,20 +60,8 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
       version: version++,
     });
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    sessions = createSessionRepository(db.conn, testSecretBox());
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:1',
-    });
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
+  beforeAll(() => {
+    sessions = createSessionRepository(stack.db.conn, testSecretBox());
   });
 
   it('without METRICS_TOKEN: 404 by default, served only when METRICS_PUBLIC=true says so (issue 15)', async () => {
@@ -164,7 +140,7 @@ describe('GET /metrics on the API (real MongoDB and Temporal)', () => {
     await writeSession('tenant-b', 's1', 'connected');
     await writeSession('tenant-b', 's2', 'generating_qr');
     await writeSession('tenant-c', 's1', 'disconnected');
-    await deps.senders.register('tenant-a', {
+    await stack.deps.senders.register('tenant-a', {
       senderId: 'meta-main',
       phoneNumberId: '106540352242922',
       wabaId: '102290129340398',

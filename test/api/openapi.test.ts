@@ -1,9 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import type { Application } from 'express';
+import type { Application, Express } from 'express';
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
-import { createAccountAlertRepository } from '../../src/db/repositories/account-alert.repository';
 import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
 import { createSignupStateRepository } from '../../src/db/repositories/signup-state.repository';
@@ -17,16 +15,10 @@ import { createMetrics } from '../../src/observability/metrics';
 import { sendMessageBody } from '../../src/schemas/message.schema';
 import { createSessionBody } from '../../src/schemas/session.schema';
 import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, messagingDeps } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import { messagingFeature } from '../helpers/messaging';
 import { FAST_TIMING, testSecretBox, WEBHOOK_SECRET } from '../helpers/sessions';
-import {
-  connectTestTemporal,
-  testPayloadCodec,
-  testRecipientHash,
-  uniqueTaskQueue,
-} from '../helpers/temporal';
+import { testPayloadCodec, testRecipientHash } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 type Operation = {
   summary?: string;
@@ -63,81 +55,49 @@ function drift(app: Application): { undocumented: string[]; notServed: string[] 
 }
 
 describe('OpenAPI 3.1 document: generated from the routes and their zod schemas', () => {
-  const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let app: ReturnType<typeof buildTestApp>;
+  // No provider is ever called here (every probe is rejected before it would be): an unused port.
+  const stack = useStack({ queue: 'openapi', tenants: ['tenant-docs'], worker: false });
+  let app: Express;
   let doc: Doc;
   let key: string;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    const taskQueue = uniqueTaskQueue('openapi');
-    // No provider is ever called here (every probe is rejected before it would be): an unused port.
-    const messaging = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:9',
-    });
+    const { db, temporal, taskQueue, deps: messaging } = stack;
     // Every optional feature mounted, so the document has every route the product can serve.
-    app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      overrides: {
-        messaging: {
-          commands: messaging.commands,
-          messages: messaging.messages,
+    app = stack.app({
+      messaging: messagingFeature(messaging, {
+        inbound: { callbackMaxAttempts: 1, callbackRetryInitialMs: 50 },
+      }),
+      sessions: {
+        repository: createSessionRepository(db.conn, testSecretBox()),
+        gatewayKind: 'seed',
+        timing: FAST_TIMING,
+        webhookSecret: WEBHOOK_SECRET,
+      },
+      sessionHealth: { sweeps: createSessionHealthRepository(db.conn) },
+      onboardings: {
+        commands: createOnboardingCommands({
+          temporal: temporal.client,
+          taskQueue,
+          onboardings: createOnboardingRepository(db.conn, testSecretBox()),
           senders: messaging.senders,
-          metaAppSecret: APP_SECRET,
-          alerts: createAccountAlertRepository(db.conn),
-          callbacks: messaging.callbacks,
-          sendRates: messaging.sendRates,
-          broadcasts: {
-            commands: messaging.broadcastCommands,
-            broadcasts: messaging.broadcasts,
-            bodyLimit: '4mb',
-          },
-          inbound: { callbackMaxAttempts: 1, callbackRetryInitialMs: 50 },
-        },
-        sessions: {
-          repository: createSessionRepository(db.conn, testSecretBox()),
-          gatewayKind: 'seed',
-          timing: FAST_TIMING,
-          webhookSecret: WEBHOOK_SECRET,
-        },
-        sessionHealth: { sweeps: createSessionHealthRepository(db.conn) },
-        onboardings: {
-          commands: createOnboardingCommands({
-            temporal: temporal.client,
-            taskQueue,
-            onboardings: createOnboardingRepository(db.conn, testSecretBox()),
-            senders: messaging.senders,
-            box: testSecretBox(),
-            signupStates: createSignupStateRepository(db.conn),
-            settings: TEST_ONBOARDING_SETTINGS,
-            availability: { meta: true, '360dialog': true, twilio: true, twilioAccount: true },
-          }),
-        },
-        conversations: messaging.conversations,
-        metrics: createMetrics(new Registry(), { defaultMetrics: false }),
-        codec: {
-          codec: testPayloadCodec,
-          token: 'codec-token-for-the-openapi-test-0123',
-          corsOrigins: [],
-          recipientHash: testRecipientHash,
-        },
+          box: testSecretBox(),
+          signupStates: createSignupStateRepository(db.conn),
+          settings: TEST_ONBOARDING_SETTINGS,
+          availability: { meta: true, '360dialog': true, twilio: true, twilioAccount: true },
+        }),
+      },
+      conversations: messaging.conversations,
+      metrics: createMetrics(new Registry(), { defaultMetrics: false }),
+      codec: {
+        codec: testPayloadCodec,
+        token: 'codec-token-for-the-openapi-test-0123',
+        corsOrigins: [],
+        recipientHash: testRecipientHash,
       },
     });
-    key = (await createApiKeyRepository(db.conn).create('tenant-docs')).token;
+    key = stack.key('tenant-docs');
     doc = (await request(app).get('/openapi.json').expect(200).expect('Content-Type', /json/)).body as Doc;
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
   });
 
   it('is a valid OpenAPI 3.1 document (checked against the official 3.1 schema)', async () => {
@@ -173,10 +133,10 @@ describe('OpenAPI 3.1 document: generated from the routes and their zod schemas'
 
   it('the drift check fails for an undocumented route and for a declaration nothing serves', () => {
     const partial = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
+      conn: stack.db.conn,
+      temporal: stack.temporal.client,
       taskQueue: 'x',
-      logger: log.logger,
+      logger: stack.log.logger,
     });
     partial.get('/not-in-the-document', (_req, res) => {
       res.end();

@@ -1,10 +1,6 @@
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { MAX_JSON_DEPTH } from '../../src/schemas/storable-json';
-import { captureLogger } from '../helpers/logger';
-import { messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 const TENANT = 'tenant-reqval';
 type Detail = { field: string; rule: string; message: string };
@@ -14,47 +10,35 @@ type Detail = { field: string; rule: string; message: string };
  * rule, nothing accepted that cannot be stored, and no 5xx for any input.
  */
 describe('request validation at the door', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let auth: { Authorization: string };
-  const taskQueue = uniqueTaskQueue('reqval');
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    // No worker: nothing here may be accepted, so nothing ever needs to run.
-    const deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:9',
-    });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      deps,
-    });
-    auth = { Authorization: `Bearer ${(await createApiKeyRepository(db.conn).create(TENANT)).token}` };
-    await deps.senders.register(TENANT, {
-      senderId: 'meta-rv',
-      phoneNumberId: '400000000000013',
-      wabaId: '1013',
-      displayPhoneNumber: '15550000013',
-      accessToken: 'EAAG-reqval-token-0123456789',
-    });
+  // No worker: nothing here may be accepted, so nothing ever needs to run.
+  const stack = useStack({
+    queue: 'reqval',
+    tenants: [TENANT],
+    worker: false,
+    senders: {
+      [TENANT]: [
+        {
+          senderId: 'meta-rv',
+          phoneNumberId: '400000000000013',
+          wabaId: '1013',
+          displayPhoneNumber: '15550000013',
+          accessToken: 'EAAG-reqval-token-0123456789',
+        },
+      ],
+    },
   });
-  afterAll(async () => {
-    await api.close();
-    await db.drop();
-    await temporal.close();
+  let auth: { Authorization: string };
+  beforeAll(() => {
+    auth = stack.auth(TENANT);
   });
 
   const post = (path: string, body: unknown) =>
-    request(api.app).post(path).set(auth).set('Content-Type', 'application/json').send(JSON.stringify(body));
-  const get = (path: string) => request(api.app).get(path).set(auth);
+    request(stack.api.app)
+      .post(path)
+      .set(auth)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(body));
+  const get = (path: string) => request(stack.api.app).get(path).set(auth);
   const message = (extra: object) => ({ from: 'meta-rv', to: '+4915112345678', ...extra });
   const template = (parameters: unknown[]) =>
     message({
@@ -71,7 +55,7 @@ describe('request validation at the door', () => {
     expect(detail).toMatchObject({ field, rule });
     return detail as Detail;
   };
-  const messagesInDb = () => db.conn.collection('whatsapp_message_histories').countDocuments({});
+  const messagesInDb = () => stack.db.conn.collection('whatsapp_message_histories').countDocuments({});
 
   describe('poison input on POST /v1/messages', () => {
     it('refuses a NUL character anywhere: template parameter, text, metadata value', async () => {
@@ -114,7 +98,7 @@ describe('request validation at the door', () => {
         open.repeat(n) + inner + close.repeat(n);
       const params = JSON.stringify(template([{ type: 'text', text: '@' }]));
       const deep = params.replace('"@"', nested('{"v":', '"x"', '}', 5_000));
-      const res = await request(api.app)
+      const res = await request(stack.api.app)
         .post('/v1/messages')
         .set(auth)
         .set('Content-Type', 'application/json')
@@ -126,7 +110,7 @@ describe('request validation at the door', () => {
       );
       expect(d.message).toBe(`must not nest objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
       // Arrays count alike (through objects: FerretDB refuses an array directly inside an array).
-      const arrays = await request(api.app)
+      const arrays = await request(stack.api.app)
         .post('/v1/messages')
         .set(auth)
         .set('Content-Type', 'application/json')
@@ -150,7 +134,7 @@ describe('request validation at the door', () => {
       'no_nested_array',
     );
     expect(nestedArray.message).toBe('must not be an array directly inside an array');
-    const infinite = await request(api.app)
+    const infinite = await request(stack.api.app)
       .post('/v1/messages')
       .set(auth)
       .set('Content-Type', 'application/json')
@@ -198,7 +182,7 @@ describe('request validation at the door', () => {
       );
       const big = await get('/v1/messages?limit=101');
       expect(refused(big, 'query.limit', 'too_big').message).toBe('must be a whole number from 1 to 100');
-      const ping = await request(api.app).post('/v1/diagnostics/ping?timeoutMs=soon').set(auth);
+      const ping = await request(stack.api.app).post('/v1/diagnostics/ping?timeoutMs=soon').set(auth);
       expect(refused(ping, 'query.timeoutMs', 'invalid_type').message).toBe(
         'must be a whole number from 100 to 30000',
       );
@@ -240,13 +224,13 @@ describe('request validation at the door', () => {
     });
     expect(refused(res, 'body.provider', 'invalid_union').message).toBe("must be 'meta' or 'twilio'");
     expect(
-      await db.conn.collection('official_senders').countDocuments({ senderId: 'meta-400000000000099' }),
+      await stack.db.conn.collection('official_senders').countDocuments({ senderId: 'meta-400000000000099' }),
     ).toBe(0);
   });
 
   describe('the body itself', () => {
     it('a body that is not JSON is 415 unsupported_media_type', async () => {
-      const res = await request(api.app)
+      const res = await request(stack.api.app)
         .post('/v1/messages')
         .set(auth)
         .set('Content-Type', 'text/plain')
@@ -256,15 +240,15 @@ describe('request validation at the door', () => {
         code: 'unsupported_media_type',
         message: 'Content-Type text/plain is not supported: send application/json',
       });
-      const form = await request(api.app).post('/v1/senders').set(auth).type('form').send({ a: 'b' });
+      const form = await request(stack.api.app).post('/v1/senders').set(auth).type('form').send({ a: 'b' });
       expect(form.status).toBe(415);
     });
 
     it('no body is "body: required", and a bare null, array or number is "must be a JSON object"', async () => {
-      const none = await request(api.app).post('/v1/messages').set(auth);
+      const none = await request(stack.api.app).post('/v1/messages').set(auth);
       expect(refused(none, 'body', 'required').message).toMatch(/^must be a JSON object/);
       for (const raw of ['null', '[]', '42', '"x"']) {
-        const res = await request(api.app)
+        const res = await request(stack.api.app)
           .post('/v1/messages')
           .set(auth)
           .set('Content-Type', 'application/json')
@@ -277,7 +261,7 @@ describe('request validation at the door', () => {
     });
 
     it('malformed JSON is still 400 invalid_json', async () => {
-      const res = await request(api.app)
+      const res = await request(stack.api.app)
         .post('/v1/messages')
         .set(auth)
         .set('Content-Type', 'application/json')
@@ -288,7 +272,7 @@ describe('request validation at the door', () => {
   });
 
   it('a wrong auth scheme says the scheme must be Bearer; no header says it is missing', async () => {
-    const basic = await request(api.app)
+    const basic = await request(stack.api.app)
       .get('/v1/messages')
       .set('Authorization', 'Basic dXNlcjpwYXNz')
       .expect(401);
@@ -296,31 +280,31 @@ describe('request validation at the door', () => {
       code: 'unauthorized',
       message: 'Authorization must use the Bearer scheme: Bearer <api key>',
     });
-    const bare = await request(api.app).get('/v1/messages').set('Authorization', 'Bearer').expect(401);
+    const bare = await request(stack.api.app).get('/v1/messages').set('Authorization', 'Bearer').expect(401);
     expect(bare.body.error.message).toBe('Authorization: Bearer must be followed by exactly one API key');
-    const missing = await request(api.app).get('/v1/messages').expect(401);
+    const missing = await request(stack.api.app).get('/v1/messages').expect(401);
     expect(missing.body.error.message).toBe('Missing Authorization: Bearer <api key> header');
   });
 
   it('a wrong method is 405 with Allow listing the methods the path has; an unknown path stays 404', async () => {
-    const list = await request(api.app).delete('/v1/messages').set(auth).expect(405);
+    const list = await request(stack.api.app).delete('/v1/messages').set(auth).expect(405);
     expect(list.headers.allow).toBe('GET, HEAD, POST');
     expect(list.body.error).toEqual({
       code: 'method_not_allowed',
       message: 'DELETE is not allowed on /v1/messages: use GET, HEAD, POST',
     });
-    const one = await request(api.app).put('/v1/messages/msg_0123456789abcdef').set(auth).expect(405);
+    const one = await request(stack.api.app).put('/v1/messages/msg_0123456789abcdef').set(auth).expect(405);
     expect(one.headers.allow).toBe('GET, HEAD');
-    const cancel = await request(api.app)
+    const cancel = await request(stack.api.app)
       .get('/v1/messages/msg_0123456789abcdef/cancel')
       .set(auth)
       .expect(405);
     expect(cancel.headers.allow).toBe('POST');
-    const probe = await request(api.app).post('/healthz').expect(405);
+    const probe = await request(stack.api.app).post('/healthz').expect(405);
     expect(probe.headers.allow).toBe('GET, HEAD');
-    const nope = await request(api.app).get('/v1/nothing-here').set(auth).expect(404);
+    const nope = await request(stack.api.app).get('/v1/nothing-here').set(auth).expect(404);
     expect(nope.body.error.code).toBe('route_not_found');
     // Still behind the key: no method list for a caller without one.
-    await request(api.app).delete('/v1/messages').expect(401);
+    await request(stack.api.app).delete('/v1/messages').expect(401);
   });
 });

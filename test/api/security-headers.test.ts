@@ -1,10 +1,8 @@
 import request from 'supertest';
 import type { AppDeps } from '../../src/api/app';
 import { loadConfig } from '../../src/config/env';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import type { Express } from 'express';
+import { useInfra } from '../fixtures/infra';
 
 /**
  * HSTS and upgrade-insecure-requests only over HTTPS (issue 12): over plain HTTP they send the
@@ -15,25 +13,8 @@ const PAGES = ['/admin/', '/signup/', '/docs', '/healthz'];
 const KEYS = `k1:${Buffer.alloc(32, 1).toString('base64')}`;
 
 describe('security headers over HTTP and HTTPS', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  const app = (transport?: AppDeps['transport']) =>
-    buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: uniqueTaskQueue(),
-      logger: captureLogger().logger,
-      overrides: transport ? { transport } : {},
-    });
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
-  });
+  const infra = useInfra({ queue: 'headers' });
+  const app = (transport?: AppDeps['transport']) => infra.app(transport ? { transport } : {});
 
   const headersOf = async (a: ReturnType<typeof app>, page: string, forwardedProto?: string) => {
     const req = request(a).get(page);
@@ -93,22 +74,10 @@ describe('security headers over HTTP and HTTPS', () => {
 });
 
 describe('Cross-Origin-Opener-Policy only where the browser honours it', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let app: ReturnType<typeof buildTestApp>;
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: uniqueTaskQueue(),
-      logger: captureLogger().logger,
-    });
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
+  const infra = useInfra({ queue: 'coop' });
+  let app: Express;
+  beforeAll(() => {
+    app = infra.app();
   });
   const coop = async (page: string, host: string) =>
     (await request(app).get(page).set('Host', host).expect(200)).headers['cross-origin-opener-policy'];

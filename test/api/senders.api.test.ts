@@ -1,10 +1,6 @@
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
-import { captureLogger } from '../helpers/logger';
-import { messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
+import { useStack } from '../fixtures/stack';
+import type { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { TwilioSendersFake } from '../fakes/twilio-senders.fake';
 
 const SID = `AC${'0a'.repeat(16)}`;
@@ -18,50 +14,32 @@ const OTHER_TOKEN = 'EAAG-senders-other-token-0123456789';
 
 /** `POST /v1/senders` for the providers a tenant can bring by hand: Meta and Twilio. */
 describe('POST /v1/senders', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let keyA: string;
-  let keyB: string;
-  let meta: MetaGraphFake;
   let twilio: TwilioSendersFake;
-
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    // What the providers know: who owns which number (the ownership check asks them, issue 15).
-    meta = await new MetaGraphFake({ tokens: {} }).start();
-    meta.es.ownNumber({ wabaId: WABA, phoneNumberId: PHONE, token: TOKEN });
-    meta.es.ownNumber({ wabaId: OTHER_WABA, phoneNumberId: OTHER_PHONE, token: OTHER_TOKEN });
     twilio = await new TwilioSendersFake({ accounts: { [SID]: AUTH_TOKEN } }).start();
     twilio.addExisting(SID, '+14155552345');
-    const deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: uniqueTaskQueue('senders'),
-      metaBaseUrl: meta.baseUrl,
-      twilioSendersBaseUrl: twilio.baseUrl,
-    });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: uniqueTaskQueue('senders'),
-      logger: captureLogger().logger,
-      deps,
-    });
-    const keys = createApiKeyRepository(db.conn);
-    keyA = (await keys.create('tenant-snd-a')).token;
-    keyB = (await keys.create('tenant-snd-b')).token;
   });
-  afterAll(async () => {
-    await meta.stop();
-    await twilio.stop();
-    await api.close();
-    await db.drop();
-    await temporal.close();
+  afterAll(() => twilio.stop());
+  const stack = useStack(() => ({
+    queue: 'senders',
+    tenants: ['tenant-snd-a', 'tenant-snd-b'],
+    fakes: { meta: { tokens: {} } },
+    messaging: { twilioSendersBaseUrl: twilio.baseUrl },
+    worker: false,
+  }));
+  let meta: MetaGraphFake;
+  let keyA: string;
+  let keyB: string;
+  beforeAll(() => {
+    meta = stack.fakes.meta;
+    // What the providers know: who owns which number (the ownership check asks them, issue 15).
+    meta.es.ownNumber({ wabaId: WABA, phoneNumberId: PHONE, token: TOKEN });
+    meta.es.ownNumber({ wabaId: OTHER_WABA, phoneNumberId: OTHER_PHONE, token: OTHER_TOKEN });
+    keyA = stack.key('tenant-snd-a');
+    keyB = stack.key('tenant-snd-b');
   });
   const post = (body: unknown, key = keyA) =>
-    request(api.app)
+    request(stack.api.app)
       .post('/v1/senders')
       .set('Authorization', `Bearer ${key}`)
       .send(body as object);
@@ -80,12 +58,15 @@ describe('POST /v1/senders', () => {
       accountId: SID,
       phoneNumberId: null,
     });
-    const list = await request(api.app).get('/v1/senders').set('Authorization', `Bearer ${keyA}`).expect(200);
+    const list = await request(stack.api.app)
+      .get('/v1/senders')
+      .set('Authorization', `Bearer ${keyA}`)
+      .expect(200);
     expect(list.body.items.map((s: { id: string }) => s.id)).toEqual(['twilio-14155552345']);
     expect(JSON.stringify(list.body)).not.toContain(AUTH_TOKEN);
-    const raw = await db.conn.collection('official_senders').findOne({ tenantId: 'tenant-snd-a' });
+    const raw = await stack.db.conn.collection('official_senders').findOne({ tenantId: 'tenant-snd-a' });
     expect(JSON.stringify(raw)).not.toContain(AUTH_TOKEN);
-    const other = await request(api.app)
+    const other = await request(stack.api.app)
       .get('/v1/senders')
       .set('Authorization', `Bearer ${keyB}`)
       .expect(200);
@@ -106,7 +87,8 @@ describe('POST /v1/senders', () => {
     accessToken: TOKEN,
     ...o,
   });
-  const stored = (tenantId: string) => db.conn.collection('official_senders').countDocuments({ tenantId });
+  const stored = (tenantId: string) =>
+    stack.db.conn.collection('official_senders').countDocuments({ tenantId });
 
   it('Meta: refuses a token that cannot see the number, and a number another WABA holds (422, nothing stored)', async () => {
     // A token of another WABA: Graph answers 100/33 for a number it cannot see.
@@ -136,7 +118,7 @@ describe('POST /v1/senders', () => {
   it('Meta: the owner registers (verified), another tenant gets 409 routing_key_taken before any provider call', async () => {
     const ok = await post(metaBody({ id: 'meta-owned' }), keyB).expect(201);
     expect(ok.body).toMatchObject({ id: 'meta-owned', phoneNumberId: PHONE, wabaId: WABA });
-    const raw = await db.conn
+    const raw = await stack.db.conn
       .collection('official_senders')
       .findOne({ tenantId: 'tenant-snd-b', senderId: 'meta-owned' });
     expect(raw?.verifiedAt).toEqual(expect.any(Date));
@@ -163,9 +145,9 @@ describe('POST /v1/senders', () => {
     } finally {
       meta.es.up('phone_number');
     }
-    expect(await db.conn.collection('official_senders').countDocuments({ phoneNumberId: OTHER_PHONE })).toBe(
-      0,
-    );
+    expect(
+      await stack.db.conn.collection('official_senders').countDocuments({ phoneNumberId: OTHER_PHONE }),
+    ).toBe(0);
   });
 
   it('Twilio: credentials that cannot list the sender are refused (422), naming Twilio’s code', async () => {
@@ -216,6 +198,8 @@ describe('POST /v1/senders', () => {
       expect(res.body.error.code).toBe('validation_failed');
       expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
     }
-    expect(await db.conn.collection('official_senders').countDocuments({ tenantId: 'tenant-snd-a' })).toBe(1);
+    expect(
+      await stack.db.conn.collection('official_senders').countDocuments({ tenantId: 'tenant-snd-a' }),
+    ).toBe(1);
   });
 });

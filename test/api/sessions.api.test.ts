@@ -1,36 +1,30 @@
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
 import { whatsappSessionModel } from '../../src/db/models/whatsapp-session.model';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { startSessionStack, waitFor, WEBHOOK_SECRET } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { waitFor, WEBHOOK_SECRET } from '../helpers/sessions';
+import { useSessions } from '../fixtures/sessions';
 
 describe('sessions API and gateway webhook: validation, tenancy, state conflicts', () => {
-  const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: Awaited<ReturnType<typeof startSessionStack>>;
-  let worker: Worker;
-  let running: Promise<void>;
   let keyA: string;
   let keyB: string;
+  afterAll(async () => {
+    for (const [t, id] of [
+      ['tenant-a', 'shared'],
+      ['tenant-b', 'shared'],
+    ]) {
+      await stack.temporal.client.workflow
+        .getHandle(`session:${t}:${id}`)
+        .terminate('test cleanup')
+        .catch(() => undefined);
+    }
+  });
+  const log = captureLogger();
+  const stack = useSessions({ queue: 'sessions-api', tenants: ['tenant-a', 'tenant-b'], logger: log.logger });
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    stack = await startSessionStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue: uniqueTaskQueue('sessions-api'),
-      logger: log.logger,
-    });
-    keyA = (await stack.keys.create('tenant-a')).token;
-    keyB = (await stack.keys.create('tenant-b')).token;
-    worker = await stack.newWorker();
-    running = worker.run();
+    keyA = stack.key('tenant-a');
+    keyB = stack.key('tenant-b');
     await request(stack.app)
       .post('/v1/sessions')
       .set('Authorization', `Bearer ${keyA}`)
@@ -42,22 +36,6 @@ describe('sessions API and gateway webhook: validation, tenancy, state conflicts
       20_000,
       'QR for tenant-a',
     );
-  });
-  afterAll(async () => {
-    for (const [t, id] of [
-      ['tenant-a', 'shared'],
-      ['tenant-b', 'shared'],
-    ]) {
-      await temporal.client.workflow
-        .getHandle(`session:${t}:${id}`)
-        .terminate('test cleanup')
-        .catch(() => undefined);
-    }
-    worker.shutdown();
-    await running;
-    await stack.close();
-    await db.drop();
-    await temporal.close();
   });
 
   const as = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -136,7 +114,7 @@ describe('sessions API and gateway webhook: validation, tenancy, state conflicts
     }
     // Creation times as a test needs them: p-a newest, then p-b and p-c at the same instant, p-d oldest.
     const at = (s: string) => new Date(`2025-03-01T12:00:${s}Z`);
-    const sessions = whatsappSessionModel(db.conn);
+    const sessions = whatsappSessionModel(stack.db.conn);
     for (const [id, t] of [
       ['p-a', at('03')],
       ['p-b', at('02')],
@@ -289,8 +267,8 @@ describe('sessions API and gateway webhook: validation, tenancy, state conflicts
 
     it('503 when no shared secret is configured', async () => {
       const app = buildTestApp({
-        conn: db.conn,
-        temporal: temporal.client,
+        conn: stack.db.conn,
+        temporal: stack.temporal.client,
         taskQueue: 'unused',
         logger: log.logger,
         overrides: {

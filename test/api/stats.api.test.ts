@@ -1,11 +1,8 @@
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { messagingDeps, messagingFeature } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import type { Express } from 'express';
+import { useStack } from '../fixtures/stack';
+import { messagingFeature } from '../helpers/messaging';
 import { seedStats } from '../helpers/stats-data';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
 
 const A = 'tenant-stats-api-a';
 const B = 'tenant-stats-api-b';
@@ -13,37 +10,18 @@ const HOUR = 3_600_000;
 
 /** `GET /v1/stats` over createApp: query validation, defaults, the answer's shape, tenant isolation. */
 describe('GET /v1/stats', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let app: ReturnType<typeof buildTestApp>;
+  // No workflow runs here: the records are written through the repository, as activities would.
+  const stack = useStack({ queue: 'stats', tenants: [A, B], worker: false });
+  let app: Express;
   let keyA: string;
   let keyB: string;
   const recent = new Date(Date.now() - HOUR);
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    const taskQueue = uniqueTaskQueue('stats');
-    // No workflow runs here: the records are written through the repository, as activities would.
-    const m = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:9',
-    });
-    app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      overrides: {
-        messaging: messagingFeature(m),
-      },
-    });
-    const keys = createApiKeyRepository(db.conn);
-    keyA = (await keys.create(A)).token;
-    keyB = (await keys.create(B)).token;
-    await seedStats(db.conn, m.messages, [
+    app = stack.app({ messaging: messagingFeature(stack.deps) });
+    keyA = stack.key(A);
+    keyB = stack.key(B);
+    await seedStats(stack.db.conn, stack.deps.messages, [
       {
         id: 'x1',
         tenantId: A,
@@ -87,10 +65,6 @@ describe('GET /v1/stats', () => {
       },
       { id: 'y2', tenantId: B, at: recent.toISOString(), provider: 'meta', senderId: 'biz', status: 'read' },
     ]);
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
   });
 
   const get = (key: string, query: Record<string, string> = {}) =>

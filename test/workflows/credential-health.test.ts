@@ -1,10 +1,8 @@
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import type { Worker } from '@temporalio/worker';
 import { createMetaCredentialCheck } from '../../activities/credential-health.check';
 import { createSessionHealthActivities } from '../../activities/session-health.activities';
 import { sessionHealthSweepModel } from '../../src/db/models/session-health-sweep.model';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createSenderRepository } from '../../src/db/repositories/sender.repository';
 import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
@@ -15,12 +13,11 @@ import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import { createMetaTokenInspector } from '../../src/providers/meta/meta-token.inspector';
 import type { SessionHealthInput } from '../../workflows/session-health.definitions';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
-import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
 import { sample } from '../helpers/prometheus';
 import { testSecretBox } from '../helpers/sessions';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import type { Express } from 'express';
+import { useInfra } from '../fixtures/infra';
 
 const DAY_S = 86_400;
 const now = () => Math.floor(Date.now() / 1000);
@@ -48,20 +45,18 @@ const INPUT: SessionHealthInput = {
  */
 describe('credential health (real Temporal + FerretDB, Meta Graph fake)', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  const infra = useInfra({
+    queue: 'cred-health',
+    tenants: ['tenant-cred-a', 'tenant-cred-b'],
+    logger: log.logger,
+  });
   let meta: MetaGraphFake;
-  let worker: Worker;
-  let running: Promise<void>;
-  let app: ReturnType<typeof buildTestApp>;
+  let app: Express;
   let senders: ReturnType<typeof createSenderRepository>;
   const keys: Record<string, string> = {};
-  const taskQueue = uniqueTaskQueue('cred-health');
   let sweepNo = 0;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
     meta = await new MetaGraphFake({ tokens: {} }).start();
     meta.setTokenInfo(TOKENS.valid, { isValid: true, expiresAt: 0 });
     meta.setTokenInfo(TOKENS.expiring, { isValid: true, expiresAt: now() + 3 * DAY_S });
@@ -70,8 +65,8 @@ describe('credential health (real Temporal + FerretDB, Meta Graph fake)', () => 
     meta.setTokenInfo(TOKENS.other, { isValid: true, expiresAt: now() + 60 * DAY_S });
 
     const box = testSecretBox();
-    senders = createSenderRepository(db.conn, box);
-    const sweeps = createSessionHealthRepository(db.conn);
+    senders = createSenderRepository(infra.db.conn, box);
+    const sweeps = createSessionHealthRepository(infra.db.conn);
     let n = 100;
     const register = (tenant: string, senderId: string, token: string) =>
       senders.register(tenant, {
@@ -84,8 +79,7 @@ describe('credential health (real Temporal + FerretDB, Meta Graph fake)', () => 
     for (const k of ['valid', 'expiring', 'expired', 'revoked', 'unknown'] as const)
       await register('tenant-cred-a', `s-${k}`, TOKENS[k]);
     await register('tenant-cred-b', 's-theirs', TOKENS.other);
-    const apiKeys = createApiKeyRepository(db.conn);
-    for (const t of ['tenant-cred-a', 'tenant-cred-b']) keys[t] = (await apiKeys.create(t)).token;
+    for (const t of ['tenant-cred-a', 'tenant-cred-b']) keys[t] = infra.key(t);
 
     // Self-authorized: no app credentials, each token authorizes its own debug_token call.
     const inspector = createMetaTokenInspector({
@@ -93,51 +87,39 @@ describe('credential health (real Temporal + FerretDB, Meta Graph fake)', () => 
       apiVersion: 'v23.0',
       timeoutMs: 2_000,
     });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, {
+    await infra.runWorker({
       ...createSessionHealthActivities({
         health: {
           health: sweeps,
-          sessions: createSessionRepository(db.conn, box),
+          sessions: createSessionRepository(infra.db.conn, box),
           // No sessions in this database: the gateway is never asked.
           gateways: createGatewayRegistry(
             { kind: 'seed', baseUrl: 'http://127.0.0.1:9', masterKey: 'unused', timeoutMs: 500 },
             log.logger,
           ),
-          temporal: temporal.client,
+          temporal: infra.temporal.client,
           logger: log.logger,
           credentialChecks: [createMetaCredentialCheck({ senders, inspector, logger: log.logger })],
         },
       }),
     });
-    running = worker.run();
-    app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: log.logger,
-      overrides: {
-        sessionHealth: { sweeps },
-        metricsToken: METRICS_TOKEN,
-        metrics: createMetrics(new Registry(), {
-          officialSenders: () => sendersWithValidity(senders, sweeps),
-          cacheMs: 0,
-          defaultMetrics: false,
-        }),
-      },
+    app = infra.app({
+      sessionHealth: { sweeps },
+      metricsToken: METRICS_TOKEN,
+      metrics: createMetrics(new Registry(), {
+        officialSenders: () => sendersWithValidity(senders, sweeps),
+        cacheMs: 0,
+        defaultMetrics: false,
+      }),
     });
   });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await meta.stop();
-    await db.drop();
-    await temporal.close();
-  });
+  // After the worker (declared after the fixture, so it runs once the fixture is down).
+  afterAll(() => meta.stop());
 
   const sweep = (): Promise<SessionHealthSummary> =>
-    temporal.client.workflow.execute('sessionHealthWorkflow', {
-      workflowId: `cred-sweep-${taskQueue}-${++sweepNo}`,
-      taskQueue,
+    infra.temporal.client.workflow.execute('sessionHealthWorkflow', {
+      workflowId: `cred-sweep-${infra.taskQueue}-${++sweepNo}`,
+      taskQueue: infra.taskQueue,
       args: [INPUT],
     });
   const health = (t: string) =>
@@ -183,7 +165,7 @@ describe('credential health (real Temporal + FerretDB, Meta Graph fake)', () => 
     expect(statuses(b)).toEqual({ 's-theirs': 'valid' });
 
     // The token is in Meta's query string only: not in the API's answer, the store or the logs.
-    const stored = JSON.stringify(await sessionHealthSweepModel(db.conn).find({}).lean());
+    const stored = JSON.stringify(await sessionHealthSweepModel(infra.db.conn).find({}).lean());
     for (const token of Object.values(TOKENS)) {
       expect(JSON.stringify(a)).not.toContain(token);
       expect(stored).not.toContain(token);

@@ -1,10 +1,7 @@
 import request from 'supertest';
-import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { startSessionStack, waitFor } from '../helpers/sessions';
-import { startDedicatedTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { waitFor } from '../helpers/sessions';
+import { useSessions } from '../fixtures/sessions';
 
 /**
  * A long-lived session must continue-as-new when Temporal suggests it, carrying its state. This file
@@ -13,36 +10,11 @@ import { startDedicatedTemporal, uniqueTaskQueue } from '../helpers/temporal';
  */
 describe('session workflow continue-as-new (own Temporal dev server, low history threshold)', () => {
   const log = captureLogger();
-  let dedicated: Awaited<ReturnType<typeof startDedicatedTemporal>>;
-  let nativeConnection: NativeConnection;
-  let client: Client;
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let stack: Awaited<ReturnType<typeof startSessionStack>>;
-  let worker: Worker;
-  let running: Promise<void>;
-
-  beforeAll(async () => {
-    dedicated = await startDedicatedTemporal(['limit.historyCount.suggestContinueAsNew=40']);
-    ({ client, nativeConnection } = dedicated);
-    db = await openTestDatabase();
-    const taskQueue = uniqueTaskQueue('can');
-    stack = await startSessionStack({
-      conn: db.conn,
-      temporal: client,
-      nativeConnection,
-      taskQueue,
-      logger: log.logger,
-      timing: { connectedPollMs: 200 },
-    });
-    worker = await stack.newWorker();
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await stack.close();
-    await db.drop();
-    await dedicated.stop();
+  const stack = useSessions({
+    queue: 'can',
+    logger: log.logger,
+    dedicatedTemporal: ['limit.historyCount.suggestContinueAsNew=40'],
+    timing: { connectedPollMs: 200 },
   });
 
   it('continues as new while connected, keeps its state, and still obeys commands after', async () => {
@@ -57,7 +29,7 @@ describe('session workflow continue-as-new (own Temporal dev server, low history
     );
     await request(stack.simUrl).post('/simulator/sessions/long/scan').expect(200);
 
-    const handle = client.workflow.getHandle('session:tenant-can:long');
+    const handle = stack.temporal.client.workflow.getHandle('session:tenant-can:long');
     const firstRunId = (await handle.describe()).runId;
     // Periodic gateway checks grow the history past the threshold: the workflow must start a new run.
     const next = await waitFor(
@@ -66,7 +38,7 @@ describe('session workflow continue-as-new (own Temporal dev server, low history
       45_000,
       'a continued-as-new run',
     );
-    const firstRun = await client.workflow.getHandle(handle.workflowId, firstRunId).describe();
+    const firstRun = await stack.temporal.client.workflow.getHandle(handle.workflowId, firstRunId).describe();
     expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
 
     // The new run carries the session: still connected, same attempt, one gateway session only.

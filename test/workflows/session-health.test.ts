@@ -1,5 +1,4 @@
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
 import { createSessionHealthActivities } from '../../activities/session-health.activities';
 import { createSessionActivities } from '../../activities/session.activities';
 import { whatsappSessionModel } from '../../src/db/models/whatsapp-session.model';
@@ -10,9 +9,8 @@ import type { SessionHealthInput } from '../../workflows/session-health.definiti
 import type { SessionView } from '../../workflows/session.definitions';
 import { upsertSessionHealthSchedule } from '../../workers/schedules';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { MASTER_KEY, startSessionStack, waitFor } from '../helpers/sessions';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { MASTER_KEY, waitFor } from '../helpers/sessions';
+import { useSessions } from '../fixtures/sessions';
 
 /**
  * The session health sweep on the real stack. Session workflows run with slow own health polls
@@ -21,14 +19,8 @@ import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpe
  */
 describe('session health sweep (real Temporal + FerretDB, simulator as gateway)', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: Awaited<ReturnType<typeof startSessionStack>>;
   let sweeps: ReturnType<typeof createSessionHealthRepository>;
-  let worker: Worker;
-  let running: Promise<void>;
   const keys: Record<string, string> = {};
-  const taskQueue = uniqueTaskQueue('health');
   const INPUT: SessionHealthInput = {
     batchSize: 2, // several pages with a handful of sessions
     maxBatches: 50,
@@ -39,33 +31,6 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
   };
   let sweepNo = 0;
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    sweeps = createSessionHealthRepository(db.conn);
-    stack = await startSessionStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue,
-      logger: log.logger,
-      timing: { connectedPollMs: 600_000, qrExpiryMs: 600_000 },
-      appOverrides: { sessionHealth: { sweeps } },
-    });
-    for (const t of ['tenant-h', 'tenant-o']) keys[t] = (await stack.keys.create(t)).token;
-    const gateways = createGatewayRegistry(
-      { kind: 'seed', baseUrl: stack.simUrl, masterKey: MASTER_KEY, timeoutMs: 1_000 },
-      log.logger,
-    );
-    const deps = { sessions: stack.repository, gateways, logger: log.logger };
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, {
-      ...createSessionActivities({ sessions: deps }),
-      ...createSessionHealthActivities({
-        health: { ...deps, health: sweeps, temporal: temporal.client, restartWaitMs: 10_000 },
-      }),
-    });
-    running = worker.run();
-  });
   afterAll(async () => {
     for (const [t, id] of [
       ['tenant-h', 'steady'],
@@ -74,22 +39,42 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
       ['tenant-h', 'stuck'],
       ['tenant-o', 'theirs'],
     ] as const) {
-      await temporal.client.workflow
+      await stack.temporal.client.workflow
         .getHandle(`session:${t}:${id}`)
         .terminate('test cleanup')
         .catch(() => undefined);
     }
-    worker.shutdown();
-    await running;
-    await stack.close();
-    await db.drop();
-    await temporal.close();
+  });
+  const stack = useSessions({
+    queue: 'health',
+    tenants: ['tenant-h', 'tenant-o'],
+    logger: log.logger,
+    timing: { connectedPollMs: 600_000, qrExpiryMs: 600_000 },
+    appOverrides: (base) => ({ sessionHealth: { sweeps: createSessionHealthRepository(base.db.conn) } }),
+    worker: (s) => {
+      const gateways = createGatewayRegistry(
+        { kind: 'seed', baseUrl: s.simUrl, masterKey: MASTER_KEY, timeoutMs: 1_000 },
+        log.logger,
+      );
+      const deps = { sessions: s.repository, gateways, logger: log.logger };
+      const health = createSessionHealthRepository(s.db.conn);
+      return {
+        ...createSessionActivities({ sessions: deps }),
+        ...createSessionHealthActivities({
+          health: { ...deps, health, temporal: s.temporal.client, restartWaitMs: 10_000 },
+        }),
+      };
+    },
+  });
+  beforeAll(() => {
+    sweeps = createSessionHealthRepository(stack.db.conn);
+    for (const t of ['tenant-h', 'tenant-o']) keys[t] = stack.key(t);
   });
 
   const sweep = (over: Partial<SessionHealthInput> = {}): Promise<SessionHealthSummary> =>
-    temporal.client.workflow.execute('sessionHealthWorkflow', {
-      workflowId: `sweep-test-${taskQueue}-${++sweepNo}`,
-      taskQueue,
+    stack.temporal.client.workflow.execute('sessionHealthWorkflow', {
+      workflowId: `sweep-test-${stack.taskQueue}-${++sweepNo}`,
+      taskQueue: stack.taskQueue,
       args: [{ ...INPUT, ...over }],
     });
   const until = (t: string, id: string, ok: (v: SessionView) => boolean, what: string) =>
@@ -108,7 +93,7 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
     await request(stack.simUrl).post(`/simulator/sessions/${gw}/scan`).expect(200);
     await until(t, id, (v) => v.status === 'connected', `${id} connected`);
     await waitFor(
-      () => whatsappSessionModel(db.conn).findById(`${t}:${id}`).lean(),
+      () => whatsappSessionModel(stack.db.conn).findById(`${t}:${id}`).lean(),
       (d) => d?.status === 'connected',
       10_000,
       `${id} projection connected`,
@@ -202,7 +187,7 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
     expect(res.body.sessions).toEqual([
       expect.objectContaining({ sessionId: 'revived', action: 'restarted' }),
     ]);
-    await temporal.client.workflow.getHandle('session:tenant-h:revived').executeUpdate('delete');
+    await stack.temporal.client.workflow.getHandle('session:tenant-h:revived').executeUpdate('delete');
   });
 
   it('a session stuck waiting for its QR scan longer than the expiry is closed', async () => {
@@ -214,7 +199,7 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
     await until('tenant-h', 'stuck', (v) => v.status === 'generating_qr', 'QR');
     // Untouched for longer than the sweep's expiry (the workflow's own is 10 minutes).
     await waitFor(
-      () => whatsappSessionModel(db.conn).findById('tenant-h:stuck').lean(),
+      () => whatsappSessionModel(stack.db.conn).findById('tenant-h:stuck').lean(),
       (d) => d?.status === 'generating_qr' && Date.now() - d.updatedAt.getTime() > 500,
       10_000,
       'stuck projection',
@@ -254,11 +239,11 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
 
   it('a dropped session whose workflow is gone: the sweep corrects the projection itself', async () => {
     const gw = await connect('tenant-h', 'orphan');
-    await temporal.client.workflow.getHandle('session:tenant-h:orphan').terminate('lost for the test');
+    await stack.temporal.client.workflow.getHandle('session:tenant-h:orphan').terminate('lost for the test');
     await request(stack.simUrl).post(`/simulator/sessions/${gw}/logout?silent=1`).expect(200);
     const summary = await sweep();
     expect(summary).toMatchObject({ checked: 3, healthy: 2, drifted: 1, failed: 0 });
-    const doc = await whatsappSessionModel(db.conn).findById('tenant-h:orphan').lean();
+    const doc = await whatsappSessionModel(stack.db.conn).findById('tenant-h:orphan').lean();
     expect(doc).toMatchObject({ status: 'disconnected', error: { code: 'gateway_logged_out' } });
     const res = await health('tenant-h', '?outcome=drifted').expect(200);
     expect(res.body.sessions).toEqual([
@@ -267,34 +252,35 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
   });
 
   it('the schedule upsert is idempotent: one schedule, its interval updated; a triggered run sweeps', async () => {
-    const scheduleId = `session-health-test-${taskQueue}`;
+    const scheduleId = `session-health-test-${stack.taskQueue}`;
     try {
-      const first = await upsertSessionHealthSchedule(temporal.client, {
-        taskQueue,
+      const first = await upsertSessionHealthSchedule(stack.temporal.client, {
+        taskQueue: stack.taskQueue,
         intervalMs: 3_600_000,
         input: INPUT,
         scheduleId,
       });
-      const second = await upsertSessionHealthSchedule(temporal.client, {
-        taskQueue,
+      const second = await upsertSessionHealthSchedule(stack.temporal.client, {
+        taskQueue: stack.taskQueue,
         intervalMs: 7_200_000,
         input: INPUT,
         scheduleId,
       });
       expect([first, second]).toEqual(['created', 'updated']);
-      const handle = temporal.client.schedule.getHandle(scheduleId);
+      const handle = stack.temporal.client.schedule.getHandle(scheduleId);
       const d = await handle.describe();
       expect(d.spec.intervals).toEqual([{ every: 7_200_000 }]);
       expect(d.policies.overlap).toBe('SKIP');
       expect(d.action).toMatchObject({
         type: 'startWorkflow',
         workflowType: 'sessionHealthWorkflow',
-        taskQueue,
+        taskQueue: stack.taskQueue,
       });
       await waitFor(
         async () => {
           let n = 0;
-          for await (const s of temporal.client.schedule.list()) if (s.scheduleId === scheduleId) n += 1;
+          for await (const s of stack.temporal.client.schedule.list())
+            if (s.scheduleId === scheduleId) n += 1;
           return n;
         },
         (n) => n === 1,
@@ -311,7 +297,7 @@ describe('session health sweep (real Temporal + FerretDB, simulator as gateway)'
       );
       expect(latest?.healthy).toBe(1);
     } finally {
-      await temporal.client.schedule
+      await stack.temporal.client.schedule
         .getHandle(scheduleId)
         .delete()
         .catch(() => undefined);

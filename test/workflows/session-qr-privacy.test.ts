@@ -1,11 +1,10 @@
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
 import { captureLogger } from '../helpers/logger';
 import { historyText } from '../helpers/onboarding';
-import { openTestDatabase } from '../helpers/mongo';
-import { startSessionStack, waitFor } from '../helpers/sessions';
-import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
+import { waitFor } from '../helpers/sessions';
+import { openHistoryPayloads } from '../helpers/temporal';
+import { useSessions } from '../fixtures/sessions';
 
 /**
  * The session's QR pairing string never reaches Temporal in clear (issue 15): whoever reads a
@@ -13,32 +12,11 @@ import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../he
  */
 describe('session QR: sealed in Temporal history', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: Awaited<ReturnType<typeof startSessionStack>>;
-  let worker: Worker;
-  let running: Promise<void>;
   const tenant = 'tenant-qr';
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    stack = await startSessionStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue: uniqueTaskQueue('qr'),
-      logger: log.logger,
-    });
-    worker = await stack.newWorker();
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await stack.close();
-    await db.drop();
-    await temporal.close();
+  const stack = useSessions({
+    queue: 'qr',
+    logger: log.logger,
   });
 
   it('the QR the gateway issued is nowhere in the raw history, and is there once opened with the keys', async () => {
@@ -50,7 +28,7 @@ describe('session QR: sealed in Temporal history', () => {
       [...stack.sim.state.sessions.values()].map((s) => s.qr).filter((q): q is string => !!q);
     // With the keys, the history holds the QR the gateway issued (once the workflow has fetched it)…
     const opened = () =>
-      temporal.client.workflow
+      stack.temporal.client.workflow
         .getHandle(execution.workflowId)
         .fetchHistory()
         .then(openHistoryPayloads)
@@ -62,7 +40,7 @@ describe('session QR: sealed in Temporal history', () => {
       'the QR in history',
     );
     // …and without them, none of it is there.
-    const page = await temporal.client.workflowService.getWorkflowExecutionHistory({
+    const page = await stack.temporal.client.workflowService.getWorkflowExecutionHistory({
       namespace: 'default',
       execution,
     });

@@ -4,13 +4,11 @@ import { createSessionActivities } from '../../activities/session.activities';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
 import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import { startRecordingGateway } from '../fakes/recording-gateway';
-import type { Worker } from '@temporalio/worker';
 import { webhookTokenFor } from '../../src/providers/gateways/shared/webhook-target';
 import type { SessionView } from '../../workflows/session.definitions';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { startSessionStack, testSecretBox, waitFor, WEBHOOK_SECRET } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { testSecretBox, waitFor, WEBHOOK_SECRET } from '../helpers/sessions';
+import { useSessions } from '../fixtures/sessions';
 
 /**
  * The simulator is given no webhook URL: the only way its events reach us is the URL the create
@@ -19,35 +17,14 @@ import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
  */
 describe('gateway webhook registered on session creation (seed contract, real stack)', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: Awaited<ReturnType<typeof startSessionStack>>;
-  let worker: Worker;
-  let running: Promise<void>;
   const tenant = 'tenant-w';
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    stack = await startSessionStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue: uniqueTaskQueue('webhook-reg'),
-      logger: log.logger,
-      simulator: { webhookUrl: undefined, webhookSecret: undefined, qrDelayMs: 300 },
-      timing: { pollInitialMs: 60_000, pollMaxMs: 60_000, connectedPollMs: 60_000 },
-      registerWebhook: true,
-    });
-    worker = await stack.newWorker();
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await stack.close();
-    await db.drop();
-    await temporal.close();
+  const stack = useSessions({
+    queue: 'webhook-reg',
+    logger: log.logger,
+    simulator: { webhookUrl: undefined, webhookSecret: undefined, qrDelayMs: 300 },
+    timing: { pollInitialMs: 60_000, pollMaxMs: 60_000, connectedPollMs: 60_000 },
+    registerWebhook: true,
   });
 
   const until = (ok: (v: SessionView) => boolean, what: string) =>
@@ -85,7 +62,7 @@ describe('gateway webhook registered on session creation (seed contract, real st
       stack.sim.requests.filter((r) => r.method === 'GET' && r.path === '/api/v1/sessions'),
     ).toHaveLength(0);
 
-    const history = await temporal.client.workflow.getHandle(`session:${tenant}:hooked`).fetchHistory();
+    const history = await stack.temporal.client.workflow.getHandle(`session:${tenant}:hooked`).fetchHistory();
     const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
     expect(signals.length).toBeGreaterThanOrEqual(3);
 
@@ -94,7 +71,7 @@ describe('gateway webhook registered on session creation (seed contract, real st
     expect(logs).toContain('/webhooks/gateway?token=[redacted]');
     expect(logs).not.toContain(webhookTokenFor(WEBHOOK_SECRET, gw));
     expect(logs).not.toContain(WEBHOOK_SECRET);
-    await temporal.client.workflow.getHandle(`session:${tenant}:hooked`).executeUpdate('delete');
+    await stack.temporal.client.workflow.getHandle(`session:${tenant}:hooked`).executeUpdate('delete');
   });
 
   it('create activity: a refused registration is logged and the session goes on; a transient one is retried', async () => {
@@ -112,7 +89,7 @@ describe('gateway webhook registered on session creation (seed contract, real st
       );
       const acts = createSessionActivities({
         sessions: {
-          sessions: createSessionRepository(db.conn, testSecretBox()),
+          sessions: createSessionRepository(stack.db.conn, testSecretBox()),
           gateways,
           logger: log.logger,
         },

@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import request from 'supertest';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { startSessionStack, waitFor } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { waitFor } from '../helpers/sessions';
+import { useSessions } from '../fixtures/sessions';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -36,65 +35,52 @@ const killed = (child: ChildProcess) =>
 
 describe('session workflow survives a SIGKILLed worker', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
   const children: ChildProcess[] = [];
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-  });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) await killed(c);
-    await db.drop();
-    await temporal.close();
+  });
+  // Slow polls: the kill lands between activities, as most real crashes would. The workers are
+  // child processes of the test's own.
+  const stack = useSessions({
+    queue: 'crash',
+    tenants: ['tenant-c'],
+    logger: log.logger,
+    timing: { pollInitialMs: 2_000, pollMaxMs: 2_000 },
+    worker: false,
   });
 
   it('resumes on a new worker process: connected, and no second gateway session created', async () => {
-    const taskQueue = uniqueTaskQueue('crash');
-    // Slow polls: the kill lands between activities, as most real crashes would.
-    const stack = await startSessionStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue,
-      logger: log.logger,
-      timing: { pollInitialMs: 2_000, pollMaxMs: 2_000 },
-    });
-    try {
-      const key = (await stack.keys.create('tenant-c')).token;
-      const first = await startChildWorker(taskQueue, stack.simUrl, db.uri);
-      children.push(first);
-      await request(stack.app)
-        .post('/v1/sessions')
-        .set('Authorization', `Bearer ${key}`)
-        .send({ sessionId: 'crash' })
-        .expect(202);
-      await waitFor(
-        () => stack.query('tenant-c', 'crash'),
-        (v) => v.status === 'generating_qr',
-        30_000,
-        'QR',
-      );
+    const { taskQueue, db, temporal } = stack;
+    const key = stack.key('tenant-c');
+    const first = await startChildWorker(taskQueue, stack.simUrl, db.uri);
+    children.push(first);
+    await request(stack.app)
+      .post('/v1/sessions')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ sessionId: 'crash' })
+      .expect(202);
+    await waitFor(
+      () => stack.query('tenant-c', 'crash'),
+      (v) => v.status === 'generating_qr',
+      30_000,
+      'QR',
+    );
 
-      await killed(first);
-      const gw = stack.gwName('tenant-c', 'crash');
-      await request(stack.simUrl).post(`/simulator/sessions/${gw}/scan`).expect(200);
+    await killed(first);
+    const gw = stack.gwName('tenant-c', 'crash');
+    await request(stack.simUrl).post(`/simulator/sessions/${gw}/scan`).expect(200);
 
-      const second = await startChildWorker(taskQueue, stack.simUrl, db.uri);
-      children.push(second);
-      const v = await waitFor(
-        () => stack.query('tenant-c', 'crash'),
-        (x) => x.status === 'connected',
-        40_000,
-        'connected on the new worker',
-      );
-      expect(v.attempt).toBe(1);
-      expect(stack.sim.state.createsById.get(gw)).toBe(1);
-      await temporal.client.workflow.getHandle('session:tenant-c:crash').executeUpdate('delete');
-      expect(stack.sim.state.sessions.has(gw)).toBe(false);
-    } finally {
-      await stack.close();
-    }
+    const second = await startChildWorker(taskQueue, stack.simUrl, db.uri);
+    children.push(second);
+    const v = await waitFor(
+      () => stack.query('tenant-c', 'crash'),
+      (x) => x.status === 'connected',
+      40_000,
+      'connected on the new worker',
+    );
+    expect(v.attempt).toBe(1);
+    expect(stack.sim.state.createsById.get(gw)).toBe(1);
+    await temporal.client.workflow.getHandle('session:tenant-c:crash').executeUpdate('delete');
+    expect(stack.sim.state.sessions.has(gw)).toBe(false);
   }, 90_000);
 });

@@ -1,12 +1,11 @@
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
 import type { temporal as proto } from '@temporalio/proto';
 import { whatsappSessionModel } from '../../src/db/models/whatsapp-session.model';
 import type { SessionState, SessionView, SessionWorkflowInput } from '../../workflows/session.definitions';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
 import { startSessionStack, waitFor, FAST_TIMING, WEBHOOK_SECRET } from '../helpers/sessions';
-import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
+import { openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
+import { useSessions } from '../fixtures/sessions';
 
 type HistoryEvent = proto.api.history.v1.IHistoryEvent;
 
@@ -28,35 +27,11 @@ function scheduled(events: HistoryEvent[], type: string): unknown[] {
 
 describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gateway)', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: Awaited<ReturnType<typeof startSessionStack>>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let key: string;
-  const taskQueue = uniqueTaskQueue('sessions');
   const tenant = 'tenant-s';
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    stack = await startSessionStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue,
-      logger: log.logger,
-    });
-    key = (await stack.keys.create(tenant)).token;
-    worker = await stack.newWorker();
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await stack.close();
-    await db.drop();
-    await temporal.close();
+  const stack = useSessions({ queue: 'sessions', tenants: [tenant], logger: log.logger });
+  let key: string;
+  beforeAll(() => {
+    key = stack.key(tenant);
   });
 
   const api = () => request(stack.app);
@@ -67,13 +42,13 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
   const history = async (id: string) =>
     (
       await openHistoryPayloads(
-        await temporal.client.workflow.getHandle(`session:${tenant}:${id}`).fetchHistory(),
+        await stack.temporal.client.workflow.getHandle(`session:${tenant}:${id}`).fetchHistory(),
       )
     ).events ?? [];
   const start = (id: string, timing: Partial<SessionWorkflowInput['timing']> = {}) =>
-    temporal.client.workflow.start('sessionWorkflow', {
+    stack.temporal.client.workflow.start('sessionWorkflow', {
       workflowId: `session:${tenant}:${id}`,
-      taskQueue,
+      taskQueue: stack.taskQueue,
       args: [
         {
           tenantId: tenant,
@@ -115,7 +90,7 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
 
     // The projection has the seed's fields; the token is sealed, never stored in clear.
     const doc = await waitFor(
-      () => whatsappSessionModel(db.conn).findById(`${tenant}:life`).lean(),
+      () => whatsappSessionModel(stack.db.conn).findById(`${tenant}:life`).lean(),
       (d) => d?.status === 'connected',
       10_000,
       'projection connected',
@@ -158,7 +133,7 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
     await api().delete('/v1/sessions/life').set(auth()).expect(200);
     expect(stack.sim.state.sessions.has(gw)).toBe(false);
     await api().get('/v1/sessions/life').set(auth()).expect(404);
-    expect(await whatsappSessionModel(db.conn).findById(`${tenant}:life`).lean()).toBeNull();
+    expect(await whatsappSessionModel(stack.db.conn).findById(`${tenant}:life`).lean()).toBeNull();
     expect(stack.sim.state.createsById.get(gw)).toBe(2);
 
     const statuses = scheduled(await history('life'), 'recordSessionState').map(
@@ -179,9 +154,9 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
 
   it('QR rotation: the query follows the gateway’s rotating QR', async () => {
     const rotating = await startSessionStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
+      conn: stack.db.conn,
+      temporal: stack.temporal.client,
+      nativeConnection: stack.temporal.nativeConnection,
       taskQueue: uniqueTaskQueue('rotate'),
       logger: log.logger,
       simulator: { qrRotateMs: 300 },
@@ -203,7 +178,7 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
         20_000,
         'three distinct QR codes',
       );
-      await temporal.client.workflow.getHandle('session:tenant-r:rot').executeUpdate('delete');
+      await stack.temporal.client.workflow.getHandle('session:tenant-r:rot').executeUpdate('delete');
     });
     await rotating.close();
   });
@@ -217,7 +192,7 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
     const res = await api().post('/v1/sessions/exp/restart').set(auth()).expect(202);
     expect(res.body.error).toBeUndefined();
     await until('exp', (v) => v.status === 'generating_qr' && v.attempt === 2, 'QR of the new attempt');
-    await temporal.client.workflow.getHandle(`session:${tenant}:exp`).executeUpdate('delete');
+    await stack.temporal.client.workflow.getHandle(`session:${tenant}:exp`).executeUpdate('delete');
   });
 
   it('gateway down at creation: retried with backoff, then failed naming the cause', async () => {
@@ -235,13 +210,13 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
       await stack.sim.accept();
     }
     const doc = await waitFor(
-      () => whatsappSessionModel(db.conn).findById(`${tenant}:down`).lean(),
+      () => whatsappSessionModel(stack.db.conn).findById(`${tenant}:down`).lean(),
       (d) => d?.status === 'disconnected',
       10_000,
       'projection failed',
     );
     expect(doc).toMatchObject({ status: 'disconnected', error: { code: 'gateway_unavailable' } });
-    await temporal.client.workflow.getHandle(`session:${tenant}:down`).executeUpdate('delete');
+    await stack.temporal.client.workflow.getHandle(`session:${tenant}:down`).executeUpdate('delete');
   });
 
   it('a gateway that fails twice then answers: the create succeeds on the third attempt, once', async () => {
@@ -249,7 +224,7 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
     await start('flaky');
     await until('flaky', (v) => v.status === 'generating_qr', 'QR after retries');
     expect(stack.sim.state.createsById.get(stack.gwName(tenant, 'flaky'))).toBe(1);
-    await temporal.client.workflow.getHandle(`session:${tenant}:flaky`).executeUpdate('delete');
+    await stack.temporal.client.workflow.getHandle(`session:${tenant}:flaky`).executeUpdate('delete');
   });
 
   it('disconnect while still connecting: deleted on the gateway, disconnected without error', async () => {
@@ -259,7 +234,7 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
     expect(res.body).toMatchObject({ status: 'disconnected', qr: null });
     expect(res.body.error).toBeUndefined();
     expect(stack.sim.state.sessions.has(stack.gwName(tenant, 'early'))).toBe(false);
-    await temporal.client.workflow.getHandle(`session:${tenant}:early`).executeUpdate('delete');
+    await stack.temporal.client.workflow.getHandle(`session:${tenant}:early`).executeUpdate('delete');
   });
 
   it('a spontaneous logout on the gateway ends the session as disconnected (gateway_logged_out)', async () => {
@@ -272,7 +247,7 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
     const v = await until('drop', (x) => x.status === 'disconnected', 'logged out');
     expect(v.error?.code).toBe('gateway_logged_out');
     expect(stack.sim.state.sessions.has(gw)).toBe(false);
-    await temporal.client.workflow.getHandle(`session:${tenant}:drop`).executeUpdate('delete');
+    await stack.temporal.client.workflow.getHandle(`session:${tenant}:drop`).executeUpdate('delete');
   });
 
   it('webhook and polling both see the connection: one transition, recorded once', async () => {
@@ -305,15 +280,15 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
       (w) => (w as { status: string }).status === 'connected',
     );
     expect(connectedWrites).toHaveLength(1);
-    await temporal.client.workflow.getHandle(`session:${tenant}:both`).executeUpdate('delete');
+    await stack.temporal.client.workflow.getHandle(`session:${tenant}:both`).executeUpdate('delete');
   });
 
   it('worker stopped and replaced mid-lifecycle: the workflow resumes, no second gateway session', async () => {
     const queue = uniqueTaskQueue('restart');
     const other = await startSessionStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
+      conn: stack.db.conn,
+      temporal: stack.temporal.client,
+      nativeConnection: stack.temporal.nativeConnection,
       taskQueue: queue,
       logger: log.logger,
     });
@@ -354,7 +329,7 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
         'connected after restart',
       );
       expect(v.attempt).toBe(1);
-      await temporal.client.workflow.getHandle(`session:${tenantK}:survivor`).executeUpdate('delete');
+      await stack.temporal.client.workflow.getHandle(`session:${tenantK}:survivor`).executeUpdate('delete');
     });
     expect(other.sim.state.createsById.get(gw)).toBe(1);
     await other.close();
@@ -366,7 +341,7 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
     const gw = stack.gwName(tenant, 'carry');
     await request(stack.simUrl).post(`/simulator/sessions/${gw}/scan`).expect(200);
     const before = await until('carry', (v) => v.status === 'connected', 'connected');
-    const handle = temporal.client.workflow.getHandle(`session:${tenant}:carry`);
+    const handle = stack.temporal.client.workflow.getHandle(`session:${tenant}:carry`);
     await handle.terminate('replaced by a run with carried state');
 
     const carried: SessionState = {
@@ -384,9 +359,9 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
       pollDelayMs: FAST_TIMING.pollInitialMs,
       rawStatus: 'CONNECTED',
     };
-    await temporal.client.workflow.start('sessionWorkflow', {
+    await stack.temporal.client.workflow.start('sessionWorkflow', {
       workflowId: `session:${tenant}:carry`,
-      taskQueue,
+      taskQueue: stack.taskQueue,
       args: [
         {
           tenantId: tenant,
@@ -471,6 +446,6 @@ describe('session lifecycle workflow (real Temporal + FerretDB, simulator as gat
     });
     expect(await settled()).toBe(afterConnected);
     expect((await view('events')).status).toBe('connected');
-    await temporal.client.workflow.getHandle(`session:${tenant}:events`).executeUpdate('delete');
+    await stack.temporal.client.workflow.getHandle(`session:${tenant}:events`).executeUpdate('delete');
   });
 });
