@@ -1,19 +1,18 @@
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { startOnboardingStack, type OnboardingStack } from '../helpers/onboarding';
 import { waitFor } from '../helpers/sessions';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { useOnboarding } from '../fixtures/onboarding';
 
 type Detail = { field: string; rule: string };
 
 describe('/v1/onboardings: start (202), progress, list, validation and tenancy', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: OnboardingStack;
+  const stack = useOnboarding({
+    queue: 'onb-api',
+    tenants: ['tenant-onb-api-a', 'tenant-onb-api-b'],
+    logger: log.logger,
+  });
   let keyA: string;
   let keyB: string;
   const twilio = (phone: string) => ({ provider: 'twilio', wabaId: '123456789012', phoneNumber: phone });
@@ -26,24 +25,9 @@ describe('/v1/onboardings: start (202), progress, list, validation and tenancy',
     request(stack.app).get(path).set('Authorization', `Bearer ${key}`);
   const fieldsOf = (body: { error: { details: Detail[] } }) => body.error.details.map((d) => d.field);
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    stack = await startOnboardingStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue: uniqueTaskQueue('onb-api'),
-      logger: log.logger,
-    });
-    const keys = createApiKeyRepository(db.conn);
-    keyA = (await keys.create('tenant-onb-api-a')).token;
-    keyB = (await keys.create('tenant-onb-api-b')).token;
-  });
-  afterAll(async () => {
-    await stack.stop();
-    await db.drop();
-    await temporal.close();
+  beforeAll(() => {
+    keyA = stack.key('tenant-onb-api-a');
+    keyB = stack.key('tenant-onb-api-b');
   });
 
   it('answers 202 with the onboarding, then GET shows its steps progressing to ready; the list has it first', async () => {
@@ -163,8 +147,8 @@ describe('/v1/onboardings: start (202), progress, list, validation and tenancy',
 
   it('422 provider_not_configured when the server lacks the provider’s configuration', async () => {
     const bare = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
+      conn: stack.db.conn,
+      temporal: stack.temporal.client,
       taskQueue: 'never-polled',
       logger: log.logger,
       overrides: {

@@ -3,17 +3,10 @@ import { createApiKeyRepository } from '../../src/db/repositories/api-key.reposi
 import { OnboardingStatusKey } from '../../src/temporal/search-attributes';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import {
-  PARTNER,
-  PUBLIC_BASE_URL,
-  TWILIO_ACCOUNT,
-  historyText,
-  startOnboardingStack,
-  type OnboardingStack,
-} from '../helpers/onboarding';
+import { PARTNER, PUBLIC_BASE_URL, TWILIO_ACCOUNT, historyText } from '../helpers/onboarding';
 import { waitFor } from '../helpers/sessions';
-import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
+import { openHistoryPayloads } from '../helpers/temporal';
+import { useOnboarding } from '../fixtures/onboarding';
 
 type View = {
   id: string;
@@ -31,9 +24,6 @@ const basic = (a: { accountSid: string; authToken: string }) =>
 
 describe('onboarding through 360dialog and Twilio: sagas on the real stack', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: OnboardingStack;
   let key: string;
   let seq = 0;
 
@@ -59,26 +49,13 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
   const history = async (id: string) =>
     historyText(
       await openHistoryPayloads(
-        await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
+        await stack.temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
       ),
     );
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    stack = await startOnboardingStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue: uniqueTaskQueue('onb-bsp'),
-      logger: log.logger,
-    });
-    key = (await createApiKeyRepository(db.conn).create(TENANT)).token;
-  });
-  afterAll(async () => {
-    await stack.stop();
-    await db.drop();
-    await temporal.close();
+  const stack = useOnboarding({ queue: 'onb-bsp', tenants: [TENANT], logger: log.logger });
+  beforeAll(() => {
+    key = stack.key(TENANT);
   });
 
   describe('360dialog: channel → API key → webhook → sender', () => {
@@ -218,7 +195,7 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
       };
       const calls = stack.hub.calls.length;
       // Another tenant's state, and one whose secret part is not the one issued.
-      const otherKey = (await createApiKeyRepository(db.conn).create('tenant-onb-bsp-c')).token;
+      const otherKey = (await createApiKeyRepository(stack.db.conn).create('tenant-onb-bsp-c')).token;
       expect(await refusal(await issueState(otherKey))).toEqual(
         expect.objectContaining({ field: 'body.state', rule: 'unknown' }),
       );
@@ -226,7 +203,7 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
       expect((await refusal(`${mine.slice(0, 26)}${'A'.repeat(43)}`)).rule).toBe('unknown');
       // Expired.
       const old = await issueState();
-      await db.conn
+      await stack.db.conn
         .collection('signup_states')
         .updateOne({ _id: old.slice(3, 25) as never }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
       expect((await refusal(old)).rule).toBe('expired');
@@ -425,7 +402,7 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
       });
       expect(stack.twilio.bySenderId(`whatsapp:${phone}`)).toBeUndefined();
       const events = (
-        await temporal.client.workflow
+        await stack.temporal.client.workflow
           .getHandle(workflowIds.onboarding(TENANT, started.view.id))
           .fetchHistory()
       ).events;
@@ -442,14 +419,14 @@ describe('onboarding through 360dialog and Twilio: sagas on the real stack', () 
         20_000,
         'polling',
       );
-      await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).cancel();
+      await stack.temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).cancel();
       const done = await settle(id);
       expect(done.failure).toMatchObject({ step: 'await_online', code: 'cancelled', provider: 'twilio' });
       expect(stepStatuses(done)).toMatchObject({ create_sender: 'compensated', await_online: 'failed' });
       expect(stack.twilio.bySenderId(`whatsapp:${phone}`)).toBeUndefined();
       // The search attribute is upserted in the workflow task after the record; visibility follows.
       await waitFor(
-        () => temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).describe(),
+        () => stack.temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).describe(),
         (d) => d.typedSearchAttributes.get(OnboardingStatusKey) === 'failed',
         20_000,
         'OnboardingStatus=failed',

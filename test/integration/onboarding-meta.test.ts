@@ -1,14 +1,13 @@
 import { optionalTsToMs, tsToMs } from '@temporalio/common/lib/time';
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createMetaMessagingProvider } from '../../src/providers/meta/meta.adapter';
 import { OnboardingStatusKey } from '../../src/temporal/search-attributes';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { ES_APP, historyText, startOnboardingStack, type OnboardingStack } from '../helpers/onboarding';
+import { ES_APP, historyText } from '../helpers/onboarding';
 import { waitFor } from '../helpers/sessions';
-import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
+import { openHistoryPayloads } from '../helpers/temporal';
+import { useOnboarding } from '../fixtures/onboarding';
 
 type View = {
   id: string;
@@ -26,9 +25,6 @@ const stepStatuses = (v: View) => Object.fromEntries(v.steps.map((s) => [s.name,
 
 describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: OnboardingStack;
   let key: string;
   let seq = 0;
 
@@ -60,25 +56,16 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
     ).body as View;
   const settle = async (id: string) => (await stack.settled(key, id)) as unknown as View;
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    stack = await startOnboardingStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue: uniqueTaskQueue('onb-meta'),
-      logger: log.logger,
-      // A step's attempt may last 1 s while Meta's answer may take up to 8 s: the exchange's must outlast it.
-      settings: { stepTimeoutMs: STEP_TIMEOUT_MS },
-      metaTimeoutMs: 8_000,
-    });
-    key = (await createApiKeyRepository(db.conn).create(TENANT)).token;
+  const stack = useOnboarding({
+    queue: 'onb-meta',
+    tenants: [TENANT],
+    logger: log.logger,
+    // A step's attempt may last 1 s while Meta's answer may take up to 8 s: the exchange's must outlast it.
+    settings: { stepTimeoutMs: STEP_TIMEOUT_MS },
+    metaTimeoutMs: 8_000,
   });
-  afterAll(async () => {
-    await stack.stop();
-    await db.drop();
-    await temporal.close();
+  beforeAll(() => {
+    key = stack.key(TENANT);
   });
 
   it('reaches ready: code exchanged, app subscribed, number registered, sender stored with usable credentials', async () => {
@@ -133,7 +120,9 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
     // Nothing secret in the workflow history, the view, the projection or the logs.
     const history = historyText(
       await openHistoryPayloads(
-        await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, accepted.id)).fetchHistory(),
+        await stack.temporal.client.workflow
+          .getHandle(workflowIds.onboarding(TENANT, accepted.id))
+          .fetchHistory(),
       ),
     );
     expect(history).toContain(s.waba);
@@ -147,7 +136,7 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
     // Operators see it in the Web UI: its status as a search attribute, a static summary.
     // The search attribute is upserted in the workflow task after the record; visibility follows.
     const d = await waitFor(
-      () => temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, accepted.id)).describe(),
+      () => stack.temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, accepted.id)).describe(),
       (x) => x.typedSearchAttributes.get(OnboardingStatusKey) === 'ready',
       20_000,
       'OnboardingStatus=ready',
@@ -361,7 +350,7 @@ describe('onboarding, Meta direct (Embedded Signup): a saga on the real stack', 
       const before = stack.meta.es.callsTo('oauth');
       const held = stack.metaAnswers.holdAnswerNext(/\/oauth\/access_token$/);
       const { id } = await start(s.body);
-      const handle = temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id));
+      const handle = stack.temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id));
       await held.providerAnswered;
       expect(stack.meta.es.exchanged).toContain(s.code);
       // The race: with an attempt no longer than a step (1 s), this one timed out here, its retry

@@ -1,16 +1,10 @@
 import request from 'supertest';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import {
-  TWILIO_ACCOUNT,
-  historyText,
-  startOnboardingStack,
-  type OnboardingStack,
-} from '../helpers/onboarding';
+import { TWILIO_ACCOUNT, historyText } from '../helpers/onboarding';
 import { waitFor } from '../helpers/sessions';
-import { connectTestTemporal, openHistoryPayloads, uniqueTaskQueue } from '../helpers/temporal';
+import { openHistoryPayloads } from '../helpers/temporal';
+import { useOnboarding } from '../fixtures/onboarding';
 
 type View = {
   id: string;
@@ -30,9 +24,6 @@ const basic = `Basic ${Buffer.from(`${TWILIO_ACCOUNT.accountSid}:${TWILIO_ACCOUN
 
 describe('Twilio onboarding: the verification code of a PENDING_VERIFICATION sender (real Temporal + FerretDB)', () => {
   const log = captureLogger();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: OnboardingStack;
   let key: string;
   let otherKey: string;
   let seq = 0;
@@ -65,33 +56,25 @@ describe('Twilio onboarding: the verification code of a PENDING_VERIFICATION sen
     return id;
   }
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    stack = await startOnboardingStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue: uniqueTaskQueue('onb-otp'),
-      logger: log.logger,
-      settings: { twilioOnlineTimeoutMs: 60_000, twilioPollMs: 100 },
-    });
-    const keys = createApiKeyRepository(db.conn);
-    key = (await keys.create(TENANT)).token;
-    otherKey = (await keys.create(OTHER)).token;
-    stack.twilio.opts.outcome = 'pending';
-    stack.twilio.opts.verificationCode = RIGHT;
-  });
   afterAll(async () => {
     // Onboardings left waiting for a code end (their sender is deleted) instead of lingering.
     for (const id of started)
-      await temporal.client.workflow
+      await stack.temporal.client.workflow
         .getHandle(workflowIds.onboarding(TENANT, id))
         .cancel()
         .catch(() => undefined);
-    await stack.stop();
-    await db.drop();
-    await temporal.close();
+  });
+  const stack = useOnboarding({
+    queue: 'onb-otp',
+    tenants: [TENANT, OTHER],
+    logger: log.logger,
+    settings: { twilioOnlineTimeoutMs: 60_000, twilioPollMs: 100 },
+  });
+  beforeAll(() => {
+    key = stack.key(TENANT);
+    otherKey = stack.key(OTHER);
+    stack.twilio.opts.outcome = 'pending';
+    stack.twilio.opts.verificationCode = RIGHT;
   });
 
   it('a wrong code is recorded on await_online and the onboarding keeps waiting; the right one brings it to ready; the code is nowhere', async () => {
@@ -129,7 +112,7 @@ describe('Twilio onboarding: the verification code of a PENDING_VERIFICATION sen
     // Nowhere in clear: workflow history (signal + activity input hold ciphertext), API views, logs.
     const history = historyText(
       await openHistoryPayloads(
-        await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
+        await stack.temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
       ),
     );
     expect(history).toContain('twilioVerificationCode');
@@ -161,7 +144,7 @@ describe('Twilio onboarding: the verification code of a PENDING_VERIFICATION sen
     expect(refused.awaiting).toBe('verification_code');
     const history = historyText(
       await openHistoryPayloads(
-        await temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
+        await stack.temporal.client.workflow.getHandle(workflowIds.onboarding(TENANT, id)).fetchHistory(),
       ),
     );
     expect(history).toContain('[redacted]');
