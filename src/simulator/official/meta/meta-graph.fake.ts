@@ -90,6 +90,11 @@ export class MetaGraphFake {
   baseUrl = '';
   /** Requests received whose answer has not been written yet (a fault bench kills a worker with sends in flight). */
   inFlight = 0;
+  /**
+   * Requests still being handled, also those whose caller went away (a held send is still taken and
+   * recorded once its latency is over, as Meta would): 0 once every request received is in `accepted`.
+   */
+  handling = 0;
   /** Embedded Signup endpoints (oauth, subscribed_apps, phone_numbers, register, deregister): test/fakes/meta-es.fake.ts. */
   readonly es = new MetaEsFake(this);
 
@@ -101,7 +106,8 @@ export class MetaGraphFake {
       (req, res) => {
         this.inFlight++;
         res.once('close', () => this.inFlight--);
-        void this.handle(req, res);
+        this.handling++;
+        void this.handle(req, res).finally(() => this.handling--);
       },
       port,
       host,
