@@ -142,10 +142,13 @@ export const publicDocs: OperationDocs = {
     summary: "The signup page's public settings",
     description:
       'Meta app id, Facebook Login for Business configuration id, Graph API version, 360dialog partner id ' +
-      'and Hub permissions URL, and the providers this server can onboard. Never a secret.',
+      'and Hub permissions URL, and the providers this server can onboard. Never a secret. ' +
+      '`esSimulatorOrigin` only in Embedded Signup simulator mode (META_ES_SIMULATOR_URL, set by the local ' +
+      "stack when it runs the Meta simulator; refused in production): the page loads the simulator's SDK " +
+      'from there and trusts its dialog as it trusts facebook.com.',
     security: 'none',
     responses: {
-      200: '`{metaAppId, metaConfigId, graphApiVersion, dialog360PartnerId, dialog360ConnectUrl, providers}`',
+      200: '`{metaAppId, metaConfigId, graphApiVersion, dialog360PartnerId, dialog360ConnectUrl, providers, esSimulatorOrigin?}`',
     },
   },
 };
