@@ -46,8 +46,11 @@ export const TEST_TEMPORAL_PROTECTION_ENV = {
 
 let runtimeInstalled = false;
 
-/** Clients and workers on the run's real Temporal dev server, each test on a task queue of its own. */
-export async function connectTestTemporal(): Promise<{
+/**
+ * Clients and workers on the run's real Temporal dev server (or the one at `address`: a test's own),
+ * each test on a task queue of its own.
+ */
+export async function connectTestTemporal(address = testEnv('TEST_TEMPORAL_ADDRESS')): Promise<{
   client: Client;
   connection: Connection;
   nativeConnection: NativeConnection;
@@ -57,7 +60,6 @@ export async function connectTestTemporal(): Promise<{
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const address = testEnv('TEST_TEMPORAL_ADDRESS');
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {

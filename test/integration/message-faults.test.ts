@@ -3,9 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import type { Connection as MongoConnection } from 'mongoose';
 import { Registry } from 'prom-client';
 import {
   createPostgresDatabase,
@@ -15,19 +12,9 @@ import {
   startTemporalDevServer,
   type Started,
 } from '../../scripts/lib/infra';
-import { connectMongo } from '../../src/db/connection';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createMetrics } from '../../src/observability/metrics';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
-import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import {
-  connectTestTemporal,
-  createTestWorker,
-  testDataConverter,
-  uniqueTaskQueue,
-} from '../helpers/temporal';
+import { eventually } from '../helpers/messaging';
+import { startStack } from '../fixtures/stack';
 
 const PHONE_ID = '106540352249777';
 const TOKEN = 'EAAG-fault-token-0123456789';
@@ -44,45 +31,44 @@ function kill(s: Started): Promise<void> {
   });
 }
 
-/** API, in-process worker and Meta fake over the given MongoDB and Temporal; 12 messages accepted. */
-async function messagingOver(conn: MongoConnection, temporal: { client: Client; native: NativeConnection }) {
-  const fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: TOKEN }, appSecret: APP_SECRET }).start();
-  fake.setLatency(100);
+/**
+ * The messaging stack (API, in-process worker, Meta fake) over the test's own MongoDB or Temporal,
+ * which it kills; 12 messages accepted.
+ */
+async function messagingOver(own: { mongoUri: string } | { temporalAddress: string }) {
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
-  const taskQueue = uniqueTaskQueue('fault');
   const tenant = `tenant-fault-${randomBytes(3).toString('hex')}`;
-  const deps = messagingDeps({
-    conn,
-    temporal: temporal.client,
-    taskQueue,
-    metaBaseUrl: fake.baseUrl,
-    metrics,
-    rateFor: () => RATE,
-    // As in production (30 s), an attempt outlasts a database read that waited for the restart plus
-    // the provider call; the tests' default of 3 s does not.
-    settings: { sendTimeoutMs: 10_000 },
+  const stack = await startStack({
+    ...own,
+    queue: 'fault',
+    tenants: [tenant],
+    fakes: { meta: { tokens: { [PHONE_ID]: TOKEN } } },
+    messaging: {
+      metrics,
+      rateFor: () => RATE,
+      // As in production (30 s), an attempt outlasts a database read that waited for the restart plus
+      // the provider call; the tests' default of 3 s does not.
+      settings: { sendTimeoutMs: 10_000 },
+    },
+    senders: {
+      [tenant]: [
+        {
+          senderId: 'meta-fault',
+          phoneNumberId: PHONE_ID,
+          wabaId: '1020',
+          displayPhoneNumber: '15550000002',
+          accessToken: TOKEN,
+        },
+      ],
+    },
   });
-  const api = await startMessagingApi({
-    conn,
-    temporal: temporal.client,
-    taskQueue,
-    logger: captureLogger().logger,
-    deps,
-  });
-  const key = (await createApiKeyRepository(conn).create(tenant)).token;
-  await deps.senders.register(tenant, {
-    senderId: 'meta-fault',
-    phoneNumberId: PHONE_ID,
-    wabaId: '1020',
-    displayPhoneNumber: '15550000002',
-    accessToken: TOKEN,
-  });
-  const worker: Worker = await createTestWorker(temporal.native, taskQueue, deps.activities);
-  const running = worker.run();
+  const { deps, api } = stack;
+  const fake = stack.fakes.meta;
+  fake.setLatency(100);
   const post = (i: number) =>
     request(api.app)
       .post('/v1/messages')
-      .set('Authorization', `Bearer ${key}`)
+      .set(stack.auth(tenant))
       .set('Idempotency-Key', `fault-${i}`)
       .send({ from: 'meta-fault', to: '+1 650 555 0199', type: 'text', text: { body: `fault ${i}` } });
   const ids: string[] = [];
@@ -112,12 +98,7 @@ async function messagingOver(conn: MongoConnection, temporal: { client: Client; 
     async allSent(what: string) {
       await eventually(async () => (await statuses()).every((s) => s === 'sent'), what, 60_000);
     },
-    async close() {
-      worker.shutdown();
-      await running;
-      await api.close();
-      await fake.stop();
-    },
+    close: stack.close,
   };
 }
 
@@ -132,9 +113,7 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
     createPostgresDatabase(pgDatabase);
     const port = await freePort();
     let ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
-    const conn = await connectMongo(`mongodb://127.0.0.1:${port}/faults`, { maxPoolSize: 5 });
-    const temporal = await connectTestTemporal();
-    const m = await messagingOver(conn, { client: temporal.client, native: temporal.nativeConnection });
+    const m = await messagingOver({ mongoUri: `mongodb://127.0.0.1:${port}/faults` });
     try {
       await eventually(async () => m.fake.accepted.length >= 3, 'a few sends before the fault');
       await kill(ferret);
@@ -156,8 +135,6 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
       expect(failed).not.toMatch(/status="failed"/);
     } finally {
       await m.close();
-      await temporal.close();
-      await conn.close();
       await kill(ferret);
       dropPostgresDatabase(pgDatabase);
     }
@@ -170,13 +147,7 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
     const address = `127.0.0.1:${port}`;
     const start = () => startTemporalDevServer({ port, dbFile, logLevel: 'error', stdio: 'ignore' });
     let server = await start();
-    const db = await openTestDatabase();
-    const connection = await Connection.connect({ address });
-    const native = await NativeConnection.connect({ address });
-    const m = await messagingOver(db.conn, {
-      client: new Client({ connection, dataConverter: testDataConverter }),
-      native,
-    });
+    const m = await messagingOver({ temporalAddress: address });
     try {
       await eventually(async () => m.fake.accepted.length >= 3, 'a few sends before the fault');
       await kill(server);
@@ -189,10 +160,7 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
       expect(await m.statuses()).toEqual(m.ids.map(() => 'sent'));
     } finally {
       await m.close();
-      await connection.close();
-      await native.close();
       await server.stop();
-      await db.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

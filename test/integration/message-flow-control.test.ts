@@ -1,16 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import type { SendRate } from '../../src/domain/send-permit';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
-import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import type { MetaGraphFake } from '../fakes/meta-graph.fake';
+import { eventually } from '../helpers/messaging';
 import { startChildWorker } from '../helpers/child-worker';
 import { testEnv } from '../helpers/env';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 const TOKEN = 'EAAG-flow-token-0123456789';
 const SENDERS = {
@@ -21,30 +17,61 @@ const SENDERS = {
 };
 
 describe('messages: rate limit per sender, priority, cancel, provider outage', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let deps: ReturnType<typeof messagingDeps>;
   // Two workers poll the queue, one in a process of its own: the rate and the priority order are
   // shared state (MongoDB), not a worker's. Rates are set as the senders' own, which both read.
-  let worker: Worker;
-  let running: Promise<void>;
   let child: ChildProcess;
-  let key: string;
+  afterAll(async () => {
+    const childExited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await childExited;
+  });
   const rate: SendRate = { ratePerSec: 1000, burst: 1000 };
-  const setRate = (sender: string, r: SendRate) => deps.limiter.setRateOverride('tenant-f', sender, r);
-  const taskQueue = uniqueTaskQueue('msgflow');
+  const stack = useStack({
+    queue: 'msgflow',
+    tenants: ['tenant-f'],
+    fakes: { meta: { tokens: Object.fromEntries(Object.values(SENDERS).map((p) => [p, TOKEN])) } },
+    messaging: {
+      rateFor: () => rate,
+      // Waiting messages ask again at least every second (production: every minute), so a rate
+      // set while they wait is seen at once.
+      limiterMaxWaitMs: 1_000,
+      settings: { maxAttempts: 6, initialRetryMs: 300, maxRetryMs: 2_000 },
+    },
+    senders: {
+      'tenant-f': Object.entries(SENDERS).map(([id, phoneNumberId]) => ({
+        senderId: id,
+        phoneNumberId,
+        wabaId: '102290129340398',
+        displayPhoneNumber: '15550000000',
+        accessToken: TOKEN,
+      })),
+    },
+  });
+  let fake: MetaGraphFake;
+  let key: string;
+  beforeAll(async () => {
+    fake = stack.fakes.meta;
+    key = stack.key('tenant-f');
+    child = await startChildWorker({
+      CHILD_MONGODB_URI: stack.db.uri,
+      CHILD_TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
+      CHILD_TASK_QUEUE: stack.taskQueue,
+      CHILD_META_URL: fake.baseUrl,
+      CHILD_LIMITER_MAX_WAIT_MS: '1000',
+    });
+  });
+  const setRate = (sender: string, r: SendRate) => stack.deps.limiter.setRateOverride('tenant-f', sender, r);
 
   const send = (from: string, body: string, priority = 'normal') =>
-    request(api.app)
+    request(stack.api.app)
       .post('/v1/messages')
       .set('Authorization', `Bearer ${key}`)
       .send({ from, to: '4915112345678', type: 'text', text: { body }, priority })
       .expect(202);
-  const statusOf = async (id: string) => (await deps.messages.get('tenant-f', id))?.status;
+  const statusOf = async (id: string) => (await stack.deps.messages.get('tenant-f', id))?.status;
   /** Workflow ids of the messages waiting in the sender's line (the limiter's shared state). */
-  const line = async (sender: string) => (await deps.limiter.line('tenant-f', sender)).map((w) => w.ticket);
+  const line = async (sender: string) =>
+    (await stack.deps.limiter.line('tenant-f', sender)).map((w) => w.ticket);
   const inLine = async (sender: string, id: string) =>
     (await line(sender)).includes(workflowIds.message('tenant-f', id));
   const bodiesSentBy = (phoneId: string) =>
@@ -52,85 +79,29 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
       .filter((a) => fake.requests.some((r) => r.path.includes(phoneId) && r.body === a.body))
       .map((a) => (a.body.text as { body: string }).body);
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({
-      tokens: Object.fromEntries(Object.values(SENDERS).map((p) => [p, TOKEN])),
-      appSecret: APP_SECRET,
-    }).start();
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: fake.baseUrl,
-      rateFor: () => rate,
-      // Waiting messages ask again at least every second (production: every minute), so a rate
-      // set while they wait is seen at once.
-      limiterMaxWaitMs: 1_000,
-      settings: { maxAttempts: 6, initialRetryMs: 300, maxRetryMs: 2_000 },
-    });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      deps,
-    });
-    key = (await createApiKeyRepository(db.conn).create('tenant-f')).token;
-    for (const [id, phoneNumberId] of Object.entries(SENDERS))
-      await deps.senders.register('tenant-f', {
-        senderId: id,
-        phoneNumberId,
-        wabaId: '102290129340398',
-        displayPhoneNumber: '15550000000',
-        accessToken: TOKEN,
-      });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
-    child = await startChildWorker({
-      CHILD_MONGODB_URI: db.uri,
-      CHILD_TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
-      CHILD_TASK_QUEUE: taskQueue,
-      CHILD_META_URL: fake.baseUrl,
-      CHILD_LIMITER_MAX_WAIT_MS: '1000',
-    });
-  });
-  afterAll(async () => {
-    const childExited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await childExited;
-    worker.shutdown();
-    await running;
-    await api.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
-  });
-
   it('cancels a message while it waits for its turn (409 once it is not queued any more)', async () => {
     await setRate('slow', { ratePerSec: 0.01, burst: 1 });
     const first = (await send('slow', 'takes the only token')).body.id as string;
     await eventually(async () => (await statusOf(first)) === 'sent', 'first sent');
     const second = (await send('slow', 'waits')).body.id as string;
     await eventually(() => inLine('slow', second), 'second waiting in the sender’s line');
-    const res = await request(api.app)
+    const res = await request(stack.api.app)
       .post(`/v1/messages/${second}/cancel`)
       .set('Authorization', `Bearer ${key}`)
       .expect(200);
     expect(res.body).toEqual({ id: second, status: 'cancelled' });
     await eventually(async () => (await statusOf(second)) === 'cancelled', 'cancelled');
     await eventually(async () => (await line('slow')).length === 0, 'left the line');
-    const again = await request(api.app)
+    const again = await request(stack.api.app)
       .post(`/v1/messages/${second}/cancel`)
       .set('Authorization', `Bearer ${key}`)
       .expect(409);
     expect(again.body.error.code).toBe('not_cancellable');
-    await request(api.app)
+    await request(stack.api.app)
       .post(`/v1/messages/${first}/cancel`)
       .set('Authorization', `Bearer ${key}`)
       .expect(409);
-    await request(api.app)
+    await request(stack.api.app)
       .post(`/v1/messages/${second}/retry`)
       .set('Authorization', `Bearer ${key}`)
       .expect(409);
@@ -182,7 +153,7 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
   it('a sender’s own rate takes effect without a restart (PUT /v1/senders/:id/rate), and bad rates are 400s', async () => {
     await setRate('tuned', { ratePerSec: 0.01, burst: 1 });
     const rateOf = () =>
-      request(api.app).get('/v1/senders/tuned/rate').set('Authorization', `Bearer ${key}`).expect(200);
+      request(stack.api.app).get('/v1/senders/tuned/rate').set('Authorization', `Bearer ${key}`).expect(200);
     const first = (await send('tuned', 't0')).body.id as string;
     await eventually(async () => (await statusOf(first)) === 'sent', 't0 sent');
     const waiting = [
@@ -199,7 +170,7 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
       waiting: { high: 1, normal: 1, low: 0 },
     });
 
-    const put = await request(api.app)
+    const put = await request(stack.api.app)
       .put('/v1/senders/tuned/rate')
       .set('Authorization', `Bearer ${key}`)
       .send({ ratePerSecond: 50, burst: 5 })
@@ -214,19 +185,19 @@ describe('messages: rate limit per sender, priority, cancel, provider outage', (
     expect(bodiesSentBy(SENDERS.tuned).sort()).toEqual(['t0', 't1', 't2', 't3']);
     expect((await rateOf()).body.waiting).toEqual({ high: 0, normal: 0, low: 0 });
 
-    const bad = await request(api.app)
+    const bad = await request(stack.api.app)
       .put('/v1/senders/tuned/rate')
       .set('Authorization', `Bearer ${key}`)
       .send({ ratePerSecond: 0, burst: 1.5 })
       .expect(400);
     expect(JSON.stringify(bad.body)).toContain('ratePerSecond');
     expect(JSON.stringify(bad.body)).toContain('burst');
-    await request(api.app)
+    await request(stack.api.app)
       .put('/v1/senders/nobody/rate')
       .set('Authorization', `Bearer ${key}`)
       .send({ ratePerSecond: 1, burst: 1 })
       .expect(404);
-    const back = await request(api.app)
+    const back = await request(stack.api.app)
       .delete('/v1/senders/tuned/rate')
       .set('Authorization', `Bearer ${key}`)
       .expect(200);

@@ -1,26 +1,12 @@
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
 import { Registry } from 'prom-client';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createMetrics } from '../../src/observability/metrics';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import type { MessageWorkflowInput } from '../../workflows/message.definitions';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
-import { captureLogger } from '../helpers/logger';
-import {
-  APP_SECRET,
-  TEST_SETTINGS,
-  eventually,
-  messagingDeps,
-  startMessagingApi,
-} from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import {
-  connectTestTemporal,
-  createTestWorker,
-  localActivitiesIn,
-  uniqueTaskQueue,
-} from '../helpers/temporal';
+import type { MetaGraphFake } from '../fakes/meta-graph.fake';
+import { TEST_SETTINGS, eventually } from '../helpers/messaging';
+import { localActivitiesIn } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 const PHONE_ID = '106540352249001';
 const TOKEN = 'EAAG-outage-token-0123456789';
@@ -33,20 +19,35 @@ const TENANT = 'tenant-outage';
  * the database refuses ends in a visible failed state instead of retrying for ever.
  */
 describe('messages under provider outages (real Temporal, real FerretDB, Meta fake)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  let worker: Worker;
-  let running: Promise<void>;
-  let key: string;
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
-  const taskQueue = uniqueTaskQueue('outage');
+  afterAll(() => stack.fakes.meta.up());
+  const stack = useStack({
+    queue: 'outage',
+    tenants: [TENANT],
+    fakes: { meta: { tokens: { [PHONE_ID]: TOKEN } } },
+    messaging: { metrics },
+    senders: {
+      [TENANT]: [
+        {
+          senderId: 'meta-out',
+          phoneNumberId: PHONE_ID,
+          wabaId: '1020',
+          displayPhoneNumber: '15550000001',
+          accessToken: TOKEN,
+        },
+      ],
+    },
+  });
+  let fake: MetaGraphFake;
+  let key: string;
+  beforeAll(() => {
+    fake = stack.fakes.meta;
+    key = stack.key(TENANT);
+  });
 
   const post = (body: object) =>
-    request(api.app).post('/v1/messages').set('Authorization', `Bearer ${key}`).send(body);
-  const get = (path: string) => request(api.app).get(path).set('Authorization', `Bearer ${key}`);
+    request(stack.api.app).post('/v1/messages').set('Authorization', `Bearer ${key}`).send(body);
+  const get = (path: string) => request(stack.api.app).get(path).set('Authorization', `Bearer ${key}`);
   const text = (body: string, extra: object = {}) => ({
     from: 'meta-out',
     to: '+1 650 555 0100',
@@ -54,46 +55,8 @@ describe('messages under provider outages (real Temporal, real FerretDB, Meta fa
     text: { body },
     ...extra,
   });
-  const doc = (id: string) => deps.messages.get(TENANT, id);
+  const doc = (id: string) => stack.deps.messages.get(TENANT, id);
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: TOKEN }, appSecret: APP_SECRET }).start();
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: fake.baseUrl,
-      metrics,
-    });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      deps,
-    });
-    key = (await createApiKeyRepository(db.conn).create(TENANT)).token;
-    await deps.senders.register(TENANT, {
-      senderId: 'meta-out',
-      phoneNumberId: PHONE_ID,
-      wabaId: '1020',
-      displayPhoneNumber: '15550000001',
-      accessToken: TOKEN,
-    });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    fake.up();
-    worker.shutdown();
-    await running;
-    await api.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
-  });
   afterEach(() => fake.up());
 
   it('an outage longer than the old attempt budget: messages wait (showing why) and are sent once when the provider is back', async () => {
@@ -123,7 +86,7 @@ describe('messages under provider outages (real Temporal, real FerretDB, Meta fa
     // each later one on its own; read from the history's local-activity markers): retries are
     // paced by the sender's rate like first attempts.
     for (const id of ids) {
-      const handle = temporal.client.workflow.getHandle(workflowIds.message(TENANT, id));
+      const handle = stack.temporal.client.workflow.getHandle(workflowIds.message(TENANT, id));
       const { rounds } = (await handle.query('getMessageState')) as { rounds: number };
       const asks = (await localActivitiesIn(await handle.fetchHistory())).filter(
         (t) => t === 'requestSendPermit' || t === 'recordMessageQueued',
@@ -147,7 +110,10 @@ describe('messages under provider outages (real Temporal, real FerretDB, Meta fa
     expect(fake.sendsFor(id)).toHaveLength(0);
 
     fake.up();
-    await request(api.app).post(`/v1/messages/${id}/retry`).set('Authorization', `Bearer ${key}`).expect(202);
+    await request(stack.api.app)
+      .post(`/v1/messages/${id}/retry`)
+      .set('Authorization', `Bearer ${key}`)
+      .expect(202);
     await eventually(async () => (await doc(id))?.status === 'sent', 'sent after retry');
     expect(fake.sendsFor(id)).toHaveLength(1);
   });
@@ -165,14 +131,14 @@ describe('messages under provider outages (real Temporal, real FerretDB, Meta fa
     await eventually(async () => ((await doc(id))?.sendRounds ?? 0) >= 1, 'waiting between rounds');
     // The cancel is refused only while a round is running: try until it lands between rounds.
     await eventually(async () => {
-      const res = await request(api.app)
+      const res = await request(stack.api.app)
         .post(`/v1/messages/${id}/cancel`)
         .set('Authorization', `Bearer ${key}`);
       return res.status === 200;
     }, 'cancel accepted');
     await eventually(async () => (await doc(id))?.status === 'cancelled', 'cancelled');
     fake.up();
-    const handle = temporal.client.workflow.getHandle(workflowIds.message(TENANT, id));
+    const handle = stack.temporal.client.workflow.getHandle(workflowIds.message(TENANT, id));
     await handle.result();
     expect(fake.sendsFor(id)).toHaveLength(0);
   });
@@ -198,9 +164,9 @@ describe('messages under provider outages (real Temporal, real FerretDB, Meta fa
       retry: false,
       settings: TEST_SETTINGS,
     };
-    const handle = await temporal.client.workflow.start('messageWorkflow', {
+    const handle = await stack.temporal.client.workflow.start('messageWorkflow', {
       workflowId: workflowIds.message(TENANT, messageId),
-      taskQueue,
+      taskQueue: stack.taskQueue,
       args: [input],
     });
     const state = (await handle.result()) as { status: string; error: { code: string } };

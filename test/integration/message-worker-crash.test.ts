@@ -1,62 +1,49 @@
 import request from 'supertest';
 import type { Worker } from '@temporalio/worker';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
-import { MetaGraphFake } from '../fakes/meta-graph.fake';
+import type { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { testEnv } from '../helpers/env';
 import { startChildWorker } from '../helpers/child-worker';
-import { captureLogger } from '../helpers/logger';
-import { APP_SECRET, eventually, messagingDeps, startMessagingApi } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { eventually } from '../helpers/messaging';
+import { createTestWorker } from '../helpers/temporal';
+import { useStack } from '../fixtures/stack';
 
 const PHONE_ID = '300000000000001';
 const TOKEN = 'EAAG-crash-token-0123456789';
 
 describe('messages: the worker killed mid-send', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let fake: MetaGraphFake;
-  let api: Awaited<ReturnType<typeof startMessagingApi>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  const taskQueue = uniqueTaskQueue('msgcrash');
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    fake = await new MetaGraphFake({ tokens: { [PHONE_ID]: TOKEN }, appSecret: APP_SECRET }).start();
-    deps = messagingDeps({ conn: db.conn, temporal: temporal.client, taskQueue, metaBaseUrl: fake.baseUrl });
-    api = await startMessagingApi({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      logger: captureLogger().logger,
-      deps,
-    });
-    await deps.senders.register('tenant-c', {
-      senderId: 'meta-c',
-      phoneNumberId: PHONE_ID,
-      wabaId: '1020',
-      displayPhoneNumber: '15550000000',
-      accessToken: TOKEN,
-    });
+  // No worker in the stack: each test runs one in a child process, SIGKILLs it, then one here.
+  const stack = useStack({
+    queue: 'msgcrash',
+    fakes: { meta: { tokens: { [PHONE_ID]: TOKEN } } },
+    worker: false,
+    senders: {
+      'tenant-c': [
+        {
+          senderId: 'meta-c',
+          phoneNumberId: PHONE_ID,
+          wabaId: '1020',
+          displayPhoneNumber: '15550000000',
+          accessToken: TOKEN,
+        },
+      ],
+    },
   });
-  afterAll(async () => {
-    await api.close();
-    await fake.stop();
-    await db.drop();
-    await temporal.close();
+  let fake: MetaGraphFake;
+  beforeAll(() => {
+    fake = stack.fakes.meta;
   });
 
   it('loses nothing: the send is retried by the next worker after the attempt timeout (at most one resend)', async () => {
-    const key = (await createApiKeyRepository(db.conn).create('tenant-c')).token;
+    const key = (await createApiKeyRepository(stack.db.conn).create('tenant-c')).token;
     const child = await startChildWorker({
-      CHILD_MONGODB_URI: db.uri,
+      CHILD_MONGODB_URI: stack.db.uri,
       CHILD_TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
-      CHILD_TASK_QUEUE: taskQueue,
+      CHILD_TASK_QUEUE: stack.taskQueue,
       CHILD_META_URL: fake.baseUrl,
     });
     fake.setLatency(1_500);
-    const res = await request(api.app)
+    const res = await request(stack.api.app)
       .post('/v1/messages')
       .set('Authorization', `Bearer ${key}`)
       .send({ from: 'meta-c', to: '4915112345678', type: 'text', text: { body: 'survive me' } })
@@ -73,16 +60,20 @@ describe('messages: the worker killed mid-send', () => {
     expect(() => process.kill(child.pid as number, 0)).toThrow();
     fake.setLatency(0);
 
-    const worker: Worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
+    const worker: Worker = await createTestWorker(
+      stack.temporal.nativeConnection,
+      stack.taskQueue,
+      stack.deps.activities,
+    );
     await worker.runUntil(
       eventually(
-        async () => (await deps.messages.get('tenant-c', id))?.status === 'sent',
+        async () => (await stack.deps.messages.get('tenant-c', id))?.status === 'sent',
         'sent by the new worker',
         30_000,
       ),
     );
 
-    const doc = await deps.messages.get('tenant-c', id);
+    const doc = await stack.deps.messages.get('tenant-c', id);
     const sends = fake.sendsFor(id);
     // Meta may have taken the first request (it had it when the worker died): one resend at most.
     expect(sends.length).toBeGreaterThanOrEqual(1);
@@ -92,11 +83,11 @@ describe('messages: the worker killed mid-send', () => {
   });
 
   it('a worker SIGKILLed mid-burst: every message sent, none twice except those in flight at the kill', async () => {
-    const key = (await createApiKeyRepository(db.conn).create('tenant-c')).token;
+    const key = (await createApiKeyRepository(stack.db.conn).create('tenant-c')).token;
     const child = await startChildWorker({
-      CHILD_MONGODB_URI: db.uri,
+      CHILD_MONGODB_URI: stack.db.uri,
       CHILD_TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
-      CHILD_TASK_QUEUE: taskQueue,
+      CHILD_TASK_QUEUE: stack.taskQueue,
       CHILD_META_URL: fake.baseUrl,
     });
     fake.setLatency(200);
@@ -104,7 +95,7 @@ describe('messages: the worker killed mid-send', () => {
     for (let i = 0; i < 40; i++)
       ids.push(
         (
-          await request(api.app)
+          await request(stack.api.app)
             .post('/v1/messages')
             .set('Authorization', `Bearer ${key}`)
             .send({ from: 'meta-c', to: '4915112345678', type: 'text', text: { body: `burst ${i}` } })
@@ -117,11 +108,15 @@ describe('messages: the worker killed mid-send', () => {
     const killedAt = Date.now();
     fake.setLatency(0);
 
-    const worker: Worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
+    const worker: Worker = await createTestWorker(
+      stack.temporal.nativeConnection,
+      stack.taskQueue,
+      stack.deps.activities,
+    );
     await worker.runUntil(async () => {
       for (const id of ids)
         await eventually(
-          async () => (await deps.messages.get('tenant-c', id))?.status === 'sent',
+          async () => (await stack.deps.messages.get('tenant-c', id))?.status === 'sent',
           `${id} sent`,
           60_000,
         );
@@ -139,7 +134,7 @@ describe('messages: the worker killed mid-send', () => {
       if ((counts[i] as number) > 1) expect(arrivedBeforeKill.has(`burst ${i}`)).toBe(true);
     });
     for (const id of ids) {
-      const doc = await deps.messages.get('tenant-c', id);
+      const doc = await stack.deps.messages.get('tenant-c', id);
       expect(fake.sendsFor(id).map((x) => x.wamid)).toContain(doc?.providerMessageId);
     }
   });
