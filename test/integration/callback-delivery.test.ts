@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
 import {
   CallbackFailureTypes,
   createCallbackActivities,
@@ -15,11 +14,10 @@ import {
 } from '../../activities/callbacks.activities';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import type { inboundMessageWorkflow } from '../../workflows/inbound.workflow';
-import { LOCAL_CALLBACK_DELIVERY, messagingDeps } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { LOCAL_CALLBACK_DELIVERY } from '../helpers/messaging';
 import type { CallbackTargetPolicy, HostResolver } from '../../src/callbacks/callback-target';
 import { startCallbackEndpoint, type CallbackEndpoint } from '../fakes/callback-endpoint.fake';
+import { useStack } from '../fixtures/stack';
 
 const LOCAL: CallbackTargetPolicy = { allowHttp: true, allowPrivateNetworks: true };
 const SECRET = 'whsec_test';
@@ -281,29 +279,28 @@ describe('callback delivery: pinned, bounded, never redirected (issue 15)', () =
 });
 
 describe('callbacks capped per tenant in the worker (issue 15, real Temporal and FerretDB)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let worker: Worker;
-  let running: Promise<void>;
   let slow: CallbackEndpoint;
   let fast: CallbackEndpoint;
-  const taskQueue = uniqueTaskQueue('cbcap');
   const started: string[] = [];
+  afterAll(async () => {
+    await Promise.all(
+      started.map((id) =>
+        stack.temporal.client.workflow
+          .getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined),
+      ),
+    );
+  });
+  const stack = useStack({ queue: 'cbcap', worker: false });
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
     slow = await startCallbackEndpoint(() => undefined); // holds every request open
     fast = await startCallbackEndpoint((_req, res) => res.writeHead(200).end());
-    const deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:1',
-    });
+    const { deps } = stack;
     await deps.callbacks.set('tenant-slow', slow.url);
     await deps.callbacks.set('tenant-fast', fast.url);
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, {
+    await stack.runWorker({
       ...deps.activities,
       ...createCallbackActivities({
         callbacks: {
@@ -314,30 +311,16 @@ describe('callbacks capped per tenant in the worker (issue 15, real Temporal and
         },
       }),
     });
-    running = worker.run();
   });
-  afterAll(async () => {
-    await Promise.all(
-      started.map((id) =>
-        temporal.client.workflow
-          .getHandle(id)
-          .terminate('test over')
-          .catch(() => undefined),
-      ),
-    );
-    worker.shutdown();
-    await running;
-    await Promise.all([slow.close(), fast.close()]);
-    await db.drop();
-    await temporal.close();
-  });
+  // Once the worker is down (declared after the stack).
+  afterAll(() => Promise.all([slow.close(), fast.close()]));
 
   const inbound = async (tenantId: string, n: number) => {
     const providerMessageId = `wamid.${tenantId}.${n}`;
     const workflowId = workflowIds.inbound(tenantId, 'meta', providerMessageId);
     started.push(workflowId);
-    await temporal.client.workflow.start<typeof inboundMessageWorkflow>('inboundMessageWorkflow', {
-      taskQueue,
+    await stack.temporal.client.workflow.start<typeof inboundMessageWorkflow>('inboundMessageWorkflow', {
+      taskQueue: stack.taskQueue,
       workflowId,
       args: [
         {

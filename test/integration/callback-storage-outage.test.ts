@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import type { Worker } from '@temporalio/worker';
 import {
   createPostgresDatabase,
   dropPostgresDatabase,
@@ -15,9 +14,8 @@ import { createSecretBox } from '../../src/security/secret-box';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import type { inboundMessageWorkflow } from '../../workflows/inbound.workflow';
 import { startCallbackEndpoint, type CallbackEndpoint } from '../fakes/callback-endpoint.fake';
-import { eventually, LOCAL_CALLBACK_DELIVERY, messagingDeps } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { eventually, LOCAL_CALLBACK_DELIVERY } from '../helpers/messaging';
+import { useStack } from '../fixtures/stack';
 
 /**
  * The callback activity reads the tenant's target from our database before it calls anyone: while
@@ -27,50 +25,35 @@ import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpe
  */
 describe('callback delivery while our database is down (a FerretDB of its own)', () => {
   const pgDatabase = `dw_cbout_${randomBytes(5).toString('hex')}`;
-  const taskQueue = uniqueTaskQueue('cbout');
   let port: number;
   let ferret: Started;
   let conn: Connection;
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
   let receiver: CallbackEndpoint;
-  let worker: Worker;
-  let running: Promise<void>;
+  // The messaging stack on the run's database; the callback targets in the FerretDB of its own.
+  const stack = useStack({ queue: 'cbout', worker: false });
 
   beforeAll(async () => {
     createPostgresDatabase(pgDatabase);
     port = await freePort();
     ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
     conn = await connectMongo(`mongodb://127.0.0.1:${port}/cbout`, { maxPoolSize: 5 });
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
     receiver = await startCallbackEndpoint((_req, res) => res.writeHead(200).end());
     const callbacks = createTenantCallbackRepository(
       conn,
       createSecretBox(new Map([['k1', Buffer.alloc(32, 3)]])),
     );
     await callbacks.set('tenant-cbout', receiver.url);
-    const deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:1',
-    });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, {
-      ...deps.activities,
+    await stack.runWorker({
+      ...stack.deps.activities,
       ...createCallbackActivities({ callbacks: { repo: callbacks, ...LOCAL_CALLBACK_DELIVERY } }),
     });
-    running = worker.run();
   });
+  // Once the worker is down (declared after the stack).
   afterAll(async () => {
-    worker.shutdown();
-    await running;
     await receiver.close();
     await conn.close();
     await ferret.stop();
     dropPostgresDatabase(pgDatabase);
-    await db.drop();
-    await temporal.close();
   });
 
   it('waits inside its first attempt while the target cannot be read, then delivers once it can', async () => {
@@ -78,10 +61,10 @@ describe('callback delivery while our database is down (a FerretDB of its own)',
     await ferret.stop();
 
     const providerMessageId = 'wamid.cbout.1';
-    const handle = await temporal.client.workflow.start<typeof inboundMessageWorkflow>(
+    const handle = await stack.temporal.client.workflow.start<typeof inboundMessageWorkflow>(
       'inboundMessageWorkflow',
       {
-        taskQueue,
+        taskQueue: stack.taskQueue,
         workflowId: workflowIds.inbound('tenant-cbout', 'meta', providerMessageId),
         args: [
           {

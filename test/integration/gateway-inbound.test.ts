@@ -2,17 +2,15 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { signCallback } from '../../activities/callbacks.activities';
 import { inboundMessageModel } from '../../src/db/models/inbound-message.model';
 import { normaliseGatewayInbound } from '../../src/providers/gateways/inbound';
 import type { InboundRequest } from '../../src/simulator/inbound.routes';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
-import { messagingDeps, messagingFeature } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { MASTER_KEY, startSessionStack, waitFor, WEBHOOK_SECRET } from '../helpers/sessions';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { messagingDeps, messagingFeature, type MessagingDeps } from '../helpers/messaging';
+import { MASTER_KEY, waitFor, WEBHOOK_SECRET } from '../helpers/sessions';
+import { useSessions } from '../fixtures/sessions';
 
 /** A tenant's callback endpoint: answers 200 and records every POST with its signature headers. */
 function startReceiver() {
@@ -47,46 +45,42 @@ interface SimAnswer {
 
 describe('gateway inbound messages: stored once, forwarded once, per tenant', () => {
   const log = captureLogger();
-  const taskQueue = uniqueTaskQueue('gw-inbound');
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-  let stack: Awaited<ReturnType<typeof startSessionStack>>;
-  let deps: ReturnType<typeof messagingDeps>;
-  let worker: Worker;
-  let running: Promise<void>;
+  let deps: MessagingDeps;
   let clientA: Awaited<ReturnType<typeof startReceiver>>;
   let clientB: Awaited<ReturnType<typeof startReceiver>>;
   let secretA: string;
   let gw: string;
 
+  afterAll(async () => {
+    await stack.temporal.client.workflow
+      .getHandle(workflowIds.session('tenant-a', 'inbox'))
+      .terminate('test cleanup')
+      .catch(() => undefined);
+  });
+  // The session stack with messaging mounted; one worker hosts both.
+  const stack = useSessions({
+    queue: 'gw-inbound',
+    tenants: ['tenant-a', 'tenant-b'],
+    logger: log.logger,
+    registerWebhook: true,
+    appOverrides: (base) => {
+      deps = messagingDeps({
+        conn: base.db.conn,
+        temporal: base.temporal.client,
+        taskQueue: base.taskQueue,
+        metaBaseUrl: 'http://127.0.0.1:9',
+      });
+      return { messaging: messagingFeature(deps) };
+    },
+    worker: (s) => ({ ...deps.activities, ...s.activities }),
+  });
+  // Once the stack is down (declared after it).
+  afterAll(() => Promise.all([clientA.close(), clientB.close()]));
+
   beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    deps = messagingDeps({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue,
-      metaBaseUrl: 'http://127.0.0.1:9',
-    });
-    stack = await startSessionStack({
-      conn: db.conn,
-      temporal: temporal.client,
-      nativeConnection: temporal.nativeConnection,
-      taskQueue,
-      logger: log.logger,
-      registerWebhook: true,
-      appOverrides: {
-        messaging: messagingFeature(deps),
-      },
-    });
-    worker = await createTestWorker(temporal.nativeConnection, taskQueue, {
-      ...deps.activities,
-      ...stack.activities,
-    });
-    running = worker.run();
     [clientA, clientB] = await Promise.all([startReceiver(), startReceiver()]);
-    const keyA = (await stack.keys.create('tenant-a')).token;
-    const keyB = (await stack.keys.create('tenant-b')).token;
+    const keyA = stack.key('tenant-a');
+    const keyB = stack.key('tenant-b');
     secretA = (
       await request(stack.app)
         .put('/v1/callbacks')
@@ -123,18 +117,6 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
       'per-session webhook registered',
     );
   });
-  afterAll(async () => {
-    await temporal.client.workflow
-      .getHandle(workflowIds.session('tenant-a', 'inbox'))
-      .terminate('test cleanup')
-      .catch(() => undefined);
-    worker.shutdown();
-    await running;
-    await stack.close();
-    await Promise.all([clientA.close(), clientB.close()]);
-    await db.drop();
-    await temporal.close();
-  });
 
   const inbound = async (session: string, body: InboundRequest): Promise<SimAnswer> =>
     (await request(stack.simUrl).post(`/simulator/sessions/${session}/inbound`).send(body).expect(200))
@@ -145,13 +127,13 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
     return n.message.providerMessageId;
   };
   const finished = (providerMessageId: string) =>
-    temporal.client.workflow
+    stack.temporal.client.workflow
       .getHandle(workflowIds.inbound('tenant-a', 'whatsapp_web', providerMessageId))
       .result();
   const forwardedA = (providerMessageId: string) =>
     clientA.received.filter((r) => r.body.includes(JSON.stringify(providerMessageId)));
   const notStarted = async (tenantId: string, providerMessageId: string) => {
-    const d = temporal.client.workflow
+    const d = stack.temporal.client.workflow
       .getHandle(workflowIds.inbound(tenantId, 'whatsapp_web', providerMessageId))
       .describe();
     await expect(d).rejects.toBeInstanceOf(WorkflowNotFoundError);
@@ -265,7 +247,7 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
     expect(sent.deliveries[0]).toMatchObject({ status: 404 });
     await notStarted('tenant-a', 'GHOST01');
     await notStarted('tenant-b', 'GHOST01');
-    expect(await inboundMessageModel(db.conn).countDocuments({ providerMessageId: 'GHOST01' })).toBe(0);
+    expect(await inboundMessageModel(stack.db.conn).countDocuments({ providerMessageId: 'GHOST01' })).toBe(0);
   });
 
   it('the older new-message with a full Baileys record (numeric status, Long timestamp) is accepted', async () => {

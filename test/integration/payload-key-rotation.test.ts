@@ -5,8 +5,8 @@ import { createDiagnosticsActivities } from '../../activities/diagnostics.activi
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
 import { createPayloadCodec, KEY_ID_METADATA } from '../../src/temporal/payload-codec';
 import { testEnv } from '../helpers/env';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { uniqueTaskQueue } from '../helpers/temporal';
+import { useInfra } from '../fixtures/infra';
 
 /**
  * Rotating the payload key on a live system (issue 15): a workflow started while key A was active
@@ -14,17 +14,7 @@ import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
  * what it writes with B.
  */
 describe('payload codec key rotation on the real server', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
-  });
+  const infra = useInfra({ queue: 'rotate' });
 
   it('started under key A, finished after B became active: decodes, and new payloads carry B', async () => {
     const keyA = randomBytes(32);
@@ -44,7 +34,7 @@ describe('payload codec key rotation on the real server', () => {
     const taskQueue = uniqueTaskQueue('rotate');
     const workflowId = `ping:rotate:${randomBytes(4).toString('hex')}`;
     // Accepted while A is active; no worker has picked it up yet.
-    await new Client({ connection: temporal.connection, dataConverter: before }).workflow.start(
+    await new Client({ connection: infra.temporal.connection, dataConverter: before }).workflow.start(
       'pingWorkflow',
       {
         taskQueue,
@@ -54,13 +44,13 @@ describe('payload codec key rotation on the real server', () => {
     );
 
     const worker = await Worker.create({
-      connection: temporal.nativeConnection,
+      connection: infra.temporal.nativeConnection,
       taskQueue,
       workflowBundle: { codePath: testEnv('TEST_WORKFLOW_BUNDLE') },
       dataConverter: rotated,
-      activities: createDiagnosticsActivities({ pings: createDiagnosticPingRepository(db.conn) }),
+      activities: createDiagnosticsActivities({ pings: createDiagnosticPingRepository(infra.db.conn) }),
     });
-    const after = new Client({ connection: temporal.connection, dataConverter: rotated });
+    const after = new Client({ connection: infra.temporal.connection, dataConverter: rotated });
     const result = await worker.runUntil(after.workflow.getHandle(workflowId).result());
     expect(result).toMatchObject({ writes: 1 });
 

@@ -1,43 +1,33 @@
 import request from 'supertest';
 import { createActivities } from '../../activities';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createDiagnosticPingRepository } from '../../src/db/repositories/diagnostic-ping.repository';
 import { diagnosticPingModel } from '../../src/db/models/diagnostic-ping.model';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { useInfra } from '../fixtures/infra';
 
 describe('first slice: API → Temporal → worker → MongoDB and back', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  const infra = useInfra({ queue: 'ping', tenants: ['tenant-a', 'tenant-b'] });
   let keyA: string;
   let keyB: string;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-    const keys = createApiKeyRepository(db.conn);
-    keyA = (await keys.create('tenant-a')).token;
-    keyB = (await keys.create('tenant-b')).token;
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
+  beforeAll(() => {
+    keyA = infra.key('tenant-a');
+    keyB = infra.key('tenant-b');
   });
 
   it('round-trips through the real server, writes once to MongoDB, and keeps tenants apart', async () => {
     const taskQueue = uniqueTaskQueue('ping');
     const app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
+      conn: infra.db.conn,
+      temporal: infra.temporal.client,
       taskQueue,
       logger: captureLogger().logger,
     });
     const worker = await createTestWorker(
-      temporal.nativeConnection,
+      infra.temporal.nativeConnection,
       taskQueue,
-      createActivities({ pings: createDiagnosticPingRepository(db.conn) }),
+      createActivities({ pings: createDiagnosticPingRepository(infra.db.conn) }),
     );
 
     const res = await worker.runUntil(
@@ -50,10 +40,10 @@ describe('first slice: API → Temporal → worker → MongoDB and back', () => 
     expect(res.body.workflowId).toBe(`ping:tenant-a:${res.body.pingId}`);
     expect(res.body.writes).toBe(1);
 
-    const stored = await diagnosticPingModel(db.conn).findById(`tenant-a:${res.body.pingId}`).lean();
+    const stored = await diagnosticPingModel(infra.db.conn).findById(`tenant-a:${res.body.pingId}`).lean();
     expect(stored).toMatchObject({ tenantId: 'tenant-a', workflowId: res.body.workflowId, writes: 1 });
 
-    const history = await temporal.client.workflow.getHandle(res.body.workflowId).fetchHistory();
+    const history = await infra.temporal.client.workflow.getHandle(res.body.workflowId).fetchHistory();
     expect(history.events?.some((e) => e.activityTaskCompletedEventAttributes)).toBe(true);
 
     await request(app)
@@ -69,8 +59,8 @@ describe('first slice: API → Temporal → worker → MongoDB and back', () => 
 
   it('answers 503 worker_unavailable (not a hang) when no worker polls the task queue', async () => {
     const app = buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
+      conn: infra.db.conn,
+      temporal: infra.temporal.client,
       taskQueue: uniqueTaskQueue('nobody'),
       logger: captureLogger().logger,
     });
@@ -79,6 +69,8 @@ describe('first slice: API → Temporal → worker → MongoDB and back', () => 
       .set('Authorization', `Bearer ${keyA}`)
       .expect(503);
     expect(res.body.error.code).toBe('worker_unavailable');
-    await temporal.client.workflow.getHandle(res.body.error.details.workflowId).terminate('test cleanup');
+    await infra.temporal.client.workflow
+      .getHandle(res.body.error.details.workflowId)
+      .terminate('test cleanup');
   });
 });
