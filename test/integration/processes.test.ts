@@ -1,68 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { freePort } from '../../scripts/lib/infra';
 import { testEnv } from '../helpers/env';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, TEST_TEMPORAL_PROTECTION_ENV, uniqueTaskQueue } from '../helpers/temporal';
+import { TEST_TEMPORAL_PROTECTION_ENV, uniqueTaskQueue } from '../helpers/temporal';
+import { useInfra } from '../fixtures/infra';
+import { runEntryPoint, until } from '../helpers/processes';
 
 /** The real entry points (composition roots) as child processes: start, serve, stop cleanly. */
-const root = path.join(__dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(entry: string, env: Record<string, string>, args: string[] = []): Running {
-  const child = spawn(tsx, [path.join(root, entry), ...args], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function until(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 45_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const run = runEntryPoint;
 
 describe('process entry points', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  const infra = useInfra({ queue: 'proc' });
   let baseEnv: Record<string, string>;
 
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
+  beforeAll(() => {
     baseEnv = {
       TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
-      MONGODB_URI: db.uri,
+      MONGODB_URI: infra.db.uri,
       ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       WORKFLOW_BUNDLE_PATH: testEnv('TEST_WORKFLOW_BUNDLE'),
       // The test client seals payloads (issue 15): the processes must hold the same keys.
       ...TEST_TEMPORAL_PROTECTION_ENV,
     };
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
   });
 
   it('worker: serves workflows from its task queue, then exits 0 on SIGTERM', async () => {
@@ -70,7 +30,7 @@ describe('process entry points', () => {
     const worker = run('workers/main.ts', { ...baseEnv, TEMPORAL_TASK_QUEUE: taskQueue });
     await until(() => worker.output().includes('worker running'), 'worker running');
 
-    const result = await temporal.client.workflow.execute('pingWorkflow', {
+    const result = await infra.temporal.client.workflow.execute('pingWorkflow', {
       taskQueue,
       workflowId: `ping:proc:${randomBytes(4).toString('hex')}`,
       args: [{ tenantId: 'proc', pingId: randomBytes(4).toString('hex') }],
@@ -93,7 +53,7 @@ describe('process entry points', () => {
     await until(() => worker.output().includes('worker running'), 'worker running');
 
     const pingId = randomBytes(4).toString('hex');
-    const handle = await temporal.client.workflow.start('pingWorkflow', {
+    const handle = await infra.temporal.client.workflow.start('pingWorkflow', {
       taskQueue,
       workflowId: `ping:grace:${pingId}`,
       args: [{ tenantId: 'grace', pingId }],

@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
@@ -13,8 +13,9 @@ import { loadConfig } from '../../src/config/env';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { temporalConnectionOptions } from '../../src/temporal/connection-options';
 import { testEnv } from '../helpers/env';
-import { openTestDatabase } from '../helpers/mongo';
 import { TEST_TEMPORAL_PROTECTION_ENV, uniqueTaskQueue } from '../helpers/temporal';
+import { useInfra } from '../fixtures/infra';
+import { runEntryPoint, until } from '../helpers/processes';
 
 /**
  * Temporal over TLS and mTLS (issue 15). `temporal server start-dev` (CLI v1.5.1) has no TLS flags,
@@ -24,8 +25,6 @@ import { TEST_TEMPORAL_PROTECTION_ENV, uniqueTaskQueue } from '../helpers/tempor
  * worker → MongoDB over TLS. The terminator records each handshake's SNI and client certificate.
  * The API key is checked on a gRPC endpoint that records the request headers.
  */
-const root = path.join(__dirname, '../..');
-const tsx = path.join(root, 'node_modules/.bin/tsx');
 const SERVER_NAME = 'temporal.test';
 
 function certificates() {
@@ -139,45 +138,19 @@ function startTlsTerminator(certs: ReturnType<typeof certificates>, upstreamPort
   );
 }
 
-function run(entry: string, env: Record<string, string>) {
-  const child: ChildProcess = spawn(tsx, [path.join(root, entry)], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function until(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 45_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const run = runEntryPoint;
 
 describe('Temporal over TLS, mTLS and an API key', () => {
   const certs = certificates();
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  const infra = useInfra({ queue: 'tls' });
   let terminator: Awaited<ReturnType<typeof startTlsTerminator>>;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
     const temporalPort = Number(testEnv('TEST_TEMPORAL_ADDRESS').split(':').pop());
     terminator = await startTlsTerminator(certs, temporalPort);
   });
-  afterAll(async () => {
-    await terminator.close();
-    await db.drop();
-  });
+  // The TLS terminator in front of the run's Temporal.
+  afterAll(() => terminator.close());
 
   it('the real worker and API connect with TLS_CA/CERT/KEY/SERVER_NAME, and a ping runs through them', async () => {
     const env = {
@@ -187,7 +160,7 @@ describe('Temporal over TLS, mTLS and an API key', () => {
       TEMPORAL_TLS_KEY_FILE: certs.clientKey,
       TEMPORAL_TLS_SERVER_NAME: SERVER_NAME,
       TEMPORAL_TASK_QUEUE: uniqueTaskQueue('tls'),
-      MONGODB_URI: db.uri,
+      MONGODB_URI: infra.db.uri,
       ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       WORKFLOW_BUNDLE_PATH: testEnv('TEST_WORKFLOW_BUNDLE'),
       WORKER_METRICS_PORT: '0',
@@ -202,7 +175,7 @@ describe('Temporal over TLS, mTLS and an API key', () => {
         async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200,
         'api ready',
       );
-      const { token } = await createApiKeyRepository(db.conn).create('tls-tenant');
+      const { token } = await createApiKeyRepository(infra.db.conn).create('tls-tenant');
       const res = await fetch(`http://127.0.0.1:${port}/v1/diagnostics/ping`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${token}` },
