@@ -8,7 +8,6 @@ import { normaliseGatewayInbound } from '../../src/providers/gateways/inbound';
 import type { InboundRequest } from '../../src/simulator/inbound.routes';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { captureLogger } from '../helpers/logger';
-import { messagingDeps, messagingFeature, type MessagingDeps } from '../helpers/messaging';
 import { MASTER_KEY, waitFor, WEBHOOK_SECRET } from '../helpers/sessions';
 import { useSessions } from '../fixtures/sessions';
 
@@ -45,7 +44,6 @@ interface SimAnswer {
 
 describe('gateway inbound messages: stored once, forwarded once, per tenant', () => {
   const log = captureLogger();
-  let deps: MessagingDeps;
   let clientA: Awaited<ReturnType<typeof startReceiver>>;
   let clientB: Awaited<ReturnType<typeof startReceiver>>;
   let secretA: string;
@@ -63,16 +61,7 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
     tenants: ['tenant-a', 'tenant-b'],
     logger: log.logger,
     registerWebhook: true,
-    appOverrides: (base) => {
-      deps = messagingDeps({
-        conn: base.db.conn,
-        temporal: base.temporal.client,
-        taskQueue: base.taskQueue,
-        metaBaseUrl: 'http://127.0.0.1:9',
-      });
-      return { messaging: messagingFeature(deps) };
-    },
-    worker: (s) => ({ ...deps.activities, ...s.activities }),
+    messaging: {},
   });
   // Once the stack is down (declared after it).
   afterAll(() => Promise.all([clientA.close(), clientB.close()]));
@@ -171,12 +160,12 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
       content: { chatId: '4915112345678@s.whatsapp.net', gatewayType: 'conversation' },
       at: sent.body.timestamp,
     });
-    const stored = await deps.inbound.list('tenant-a');
+    const stored = await stack.deps.inbound.list('tenant-a');
     expect(stored.filter((d) => d.providerMessageId === id)).toEqual([
       expect.objectContaining({ tenantId: 'tenant-a', senderId: 'inbox', text: 'Hallo ✓' }),
     ]);
     // Only its tenant sees it, and only its tenant's callback got it.
-    expect(await deps.inbound.list('tenant-b')).toEqual([]);
+    expect(await stack.deps.inbound.list('tenant-b')).toEqual([]);
     expect(clientB.received).toEqual([]);
   });
 
@@ -204,13 +193,13 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
         fromName: 'Eve',
         text: `via ${dialect}`,
       });
-      const docs = await deps.inbound.list('tenant-a');
+      const docs = await stack.deps.inbound.list('tenant-a');
       expect(docs.filter((d) => d.providerMessageId === expected)).toHaveLength(1);
     },
   );
 
   it.each(['waha', 'evolution'] as const)('%s: an echo of our own send is ignored', async (dialect) => {
-    const before = await deps.inbound.list('tenant-a');
+    const before = await stack.deps.inbound.list('tenant-a');
     const sent = await inbound(gw, {
       from: '4915100000002',
       text: 'our own',
@@ -222,7 +211,7 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
     expect(sent.deliveries[0]).toEqual({ status: 200, data: { accepted: false, reason: 'own message' } });
     const echoId = dialect === 'waha' ? `true_4915100000002@c.us_ECHO-${dialect}` : `ECHO-${dialect}`;
     await notStarted('tenant-a', echoId);
-    expect(await deps.inbound.list('tenant-a')).toHaveLength(before.length);
+    expect(await stack.deps.inbound.list('tenant-a')).toHaveLength(before.length);
   });
 
   it('an inbound message for a session we do not hold is 404 and starts nothing', async () => {
@@ -272,7 +261,9 @@ describe('gateway inbound messages: stored once, forwarded once, per tenant', ()
       })
       .expect(200, { accepted: true, duplicate: false });
     await finished('BAILEYS01');
-    const [doc] = (await deps.inbound.list('tenant-a')).filter((d) => d.providerMessageId === 'BAILEYS01');
+    const [doc] = (await stack.deps.inbound.list('tenant-a')).filter(
+      (d) => d.providerMessageId === 'BAILEYS01',
+    );
     expect(doc).toMatchObject({ text: 'raw record', receivedAt: new Date(1767323045 * 1000) });
   });
 
