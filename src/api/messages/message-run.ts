@@ -51,7 +51,7 @@ export interface MessageRunDeps {
   taskQueue: string;
   settings: MessageSettings;
   /** Whether the tenant has a status callback (read when a run starts). */
-  callbacks?: { get(tenantId: string): Promise<unknown> };
+  callbacks: { get(tenantId: string): Promise<unknown> };
   /** The `Recipient` search attribute's keyed hash (TEMPORAL_RECIPIENT_HASH_KEY); undefined = not set. */
   recipientHash: RecipientHasher | undefined;
 }
@@ -60,8 +60,7 @@ export interface MessageRunDeps {
 export function createMessageRuns(deps: MessageRunDeps) {
   const handleOf = (tenantId: string, messageId: string) =>
     deps.temporal.workflow.getHandle(workflowIds.message(tenantId, messageId));
-  const notifies = async (tenantId: string) =>
-    deps.callbacks ? (await deps.callbacks.get(tenantId)) !== null : false;
+  const notifies = async (tenantId: string) => (await deps.callbacks.get(tenantId)) !== null;
 
   return {
     handleOf,
