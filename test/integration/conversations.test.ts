@@ -199,8 +199,11 @@ describe('GET /v1/inbound and GET /v1/conversations/{senderId}/{contact}', () =>
     await outbound(A, 'shop', 'msg_conv000005', C3, plus(45));
     expect(await inbound(PHONE_B, 'wamid.CONVB', C3, plus(50))).toBe(200);
     await eventually(
-      async () => (await stack.deps.inbound.list(A)).some((m) => m.providerMessageId === 'wamid.CONV2'),
-      'the second inbound message stored',
+      async () =>
+        (await stack.deps.inbound.list(A)).filter((m) =>
+          ['wamid.CONV1', 'wamid.CONV2'].includes(m.providerMessageId as string),
+        ).length === 2,
+      'both inbound messages stored',
     );
     await eventually(
       async () => (await stack.deps.inbound.list(B)).some((m) => m.providerMessageId === 'wamid.CONVB'),

@@ -3,6 +3,24 @@ import { customerWindowModel, type CustomerWindowDoc } from '../models/customer-
 
 const digits = (user: string) => user.replace(/\D/g, '');
 
+/**
+ * Writes of one window, one after another in this process. FerretDB (the local and test stand-in
+ * for MongoDB) runs `$max` as read, compute, write back: two inbound messages of one contact stored
+ * at once could leave the older time (seen in the conversations test, 2 runs in 4). MongoDB's `$max`
+ * is atomic; on FerretDB, workers in several processes can still race (README, MongoDB and FerretDB).
+ */
+const writing = new Map<string, Promise<unknown>>();
+function oneAtATime<T>(key: string, write: () => Promise<T>): Promise<T> {
+  const before = writing.get(key) ?? Promise.resolve();
+  const mine = before.then(write, write);
+  const tail = mine.catch(() => undefined);
+  writing.set(key, tail);
+  void tail.then(() => {
+    if (writing.get(key) === tail) writing.delete(key);
+  });
+  return mine;
+}
+
 /** Last inbound message per (tenant, sender, user): written by the inbound workflow, read by the API. */
 export function createCustomerWindowRepository(conn: Connection) {
   const Window = customerWindowModel(conn);
@@ -13,13 +31,16 @@ export function createCustomerWindowRepository(conn: Connection) {
     /** Records an inbound message; an older (redelivered, out-of-order) one never moves it back. */
     async touch(tenantId: string, senderId: string, user: string, at: Date): Promise<void> {
       if (!digits(user) || Number.isNaN(at.getTime())) return;
-      await Window.updateOne(
-        { _id: idOf(tenantId, senderId, user) },
-        {
-          $max: { lastInboundAt: at },
-          $setOnInsert: { tenantId, senderId, user: digits(user) },
-        },
-        { upsert: true },
+      const _id = idOf(tenantId, senderId, user);
+      await oneAtATime(_id, () =>
+        Window.updateOne(
+          { _id },
+          {
+            $max: { lastInboundAt: at },
+            $setOnInsert: { tenantId, senderId, user: digits(user) },
+          },
+          { upsert: true },
+        ),
       );
     },
 
