@@ -1,47 +1,20 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { dropPostgresDatabase, freePort } from '../../scripts/lib/infra';
 import { connectMongo } from '../../src/db/connection';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+import { startNpmStack, until, type NpmStack } from '../helpers/npm-stack';
 
 /**
  * `npm run stack` as a user runs it (npm → exec bash scripts/stack.sh → exec node, the supervisor),
  * beside any stack a developer has running: a data dir, ports and PostgreSQL database of its own.
  * Stopped the ways it gets stopped — SIGTERM to npm (a process manager, a CI timeout), SIGINT to
  * the process group (Ctrl-C), SIGKILL to the supervisor — every child must be gone and every port
- * closed. Each run builds first, as the command does.
+ * closed. Each run goes through the build step, as the command does (it builds when a source changed).
  */
-const root = path.join(__dirname, '../..');
 const READY_MS = 240_000; // npm install when package.json changed, tools check, build, then eight processes
 const STOP_MS = 90_000; // one grace after another: the worker's (35 s) is the longest
 
-interface Stack {
-  npmPid: number;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  ports: Record<string, number>;
-  /** Every process the supervisor started, by name, from its log; and the supervisor and reaper. */
-  pids(): Map<string, number>;
-  cleanup(): void;
-}
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function distinctFreePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
-}
+type Stack = NpmStack;
 
 const alive = (pid: number) => {
   try {
@@ -58,84 +31,9 @@ const listening = (port: number) =>
     s.on('error', () => resolve(false));
   });
 
-async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const [temporal, ui, mongo, gateway, api, metrics, meta, dialog360, twilio] = await distinctFreePorts(9);
-  const ports = { temporal, ui, mongo, gateway, api, metrics, meta, dialog360, twilio } as Record<
-    string,
-    number
-  >;
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'dw-stack-'));
-  const database = `dw_stack_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const inherited = ['PATH', 'HOME', 'LANG', 'PG_ADMIN_URL', 'DW_CACHE_DIR', 'XDG_CACHE_HOME', 'GOPATH'];
-  const env: Record<string, string> = {
-    ...Object.fromEntries(inherited.filter((k) => process.env[k]).map((k) => [k, process.env[k] as string])),
-    DW_DATA_DIR: dataDir,
-    DW_TEMPORAL_PORT: String(temporal),
-    DW_TEMPORAL_UI_PORT: String(ui),
-    DW_MONGO_PORT: String(mongo),
-    DW_GATEWAY_PORT: String(gateway),
-    DW_META_PORT: String(meta),
-    DW_DIALOG360_PORT: String(dialog360),
-    DW_TWILIO_PORT: String(twilio),
-    DW_FERRETDB_DATABASE: database,
-    PORT: String(api),
-    HOST: '127.0.0.1',
-    WORKER_METRICS_PORT: String(metrics),
-    WORKER_METRICS_HOST: '127.0.0.1',
-    ...extraEnv,
-  };
-  // Its own process group, as a terminal gives a command: the group is what Ctrl-C signals.
-  const npm = spawn('npm', ['run', 'stack'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    npm.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const plain = () => out.replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
-  const pids = () =>
-    new Map(
-      [...plain().matchAll(/\[stack +\] (\S+) started \(pid (\d+)\)/g)].map((m) => [
-        m[1] as string,
-        Number(m[2]),
-      ]),
-    );
-  const stack: Stack = {
-    npmPid: npm.pid as number,
-    output: plain,
-    exited,
-    ports,
-    pids,
-    cleanup() {
-      for (const pid of [npm.pid as number, ...pids().values()]) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone, as it should be
-        }
-      }
-      dropPostgresDatabase(database);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-  try {
-    await until(
-      () => /\[stack +\] (ready:|failed)/.test(plain()) || npm.exitCode !== null,
-      'the stack to be ready',
-      READY_MS,
-    );
-    if (!/\[stack +\] ready:/.test(plain())) throw new Error(`the stack did not start:\n${plain()}`);
-  } catch (err) {
-    stack.cleanup();
-    throw err;
-  }
-  return stack;
-}
+/** The stack on ports, a data dir and a database of its own (test/helpers/npm-stack.ts). */
+const startStack = (extraEnv: Record<string, string> = {}): Promise<Stack> =>
+  startNpmStack('stack', extraEnv, READY_MS);
 
 /** Every process of the stack is gone, every port closed, and the children stopped newest first. */
 async function expectAllStopped(stack: Stack): Promise<void> {
