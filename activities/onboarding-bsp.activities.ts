@@ -6,7 +6,7 @@ import { OnboardingFailureTypes } from '../workflows/onboarding.definitions';
 import { failNow, type OnboardingSupport } from './onboarding-support';
 import { atBoundary } from './to-failure';
 import { routingKeyTaken } from '../src/db/repositories/sender.repository';
-import { senderRoutingKey } from '../src/domain/official-sender';
+import { dialog360Official } from '../src/providers/dialog360/dialog360.official';
 
 const notConfigured = (what: string) =>
   failNow(`${what} onboarding is not configured`, OnboardingFailureTypes.notConfigured, {
@@ -81,7 +81,7 @@ export function createBspOnboardingActivities(h: OnboardingSupport) {
       await h.tracked(ref, 'create_api_key', async () => {
         const d = await h.doc(ref);
         if (d.secrets?.apiKey) return;
-        const key360 = senderRoutingKey({ provider: '360dialog', channelId: d.request?.channelId ?? '' });
+        const key360 = dialog360Official.routingKey({ channelId: d.request?.channelId ?? '' });
         if ((await h.deps.senders.routingKeyHolder(ref.tenantId, key360)) === 'taken')
           throw routingKeyTaken();
         const key = await dialog().createApiKey(d.request?.channelId ?? '');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OnboardingRef } from '../src/db/repositories/onboarding.repository';
 import { routingKeyTaken } from '../src/db/repositories/sender.repository';
-import { senderRoutingKey } from '../src/domain/official-sender';
+import { metaOfficial } from '../src/providers/meta/meta.official';
 import { isCodeAlreadyUsed } from '../src/providers/meta/meta-onboarding.client';
 import { OnboardingFailureTypes } from '../workflows/onboarding.definitions';
 import { failNow, type OnboardingSupport } from './onboarding-support';
@@ -131,7 +131,7 @@ export function createMetaOnboardingActivities(h: OnboardingSupport) {
             },
           );
         // Learnt only now: a number another tenant registered stops here, before subscribe_app (issue 15).
-        const key = senderRoutingKey({ provider: 'meta', phoneNumberId: phone.id });
+        const key = metaOfficial.routingKey({ phoneNumberId: phone.id });
         if ((await h.deps.senders.routingKeyHolder(ref.tenantId, key)) === 'taken') throw routingKeyTaken();
         await h.deps.onboardings.setResolved(ref, {
           wabaId,

@@ -5,7 +5,7 @@ import {
   TimeoutFailure,
   isCancellation,
 } from '@temporalio/workflow';
-import type { OfficialProvider } from '../src/domain/official-sender';
+import type { OfficialProvider } from '../src/providers/official-providers';
 import type { OnboardingFailure } from '../src/domain/onboarding';
 import { codesOf } from './onboarding.definitions';
 

@@ -1,5 +1,5 @@
 import { defineSignal } from '@temporalio/workflow';
-import type { OfficialProvider } from '../src/domain/official-sender';
+import type { OfficialProvider } from '../src/providers/official-providers';
 import type { OnboardingFailure, OnboardingRequestFacts } from '../src/domain/onboarding';
 
 /** Input and result of the onboarding workflow, shared with the API that starts it. */

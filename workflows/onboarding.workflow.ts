@@ -13,7 +13,7 @@ import {
 import type { Activities } from '../activities';
 import type { StepPatch } from '../activities/onboarding.activities';
 import type { OnboardingStepName } from '../src/domain/onboarding';
-import { ONBOARDING_STEPS } from '../src/providers/onboarding-steps';
+import { ONBOARDING_STEPS } from '../src/providers/official-providers';
 import { OnboardingStatusKey } from '../src/temporal/search-attributes';
 import { failureOf, timedOutWithoutCause } from './onboarding-failure';
 import {

@@ -1,9 +1,9 @@
-import type { OfficialProvider } from './official-sender';
+import type { OfficialProvider } from '../providers/official-providers';
 
 /**
  * Onboarding a number onto the WhatsApp Business Platform, as a saga of provider steps (issue 7).
- * Each provider has its own ordered steps (its descriptor's, src/providers/<vendor>/*.steps.ts); a
- * failure after partial setup undoes the completed steps in reverse and names the step and the
+ * Each provider has its own ordered steps (its descriptor's, src/providers/<vendor>/<vendor>.official.ts);
+ * a failure after partial setup undoes the completed steps in reverse and names the step and the
  * provider's error. These are every step the onboarding workflow knows how to run and undo.
  */
 export const ONBOARDING_STEP_NAMES = [

@@ -6,19 +6,22 @@
 // reads, as a zod object; the registry composes them into src/config/env.ts, and `.env.example`
 // documents each) and an `index.ts` exporting one descriptor — its name, those settings, its rate,
 // its messaging adapter built from the parsed settings and the ports the roots hand over
-// (MessagingPorts) and, for an official provider, how it onboards — then one line in
-// src/providers/registry.ts. src/providers never imports Config: each descriptor reads its own Env.
-// Still outside the folder today, for an official provider: its step list in the workflow's view
-// (src/providers/onboarding-steps.ts, pure data the workflow bundle can load), its request body
-// in the union (src/schemas/onboarding.schema.ts), its name in OFFICIAL_PROVIDERS and its
-// routing-key format (src/domain/official-sender.ts) and its onboarding clients
-// (src/composition/onboarding-setup.ts).
+// (MessagingPorts) and, for an official provider, its `<vendor>.official.ts` (name, routing key,
+// onboarding steps: pure data the workflow bundle can load) and how it onboards — then one line in
+// src/providers/registry.ts and, for an official provider, one in src/providers/official-providers.ts
+// (the API's enums and the workflow read that list; a descriptor whose `official` is not in it does
+// not compile, a listed provider without a descriptor fails the registry at startup).
+// src/providers never imports Config: each descriptor reads its own Env.
+// Still outside the folder today, for an official provider: its request body in the union
+// (src/schemas/onboarding.schema.ts), its credentials' shape (src/domain/official-sender.ts) and its
+// onboarding clients (src/composition/onboarding-setup.ts).
 // ---------------------------------------------------------------------------------------------
 import type { z } from 'zod';
 import type { OnboardingRequestFacts, OnboardingSecret, OnboardingStepName } from '../domain/onboarding';
-import type { OfficialProvider, SenderCredentials } from '../domain/official-sender';
+import type { SenderCredentials } from '../domain/official-sender';
 import type { CreateOnboardingRequest } from '../schemas/onboarding.schema';
 import type { GatewayCredentialsPort } from './gateways/messaging/gateway-messaging.adapter';
+import type { OfficialPlatform, OfficialProvider } from './official-providers';
 import type { MessagingProvider } from './types';
 
 /** A sender's default send rate: `ratePerSec` sustained, up to `burst` at once after a pause. */
@@ -95,6 +98,11 @@ export interface ProviderDescriptor<
   rate(env: Env): ProviderRate;
   /** Its messaging adapter, or null when these ports cannot send with it (a session without a sessions port). */
   messaging(env: Env, ports: MessagingPorts): MessagingProvider | null;
+  /**
+   * Official providers only (src/providers/official-providers.ts lists them): the 24-hour customer
+   * window applies to its senders; its routing key and onboarding steps.
+   */
+  readonly official?: OfficialPlatform<OfficialProvider>;
   /** Official providers only; WhatsApp Web sessions pair by QR, not by onboarding. */
   readonly onboarding?: OnboardingDescriptor<Env, Req>;
 }

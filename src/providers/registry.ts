@@ -1,4 +1,3 @@
-import { OFFICIAL_PROVIDERS, type OfficialProvider } from '../domain/official-sender';
 import type { CreateOnboardingRequest } from '../schemas/onboarding.schema';
 import type {
   MessagingPorts,
@@ -11,9 +10,13 @@ import { dialog360Provider } from './dialog360';
 import { whatsappWebProvider } from './gateways/messaging';
 import { createMessagingRegistry, type MessagingRegistry } from './messaging-registry';
 import { metaProvider } from './meta';
+import { OFFICIAL_PROVIDERS, type OfficialProvider } from './official-providers';
 import { hasTwilioAccount, twilioProvider } from './twilio';
 
-/** Every provider this service speaks to. Adding one is its folder and one line here. */
+/**
+ * Every provider this service speaks to. Adding one is its folder and one line here (an official
+ * one also its line in official-providers.ts, the list the API's enums and the workflow read).
+ */
 export const PROVIDERS = [metaProvider, dialog360Provider, twilioProvider, whatsappWebProvider] as const;
 
 type Descriptor = (typeof PROVIDERS)[number];

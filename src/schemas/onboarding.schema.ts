@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ONBOARDING_STATUSES, STEP_STATUSES } from '../domain/onboarding';
-import { OFFICIAL_PROVIDERS } from '../domain/official-sender';
+import { OFFICIAL_PROVIDERS } from '../providers/official-providers';
 import { dialog360OnboardingBody } from '../providers/dialog360/dialog360-onboarding.schema';
 import { metaOnboardingBody } from '../providers/meta/meta-onboarding.schema';
 import { twilioOnboardingBody } from '../providers/twilio/twilio-onboarding.schema';

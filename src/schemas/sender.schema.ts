@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OFFICIAL_PROVIDERS } from '../domain/official-sender';
+import { OFFICIAL_PROVIDERS } from '../providers/official-providers';
 import { resourceId } from './common.schema';
 import { listPage, pageQuery } from './list-page.schema';
 import { phoneNumber } from './message.schema';

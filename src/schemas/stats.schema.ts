@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MESSAGE_STATUSES } from '../domain/message';
 import { STATS_GRANULARITIES } from '../domain/message-stats';
 import { WHATSAPP_WEB_PROVIDER } from '../domain/gateway-event';
-import { OFFICIAL_PROVIDERS } from '../domain/official-sender';
+import { OFFICIAL_PROVIDERS } from '../providers/official-providers';
 import { isoInstant, resourceId } from './common.schema';
 
 export const STATS_PROVIDERS = [...OFFICIAL_PROVIDERS, WHATSAPP_WEB_PROVIDER] as const;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config/env';
-import { OFFICIAL_PROVIDERS } from '../../src/domain/official-sender';
-import { ONBOARDING_STEPS } from '../../src/providers/onboarding-steps';
+import { ONBOARDING_STEPS, OFFICIAL_PROVIDERS } from '../../src/providers/official-providers';
 import { createProviderRegistry, onboardingFor, onboardingOf, PROVIDERS } from '../../src/providers/registry';
 
 const KEYS = `k1:${randomBytes(32).toString('base64')}`;

@@ -1,5 +1,5 @@
 import { DomainError } from '../../domain/errors';
-import { isOfficialProvider } from '../../domain/official-sender';
+import { isOfficialProvider } from '../../providers/official-providers';
 import type { MessagingRegistry, ResolvedSender } from '../../providers/messaging-registry';
 import type { SendMessageRequest } from '../../schemas/message.schema';
 import type { CustomerWindowPolicy } from './customer-window.policy';

@@ -14,7 +14,7 @@ import {
 } from '../../db/repositories/onboarding.repository';
 import { routingKeyTaken, type SenderRepository } from '../../db/repositories/sender.repository';
 import { DomainError, notFound } from '../../domain/errors';
-import type { OfficialProvider } from '../../domain/official-sender';
+import type { OfficialProvider } from '../../providers/official-providers';
 import type { PageCursor } from '../../domain/page-cursor';
 import { onboardingSecretAad, type OnboardingSecret } from '../../domain/onboarding';
 import type { OnboardingAvailability } from '../../providers/descriptor';

@@ -4,7 +4,7 @@ import type { CustomerWindowRepository } from '../../db/repositories/customer-wi
 import type { InboundMessageRepository } from '../../db/repositories/inbound-message.repository';
 import { customerWindow } from '../../domain/customer-window';
 import { notFound } from '../../domain/errors';
-import { isOfficialProvider } from '../../domain/official-sender';
+import { isOfficialProvider } from '../../providers/official-providers';
 import { conversationParams, conversationQuery, listInboundQuery } from '../../schemas/conversation.schema';
 import { messageView } from '../messages/message-view';
 import { authOf } from '../middleware/auth';

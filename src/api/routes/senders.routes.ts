@@ -6,10 +6,11 @@ import {
   type SenderRepository,
 } from '../../db/repositories/sender.repository';
 import { DomainError } from '../../domain/errors';
-import { senderRoutingKey } from '../../domain/official-sender';
 import { metaSenderId } from '../../providers/meta';
+import { metaOfficial } from '../../providers/meta/meta.official';
 import type { OwnershipClaim, SenderOwnershipVerifier } from '../../providers/sender-ownership';
 import { twilioSenderId } from '../../providers/twilio';
+import { twilioOfficial } from '../../providers/twilio/twilio.official';
 import { listSendersQuery, registerSenderBody, type RegisterSenderBody } from '../../schemas/sender.schema';
 import { authOf } from '../middleware/auth';
 import { route } from '../middleware/validate';
@@ -36,7 +37,7 @@ function planOf(body: RegisterSenderBody): {
         accessToken: body.accessToken,
       },
       claim: body,
-      routingKey: senderRoutingKey({ provider: 'meta', phoneNumberId: body.phoneNumberId }),
+      routingKey: metaOfficial.routingKey({ phoneNumberId: body.phoneNumberId }),
     };
   return {
     sender: {
@@ -45,11 +46,7 @@ function planOf(body: RegisterSenderBody): {
       credentials: { provider: 'twilio', accountSid: body.accountSid, authToken: body.authToken },
     },
     claim: body,
-    routingKey: senderRoutingKey({
-      provider: 'twilio',
-      accountSid: body.accountSid,
-      phoneNumber: body.phoneNumber,
-    }),
+    routingKey: twilioOfficial.routingKey({ accountSid: body.accountSid, phoneNumber: body.phoneNumber }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { OfficialProvider } from '../../domain/official-sender';
+import type { OfficialProvider } from '../../providers/official-providers';
 import type {
   OnboardingFailure,
   OnboardingRequestFacts,

@@ -1,11 +1,11 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { OfficialProvider } from '../../domain/official-sender';
+import type { OfficialProvider } from '../../providers/official-providers';
 
 /**
  * An official sender: a WhatsApp Business Platform number of a tenant, reached through Meta's Cloud
  * API or a BSP (360dialog, Twilio), registered by hand (`POST /v1/senders`) or by an onboarding.
  * The credentials are one sealed JSON document (aad `<tenant>:<senderId>`), never returned.
- * `_id` = `<tenant>:<senderId>`; `routingKey` (see senderRoutingKey) is unique across tenants.
+ * `_id` = `<tenant>:<senderId>`; `routingKey` (see OfficialPlatform.routingKey) is unique across tenants.
  */
 export interface SenderDoc {
   _id: string;

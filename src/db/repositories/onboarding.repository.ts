@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../connection';
-import type { OfficialProvider } from '../../domain/official-sender';
+import type { OfficialProvider } from '../../providers/official-providers';
 import {
   ONBOARDING_SECRETS,
   onboardingSecretAad,

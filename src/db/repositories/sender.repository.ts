@@ -1,8 +1,9 @@
 import type { Connection } from 'mongoose';
 import { isDuplicateKeyError } from '../connection';
 import { DomainError } from '../../domain/errors';
-import type { OfficialProvider, SenderCredentials } from '../../domain/official-sender';
-import { senderRoutingKey } from '../../domain/official-sender';
+import type { SenderCredentials } from '../../domain/official-sender';
+import { metaOfficial } from '../../providers/meta/meta.official';
+import { officialOf, type OfficialProvider } from '../../providers/official-providers';
 import type { SecretBox } from '../../security/secret-box';
 import { senderModel, type SenderDoc } from '../models/sender.model';
 import type { Page, PageCursor } from '../../domain/page-cursor';
@@ -63,22 +64,8 @@ export type RoutingKeyHolder = 'free' | 'mine' | 'taken';
 export const routingKeyTaken = () =>
   new DomainError('conflict', 'routing_key_taken', 'This number is already registered by another account');
 
-export function routingKeyOf(s: RegisterSender): string {
-  const c = s.credentials;
-  if (c.provider === 'meta') {
-    if (!s.phoneNumberId) throw new Error('A Meta sender needs its phone number id');
-    return senderRoutingKey({ provider: 'meta', phoneNumberId: s.phoneNumberId });
-  }
-  if (c.provider === '360dialog') {
-    if (!s.channelId) throw new Error('A 360dialog sender needs its channel id');
-    return senderRoutingKey({ provider: '360dialog', channelId: s.channelId });
-  }
-  return senderRoutingKey({
-    provider: 'twilio',
-    accountSid: c.accountSid,
-    phoneNumber: s.displayPhoneNumber,
-  });
-}
+/** The sender's routing key, as its provider makes it (src/providers/<vendor>/<vendor>.official.ts). */
+export const routingKeyOf = (s: RegisterSender): string => officialOf(s.credentials.provider).routingKeyOf(s);
 
 /** Official senders. Credentials are sealed at rest and only opened for an adapter or a webhook check. */
 export function createSenderRepository(conn: Connection, box: SecretBox) {
@@ -196,7 +183,7 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
       }));
     },
 
-    /** Which tenant's sender a webhook is for, by routing key (see senderRoutingKey). */
+    /** Which tenant's sender a webhook is for, by routing key (see OfficialPlatform.routingKey). */
     async findByRoutingKey(
       routingKey: string,
     ): Promise<{ tenantId: string; senderId: string; provider: OfficialProvider } | null> {
@@ -208,7 +195,7 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
 
     /** Which tenant's sender a Meta phone number id is (Meta inbound webhooks carry only that). */
     async findByPhoneNumberId(phoneNumberId: string): Promise<{ tenantId: string; senderId: string } | null> {
-      const d = await this.findByRoutingKey(senderRoutingKey({ provider: 'meta', phoneNumberId }));
+      const d = await this.findByRoutingKey(metaOfficial.routingKey({ phoneNumberId }));
       return d ? { tenantId: d.tenantId, senderId: d.senderId } : null;
     },
 

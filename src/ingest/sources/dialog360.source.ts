@@ -1,12 +1,12 @@
 import type { SenderRepository } from '../../db/repositories/sender.repository';
 import { DomainError } from '../../domain/errors';
-import { senderRoutingKey } from '../../domain/official-sender';
 import type { Logger } from '../../logging/logger';
 import {
   normaliseDialog360Webhook,
   readDialog360Headers,
   verifyDialog360Secret,
 } from '../../providers/dialog360/dialog360.webhook';
+import { dialog360Official } from '../../providers/dialog360/dialog360.official';
 import { parseWebhookJson, webhookRawBody } from '../../api/middleware/webhook-body';
 import type { WebhookSource } from '../webhook-source';
 
@@ -41,7 +41,7 @@ export function dialog360WebhookSource(deps: Dialog360SourceDeps): WebhookSource
       const given = readDialog360Headers(req.headers);
       if (!given) throw refused();
       const found = await deps.senders.withCredentialsByRoutingKey(
-        senderRoutingKey({ provider: '360dialog', channelId: given.channelId }),
+        dialog360Official.routingKey({ channelId: given.channelId }),
       );
       const expected = found?.credentials.provider === '360dialog' ? found.credentials.webhookSecret : '';
       if (!found || !verifyDialog360Secret(given.secret, expected)) {

@@ -1,6 +1,5 @@
 import type { SenderRepository } from '../../db/repositories/sender.repository';
 import { DomainError } from '../../domain/errors';
-import { senderRoutingKey } from '../../domain/official-sender';
 import type { Logger } from '../../logging/logger';
 import {
   checkTwilioWebhook,
@@ -13,6 +12,7 @@ import {
   verifyTwilioSignature,
   type TwilioParams,
 } from '../../providers/twilio/twilio.webhook';
+import { twilioOfficial } from '../../providers/twilio/twilio.official';
 import { NO_OWNERS, type WebhookSource } from '../webhook-source';
 
 export interface TwilioSourceDeps {
@@ -67,7 +67,7 @@ export function twilioWebhookSource(deps: TwilioSourceDeps): WebhookSource<Twili
       const found =
         /^AC[0-9a-fA-F]{32}$/.test(accountSid) && number
           ? await deps.senders.withCredentialsByRoutingKey(
-              senderRoutingKey({ provider: 'twilio', accountSid, phoneNumber: number }),
+              twilioOfficial.routingKey({ accountSid, phoneNumber: number }),
             )
           : null;
       const url = twilioWebhookUrl(base, req.originalUrl);

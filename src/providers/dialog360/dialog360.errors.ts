@@ -1,9 +1,10 @@
+import { dialog360Official } from './dialog360.official';
 import type { ProviderErrorKind } from '../errors';
 import type { ErrorAnswer } from '../http/call';
 import { graphErrorOf, readMetaError, type MetaRateLimitWaits } from '../meta/meta.errors';
 import type { Dialog360MetaError, Dialog360PlainError } from './dialog360.types';
 
-export const DIALOG360 = '360dialog';
+export const DIALOG360 = dialog360Official.name;
 
 /**
  * A 360dialog error answer (reference/official-platform.md B; `readError` of callProvider):

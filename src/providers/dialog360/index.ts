@@ -1,9 +1,7 @@
-import { senderRoutingKey } from '../../domain/official-sender';
 import type { Dialog360OnboardingRequest } from './dialog360-onboarding.schema';
 import type { ProviderDescriptor, SenderCredentialsPort } from '../descriptor';
 import { createDialog360MessagingProvider, type Dialog360AdapterConfig } from './dialog360.adapter';
-import { DIALOG360 } from './dialog360.errors';
-import { DIALOG360_ONBOARDING_STEPS } from './dialog360.steps';
+import { dialog360Official } from './dialog360.official';
 import { dialog360Settings, type Dialog360Env } from './dialog360.settings';
 
 /** A sender's D360-API-KEY: only 360dialog senders have one. */
@@ -22,7 +20,8 @@ export const dialog360Provider: ProviderDescriptor<
   Dialog360OnboardingRequest,
   typeof dialog360Settings
 > = {
-  name: DIALOG360,
+  name: dialog360Official.name,
+  official: dialog360Official,
   settings: dialog360Settings,
   rate: (env) => ({
     ratePerSec: env.RATE_LIMIT_DIALOG360_PER_SECOND,
@@ -36,7 +35,7 @@ export const dialog360Provider: ProviderDescriptor<
       credentials: dialog360CredentialsFrom(ports.senders),
     }),
   onboarding: {
-    steps: DIALOG360_ONBOARDING_STEPS,
+    steps: dialog360Official.steps,
     available: (env) => !!(env.DIALOG360_PARTNER_ID && env.DIALOG360_PARTNER_API_KEY),
     refusal: (_req, a) =>
       a['360dialog']
@@ -45,7 +44,7 @@ export const dialog360Provider: ProviderDescriptor<
     facts: (req) => ({ channelId: req.channelId, clientId: req.clientId }),
     secrets: () => ({}),
     defaultSenderId: (req) => `360dialog-${req.channelId}`,
-    routingKey: (req) => senderRoutingKey({ provider: '360dialog', channelId: req.channelId }),
+    routingKey: (req) => dialog360Official.routingKey({ channelId: req.channelId }),
     credentials: (from) => ({
       provider: '360dialog',
       apiKey: from.secret('apiKey'),

@@ -1,8 +1,7 @@
-import { senderRoutingKey } from '../../domain/official-sender';
 import type { MetaOnboardingRequest } from './meta-onboarding.schema';
 import type { ProviderDescriptor } from '../descriptor';
 import { createMetaMessagingProvider } from './meta.adapter';
-import { META_ONBOARDING_STEPS } from './meta.steps';
+import { metaOfficial } from './meta.official';
 import { metaSettings, type MetaEnv } from './meta.settings';
 
 /** The default id of a Meta sender: by its phone number id. */
@@ -10,7 +9,8 @@ export const metaSenderId = (phoneNumberId: string) => `meta-${phoneNumberId}`;
 
 /** Meta's WhatsApp Cloud API, onboarded by Embedded Signup (exchange code → register the number). */
 export const metaProvider: ProviderDescriptor<MetaEnv, MetaOnboardingRequest, typeof metaSettings> = {
-  name: 'meta',
+  name: metaOfficial.name,
+  official: metaOfficial,
   settings: metaSettings,
   rate: (env) => ({ ratePerSec: env.RATE_LIMIT_META_PER_SECOND, burst: env.RATE_LIMIT_META_BURST }),
   messaging: (env, ports) =>
@@ -22,7 +22,7 @@ export const metaProvider: ProviderDescriptor<MetaEnv, MetaOnboardingRequest, ty
       credentials: (tenantId, senderId) => ports.senders.metaCredentials(tenantId, senderId),
     }),
   onboarding: {
-    steps: META_ONBOARDING_STEPS,
+    steps: metaOfficial.steps,
     available: (env) => !!(env.META_APP_ID && env.META_APP_SECRET),
     refusal: (_req, a) =>
       a.meta ? null : 'Meta onboarding needs META_APP_ID and META_APP_SECRET on the server',
@@ -31,7 +31,7 @@ export const metaProvider: ProviderDescriptor<MetaEnv, MetaOnboardingRequest, ty
     defaultSenderId: (req, onboardingId) => metaSenderId(req.phoneNumberId ?? onboardingId.slice(4, 20)),
     // A signup without phoneNumberId learns it at resolve_ids, which checks the key there.
     routingKey: (req) =>
-      req.phoneNumberId ? senderRoutingKey({ provider: 'meta', phoneNumberId: req.phoneNumberId }) : null,
+      req.phoneNumberId ? metaOfficial.routingKey({ phoneNumberId: req.phoneNumberId }) : null,
     credentials: (from) => ({ provider: 'meta', accessToken: from.secret('businessToken') }),
   },
 };

@@ -1,9 +1,7 @@
-import { senderRoutingKey } from '../../domain/official-sender';
 import type { TwilioOnboardingRequest } from './twilio-onboarding.schema';
 import type { ProviderDescriptor, SenderCredentialsPort } from '../descriptor';
 import { createTwilioMessagingProvider, type TwilioAdapterConfig } from './twilio.adapter';
-import { TWILIO } from './twilio.errors';
-import { TWILIO_ONBOARDING_STEPS } from './twilio.steps';
+import { twilioOfficial } from './twilio.official';
 import { twilioSettings, type TwilioSettings } from './twilio.settings';
 
 /** What Twilio reads: its settings, and our public URL (each send's StatusCallback is on it). */
@@ -29,7 +27,8 @@ export const hasTwilioAccount = (env: TwilioEnv) => !!(env.TWILIO_ACCOUNT_SID &&
 
 /** Twilio Programmable Messaging, onboarded through its Senders API (with the request's account or ours). */
 export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboardingRequest, typeof twilioSettings> = {
-  name: TWILIO,
+  name: twilioOfficial.name,
+  official: twilioOfficial,
   settings: twilioSettings,
   rate: (env) => ({ ratePerSec: env.RATE_LIMIT_TWILIO_PER_SECOND, burst: env.RATE_LIMIT_TWILIO_BURST }),
   messaging: (env, ports) =>
@@ -40,7 +39,7 @@ export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboardingReque
       credentials: twilioCredentialsFrom(ports.senders),
     }),
   onboarding: {
-    steps: TWILIO_ONBOARDING_STEPS,
+    steps: twilioOfficial.steps,
     // Always: a request may bring its own account (the refusal checks that).
     available: () => true,
     refusal: (req, a) =>
@@ -57,9 +56,7 @@ export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboardingReque
     defaultSenderId: (req) => twilioSenderId(req.phoneNumber),
     routingKey: (req, serverAccountSid) => {
       const accountSid = req.accountSid ?? serverAccountSid;
-      return accountSid
-        ? senderRoutingKey({ provider: 'twilio', accountSid, phoneNumber: req.phoneNumber })
-        : null;
+      return accountSid ? twilioOfficial.routingKey({ accountSid, phoneNumber: req.phoneNumber }) : null;
     },
     credentials: (from) => ({ provider: 'twilio', ...from.twilioAccount() }),
   },

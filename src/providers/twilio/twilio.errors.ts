@@ -1,8 +1,9 @@
+import { twilioOfficial } from './twilio.official';
 import type { ProviderErrorKind } from '../errors';
 import { kindFromStatus, type ErrorAnswer } from '../http/call';
 import type { TwilioRestError } from './twilio.types';
 
-export const TWILIO = 'twilio';
+export const TWILIO = twilioOfficial.name;
 
 export interface TwilioRateLimitWaits {
   /** 20429 (REST API concurrency) and 63017 (account MPS): retry in about a second. */
