@@ -12,7 +12,7 @@ import {
 } from '../src/domain/broadcast';
 import { customerWindow, typesAllowedOutsideWindow } from '../src/domain/customer-window';
 import type { MessageStatus, Priority } from '../src/domain/message';
-import { isOfficialProvider } from '../src/domain/official-sender';
+import { isOfficialProvider } from '../src/providers/official-providers';
 import type { MessageHistoryDoc } from '../src/db/models/message-history.model';
 import type { Metrics } from '../src/observability/metrics';
 import { ProviderError } from '../src/providers/errors';

@@ -12,5 +12,3 @@ export type SenderCredentials =
   /** Twilio: HTTP Basic with the (sub)account SID and its auth token (also the webhook signing key). */
   | { provider: 'twilio'; accountSid: string; authToken: string };
 
-/** Moved to src/providers/official-providers.ts; kept here until activities/broadcast.activities.ts imports it from there. */
-export { isOfficialProvider } from '../providers/official-providers';
