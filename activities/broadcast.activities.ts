@@ -267,11 +267,16 @@ export function createBroadcastActivities(all: {
       if (flushing || outcomes.length === 0) return;
       const batch = outcomes.splice(0);
       writing = batch.length;
-      const sentIds = batch.filter((o) => o.kind === 'sent').map((o) => o.messageId);
+      const sentNow = batch.flatMap((o) =>
+        o.kind === 'sent' ? [{ messageId: o.messageId, providerMessageId: o.providerMessageId }] : [],
+      );
       flushing = durably(ctx, async () => {
-        await repo.recordOutcomes(tenantId, batch);
-        // Statuses whose webhook overtook this write waited in the inbox: applied now.
-        await repo.applyStatusInbox(tenantId, { messageIds: sentIds });
+        // Statuses whose webhook overtook this write wait in the inbox: folded into it (one write per
+        // recipient, not two), then dropped. One that is stored just after this read is applied at
+        // the end of the chunk.
+        const early = await repo.earlyStatuses(tenantId, sentNow);
+        await repo.recordOutcomes(tenantId, batch, early.byMessage);
+        await repo.dropEarlyStatuses(early.ids);
       })
         .then(() => {
           for (const o of batch)

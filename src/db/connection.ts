@@ -34,3 +34,15 @@ export async function pingMongo(conn: Connection): Promise<void> {
 export function isDuplicateKeyError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
+
+/**
+ * An unordered bulk insert's error whose only failures are duplicate keys (documents already there):
+ * how many; null for any other error.
+ */
+export function duplicateKeysOnly(err: unknown): number | null {
+  type WriteError = { code?: number; err?: { code?: number } };
+  const raw = (err as { writeErrors?: WriteError | WriteError[] } | null)?.writeErrors;
+  // The driver gives one error as itself, several as an array.
+  const errors = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return errors.length > 0 && errors.every((e) => (e.code ?? e.err?.code) === 11000) ? errors.length : null;
+}

@@ -240,6 +240,41 @@ describe('broadcasts: one request, many recipients, each one a message', () => {
     expect(late.body.error.code).toBe('not_cancellable');
   });
 
+  it('folds statuses that overtake the send answer into the sent write: every record read, none left waiting', async () => {
+    // The fake posts every status (and waits for our 200) before it answers the send: each one finds
+    // its record still queued without a provider id, waits in the inbox, and is folded into the
+    // chunk's write of `sent`.
+    stack.fakes.meta.opts.statusesBeforeResponse = true;
+    try {
+      const n = 12;
+      const accepted = await create(
+        { from: 'meta-bc', type: 'template', template, recipients: recipients(n, 500) },
+        'bc-overtake-1',
+      ).expect(202);
+      const id = accepted.body.id as string;
+      await eventually(async () => {
+        const d = await detail(id);
+        return d.status === 'completed' && d.counts.read === n ? d : null;
+      }, 'every recipient read');
+      const items = await recipientsOf(id);
+      expect(items).toHaveLength(n);
+      for (const m of items) {
+        const sends = stack.fakes.meta.sendsFor(m.id as string);
+        expect(sends).toHaveLength(1);
+        expect(m).toMatchObject({ status: 'read', providerMessageId: sends[0]?.wamid });
+        expect(m.sentAt).not.toBeNull();
+        expect(m.deliveredAt).not.toBeNull();
+        expect(m.readAt).not.toBeNull();
+      }
+      const waiting = await stack.db.conn
+        .collection('whatsapp_recipient_status_inbox')
+        .countDocuments({ tenantId: TENANT, broadcastId: id });
+      expect(waiting).toBe(0);
+    } finally {
+      stack.fakes.meta.opts.statusesBeforeResponse = false;
+    }
+  });
+
   it('pauses, resumes and cancels: queued recipients are cancelled, nothing is sent after the stop', async () => {
     await setRate(5, 1);
     stack.fakes.meta.setAutoStatuses([]);

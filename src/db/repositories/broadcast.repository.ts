@@ -8,7 +8,12 @@ import {
 } from '../../domain/broadcast';
 import { MESSAGE_STATUSES, statusesBefore, type MessageStatus } from '../../domain/message';
 import { bulkWriteInSmallCommands } from '../bulk-writes';
-import { createMessageHistoryRepository } from './message-history.repository';
+import { duplicateKeysOnly } from '../connection';
+import {
+  createMessageHistoryRepository,
+  foldEarlyStatuses,
+  type RecipientStatus,
+} from './message-history.repository';
 import { broadcastChunkModel, broadcastModel, type BroadcastDoc } from '../models/broadcast.model';
 import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
 
@@ -190,13 +195,9 @@ export function createBroadcastRepository(conn: Connection) {
         await Message.insertMany(fresh, { ordered: false, lean: true });
         return fresh.length;
       } catch (err) {
-        type WriteError = { code?: number; err?: { code?: number } };
-        const raw = (err as { writeErrors?: WriteError | WriteError[] }).writeErrors;
-        // The driver gives one error as itself, several as an array.
-        const errors = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-        const dupOnly = errors.length > 0 && errors.every((e) => (e.code ?? e.err?.code) === 11000);
-        if (!dupOnly) throw err;
-        return fresh.length - errors.length;
+        const duplicates = duplicateKeysOnly(err);
+        if (duplicates === null) throw err;
+        return fresh.length - duplicates;
       }
     },
 
@@ -214,31 +215,39 @@ export function createBroadcastRepository(conn: Connection) {
     },
 
     /** A chunk's outcomes in one round trip; each write applies only from the statuses it may move from. */
-    async recordOutcomes(tenantId: string, outcomes: RecipientOutcome[]): Promise<void> {
+    async recordOutcomes(
+      tenantId: string,
+      outcomes: RecipientOutcome[],
+      early: ReadonlyMap<string, RecipientStatus[]> = new Map(),
+    ): Promise<void> {
       if (outcomes.length === 0) return;
       const now = new Date();
       const ops = outcomes.flatMap((o): AnyBulkWriteOperation<MessageHistoryDoc>[] => {
         const _id = docId(tenantId, o.messageId);
-        if (o.kind === 'sent')
+        if (o.kind === 'sent') {
+          // (No delivered or read can overtake this write: a webhook status applies only to a record
+          // that holds its provider id, which this write sets; one that came earlier waits in the
+          // inbox, and those read before this write are folded into it: one write, not two.)
+          const folded = foldEarlyStatuses(early.get(o.messageId) ?? []);
           return [
             {
               updateOne: {
                 filter: { _id, status: { $in: statusesBefore('sent') } },
                 update: {
                   $set: {
-                    status: 'sent',
+                    status: folded.status,
                     providerMessageId: o.providerMessageId,
                     sentAt: o.at,
                     nextAttemptAt: null,
                     notifyPending: true,
                     updatedAt: now,
+                    ...folded.set,
                   },
                 },
               },
             },
-            // (No delivered or read can overtake this write: a webhook status applies only to a record
-            // that holds its provider id, which this write sets; one that came earlier waits in the inbox.)
           ];
+        }
         if (o.kind === 'failed')
           return [
             {
@@ -282,6 +291,9 @@ export function createBroadcastRepository(conn: Connection) {
 
     /** Webhook statuses that came before their recipients' `sent` was written, applied now. */
     applyStatusInbox: history.applyRecipientInbox,
+    /** Those of recipients whose `sent` is being written, to fold into that write (recordOutcomes). */
+    earlyStatuses: history.earlyStatuses,
+    dropEarlyStatuses: history.dropEarlyStatuses,
 
     /** Recipients by status (GET /v1/broadcasts/:id). */
     async counts(tenantId: string, broadcastId: string): Promise<BroadcastCounts> {
