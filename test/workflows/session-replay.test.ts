@@ -1,9 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
-import { testEnv } from '../helpers/env';
-import { testDataConverter } from '../helpers/temporal';
+import { replayRecordedHistories } from '../helpers/replay';
 
 /**
  * Histories of session workflows recorded by the session tests on the real stack (fixtures/
@@ -16,18 +12,7 @@ import { testDataConverter } from '../helpers/temporal';
 const dir = path.join(__dirname, 'fixtures', 'session-histories');
 
 it('the session workflow replays every recorded history without a nondeterminism error', async () => {
-  const histories = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => ({
-      workflowId: f,
-      history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))),
-    }));
-  expect(histories.length).toBeGreaterThan(0);
-  const failed: string[] = [];
-  for await (const r of Worker.runReplayHistories(
-    { workflowBundle: { codePath: testEnv('TEST_WORKFLOW_BUNDLE') }, dataConverter: testDataConverter },
-    histories,
-  ))
-    if (r.error) failed.push(`${r.workflowId}: ${r.error.message}`);
+  const { count, failed } = await replayRecordedHistories(dir);
+  expect(count).toBeGreaterThan(0);
   expect(failed).toEqual([]);
 });
