@@ -6,12 +6,14 @@
  *   ceiling  the same with the sender's rate raised to 1,000/s (PUT /v1/senders/:id/rate)
  *   accept   the time to accept one broadcast of 10,000 recipients (then cancelled)
  *   kill     (--kill) a broadcast with the worker SIGKILLed mid-way and started again
- * The fake answers every send and POSTs `delivered` for it, signed, batched every 100 ms as Meta
- * batches statuses (entry[].changes[].value.statuses[]). Prints sent/s (sustained, from the fake's
+ * The fake answers every send and POSTs `delivered` for it `--status-delay` ms later (default 1,000,
+ * as bench/messages.ts: Meta's delivered comes a second and more after the send), signed, batched
+ * every 100 ms as Meta batches statuses (entry[].changes[].value.statuses[]). `--status-delay 0`
+ * is the worst case for the records: statuses overtake the write of `sent` and wait in the inbox. Prints sent/s (sustained, from the fake's
  * accept times), delivered end to end, history events per recipient (statuses included: they never
  * reach Temporal), lost and duplicated (sends per recipient counted by the fake).
  *
- *   npx tsx bench/broadcast.ts [--recipients 5000] [--singles 500] [--kill]
+ *   npx tsx bench/broadcast.ts [--recipients 5000] [--singles 500] [--status-delay 1000] [--kill]
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -31,12 +33,14 @@ const { values: args } = parseArgs({
   options: {
     recipients: { type: 'string', default: '5000' },
     singles: { type: 'string', default: '500' },
+    'status-delay': { type: 'string', default: '1000' },
     kill: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
   },
 });
 const R = Number(args.recipients);
 const SINGLES = Number(args.singles);
+const STATUS_DELAY = Number(args['status-delay']);
 
 interface Row {
   phase: string;
@@ -49,7 +53,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const pending: { wamid: string; callbackData?: string; to?: string }[] = [];
+  const pending: { wamid: string; callbackData?: string; to?: string; due: number }[] = [];
   const stack = await startBenchStack({
     name: 'bcbench',
     tenant: 'bench',
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
         wamid: a.wamid,
         callbackData: String(a.body.biz_opaque_callback_data ?? ''),
         to: String(a.body.to ?? ''),
+        due: Date.now() + STATUS_DELAY,
       }),
   });
   // Meta posts statuses in batches: every 100 ms, one signed webhook with every `delivered` due.
@@ -69,7 +74,12 @@ async function main(): Promise<void> {
   const post = (batch: typeof pending, attempt = 1): void =>
     void stack.fake
       .emitStatuses(
-        batch.map((b) => ({ ...b, status: 'delivered' as const })),
+        batch.map(({ wamid, callbackData, to }) => ({
+          wamid,
+          callbackData,
+          to,
+          status: 'delivered' as const,
+        })),
         PHONE_ID,
       )
       .then((s) => {
@@ -82,7 +92,11 @@ async function main(): Promise<void> {
       });
   // Meta posts statuses in batches: every 100 ms, signed webhooks of up to 100 statuses each.
   const flusher = setInterval(() => {
-    while (pending.length > 0) post(pending.splice(0, 100));
+    const now = Date.now();
+    // Sends are accepted in time order, so the due ones are at the front.
+    let due = 0;
+    while (due < pending.length && (pending[due] as { due: number }).due <= now) due++;
+    for (const batch = pending.splice(0, due); batch.length > 0;) post(batch.splice(0, 100));
   }, 100);
   const client = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
   const Message = messageHistoryModel(stack.mongo);
