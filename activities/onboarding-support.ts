@@ -6,9 +6,8 @@ import type { SenderRepository } from '../src/db/repositories/sender.repository'
 import { DomainError } from '../src/domain/errors';
 import type { OnboardingSecret } from '../src/domain/onboarding';
 import type { Logger } from '../src/logging/logger';
-import type { Dialog360PartnerClient } from '../src/providers/dialog360/dialog360-partner.client';
-import type { MetaOnboardingClient } from '../src/providers/meta/meta-onboarding.client';
-import type { TwilioAccount, TwilioSendersClient } from '../src/providers/twilio/twilio-senders.client';
+import type { OnboardingClients } from '../src/providers/registry';
+import type { TwilioAccount } from '../src/providers/twilio/twilio-senders.client';
 import {
   codesOf,
   OnboardingFailureTypes,
@@ -16,18 +15,16 @@ import {
 } from '../workflows/onboarding.definitions';
 import { toActivityFailure } from './to-failure';
 
-export interface OnboardingActivityDeps {
+/**
+ * The onboarding activities' dependencies: the records, and each official provider's clients as its
+ * descriptor builds them (`onboarding.clients`; absent where that provider is not configured).
+ */
+export interface OnboardingActivityDeps extends Partial<OnboardingClients> {
   onboardings: OnboardingRepository;
   senders: SenderRepository;
   /** Our public base URL: providers are told `${publicBaseUrl}/webhooks/<provider>`. */
   publicBaseUrl: string;
   logger: Logger;
-  /** Meta app configured (META_APP_ID + META_APP_SECRET); `callTimeoutMs` = the client's HTTP timeout. */
-  meta?: { client: MetaOnboardingClient; callTimeoutMs: number };
-  /** 360dialog partner configured (DIALOG360_PARTNER_ID + DIALOG360_PARTNER_API_KEY). */
-  dialog360?: { client: Dialog360PartnerClient };
-  /** Twilio Senders API; `account` = the configured account used when a request names none. */
-  twilio?: { client: TwilioSendersClient; account?: TwilioAccount };
 }
 
 export const failNow = (message: string, type: string, details: OnboardingFailureDetails) =>

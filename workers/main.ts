@@ -34,7 +34,6 @@ import { startWorkerMetrics } from './metrics';
 import { createMetaCredentialCheck } from '../activities/credential-health.check';
 import { createMetaTokenInspector } from '../src/providers/meta/meta-token.inspector';
 import { createOnboardingRepository } from '../src/db/repositories/onboarding.repository';
-import { onboardingClientsFrom } from '../src/composition/onboarding-setup';
 
 /**
  * How long this worker's sends reuse a sender's stored credentials (src/providers/credentials-cache.ts):
@@ -138,7 +137,7 @@ async function main(): Promise<void> {
       senders,
       publicBaseUrl: config.PUBLIC_BASE_URL,
       logger,
-      ...onboardingClientsFrom(config),
+      ...providers.onboardingClients(),
     },
   };
   // Metrics (issue 8): the activities count into this process's registry, served on its own port.

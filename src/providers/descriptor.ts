@@ -13,8 +13,7 @@
 // not compile, a listed provider without a descriptor fails the registry at startup).
 // src/providers never imports Config: each descriptor reads its own Env.
 // Still outside the folder today, for an official provider: its request body in the union
-// (src/schemas/onboarding.schema.ts), its credentials' shape (src/domain/official-sender.ts) and its
-// onboarding clients (src/composition/onboarding-setup.ts).
+// (src/schemas/onboarding.schema.ts) and its credentials' shape (src/domain/official-sender.ts).
 // ---------------------------------------------------------------------------------------------
 import type { z } from 'zod';
 import type { OnboardingRequestFacts, OnboardingSecret, OnboardingStepName } from '../domain/onboarding';
@@ -43,8 +42,11 @@ export interface OnboardingSecrets {
   twilioAccount(): { accountSid: string; authToken: string };
 }
 
-/** How a provider onboards a number (issue 7): its saga's steps and what its request becomes. */
-export interface OnboardingDescriptor<Env, Req extends CreateOnboardingRequest> {
+/**
+ * How a provider onboards a number (issue 7): its saga's steps, what its request becomes and the
+ * clients its step activities call (`Clients`: its entry of the onboarding activities' deps).
+ */
+export interface OnboardingDescriptor<Env, Req extends CreateOnboardingRequest, Clients = object> {
   /** The saga's steps, in order (src/domain/onboarding.ts: the workflow runs them by these names). */
   readonly steps: readonly OnboardingStepName[];
   /** This server can onboard with the provider (its credentials are configured). */
@@ -61,6 +63,8 @@ export interface OnboardingDescriptor<Env, Req extends CreateOnboardingRequest> 
   routingKey(req: Req, serverTwilioAccountSid: string | undefined): string | null;
   /** The stored sender's credentials, from the onboarding's secrets. */
   credentials(from: OnboardingSecrets): SenderCredentials;
+  /** The clients its step activities call, built from its settings (none where it is not configured). */
+  clients(env: Env): Clients;
 }
 
 /** Stored senders as the adapters read them (the sender repository, wired by the composition roots). */
@@ -89,6 +93,7 @@ export interface ProviderDescriptor<
   Env = object,
   Req extends CreateOnboardingRequest = never,
   Settings extends z.ZodObject = z.ZodObject,
+  OnboardingClients = object,
 > {
   /** Stable name: stored with senders and messages, the Provider search attribute. */
   readonly name: string;
@@ -104,5 +109,5 @@ export interface ProviderDescriptor<
    */
   readonly official?: OfficialPlatform<OfficialProvider>;
   /** Official providers only; WhatsApp Web sessions pair by QR, not by onboarding. */
-  readonly onboarding?: OnboardingDescriptor<Env, Req>;
+  readonly onboarding?: OnboardingDescriptor<Env, Req, OnboardingClients>;
 }

@@ -22,6 +22,7 @@ export const PROVIDERS = [metaProvider, dialog360Provider, twilioProvider, whats
 type Descriptor = (typeof PROVIDERS)[number];
 type EnvOf<D> = D extends ProviderDescriptor<infer E, infer _R, infer _S> ? E : never;
 type ShapeOf<D> = D extends ProviderDescriptor<infer _E, infer _R, infer S> ? S['shape'] : never;
+type ClientsOf<D> = D extends ProviderDescriptor<infer _E, infer _R, infer _S, infer C> ? C : never;
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
 /** The configuration the providers read: every descriptor's Env together (the process Config is one). */
@@ -34,6 +35,12 @@ export type ProvidersEnv = Intersection<EnvOf<Descriptor>>;
 export const providerSettings = Object.assign({}, ...PROVIDERS.map((d) => d.settings.shape)) as Intersection<
   ShapeOf<Descriptor>
 >;
+
+/**
+ * The clients the onboarding step activities call: every official provider's (its descriptor's
+ * `onboarding.clients`) together, each absent where the configuration does not allow it.
+ */
+export type OnboardingClients = Intersection<ClientsOf<Descriptor>>;
 
 type OnboardingRequestOf<P extends OfficialProvider> = Extract<CreateOnboardingRequest, { provider: P }>;
 
@@ -59,6 +66,8 @@ export interface ProviderRegistry {
   readonly onboardingAvailability: OnboardingAvailability;
   /** Every provider's messaging adapter over the roots' ports, picked by name or by sender. */
   messaging(ports: MessagingPorts): MessagingRegistry;
+  /** Every official provider's onboarding clients, for the worker's onboarding activities. */
+  onboardingClients(): OnboardingClients;
 }
 
 /** What the configuration makes of every provider: built once by each composition root. */
@@ -78,5 +87,7 @@ export function createProviderRegistry(env: ProvidersEnv): ProviderRegistry {
         sessions: ports.sessions,
         gatewayProvider: whatsappWebProvider.name,
       }),
+    onboardingClients: () =>
+      Object.assign({}, ...PROVIDERS.map((d) => d.onboarding?.clients(env) ?? {})) as OnboardingClients,
   };
 }

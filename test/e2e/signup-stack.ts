@@ -10,7 +10,7 @@ import { createApiKeyRepository } from '../../src/db/repositories/api-key.reposi
 import { createOnboardingRepository } from '../../src/db/repositories/onboarding.repository';
 import { createSignupStateRepository } from '../../src/db/repositories/signup-state.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
-import { onboardingClientsFrom, onboardingSettingsFrom } from '../../src/composition/onboarding-setup';
+import { onboardingSettingsFrom } from '../../src/composition/onboarding-setup';
 import { createProviderRegistry } from '../../src/providers/registry';
 import { createSecretBox } from '../../src/security/secret-box';
 import { Dialog360HubFake } from '../fakes/dialog360-hub.fake';
@@ -96,6 +96,7 @@ export async function startSignupStack(tenantId: string) {
     ONBOARDING_TWILIO_POLL_MS: '100',
     ONBOARDING_TWILIO_ONLINE_TIMEOUT_MS: '10000',
   });
+  const providers = createProviderRegistry(config);
   const box = createSecretBox(config.ENCRYPTION_KEYS);
   const onboardings = createOnboardingRepository(db.conn, box);
   const messaging = messagingDeps({
@@ -135,7 +136,7 @@ export async function startSignupStack(tenantId: string) {
           box,
           signupStates: createSignupStateRepository(db.conn),
           settings: onboardingSettingsFrom(config),
-          availability: createProviderRegistry(config).onboardingAvailability,
+          availability: providers.onboardingAvailability,
         }),
       },
       signup: signupConfigFrom(config),
@@ -159,7 +160,7 @@ export async function startSignupStack(tenantId: string) {
         senders: messaging.senders,
         publicBaseUrl: config.PUBLIC_BASE_URL,
         logger,
-        ...onboardingClientsFrom(config),
+        ...providers.onboardingClients(),
       },
     }),
   });

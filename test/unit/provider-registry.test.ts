@@ -57,6 +57,26 @@ describe('provider registry: one descriptor per provider', () => {
     });
   });
 
+  it('onboarding clients: one entry per provider its credentials allow; Twilio’s client always, its account when set', () => {
+    const none = createProviderRegistry(env()).onboardingClients();
+    expect(Object.keys(none)).toEqual(['twilio']);
+    expect(none.twilio.account).toBeUndefined();
+    const all = createProviderRegistry(
+      env({
+        META_APP_ID: '123',
+        META_APP_SECRET: 's',
+        META_TIMEOUT_MS: '4000',
+        DIALOG360_PARTNER_ID: 'p',
+        DIALOG360_PARTNER_API_KEY: 'k',
+        TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN: 't'.repeat(32),
+      }),
+    ).onboardingClients();
+    expect(Object.keys(all).sort()).toEqual(['dialog360', 'meta', 'twilio']);
+    expect(all.meta?.callTimeoutMs).toBe(4000);
+    expect(all.twilio.account).toEqual({ accountSid: `AC${'0'.repeat(32)}`, authToken: 't'.repeat(32) });
+  });
+
   it('a request’s own descriptor: sender id, routing key and secrets', () => {
     const meta = { provider: 'meta', code: 'c', pin: '123456', phoneNumberId: '12345' } as const;
     expect(onboardingFor(meta).defaultSenderId(meta, 'onb_abcdefghijklmnopqrstu')).toBe('meta-12345');

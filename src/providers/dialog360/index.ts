@@ -1,5 +1,6 @@
 import type { Dialog360OnboardingRequest } from './dialog360-onboarding.schema';
 import type { ProviderDescriptor, SenderCredentialsPort } from '../descriptor';
+import { createDialog360PartnerClient, type Dialog360PartnerClient } from './dialog360-partner.client';
 import { createDialog360MessagingProvider, type Dialog360AdapterConfig } from './dialog360.adapter';
 import { dialog360Official } from './dialog360.official';
 import { dialog360Settings, type Dialog360Env } from './dialog360.settings';
@@ -14,11 +15,23 @@ export function dialog360CredentialsFrom(
   };
 }
 
+/** Our 360dialog partner account (DIALOG360_PARTNER_ID and DIALOG360_PARTNER_API_KEY), when configured. */
+const partnerOf = (env: Dialog360Env) =>
+  env.DIALOG360_PARTNER_ID && env.DIALOG360_PARTNER_API_KEY
+    ? { partnerId: env.DIALOG360_PARTNER_ID, partnerApiKey: env.DIALOG360_PARTNER_API_KEY }
+    : null;
+
+/** 360dialog's Partner API client, when the partner account is configured. */
+export interface Dialog360OnboardingClients {
+  dialog360?: { client: Dialog360PartnerClient };
+}
+
 /** 360dialog (Cloud API hosting), onboarded through its Partner API with the channel a client granted us. */
 export const dialog360Provider: ProviderDescriptor<
   Dialog360Env,
   Dialog360OnboardingRequest,
-  typeof dialog360Settings
+  typeof dialog360Settings,
+  Dialog360OnboardingClients
 > = {
   name: dialog360Official.name,
   official: dialog360Official,
@@ -36,7 +49,7 @@ export const dialog360Provider: ProviderDescriptor<
     }),
   onboarding: {
     steps: dialog360Official.steps,
-    available: (env) => !!(env.DIALOG360_PARTNER_ID && env.DIALOG360_PARTNER_API_KEY),
+    available: (env) => partnerOf(env) !== null,
     refusal: (_req, a) =>
       a['360dialog']
         ? null
@@ -50,5 +63,16 @@ export const dialog360Provider: ProviderDescriptor<
       apiKey: from.secret('apiKey'),
       webhookSecret: from.secret('webhookSecret'),
     }),
+    clients: (env) => {
+      const partner = partnerOf(env);
+      if (!partner) return {};
+      const client = createDialog360PartnerClient({
+        partnerBaseUrl: env.DIALOG360_PARTNER_BASE_URL,
+        ...partner,
+        messagingBaseUrl: env.DIALOG360_BASE_URL,
+        timeoutMs: env.DIALOG360_TIMEOUT_MS,
+      });
+      return { dialog360: { client } };
+    },
   },
 };

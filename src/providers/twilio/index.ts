@@ -1,5 +1,10 @@
 import type { TwilioOnboardingRequest } from './twilio-onboarding.schema';
 import type { ProviderDescriptor, SenderCredentialsPort } from '../descriptor';
+import {
+  createTwilioSendersClient,
+  type TwilioAccount,
+  type TwilioSendersClient,
+} from './twilio-senders.client';
 import { createTwilioMessagingProvider, type TwilioAdapterConfig } from './twilio.adapter';
 import { twilioOfficial } from './twilio.official';
 import { twilioSettings, type TwilioSettings } from './twilio.settings';
@@ -25,8 +30,18 @@ export const twilioSenderId = (phoneNumber: string) => `twilio-${phoneNumber}`;
 /** A Twilio account is configured on the server (onboardings without their own use it). */
 export const hasTwilioAccount = (env: TwilioEnv) => !!(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN);
 
+/** Twilio's Senders API client, always; `account` = the server's account, used when a request names none. */
+export interface TwilioOnboardingClients {
+  twilio: { client: TwilioSendersClient; account?: TwilioAccount };
+}
+
 /** Twilio Programmable Messaging, onboarded through its Senders API (with the request's account or ours). */
-export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboardingRequest, typeof twilioSettings> = {
+export const twilioProvider: ProviderDescriptor<
+  TwilioEnv,
+  TwilioOnboardingRequest,
+  typeof twilioSettings,
+  TwilioOnboardingClients
+> = {
   name: twilioOfficial.name,
   official: twilioOfficial,
   settings: twilioSettings,
@@ -59,5 +74,16 @@ export const twilioProvider: ProviderDescriptor<TwilioEnv, TwilioOnboardingReque
       return accountSid ? twilioOfficial.routingKey({ accountSid, phoneNumber: req.phoneNumber }) : null;
     },
     credentials: (from) => ({ provider: 'twilio', ...from.twilioAccount() }),
+    clients: (env) => ({
+      twilio: {
+        client: createTwilioSendersClient({
+          baseUrl: env.TWILIO_MESSAGING_BASE_URL,
+          timeoutMs: env.TWILIO_TIMEOUT_MS,
+        }),
+        ...(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+          ? { account: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN } }
+          : {}),
+      },
+    }),
   },
 };
