@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { messageHistoryModel } from '../src/db/models/message-history.model';
 import {
+  cpuUse,
   PHONE_ID,
   log,
   percentile,
@@ -48,6 +49,8 @@ interface Row {
   'sent/s (sustained)': number;
   'seconds to all delivered': number;
   'history events/msg': number;
+  /** CPU ms per recipient, all processes of the stack (PostgreSQL's backends included). */
+  'cpu ms/msg': number;
   lost: number;
   duplicated: number;
 }
@@ -113,6 +116,7 @@ async function main(): Promise<void> {
     return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> };
   };
   const rows: Row[] = [];
+  const cpuRows: Record<string, number | string>[] = [];
   const tag = Date.now().toString(36);
   /** Sends the fake accepted per our message id (biz_opaque_callback_data `<tenant>:<id>:<mac>`). */
   const sendsOf = (prefix: string) => {
@@ -149,6 +153,16 @@ async function main(): Promise<void> {
 
   async function broadcastPhase(phase: string, n: number, offset: number, kill = false): Promise<void> {
     const t0 = Date.now();
+    const cpu = cpuUse(
+      {
+        api: stack.pids.api,
+        worker: stack.worker.pid,
+        temporal: stack.pids.temporal,
+        ferretdb: stack.pids.ferretdb,
+        bench: process.pid,
+      },
+      stack.pgDatabase,
+    );
     const res = await api(
       'POST',
       '/v1/broadcasts',
@@ -173,6 +187,13 @@ async function main(): Promise<void> {
     }
     await waitDelivered({ broadcastId: id }, n, phase);
     const seconds = (Date.now() - t0) / 1000;
+    const used = cpu();
+    cpuRows.push({
+      phase,
+      ...Object.fromEntries(
+        Object.entries(used).map(([k, secs]) => [`${k} ms/msg`, +((secs * 1000) / n).toFixed(2)]),
+      ),
+    });
     const sends = sendsOf(`msg_${id}-`);
     const times = [...sends.values()].map((t) => t[0] as number);
     const dup = [...sends.values()].reduce((a, t) => a + t.length - 1, 0);
@@ -183,6 +204,7 @@ async function main(): Promise<void> {
       'sent/s (sustained)': sustained(times),
       'seconds to all delivered': +seconds.toFixed(1),
       'history events/msg': +(history.length / n).toFixed(4),
+      'cpu ms/msg': +((Object.values(used).reduce((a, b) => a + b, 0) * 1000) / n).toFixed(1),
       lost: n - sends.size,
       duplicated: dup,
     });
@@ -194,6 +216,16 @@ async function main(): Promise<void> {
     if (SINGLES > 0) {
       log(`single: ${SINGLES} POST /v1/messages, closed loop`);
       const t0 = Date.now();
+      const cpu = cpuUse(
+        {
+          api: stack.pids.api,
+          worker: stack.worker.pid,
+          temporal: stack.pids.temporal,
+          ferretdb: stack.pids.ferretdb,
+          bench: process.pid,
+        },
+        stack.pgDatabase,
+      );
       const ids: string[] = [];
       await forEachConcurrently(SINGLES, 32, async (i) => {
         const r = await sendText(stack, i, `${tag}-single`);
@@ -202,6 +234,13 @@ async function main(): Promise<void> {
       });
       await waitDelivered({ messageId: { $in: ids } }, SINGLES, 'single');
       const seconds = (Date.now() - t0) / 1000;
+      const used = cpu();
+      cpuRows.push({
+        phase: 'single messages',
+        ...Object.fromEntries(
+          Object.entries(used).map(([k, secs]) => [`${k} ms/msg`, +((secs * 1000) / SINGLES).toFixed(2)]),
+        ),
+      });
       const sends = new Map<string, number[]>();
       for (const a of stack.fake.accepted) {
         const id = String(a.body.biz_opaque_callback_data ?? '').split(':')[1] ?? '';
@@ -217,6 +256,7 @@ async function main(): Promise<void> {
         'sent/s (sustained)': sustained([...sends.values()].map((t) => t[0] as number)),
         'seconds to all delivered': +seconds.toFixed(1),
         'history events/msg': +(events / Math.min(50, ids.length)).toFixed(2),
+        'cpu ms/msg': +((Object.values(used).reduce((a, b) => a + b, 0) * 1000) / SINGLES).toFixed(1),
         lost: SINGLES - sends.size,
         duplicated: [...sends.values()].reduce((a, t) => a + t.length - 1, 0),
       });
@@ -249,6 +289,7 @@ async function main(): Promise<void> {
     if (args.kill) await broadcastPhase('broadcast at 1,000/s, worker SIGKILLed at 40 %', R, 2 * R, true);
 
     console.table(rows);
+    console.table(cpuRows);
     log(
       `time to accept 10,000 recipients: median ${percentile(acceptTimes, 50)} ms of ${acceptTimes.length}`,
     );

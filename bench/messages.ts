@@ -17,7 +17,6 @@
  * updates per message (sampled from histories), lost, duplicated, and (b)/(a).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -26,6 +25,7 @@ import { messageHistoryModel } from '../src/db/models/message-history.model';
 import { workflowIds } from '../src/temporal/workflow-ids';
 import type { StatusName } from '../test/fakes/meta-graph.fake';
 import {
+  cpuUse,
   forEachConcurrently,
   log,
   percentile as pct,
@@ -154,24 +154,6 @@ async function historyCost(
   };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU ms per message of each process over a phase: `before` from cpuUse() at its start. */
-function cpuUse(pids: Record<string, number | undefined>): () => Record<string, number> {
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
-  return () =>
-    Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - (before[k] ?? 0)]));
-}
-
 function sendsById(stack: BenchStack, idOf: (cb: string) => string | null): Map<string, number[]> {
   const sends = new Map<string, number[]>();
   for (const a of stack.fake.accepted) {
@@ -282,12 +264,15 @@ async function main(): Promise<void> {
         };
         const records = stack.mongo.collection('bench_calibration');
         log('(a) calibration: closed loop');
-        const cpu = cpuUse({
-          worker: worker.pid,
-          temporal: stack.pids.temporal,
-          ferretdb: stack.pids.ferretdb,
-          bench: process.pid,
-        });
+        const cpu = cpuUse(
+          {
+            worker: worker.pid,
+            temporal: stack.pids.temporal,
+            ferretdb: stack.pids.ferretdb,
+            bench: process.pid,
+          },
+          stack.pgDatabase,
+        );
         const closed = await drive(N, 0, false, start);
         await waitFor('(a) delivered', () => records.countDocuments({ status: 'delivered' }), N);
         cpuPerMessage.push({ variant: '(a)', ...perMessage(cpu(), N) });
@@ -316,13 +301,16 @@ async function main(): Promise<void> {
       };
       const label = `(${v}) product, ${statuses.join(' + ')}`;
       log(`${label}: closed loop`);
-      const cpu = cpuUse({
-        api: stack.pids.api,
-        worker: stack.worker.pid,
-        temporal: stack.pids.temporal,
-        ferretdb: stack.pids.ferretdb,
-        bench: process.pid,
-      });
+      const cpu = cpuUse(
+        {
+          api: stack.pids.api,
+          worker: stack.worker.pid,
+          temporal: stack.pids.temporal,
+          ferretdb: stack.pids.ferretdb,
+          bench: process.pid,
+        },
+        stack.pgDatabase,
+      );
       const closed = await drive(N, 0, false, send);
       const done = (ids: string[]) => () =>
         Message.countDocuments({ tenantId: 'bench', messageId: { $in: ids }, status: { $in: final } });

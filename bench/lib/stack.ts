@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
@@ -69,6 +69,8 @@ export function runBench(main: () => Promise<void>): void {
 
 export interface BenchMongo {
   uri: string;
+  /** The PostgreSQL database under FerretDB, when this bench started it. */
+  pgDatabase?: string;
   /** FerretDB's process when this bench started it. */
   ferret?: Started;
   /** Starts FerretDB again on the same port and PostgreSQL database (after a kill). */
@@ -87,6 +89,7 @@ export async function startBenchMongo(name: string, mongoDatabase: string): Prom
     const start = () => startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
     const m: BenchMongo = {
       uri: `mongodb://127.0.0.1:${port}/${mongoDatabase}`,
+      pgDatabase,
       ferret: await start(),
       restart: async () => {
         m.ferret = await start();
@@ -171,6 +174,8 @@ export interface BenchStack {
   api: ChildProcess;
   /** Process ids of what this bench started (undefined for what it was given). */
   pids: { api?: number; worker?: number; temporal?: number; ferretdb?: number };
+  /** The PostgreSQL database under FerretDB, when this bench started it (its backends' CPU: cpuUse). */
+  pgDatabase?: string;
   /**
    * Fault injection: SIGKILL one of the processes this bench started, and start it again on the same
    * port and data (Temporal on its SQLite file, FerretDB on its PostgreSQL database). Resolves once
@@ -286,6 +291,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       get api() {
         return children.api;
       },
+      pgDatabase: db.pgDatabase,
       pids: {
         api: children.api.pid,
         worker: children.worker.pid,
@@ -341,4 +347,52 @@ export async function sendText(
   });
   const body = (await res.json()) as { id?: string };
   return { status: res.status, id: body.id };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL backends serving `database` now, by pid (their command line names it). */
+function postgresBackends(database: string): number[] {
+  return readdirSync('/proc').flatMap((d) => {
+    if (!/^\d+$/.test(d)) return [];
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      return cmd.startsWith('postgres:') && cmd.includes(` ${database} `) ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * CPU seconds of each process over a phase: call at its start, call the answer at its end.
+ * `postgres`: the backends of that database (FerretDB's pool: long-lived, so a backend that ends
+ * mid-phase is the only thing missed).
+ */
+export function cpuUse(
+  pids: Record<string, number | undefined>,
+  postgres?: string,
+): () => Record<string, number> {
+  const pgBefore = new Map(postgres ? postgresBackends(postgres).map((p) => [p, cpuSeconds(p)]) : []);
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  return () => ({
+    ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - (before[k] ?? 0)])),
+    ...(postgres
+      ? {
+          postgres: postgresBackends(postgres).reduce(
+            (sum, p) => sum + cpuSeconds(p) - (pgBefore.get(p) ?? 0),
+            0,
+          ),
+        }
+      : {}),
+  });
 }
