@@ -1,10 +1,7 @@
 import request from 'supertest';
 import { loadConfig } from '../../src/config/env';
 import { signupConfigFrom } from '../../src/api/routes/signup.routes';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { useInfra } from '../fixtures/infra';
 
 const KEYRING = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 const SIM = 'http://127.0.0.1:3101';
@@ -16,30 +13,14 @@ const META = { META_APP_ID: '1234567890', META_ES_CONFIG_ID: '42', META_APP_SECR
  * refused in production; nothing of it without the setting.
  */
 describe('signup page in Embedded Signup simulator mode', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  const infra = useInfra({ queue: 'signup-sim' });
   const app = (env: Record<string, string> = {}) =>
-    buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: uniqueTaskQueue('signup-sim'),
-      logger: captureLogger().logger,
-      overrides: { signup: signupConfigFrom(loadConfig({ ENCRYPTION_KEYS: KEYRING, ...env })) },
-    });
+    infra.app({ signup: signupConfigFrom(loadConfig({ ENCRYPTION_KEYS: KEYRING, ...env })) });
   const directive = (csp: string, name: string) =>
     csp
       .split(';')
       .find((d) => d.trim().startsWith(`${name} `))
       ?.trim();
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
-  });
 
   it('is an http(s) origin, kept as one, and refused when NODE_ENV=production', () => {
     expect(

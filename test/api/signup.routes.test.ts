@@ -3,10 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/env';
 import { signupAssetsDir, signupConfigFrom } from '../../src/api/routes/signup.routes';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, uniqueTaskQueue } from '../helpers/temporal';
+import { useInfra } from '../fixtures/infra';
 
 const KEYRING = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
 /** Every secret the server may hold; none may reach the page. */
@@ -22,25 +19,9 @@ const SECRETS = {
 
 /** `/signup` (static page, its own CSP and opener policy) and `/signup/config.json` (public settings). */
 describe('GET /signup (Embedded Signup page) and /signup/config.json', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+  const infra = useInfra({ queue: 'signup' });
   const app = (env: Record<string, string> = {}) =>
-    buildTestApp({
-      conn: db.conn,
-      temporal: temporal.client,
-      taskQueue: uniqueTaskQueue('signup'),
-      logger: captureLogger().logger,
-      overrides: { signup: signupConfigFrom(loadConfig({ ENCRYPTION_KEYS: KEYRING, ...env })) },
-    });
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    temporal = await connectTestTemporal();
-  });
-  afterAll(async () => {
-    await db.drop();
-    await temporal.close();
-  });
+    infra.app({ signup: signupConfigFrom(loadConfig({ ENCRYPTION_KEYS: KEYRING, ...env })) });
 
   it('redirects /signup to /signup/ keeping the query (360dialog redirects with ?client=&channels=[…])', async () => {
     const a = app();

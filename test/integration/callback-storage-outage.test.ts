@@ -1,12 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import {
-  createPostgresDatabase,
-  dropPostgresDatabase,
-  freePort,
-  startFerretDb,
-  type Started,
-} from '../../scripts/lib/infra';
 import { createCallbackActivities } from '../../activities/callbacks.activities';
 import { connectMongo } from '../../src/db/connection';
 import { createTenantCallbackRepository } from '../../src/db/repositories/tenant-callback.repository';
@@ -15,6 +7,7 @@ import { workflowIds } from '../../src/temporal/workflow-ids';
 import type { inboundMessageWorkflow } from '../../workflows/inbound.workflow';
 import { startCallbackEndpoint, type CallbackEndpoint } from '../fakes/callback-endpoint.fake';
 import { eventually, LOCAL_CALLBACK_DELIVERY } from '../helpers/messaging';
+import { startOwnFerretDb, type OwnFerretDb } from '../fixtures/own-servers';
 import { useStack } from '../fixtures/stack';
 
 /**
@@ -24,19 +17,15 @@ import { useStack } from '../fixtures/stack';
  * SIGKILLed and restarted; the inbound record on the run's shared one.
  */
 describe('callback delivery while our database is down (a FerretDB of its own)', () => {
-  const pgDatabase = `dw_cbout_${randomBytes(5).toString('hex')}`;
-  let port: number;
-  let ferret: Started;
+  let ferret: OwnFerretDb;
   let conn: Connection;
   let receiver: CallbackEndpoint;
   // The messaging stack on the run's database; the callback targets in the FerretDB of its own.
   const stack = useStack({ queue: 'cbout', worker: false });
 
   beforeAll(async () => {
-    createPostgresDatabase(pgDatabase);
-    port = await freePort();
-    ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
-    conn = await connectMongo(`mongodb://127.0.0.1:${port}/cbout`, { maxPoolSize: 5 });
+    ferret = await startOwnFerretDb('cbout');
+    conn = await connectMongo(ferret.uri('cbout'), { maxPoolSize: 5 });
     receiver = await startCallbackEndpoint((_req, res) => res.writeHead(200).end());
     const callbacks = createTenantCallbackRepository(
       conn,
@@ -52,13 +41,11 @@ describe('callback delivery while our database is down (a FerretDB of its own)',
   afterAll(async () => {
     await receiver.close();
     await conn.close();
-    await ferret.stop();
-    dropPostgresDatabase(pgDatabase);
+    await ferret.close();
   });
 
   it('waits inside its first attempt while the target cannot be read, then delivers once it can', async () => {
-    ferret.child.kill('SIGKILL');
-    await ferret.stop();
+    await ferret.kill();
 
     const providerMessageId = 'wamid.cbout.1';
     const handle = await stack.temporal.client.workflow.start<typeof inboundMessageWorkflow>(
@@ -99,7 +86,7 @@ describe('callback delivery while our database is down (a FerretDB of its own)',
     }, 'the callback waiting for the database inside attempt 1');
     expect(receiver.received).toHaveLength(0);
 
-    ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
+    await ferret.restart();
     await handle.result();
     expect(receiver.received).toHaveLength(1);
     const history = await handle.fetchHistory();

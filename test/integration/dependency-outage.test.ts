@@ -1,29 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import type { Connection } from 'mongoose';
-import {
-  createPostgresDatabase,
-  dropPostgresDatabase,
-  freePort,
-  startFerretDb,
-  startTemporalDevServer,
-  type Started,
-} from '../../scripts/lib/infra';
+import type { Client } from '@temporalio/client';
 import { idForKey } from '../../src/api/messages/message-view';
-import { connectMongo, MONGO_UNAVAILABLE_WAIT_MS } from '../../src/db/connection';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
+import { MONGO_UNAVAILABLE_WAIT_MS } from '../../src/db/connection';
 import { connectTemporalClient, type TemporalClientHandle } from '../../src/temporal/client';
 import { workflowIds } from '../../src/temporal/workflow-ids';
-import type { Client } from '@temporalio/client';
 import { buildTestApp } from '../helpers/app';
 import { captureLogger } from '../helpers/logger';
 import { eventually, messagingDeps, messagingFeature } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
-import { connectTestTemporal, testPayloadCodec, uniqueTaskQueue } from '../helpers/temporal';
+import { testPayloadCodec } from '../helpers/temporal';
+import { useInfra, type Infra } from '../fixtures/infra';
 
 const RETRY_AFTER = 7;
 /** The API's Temporal client in production (src/api/server.ts) gives up after this many attempts. */
 const API_RPC_ATTEMPTS = 5;
+const TENANT = `tenant-out-${randomBytes(3).toString('hex')}`;
 const TEXT = { from: 'meta-out', to: '+4915100000041', type: 'text', text: { body: 'hello' } };
 
 /**
@@ -35,34 +26,33 @@ const TEXT = { from: 'meta-out', to: '+4915100000041', type: 'text', text: { bod
 describe('the API while its own dependencies are down', () => {
   const log = captureLogger();
 
-  /** The app as server.ts builds it, over the given database and Temporal client. */
-  async function messagingApp(conn: Connection, temporal: Client) {
+  /** The app as server.ts builds it, over the base's database and the given Temporal client. */
+  async function messagingApp(infra: Infra, temporal: Client) {
+    const { conn } = infra.db;
     const deps = messagingDeps({
       conn,
       temporal,
-      taskQueue: uniqueTaskQueue('outage-idle'),
+      taskQueue: infra.taskQueue,
       metaBaseUrl: 'http://127.0.0.1:9',
     });
     const app = buildTestApp({
       conn,
       temporal,
-      taskQueue: uniqueTaskQueue('outage'),
+      taskQueue: infra.taskQueue,
       logger: log.logger,
       overrides: {
         retryAfterSeconds: RETRY_AFTER,
         messaging: messagingFeature(deps),
       },
     });
-    const tenant = `tenant-out-${randomBytes(3).toString('hex')}`;
-    const auth = { Authorization: `Bearer ${(await createApiKeyRepository(conn).create(tenant)).token}` };
-    await deps.senders.register(tenant, {
+    await deps.senders.register(TENANT, {
       senderId: 'meta-out',
       phoneNumberId: '400000000000041',
       wabaId: '1041',
       displayPhoneNumber: '15550000041',
       accessToken: 'EAAG-outage-token-0123456789',
     });
-    return { app, auth, tenant, deps };
+    return { app, auth: infra.auth(TENANT), tenant: TENANT, deps };
   }
 
   /** The 503 every endpoint answers, naming the dependency and never the raw error. */
@@ -88,26 +78,11 @@ describe('the API while its own dependencies are down', () => {
   }
 
   describe('the database (a FerretDB of its own)', () => {
-    const pgDatabase = `dw_outage_${randomBytes(5).toString('hex')}`;
-    let port: number;
-    let ferret: Started;
-    let conn: Connection;
-    let temporal: Awaited<ReturnType<typeof connectTestTemporal>>;
+    const infra = useInfra({ queue: 'outage', ownFerretDb: true, tenants: [TENANT], logger: log.logger });
     let api: Awaited<ReturnType<typeof messagingApp>>;
 
     beforeAll(async () => {
-      createPostgresDatabase(pgDatabase);
-      port = await freePort();
-      ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
-      conn = await connectMongo(`mongodb://127.0.0.1:${port}/outage`, { maxPoolSize: 5 });
-      temporal = await connectTestTemporal();
-      api = await messagingApp(conn, temporal.client);
-    });
-    afterAll(async () => {
-      await conn.close();
-      await ferret.stop();
-      dropPostgresDatabase(pgDatabase);
-      await temporal.close();
+      api = await messagingApp(infra, infra.temporal.client);
     });
 
     it('?wait=sent: the database going away after the message is durable ends the wait with 202 queued', async () => {
@@ -122,7 +97,7 @@ describe('the API while its own dependencies are down', () => {
       const workflowId = workflowIds.message(api.tenant, idForKey('msg', api.tenant, 'outage-wait-1'));
       await eventually(
         () =>
-          temporal.client.workflow
+          infra.temporal.client.workflow
             .getHandle(workflowId)
             .describe()
             .then(
@@ -131,14 +106,13 @@ describe('the API while its own dependencies are down', () => {
             ),
         'the workflow started',
       );
-      ferret.child.kill('SIGKILL');
-      await ferret.stop();
+      await infra.ferret!.kill();
       const res = await pending;
       expect({ status: res.status, body: res.body }).toEqual({
         status: 202,
         body: { id: expect.stringMatching(/^msg_/), status: 'queued' },
       });
-      await temporal.client.workflow.getHandle(workflowId).terminate('test done');
+      await infra.temporal.client.workflow.getHandle(workflowId).terminate('test done');
     });
 
     it('while it is down, POST /v1/messages and GET /v1/messages answer 503 with Retry-After within seconds', async () => {
@@ -163,7 +137,7 @@ describe('the API while its own dependencies are down', () => {
     });
 
     it('once it is back, the same requests succeed', async () => {
-      ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
+      await infra.ferret!.restart();
       await eventually(
         async () => (await request(api.app).get('/v1/messages').set(api.auth)).status === 200,
         'GET /v1/messages answers 200',
@@ -177,40 +151,35 @@ describe('the API while its own dependencies are down', () => {
       const id = res.body.id as string;
       // Not recorded (no worker) but durable: the API finds its workflow.
       await request(api.app).get(`/v1/messages/${id}`).set(api.auth).expect(200);
-      await temporal.client.workflow.getHandle(workflowIds.message(api.tenant, id)).terminate('test done');
+      await infra.temporal.client.workflow
+        .getHandle(workflowIds.message(api.tenant, id))
+        .terminate('test done');
     });
   });
 
   describe('Temporal (a dev server of its own)', () => {
-    let port: number;
-    let server: Started;
     let temporal: TemporalClientHandle;
-    let db: Awaited<ReturnType<typeof openTestDatabase>>;
     let api: Awaited<ReturnType<typeof messagingApp>>;
+    // Before the server stops (declared before the fixture: afterAll hooks run in declaration order).
+    afterAll(async () => {
+      await temporal.close();
+    });
+    const infra = useInfra({ queue: 'outage', ownTemporal: {}, tenants: [TENANT], logger: log.logger });
 
     beforeAll(async () => {
-      port = await freePort();
-      server = await startTemporalDevServer({ port, logLevel: 'error', stdio: 'ignore' });
       // As src/api/server.ts connects: few attempts, so an outage is answered within seconds.
       temporal = await connectTemporalClient({
-        connection: { address: `127.0.0.1:${port}` },
+        connection: { address: infra.temporalServer!.address },
         namespace: 'default',
         payloadCodec: testPayloadCodec,
         rpcAttempts: API_RPC_ATTEMPTS,
       });
-      db = await openTestDatabase();
-      api = await messagingApp(db.conn, temporal.client);
-    });
-    afterAll(async () => {
-      await temporal.close();
-      await server.stop();
-      await db.drop();
+      api = await messagingApp(infra, temporal.client);
     });
 
     it('while it is down, POST /v1/messages and GET /v1/messages/:id answer 503 with Retry-After within seconds', async () => {
       await request(api.app).post('/v1/messages').set(api.auth).send(TEXT).expect(202);
-      server.child.kill('SIGKILL');
-      await server.stop();
+      await infra.temporalServer!.kill();
 
       const post = await timed(request(api.app).post('/v1/messages').set(api.auth).send(TEXT));
       expectUnavailable(post.res, 'temporal');
@@ -224,7 +193,7 @@ describe('the API while its own dependencies are down', () => {
     });
 
     it('once it is back, sending succeeds again', async () => {
-      server = await startTemporalDevServer({ port, logLevel: 'error', stdio: 'ignore' });
+      await infra.temporalServer!.restart();
       const res = await eventually(async () => {
         const r = await request(api.app).post('/v1/messages').set(api.auth).send(TEXT);
         return r.status === 202 ? r : null;

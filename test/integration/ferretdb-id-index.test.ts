@@ -1,15 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import {
-  createPostgresDatabase,
-  dropPostgresDatabase,
-  freePort,
-  postgresAdminUrl,
-  startFerretDb,
-  type Started,
-} from '../../scripts/lib/infra';
+import { createPostgresDatabase, postgresAdminUrl } from '../../scripts/lib/infra';
 import { connectMongo } from '../../src/db/connection';
+import { startOwnFerretDb, type OwnFerretDb } from '../fixtures/own-servers';
 
 /**
  * The FerretDB stand-in's database is prepared so that a find or update by `_id` is an index lookup,
@@ -18,12 +11,11 @@ import { connectMongo } from '../../src/db/connection';
  * prepared again, and statements are planned with their parameters.
  */
 describe('FerretDB database preparation (a FerretDB of its own)', () => {
-  const pgDatabase = `dw_idx_${randomBytes(5).toString('hex')}`;
-  let ferret: Started;
+  let ferret: OwnFerretDb;
   let conn: Connection;
   const sql = (q: string) => {
     const url = new URL(postgresAdminUrl());
-    url.pathname = `/${pgDatabase}`;
+    url.pathname = `/${ferret.pgDatabase}`;
     return execFileSync('psql', [url.toString(), '-AtX', '-c', q]).toString().trim();
   };
   const tableOf = (collection: string) =>
@@ -32,16 +24,13 @@ describe('FerretDB database preparation (a FerretDB of its own)', () => {
     );
 
   beforeAll(async () => {
-    createPostgresDatabase(pgDatabase);
-    const port = await freePort();
-    ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
-    conn = await connectMongo(`mongodb://127.0.0.1:${port}/idx`, { maxPoolSize: 2 });
+    ferret = await startOwnFerretDb('idx');
+    conn = await connectMongo(ferret.uri('idx'), { maxPoolSize: 2 });
   });
 
   afterAll(async () => {
     await conn?.close();
-    await ferret?.stop();
-    dropPostgresDatabase(pgDatabase);
+    await ferret?.close();
   });
 
   it('a collection FerretDB creates gets the _id index, and a lookup by _id uses it', async () => {
@@ -87,7 +76,7 @@ describe('FerretDB database preparation (a FerretDB of its own)', () => {
       `SELECT indexname FROM pg_indexes WHERE indexname LIKE 'dw_gin_%__id' AND tablename = '${table.split('.')[1]}'`,
     );
     sql(`DROP INDEX "${table.split('.')[0]}"."${name}"`);
-    createPostgresDatabase(pgDatabase, true);
+    createPostgresDatabase(ferret.pgDatabase, true);
     expect(sql(`SELECT count(*) FROM pg_indexes WHERE indexname = '${name}'`)).toBe('1');
     expect(await conn.db!.collection('things').countDocuments()).toBe(500);
   });

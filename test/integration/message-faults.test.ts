@@ -1,17 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import {
-  createPostgresDatabase,
-  dropPostgresDatabase,
-  freePort,
-  startFerretDb,
-  startTemporalDevServer,
-  type Started,
-} from '../../scripts/lib/infra';
 import { createMetrics } from '../../src/observability/metrics';
 import { eventually } from '../helpers/messaging';
 import { startStack } from '../fixtures/stack';
@@ -22,20 +11,11 @@ const MESSAGES = 12;
 /** The sender's rate: 4/s with no burst, so the 12 sends are spread over ~3 s and the fault lands mid-way. */
 const RATE = { ratePerSec: 4, burst: 1 };
 
-/** SIGKILL, and resolves once the process is gone. */
-function kill(s: Started): Promise<void> {
-  return new Promise((resolve) => {
-    if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
-    s.child.once('exit', () => resolve());
-    s.child.kill('SIGKILL');
-  });
-}
-
 /**
- * The messaging stack (API, in-process worker, Meta fake) over the test's own MongoDB or Temporal,
- * which it kills; 12 messages accepted.
+ * The messaging stack (API, in-process worker, Meta fake) over a FerretDB or Temporal of the test's
+ * own (`own.ferret`, `own.temporal`), which it kills; 12 messages accepted.
  */
-async function messagingOver(own: { mongoUri: string } | { temporalAddress: string }) {
+async function messagingOver(own: { ownFerretDb: true } | { ownTemporal: { persisted: true } }) {
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
   const tenant = `tenant-fault-${randomBytes(3).toString('hex')}`;
   const stack = await startStack({
@@ -98,6 +78,8 @@ async function messagingOver(own: { mongoUri: string } | { temporalAddress: stri
     async allSent(what: string) {
       await eventually(async () => (await statuses()).every((s) => s === 'sent'), what, 60_000);
     },
+    /** The servers of the test's own. */
+    own: { ferret: stack.ferret, temporal: stack.temporalServer },
     close: stack.close,
   };
 }
@@ -109,14 +91,11 @@ async function messagingOver(own: { mongoUri: string } | { temporalAddress: stri
  */
 describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Temporal, killed and restarted)', () => {
   it('the database killed during sends and restarted: the API answers 503 meanwhile; every message sent once, none failed', async () => {
-    const pgDatabase = `dw_fault_${randomBytes(4).toString('hex')}`;
-    createPostgresDatabase(pgDatabase);
-    const port = await freePort();
-    let ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
-    const m = await messagingOver({ mongoUri: `mongodb://127.0.0.1:${port}/faults` });
+    const m = await messagingOver({ ownFerretDb: true });
+    const ferret = m.own.ferret!;
     try {
       await eventually(async () => m.fake.accepted.length >= 3, 'a few sends before the fault');
-      await kill(ferret);
+      await ferret.kill();
       // The next messages meet the outage: a send reading the sender's credentials, or a message
       // asking the rate limiter for its turn (both in MongoDB). Keep it down until the outage has
       // been met 4 times — past the 3 attempts after which the old rule failed a message.
@@ -126,7 +105,7 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
       expect(refused.headers['retry-after']).toMatch(/^\d+$/);
       expect(refused.body.error.code).toBe('dependency_unavailable');
 
-      ferret = await startFerretDb({ port, database: pgDatabase, stdio: 'ignore', logLevel: 'error' });
+      await ferret.restart();
       await m.allSent('every message sent after the database came back');
       for (const id of m.ids) expect(m.fake.sendsFor(id)).toHaveLength(1);
       const failed = await m.metrics.registry.getSingleMetricAsString(
@@ -135,23 +114,16 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
       expect(failed).not.toMatch(/status="failed"/);
     } finally {
       await m.close();
-      await kill(ferret);
-      dropPostgresDatabase(pgDatabase);
     }
   });
 
   it('Temporal killed during sends and restarted on its own data: every message sent, none failed', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'dw-fault-temporal-'));
-    const dbFile = path.join(dir, 'temporal.db');
-    const port = await freePort();
-    const address = `127.0.0.1:${port}`;
-    const start = () => startTemporalDevServer({ port, dbFile, logLevel: 'error', stdio: 'ignore' });
-    let server = await start();
-    const m = await messagingOver({ temporalAddress: address });
+    const m = await messagingOver({ ownTemporal: { persisted: true } });
+    const server = m.own.temporal!;
     try {
       await eventually(async () => m.fake.accepted.length >= 3, 'a few sends before the fault');
-      await kill(server);
-      server = await start();
+      await server.kill();
+      await server.restart();
       await m.allSent('every message sent after Temporal came back');
       // A send whose completion the killed server never recorded is sent again: the documented duplicate.
       for (const id of m.ids) expect(m.fake.sendsFor(id).length).toBeGreaterThanOrEqual(1);
@@ -160,8 +132,6 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
       expect(await m.statuses()).toEqual(m.ids.map(() => 'sent'));
     } finally {
       await m.close();
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -7,8 +7,8 @@ import {
   type StatsQuery,
 } from '../../src/db/repositories/message-stats.repository';
 import { DomainError } from '../../src/domain/errors';
-import { openTestDatabase } from '../helpers/mongo';
 import { seedStats, type StatsFixture } from '../helpers/stats-data';
+import { useDatabase } from '../fixtures/infra';
 
 const A = 'tenant-stats-a';
 const B = 'tenant-stats-b';
@@ -199,16 +199,12 @@ const DAYS: StatsQuery = {
 };
 
 describe('message statistics on the real FerretDB (repository)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  const db = useDatabase();
   let messages: MessageHistoryRepository;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
     messages = createMessageHistoryRepository(db.conn);
     await seedStats(db.conn, messages, DATA);
-  });
-  afterAll(async () => {
-    await db.drop();
   });
 
   it('daily: every figure of tenant A over 2025-03-01 .. 2025-03-03 (UTC)', async () => {

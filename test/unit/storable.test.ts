@@ -8,7 +8,7 @@ import {
   toStorable,
   truncateText,
 } from '../../src/domain/storable';
-import { openTestDatabase } from '../helpers/mongo';
+import { useDatabase } from '../fixtures/infra';
 
 const deep = (n: number, leaf: unknown = 1, wrap: 'array' | 'object' = 'array') => {
   let v: unknown = leaf;
@@ -130,13 +130,7 @@ describe('storable values: what FerretDB on PostgreSQL and MongoDB both accept',
   });
 
   describe('on the real database of the test run', () => {
-    let db: Awaited<ReturnType<typeof openTestDatabase>>;
-    beforeAll(async () => {
-      db = await openTestDatabase();
-    });
-    afterAll(async () => {
-      await db.drop();
-    });
+    const db = useDatabase();
 
     it('the raw poison value is refused, its storable form is stored and reads back to the original', async () => {
       const c = db.conn.collection<{ _id: string; v: unknown }>('storable');
