@@ -8,9 +8,9 @@ const CHROMIUM = '/usr/bin/chromium';
 /**
  * Debian's headless Chromium driven by playwright-core, one fresh profile, and the page's script
  * errors and CSP violations collected in `problems` (a page must run clean). Screenshots go to
- * test-artifacts/<artifacts>/ (git-ignored).
+ * test-artifacts/<artifacts>/ (git-ignored). Used by every browser test of the admin and signup pages.
  */
-export async function openAdminBrowser(artifacts: string) {
+export async function openAdminBrowser(artifacts: string, opts: { width?: number } = {}) {
   const dir = path.resolve(__dirname, '..', '..', 'test-artifacts', artifacts);
   mkdirSync(dir, { recursive: true });
   const profile = mkdtempSync(path.join(tmpdir(), `${artifacts}-chromium-`));
@@ -29,7 +29,7 @@ export async function openAdminBrowser(artifacts: string) {
         '--disable-component-update',
         '--disable-sync',
       ],
-      viewport: { width: 1280, height: 1000 },
+      viewport: { width: opts.width ?? 1280, height: 1000 },
       timeout: 30_000,
     });
   } catch (err) {
@@ -48,6 +48,7 @@ export async function openAdminBrowser(artifacts: string) {
   });
   page.on('pageerror', (e) => problems.push(e.message));
   return {
+    context,
     page,
     problems,
     /** test-artifacts/<artifacts>/<name>.png of the page, or of another one (a popup). */

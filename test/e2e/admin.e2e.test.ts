@@ -1,12 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { gatewaySessionName } from '../../src/providers/gateways/shared/session-name';
+import { openAdminBrowser } from './admin-browser';
 import { startAdminStack } from './admin-stack';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'admin-e2e');
 const TENANT = 'tenant-admin';
 const WAIT = { timeout: 20_000 };
 
@@ -18,56 +14,22 @@ const WAIT = { timeout: 20_000 };
  */
 describe('admin page in a real browser', () => {
   let stack: Awaited<ReturnType<typeof startAdminStack>>;
-  let context: BrowserContext;
+  let browser: Awaited<ReturnType<typeof openAdminBrowser>>;
   let page: Page;
-  let profile: string;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startAdminStack(TENANT);
-    profile = mkdtempSync(path.join(tmpdir(), 'admin-e2e-chromium-'));
-    try {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        viewport: { width: 1280, height: 1000 },
-        timeout: 30_000,
-      });
-    } catch (err) {
-      throw new Error(
-        `Chromium could not start from ${CHROMIUM} (install Debian's chromium package): ${
-          err instanceof Error ? err.message : String(err)
-        }`,
-        { cause: err },
-      );
-    }
-    page = context.pages()[0] ?? (await context.newPage());
-    // CSP violations and script errors show up here; the page must run clean.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    browser = await openAdminBrowser('admin-e2e');
+    ({ page, problems } = browser);
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await stack?.close([`session:${TENANT}:shop`, `session:${TENANT}:desk`]);
   });
 
-  const shot = (name: string) =>
-    page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => browser.shot(name);
 
   it('signs in, connects a session by QR and sends a text that reaches sent', async () => {
     const res = await page.goto(`${stack.appUrl}/admin`);

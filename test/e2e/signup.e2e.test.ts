@@ -1,11 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
+import { openAdminBrowser } from './admin-browser';
 import { FACEBOOK, esEvent, loginResponse, postToOpener, routeStandIns } from './facebook-stand-ins';
 import { META_APP_ID, META_ES_CONFIG_ID, PARTNER_ID, TWILIO_SID, startSignupStack } from './signup-stack';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'signup-e2e');
 const TENANT = 'tenant-signup-e2e';
 const WAIT = { timeout: 20_000 };
@@ -25,62 +23,29 @@ type Posted = { body: Record<string, unknown>; headers: Record<string, string>; 
  */
 describe('signup page in a real browser', () => {
   let stack: Awaited<ReturnType<typeof startSignupStack>>;
+  let browser: Awaited<ReturnType<typeof openAdminBrowser>>;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
-  const problems: string[] = [];
+  let problems: string[] = [];
   const posts: Posted[] = [];
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startSignupStack(TENANT);
-    profile = mkdtempSync(path.join(tmpdir(), 'signup-e2e-chromium-'));
-    try {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        viewport: { width: 1100, height: 1000 },
-        timeout: 30_000,
-      });
-    } catch (err) {
-      throw new Error(
-        `Chromium could not start from ${CHROMIUM} (install Debian's chromium package): ${
-          err instanceof Error ? err.message : String(err)
-        }`,
-        { cause: err },
-      );
-    }
+    browser = await openAdminBrowser('signup-e2e', { width: 1100 });
+    ({ context, page, problems } = browser);
     await routeStandIns(context);
     context.on('request', (r: Request) => {
       if (r.method() === 'POST' && new URL(r.url()).pathname === '/v1/onboardings')
         posts.push({ body: r.postDataJSON(), headers: r.headers(), fromPopup: r.frame().page() !== page });
     });
-    page = context.pages()[0] ?? (await context.newPage());
-    // CSP violations and script errors show up here; the page must run clean.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await stack?.close();
   });
 
-  const shot = (name: string, p: Page = page) =>
-    p.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const shot = (name: string, p: Page = page) => browser.shot(name, p);
   const onboardingPost = () =>
     context.waitForEvent('request', {
       predicate: (r) => r.method() === 'POST' && new URL(r.url()).pathname === '/v1/onboardings',
