@@ -113,26 +113,26 @@ export function admissionControl(limits: AdmissionLimits, usage: TenantUsage): R
   const checkQuota = async (req: Request, tenantId: string, kind: QuotaKind) => {
     const { quotas } = limits;
     if (kind === 'queued_messages') {
-      // A retry of an accepted message (same Idempotency-Key) gets its original answer, never the cap.
-      const key = safeIdempotencyKey(req);
-      if (key && (await usage.messageExists(tenantId, idForKey('msg', tenantId, key)))) return;
       const queued = await queuedNow(tenantId, quotas.maxQueuedMessages);
       if (queued < quotas.maxQueuedMessages) {
         const known = queuedCounts.get(tenantId);
         if (known && !known.pending) known.count += 1;
+        return;
       }
-      if (queued >= quotas.maxQueuedMessages)
-        throw new DomainError(
-          'rate_limited',
-          'quota_exceeded',
-          `This tenant has ${quotas.maxQueuedMessages} messages queued, the most allowed (${QUOTA_NAMES[kind]}): retry when some have been sent`,
-          {
-            quota: QUOTA_NAMES[kind],
-            limit: quotas.maxQueuedMessages,
-            retryAfterSeconds: limits.queuedRetryAfterSeconds,
-          },
-        );
-      return;
+      // A retry of an accepted message (same Idempotency-Key) gets its original answer, never the
+      // cap (looked up only at the cap: below it, the request goes on without a read).
+      const key = safeIdempotencyKey(req);
+      if (key && (await usage.messageExists(tenantId, idForKey('msg', tenantId, key)))) return;
+      throw new DomainError(
+        'rate_limited',
+        'quota_exceeded',
+        `This tenant has ${quotas.maxQueuedMessages} messages queued, the most allowed (${QUOTA_NAMES[kind]}): retry when some have been sent`,
+        {
+          quota: QUOTA_NAMES[kind],
+          limit: quotas.maxQueuedMessages,
+          retryAfterSeconds: limits.queuedRetryAfterSeconds,
+        },
+      );
     }
     const [count, max] =
       kind === 'sessions'
