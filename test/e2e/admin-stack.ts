@@ -1,7 +1,3 @@
-import http, { type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
-import type { Worker } from '@temporalio/worker';
 import { createSessionActivities } from '../../activities/session.activities';
 import { createSessionHealthActivities } from '../../activities/session-health.activities';
 import { createMetaCredentialCheck } from '../../activities/credential-health.check';
@@ -9,17 +5,14 @@ import { createMetaTokenInspector } from '../../src/providers/meta/meta-token.in
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { createSessionHealthRepository } from '../../src/db/repositories/session-health.repository';
 import type { SessionHealthSummary } from '../../src/domain/session-health';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
 import { createGatewayRegistry } from '../../src/providers/gateways/registry';
 import { createGatewaySimulator } from '../../src/simulator/gateway-simulator';
 import { EXAMPLE_NUMBER } from '../../src/simulator/official/cloud-api.payloads';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, messagingDeps, STATUS_REF_KEY } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import { listenFirst } from '../helpers/listen';
 import { FAST_TIMING, MASTER_KEY, WEBHOOK_SECRET, testSecretBox } from '../helpers/sessions';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { onInfra, type Infra } from '../fixtures/infra';
 
 /** The Temporal Web UI the app's GET /v1/me names (the admin page's workflow links); nothing listens there. */
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -36,19 +29,16 @@ export const TEMPORAL_UI = { url: 'http://127.0.0.1:8233', namespace: 'default' 
  * Temporal and FerretDB.
  */
 export async function startAdminStack(tenantId: string) {
-  const db = await openTestDatabase();
-  const temporal = await connectTestTemporal();
-  const taskQueue = uniqueTaskQueue('admin-e2e');
-  const { logger } = captureLogger();
+  return onInfra({ queue: 'admin-e2e', tenants: [tenantId] }, (infra) => adminStackOn(infra, tenantId));
+}
 
+async function adminStackOn(infra: Infra, tenantId: string) {
+  const { db, temporal, taskQueue } = infra;
+  const { logger } = infra.log;
   // The app needs the simulator's URL and the simulator the app's: bind the app's port first.
-  let handler: Express | null = null;
-  const server: Server = http.createServer((req, res) => {
-    if (handler) handler(req, res);
-    else res.writeHead(503).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenFirst();
+  infra.defer(server.close);
+  const appUrl = server.url;
 
   const sim = createGatewaySimulator({
     masterKey: MASTER_KEY,
@@ -58,12 +48,14 @@ export async function startAdminStack(tenantId: string) {
     qrRotateMs: 60_000,
   });
   const { url: simUrl } = await sim.listen();
+  infra.defer(() => sim.close());
   // Tests add their senders' tokens (`meta.opts.tokens`, `meta.setTokenInfo`).
   const meta = await new MetaGraphFake({
     tokens: {},
     webhookUrl: `${appUrl}/webhooks/meta`,
     appSecret: APP_SECRET,
   }).start();
+  infra.defer(() => meta.stop());
 
   const sessions = createSessionRepository(db.conn, testSecretBox());
   const sweeps = createSessionHealthRepository(db.conn);
@@ -75,12 +67,8 @@ export async function startAdminStack(tenantId: string) {
     gatewayBaseUrl: simUrl,
     sessions,
   });
-  handler = buildTestApp({
-    conn: db.conn,
-    temporal: temporal.client,
-    taskQueue,
-    logger,
-    overrides: {
+  server.serve(
+    infra.app({
       bodyLimit: '256kb',
       messaging: {
         commands: messaging.commands,
@@ -108,14 +96,14 @@ export async function startAdminStack(tenantId: string) {
       sessionHealth: { sweeps },
       conversations: messaging.conversations,
       temporalUi: TEMPORAL_UI,
-    },
-  });
+    }),
+  );
 
   const gateways = createGatewayRegistry(
     { kind: 'seed', baseUrl: simUrl, masterKey: MASTER_KEY, timeoutMs: 2_000 },
     logger,
   );
-  const worker: Worker = await createTestWorker(temporal.nativeConnection, taskQueue, {
+  await infra.runWorker({
     ...messaging.activities,
     ...createSessionActivities({ sessions: { sessions, gateways, logger } }),
     ...createSessionHealthActivities({
@@ -140,8 +128,7 @@ export async function startAdminStack(tenantId: string) {
       },
     }),
   });
-  const running = worker.run();
-  const apiKey = (await createApiKeyRepository(db.conn).create(tenantId)).token;
+  const apiKey = infra.key(tenantId);
 
   /** The API as a test's own client (beside the page), with the tenant's key. */
   async function v1(method: string, path: string, body?: unknown) {
@@ -206,16 +193,7 @@ export async function startAdminStack(tenantId: string) {
           .getHandle(id)
           .terminate('test cleanup')
           .catch(() => undefined);
-      worker.shutdown();
-      await running;
-      await sim.close();
-      await meta.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await db.drop();
-      await temporal.close();
+      await infra.close();
     },
   };
 }

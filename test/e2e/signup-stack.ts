@@ -1,12 +1,7 @@
-import http, { type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
-import type { Worker } from '@temporalio/worker';
 import { createOnboardingActivities } from '../../activities/onboarding.activities';
 import { createOnboardingCommands } from '../../src/api/onboardings/onboarding-commands';
 import { signupConfigFrom } from '../../src/api/routes/signup.routes';
 import { loadConfig } from '../../src/config/env';
-import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { createOnboardingRepository } from '../../src/db/repositories/onboarding.repository';
 import { createSignupStateRepository } from '../../src/db/repositories/signup-state.repository';
 import { createSessionRepository } from '../../src/db/repositories/session.repository';
@@ -17,12 +12,10 @@ import { Dialog360HubFake } from '../fakes/dialog360-hub.fake';
 import { Dialog360Fake } from '../fakes/dialog360.fake';
 import { MetaGraphFake } from '../fakes/meta-graph.fake';
 import { TwilioSendersFake } from '../fakes/twilio-senders.fake';
-import { buildTestApp } from '../helpers/app';
-import { captureLogger } from '../helpers/logger';
 import { APP_SECRET, messagingDeps } from '../helpers/messaging';
-import { openTestDatabase } from '../helpers/mongo';
+import { listenFirst } from '../helpers/listen';
 import { FAST_TIMING, WEBHOOK_SECRET, testSecretBox } from '../helpers/sessions';
-import { connectTestTemporal, createTestWorker, uniqueTaskQueue } from '../helpers/temporal';
+import { onInfra, type Infra } from '../fixtures/infra';
 
 export const META_APP_ID = '1234567890';
 export const META_ES_CONFIG_ID = '555000111222';
@@ -39,18 +32,15 @@ const TWILIO_TOKEN = 'twilio-auth-token-signup-e2e';
  * phone_numbers, register), the 360dialog Partner API and messaging API, Twilio's Senders API.
  */
 export async function startSignupStack(tenantId: string) {
-  const db = await openTestDatabase();
-  const temporal = await connectTestTemporal();
-  const taskQueue = uniqueTaskQueue('signup-e2e');
-  const { logger } = captureLogger();
+  return onInfra({ queue: 'signup-e2e', tenants: [tenantId] }, (infra) => signupStackOn(infra, tenantId));
+}
 
-  let handler: Express | null = null;
-  const server: Server = http.createServer((req, res) => {
-    if (handler) handler(req, res);
-    else res.writeHead(503).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+async function signupStackOn(infra: Infra, tenantId: string) {
+  const { db, temporal, taskQueue } = infra;
+  const { logger } = infra.log;
+  const server = await listenFirst();
+  infra.defer(server.close);
+  const appUrl = server.url;
 
   const meta = await new MetaGraphFake({
     tokens: {},
@@ -69,6 +59,9 @@ export async function startSignupStack(tenantId: string) {
     pollsUntilDone: 1,
     outcome: 'online',
   }).start();
+  infra.defer(async () => {
+    await Promise.all([meta.stop(), hub.stop(), d360.stop(), twilio.stop()]);
+  });
 
   const config = loadConfig({
     ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
@@ -105,12 +98,8 @@ export async function startSignupStack(tenantId: string) {
     taskQueue,
     metaBaseUrl: meta.baseUrl,
   });
-  handler = buildTestApp({
-    conn: db.conn,
-    temporal: temporal.client,
-    taskQueue,
-    logger,
-    overrides: {
+  server.serve(
+    infra.app({
       bodyLimit: '256kb',
       messaging: {
         commands: messaging.commands,
@@ -149,10 +138,10 @@ export async function startSignupStack(tenantId: string) {
         timing: FAST_TIMING,
         webhookSecret: WEBHOOK_SECRET,
       },
-    },
-  });
+    }),
+  );
 
-  const worker: Worker = await createTestWorker(temporal.nativeConnection, taskQueue, {
+  await infra.runWorker({
     ...messaging.activities,
     ...createOnboardingActivities({
       onboarding: {
@@ -164,8 +153,7 @@ export async function startSignupStack(tenantId: string) {
       },
     }),
   });
-  const running = worker.run();
-  const apiKey = (await createApiKeyRepository(db.conn).create(tenantId)).token;
+  const apiKey = infra.key(tenantId);
 
   return {
     appUrl,
@@ -176,16 +164,6 @@ export async function startSignupStack(tenantId: string) {
     twilio,
     senders: messaging.senders,
     temporal: temporal.client,
-    async close() {
-      worker.shutdown();
-      await running;
-      await Promise.all([meta.stop(), hub.stop(), d360.stop(), twilio.stop()]);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await db.drop();
-      await temporal.close();
-    },
+    close: infra.close,
   };
 }
