@@ -55,10 +55,15 @@ export function createSendLimiter(
     }
   }
 
-  /** Up to `want` tokens at once (a broadcast's batch); a single message wants one. */
+  /**
+   * Up to `want` tokens at once (a broadcast's batch, or the asks of one sender that came together in
+   * this process: `together`, their tickets); a single message wants one. The tokens are free ones
+   * not owed to waiters ahead of `ask` (the last of `together`), so nobody ahead goes without.
+   */
   async function askOnce(
     ask: PermitAsk,
     want = 1,
+    together: string[] = [ask.ticket],
   ): Promise<(PermitAnswer & { count?: number }) | 'conflict'> {
     const key = keyOf(ask.tenantId, ask.senderId);
     const now = clock();
@@ -71,7 +76,7 @@ export function createSendLimiter(
     const rank = RANK[ask.priority];
     const ahead = {
       key,
-      _id: { $ne: ask.ticket },
+      _id: together.length === 1 ? { $ne: ask.ticket } : { $nin: together },
       expiresAt: { $gt: now },
       $or: [
         { rank: { $lt: rank } },
@@ -103,6 +108,76 @@ export function createSendLimiter(
     return { granted: false, waitMs, position };
   }
 
+  /**
+   * Asks of one sender made in this process while another was being answered wait for it, then go
+   * together: the best of them (priority, then acceptance) and those of its priority take their
+   * tokens in one round trip (askOnce for the last of them, wanting as many as they are). Those it
+   * could not serve, and the lower priorities, ask one by one as before. Under load, one compare-and-
+   * set for many messages instead of one each, and no conflicts between this process's own asks.
+   */
+  const lines = new Map<string, { queue: Asking[]; running: boolean }>();
+  interface Asking {
+    ask: PermitAsk;
+    settle: (answer: Promise<PermitAnswer | 'conflict'>) => void;
+  }
+  const order = (a: PermitAsk, b: PermitAsk) =>
+    RANK[a.priority] - RANK[b.priority] ||
+    a.acceptedAt - b.acceptedAt ||
+    (a.ticket < b.ticket ? -1 : a.ticket > b.ticket ? 1 : 0);
+
+  function askTogether(ask: PermitAsk): Promise<PermitAnswer | 'conflict'> {
+    const key = keyOf(ask.tenantId, ask.senderId);
+    let line = lines.get(key);
+    if (!line) lines.set(key, (line = { queue: [], running: false }));
+    const answer = new Promise<PermitAnswer | 'conflict'>((resolve) =>
+      (line as { queue: Asking[] }).queue.push({ ask, settle: resolve }),
+    );
+    if (!line.running) void serve(key, line);
+    return answer;
+  }
+
+  async function serve(key: string, line: { queue: Asking[]; running: boolean }): Promise<void> {
+    line.running = true;
+    try {
+      while (line.queue.length > 0) {
+        const batch = line.queue.splice(0).sort((a, b) => order(a.ask, b.ask));
+        const head = (batch[0] as Asking).ask;
+        const front = batch.filter((b) => b.ask.priority === head.priority);
+        let served = 0;
+        if (front.length > 1) {
+          const last = (front[front.length - 1] as Asking).ask;
+          const r = await askOnce(
+            last,
+            front.length,
+            front.map((b) => b.ask.ticket),
+          ).catch((err: unknown) => err as Error);
+          if (r instanceof Error) {
+            for (const b of batch) b.settle(Promise.reject(r));
+            continue;
+          }
+          if (r !== 'conflict' && r.granted) {
+            served = r.count ?? 1;
+            const waited = front.slice(0, served).filter((b) => b.ask.waited);
+            if (waited.length > 0)
+              await Waiters.deleteMany({ _id: { $in: waited.map((b) => b.ask.ticket) } }).catch(
+                () => undefined,
+              );
+            for (const b of front.slice(0, served)) b.settle(Promise.resolve({ granted: true }));
+          }
+        }
+        // The rest one by one, in order (each learns its own wait and place in the line).
+        for (const b of batch.filter((x) => !front.slice(0, served).includes(x))) {
+          const answer = askOnce(b.ask);
+          b.settle(answer);
+          await answer.catch(() => undefined);
+        }
+      }
+    } finally {
+      line.running = false;
+      if (line.queue.length === 0) lines.delete(key);
+    }
+  }
+
   return {
     /**
      * Takes a token when it is this message's turn. Waits up to `inlineWaitMs` here (short waits:
@@ -112,7 +187,7 @@ export function createSendLimiter(
       const until = clock() + inlineWaitMs;
       let current = ask;
       for (let conflicts = 0; ;) {
-        const answer = await askOnce(current);
+        const answer = await askTogether(current);
         if (answer === 'conflict') {
           if (++conflicts < MAX_CONFLICTS) continue;
           return { granted: false, waitMs: MIN_WAIT_MS, position: 0 };

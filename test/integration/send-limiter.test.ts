@@ -1,0 +1,78 @@
+import { createSendLimiter } from '../../src/db/repositories/send-limiter.repository';
+import { sendLimitModel } from '../../src/db/models/send-limit.model';
+import type { PermitAnswer, PermitAsk } from '../../src/domain/send-permit';
+import type { Priority } from '../../src/domain/message';
+import { useDatabase } from '../fixtures/infra';
+
+/**
+ * The sender rate limiter on the real MongoDB-protocol server: asks of one sender that come together
+ * in a process are answered together (one compare-and-set for many), and still in the line's order
+ * with the sender's rate exact.
+ */
+describe('send limiter: asks that come together', () => {
+  const db = useDatabase();
+  const at = 1_800_000_000_000;
+  const asking =
+    (senderId: string) =>
+    (n: number, priority: Priority, acceptedAt: number): PermitAsk => ({
+      tenantId: 'tenant-l',
+      senderId,
+      provider: 'meta',
+      ticket: `message:tenant-l:${senderId}-${priority}-${n}`,
+      priority,
+      acceptedAt,
+    });
+
+  it('grants exactly the burst to many asks at once, priority first then acceptance; the rest wait in order', async () => {
+    // A frozen clock: no token comes back during the test, so exactly the burst is granted.
+    const limiter = createSendLimiter(db.conn, () => ({ ratePerSec: 1, burst: 4 }), { clock: () => at });
+    const ask = asking('together');
+    // The first ask goes alone; the nine that come while it is answered go together.
+    const asks = [
+      ask(0, 'high', at - 100),
+      ...[1, 2, 3, 4, 5, 6, 7].map((i) => ask(i, 'normal', at - 90 + i)),
+      ask(8, 'high', at - 50),
+      ask(9, 'high', at - 40),
+    ];
+    const answers = await Promise.all(asks.map((a) => limiter.ask(a)));
+    const granted = asks
+      .filter((_, i) => (answers[i] as PermitAnswer).granted)
+      .map((a) => a.ticket)
+      .sort();
+    expect(granted).toEqual([asks[0], asks[1], asks[8], asks[9]].map((a) => a?.ticket).sort());
+    const waiting = asks
+      .map((a, i) => ({ a, answer: answers[i] as PermitAnswer }))
+      .filter((x) => !x.answer.granted)
+      .map((x) => ({ ticket: x.a.ticket, position: (x.answer as { position: number }).position }));
+    // The normals still waiting, each behind the ones accepted before it.
+    expect(waiting.map((w) => w.position)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect((await limiter.line('tenant-l', 'together')).map((w) => w.ticket)).toEqual(
+      waiting.map((w) => w.ticket),
+    );
+    // Four tokens taken, no more: the bucket's time moved by exactly four intervals.
+    const doc = await sendLimitModel(db.conn).findById('tenant-l:together').lean();
+    expect(doc?.tat).toBe(at + 4 * 1000);
+  });
+
+  it('answers asks of one sender in a process with far fewer round trips than asks', async () => {
+    const limiter = createSendLimiter(db.conn, () => ({ ratePerSec: 1000, burst: 1000 }));
+    const ask = asking('many');
+    const Limits = sendLimitModel(db.conn);
+    let writes = 0;
+    const updateOne = Limits.updateOne.bind(Limits);
+    const spy = jest.spyOn(Limits, 'updateOne').mockImplementation(((...a: Parameters<typeof updateOne>) => {
+      writes++;
+      return updateOne(...a);
+    }) as typeof Limits.updateOne);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => limiter.ask(ask(i, 'normal', Date.now() + i))),
+      );
+      expect(answers.every((a) => a.granted)).toBe(true);
+      // One per batch (the first ask alone, then the rest together), not one per ask.
+      expect(writes).toBeLessThan(10);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
