@@ -107,10 +107,16 @@ export async function startBenchMongo(name: string, mongoDatabase: string): Prom
 }
 
 export function startNode(script: string, env: Record<string, string>, name: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '..', '..', script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  // BENCH_NODE_ARGS: extra node flags for the stack's processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(
+    process.execPath,
+    [...extra, '--import', 'tsx', path.resolve(__dirname, '..', '..', script)],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   child.on('exit', (code, sig) => {
     if (code !== 0 && sig !== 'SIGTERM') log(`${name} exited (${code ?? sig})`);
   });
