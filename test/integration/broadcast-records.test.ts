@@ -1,6 +1,6 @@
 import { createBroadcastRepository } from '../../src/db/repositories/broadcast.repository';
 import { messageHistoryModel, type MessageHistoryDoc } from '../../src/db/models/message-history.model';
-import { openTestDatabase } from '../helpers/mongo';
+import { useDatabase } from '../fixtures/infra';
 
 /** A recipient's queued record as prepareBroadcast writes it (only what this test reads matters). */
 const record = (i: number) =>
@@ -18,12 +18,10 @@ const record = (i: number) =>
 
 /** The recipients' records are written once, however often the activity writing them is retried. */
 describe('broadcast recipient records (real MongoDB-protocol server)', () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  const db = useDatabase();
   beforeAll(async () => {
-    db = await openTestDatabase();
     await messageHistoryModel(db.conn).init();
   });
-  afterAll(async () => db?.drop());
 
   it('writes the missing ones only and answers how many it wrote', async () => {
     const repo = createBroadcastRepository(db.conn);
