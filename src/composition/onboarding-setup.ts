@@ -1,8 +1,7 @@
-import { createMetaOwnershipClient } from '../providers/meta/meta-ownership.client';
 import { createSenderOwnershipVerifier, type SenderOwnershipVerifier } from '../providers/sender-ownership';
 import type { Config } from '../config/env';
 import type { OnboardingSettings } from '../../workflows/onboarding.definitions';
-import { createTwilioSendersClient } from '../providers/twilio/twilio-senders.client';
+import { createProviderRegistry } from '../providers/registry';
 
 /**
  * Onboarding pieces built from config, shared by the API and worker composition roots. The
@@ -21,17 +20,10 @@ export function onboardingSettingsFrom(c: Config): OnboardingSettings {
   };
 }
 
-/** The ownership checks of `POST /v1/senders` (issue 15), on the same hosts as messaging and onboarding. */
+/**
+ * The ownership checks of `POST /v1/senders` (issue 15), on the same hosts as messaging and
+ * onboarding: each provider's client from its descriptor (ProviderRegistry.ownershipClients).
+ */
 export function senderOwnershipVerifierFrom(c: Config): SenderOwnershipVerifier {
-  return createSenderOwnershipVerifier({
-    meta: createMetaOwnershipClient({
-      baseUrl: c.META_GRAPH_BASE_URL,
-      apiVersion: c.META_GRAPH_API_VERSION,
-      timeoutMs: c.META_TIMEOUT_MS,
-    }),
-    twilio: createTwilioSendersClient({
-      baseUrl: c.TWILIO_MESSAGING_BASE_URL,
-      timeoutMs: c.TWILIO_TIMEOUT_MS,
-    }),
-  });
+  return createSenderOwnershipVerifier(createProviderRegistry(c).ownershipClients());
 }

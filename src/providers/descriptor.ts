@@ -21,6 +21,7 @@ import type { SenderCredentials } from '../domain/official-sender';
 import type { CreateOnboardingRequest } from '../schemas/onboarding.schema';
 import type { GatewayCredentialsPort } from './gateways/messaging/gateway-messaging.adapter';
 import type { OfficialPlatform, OfficialProvider } from './official-providers';
+import type { OwnershipClients } from './sender-ownership';
 import type { MessagingProvider } from './types';
 
 /** A sender's default send rate: `ratePerSec` sustained, up to `burst` at once after a pause. */
@@ -110,4 +111,6 @@ export interface ProviderDescriptor<
   readonly official?: OfficialPlatform<OfficialProvider>;
   /** Official providers only; WhatsApp Web sessions pair by QR, not by onboarding. */
   readonly onboarding?: OnboardingDescriptor<Env, Req, OnboardingClients>;
+  /** The client the ownership check of a sender registered by hand reads (src/providers/sender-ownership.ts). */
+  ownership?(env: Env): Partial<OwnershipClients>;
 }

@@ -12,6 +12,7 @@ import { createMessagingRegistry, type MessagingRegistry } from './messaging-reg
 import { metaProvider } from './meta';
 import { OFFICIAL_PROVIDERS, type OfficialProvider } from './official-providers';
 import { hasTwilioAccount, twilioProvider } from './twilio';
+import type { OwnershipClients } from './sender-ownership';
 
 /**
  * Every provider this service speaks to. Adding one is its folder and one line here (an official
@@ -68,6 +69,8 @@ export interface ProviderRegistry {
   messaging(ports: MessagingPorts): MessagingRegistry;
   /** Every official provider's onboarding clients, for the worker's onboarding activities. */
   onboardingClients(): OnboardingClients;
+  /** Every official provider's client for the ownership check of a sender registered by hand (the API's). */
+  ownershipClients(): OwnershipClients;
 }
 
 /** What the configuration makes of every provider: built once by each composition root. */
@@ -89,5 +92,10 @@ export function createProviderRegistry(env: ProvidersEnv): ProviderRegistry {
       }),
     onboardingClients: () =>
       Object.assign({}, ...PROVIDERS.map((d) => d.onboarding?.clients(env) ?? {})) as OnboardingClients,
+    ownershipClients: () =>
+      Object.assign(
+        {},
+        ...PROVIDERS.map((d) => ('ownership' in d && d.ownership?.(env)) || {}),
+      ) as OwnershipClients,
   };
 }

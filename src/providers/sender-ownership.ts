@@ -39,10 +39,13 @@ function fromProviderError(err: unknown, field: string, reason: string, what: st
   throw notVerified(field, reason, `${what}: ${err.message}`, err.code);
 }
 
-export function createSenderOwnershipVerifier(clients: {
+/** The clients the checks read: each provider's from its descriptor (`ownership`), gathered by the registry. */
+export interface OwnershipClients {
   meta: MetaOwnershipClient;
   twilio: TwilioSendersClient;
-}): SenderOwnershipVerifier {
+}
+
+export function createSenderOwnershipVerifier(clients: OwnershipClients): SenderOwnershipVerifier {
   return {
     async verify(claim) {
       if (claim.provider === 'meta') {

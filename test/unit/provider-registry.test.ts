@@ -77,6 +77,13 @@ describe('provider registry: one descriptor per provider', () => {
     expect(all.twilio.account).toEqual({ accountSid: `AC${'0'.repeat(32)}`, authToken: 't'.repeat(32) });
   });
 
+  it('ownership clients: Meta’s and Twilio’s, whatever the server’s credentials (the tenant brings its own)', () => {
+    const clients = createProviderRegistry(env()).ownershipClients();
+    expect(Object.keys(clients).sort()).toEqual(['meta', 'twilio']);
+    expect(typeof clients.meta.check).toBe('function');
+    expect(typeof clients.twilio.findBySenderId).toBe('function');
+  });
+
   it('a request’s own descriptor: sender id, routing key and secrets', () => {
     const meta = { provider: 'meta', code: 'c', pin: '123456', phoneNumberId: '12345' } as const;
     expect(onboardingFor(meta).defaultSenderId(meta, 'onb_abcdefghijklmnopqrstu')).toBe('meta-12345');

@@ -2,6 +2,7 @@ import type { MetaOnboardingRequest } from './meta-onboarding.schema';
 import type { ProviderDescriptor } from '../descriptor';
 import { createMetaOnboardingClient, type MetaOnboardingClient } from './meta-onboarding.client';
 import { createMetaMessagingProvider } from './meta.adapter';
+import { createMetaOwnershipClient } from './meta-ownership.client';
 import { metaOfficial } from './meta.official';
 import { metaSettings, type MetaEnv } from './meta.settings';
 
@@ -64,4 +65,11 @@ export const metaProvider: ProviderDescriptor<
       };
     },
   },
+  ownership: (env) => ({
+    meta: createMetaOwnershipClient({
+      baseUrl: env.META_GRAPH_BASE_URL,
+      apiVersion: env.META_GRAPH_API_VERSION,
+      timeoutMs: env.META_TIMEOUT_MS,
+    }),
+  }),
 };

@@ -86,4 +86,10 @@ export const twilioProvider: ProviderDescriptor<
       },
     }),
   },
+  ownership: (env) => ({
+    twilio: createTwilioSendersClient({
+      baseUrl: env.TWILIO_MESSAGING_BASE_URL,
+      timeoutMs: env.TWILIO_TIMEOUT_MS,
+    }),
+  }),
 };
