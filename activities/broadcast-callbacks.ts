@@ -35,7 +35,7 @@ export async function notifyBroadcast(
       open: await repo.openCount(r.tenantId, r.broadcastId),
     };
   const target = await cb.repo.target(r.tenantId);
-  let notified = 0;
+  const sweep: Sweep = { repo, cb, ctx, r, notified: 0 };
   let i = 0;
   const worker = async () => {
     for (;;) {
@@ -52,23 +52,7 @@ export async function notifyBroadcast(
       // The tenant's slots are taken by other callbacks: the rest waits for the next sweep.
       if (!release) return;
       try {
-        for (const payload of statusEvents(doc, r.broadcastId)) {
-          const signal = AbortSignal.any([AbortSignal.timeout(cb.timeoutMs), ctx.cancellationSignal]);
-          await sendCallback(cb, target, payload, signal);
-        }
-        notified++;
-        await repo.markNotified(r.tenantId, doc.messageId, doc.status, { delivered: true });
-      } catch (err) {
-        const attempts = (doc.notifyAttempts ?? 0) + 1;
-        const gaveUp =
-          attempts >= r.maxAttempts || (err instanceof ApplicationFailure && err.nonRetryable === true);
-        if (gaveUp)
-          log.warn('broadcast recipient callback given up', {
-            tenantId: r.tenantId,
-            messageId: doc.messageId,
-            error: (err as Error).message,
-          });
-        await repo.markNotified(r.tenantId, doc.messageId, doc.status, { delivered: false, gaveUp });
+        await deliver(sweep, target, doc);
       } finally {
         release();
       }
@@ -77,11 +61,46 @@ export async function notifyBroadcast(
   };
   await Promise.all(Array.from({ length: cb.maxConcurrentPerTenant }, worker));
   return {
-    notified,
+    notified: sweep.notified,
     // A full page may have more behind it.
-    pending: pending.length - notified + (pending.length === 200 ? 1 : 0),
+    pending: pending.length - sweep.notified + (pending.length === 200 ? 1 : 0),
     open: await repo.openCount(r.tenantId, r.broadcastId),
   };
+}
+
+type CallbackTarget = NonNullable<Awaited<ReturnType<CallbackActivityDeps['repo']['target']>>>;
+
+/** One sweep: what its deliveries share, and how many reached the callback. */
+interface Sweep {
+  repo: BroadcastRepository;
+  cb: CallbackActivityDeps;
+  ctx: Context;
+  r: { tenantId: string; broadcastId: string; maxAttempts: number };
+  notified: number;
+}
+
+/** One recipient's statuses to the callback; its record marked delivered, or not (given up after maxAttempts). */
+async function deliver(s: Sweep, target: CallbackTarget, doc: MessageHistoryDoc): Promise<void> {
+  const { repo, cb, ctx, r } = s;
+  try {
+    for (const payload of statusEvents(doc, r.broadcastId)) {
+      const signal = AbortSignal.any([AbortSignal.timeout(cb.timeoutMs), ctx.cancellationSignal]);
+      await sendCallback(cb, target, payload, signal);
+    }
+    s.notified++;
+    await repo.markNotified(r.tenantId, doc.messageId, doc.status, { delivered: true });
+  } catch (err) {
+    const attempts = (doc.notifyAttempts ?? 0) + 1;
+    const gaveUp =
+      attempts >= r.maxAttempts || (err instanceof ApplicationFailure && err.nonRetryable === true);
+    if (gaveUp)
+      log.warn('broadcast recipient callback given up', {
+        tenantId: r.tenantId,
+        messageId: doc.messageId,
+        error: (err as Error).message,
+      });
+    await repo.markNotified(r.tenantId, doc.messageId, doc.status, { delivered: false, gaveUp });
+  }
 }
 
 const ORDER: MessageStatus[] = ['sent', 'delivered', 'read'];
