@@ -4,7 +4,7 @@ import type { BroadcastDoc } from '../src/db/models/broadcast.model';
 import type { BroadcastRepository } from '../src/db/repositories/broadcast.repository';
 import type { CustomerWindowRepository } from '../src/db/repositories/customer-window.repository';
 import type { SendLimiter } from '../src/db/repositories/send-limiter.repository';
-import { BROADCAST_CHUNK_SIZE, recipientMessageId } from '../src/domain/broadcast';
+import { recipientMessageId } from '../src/domain/broadcast';
 import { customerWindow, typesAllowedOutsideWindow } from '../src/domain/customer-window';
 import type { Priority } from '../src/domain/message';
 import type { Metrics } from '../src/observability/metrics';
@@ -65,9 +65,7 @@ export async function sendChunk(
     );
   const b = await durably(() => repo.get(tenantId, broadcastId));
   if (!b) throw ApplicationFailure.nonRetryable(`broadcast ${broadcastId} not found`, 'BroadcastMissing');
-  const records = await durably(() =>
-    repo.records(tenantId, broadcastId, c.first, c.first + BROADCAST_CHUNK_SIZE),
-  );
+  const records = await durably(() => repo.records(tenantId, broadcastId, input.chunk));
   const byIndex = new Map(records.map((rec) => [rec.broadcastIndex as number, rec]));
   const items: Item[] = [];
   c.recipients.forEach((recipient, i) => {

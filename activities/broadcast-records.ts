@@ -1,6 +1,6 @@
 import type { BroadcastDoc } from '../src/db/models/broadcast.model';
 import type { MessageHistoryDoc } from '../src/db/models/message-history.model';
-import { recipientMessageId, type BroadcastRecipient } from '../src/domain/broadcast';
+import { BROADCAST_CHUNK_SIZE, recipientMessageId, type BroadcastRecipient } from '../src/domain/broadcast';
 import type { MessageContent } from '../src/schemas/message-content.schema';
 import { summarise } from './message-summary';
 
@@ -83,6 +83,7 @@ export function recipientRecord(
     nextAttemptAt: null,
     broadcastId,
     broadcastIndex: index,
+    broadcastChunk: Math.floor(index / BROADCAST_CHUNK_SIZE),
     notifyPending: false,
     notifiedStatus: null,
     notifyAttempts: 0,

@@ -61,6 +61,8 @@ export class ChunkSender {
   private inFlight = 0;
   private stopped: BroadcastChunkResult['stopped'] = null;
   private lastControl = 0;
+  /** No take before this (ms): the sender's tokens gather meanwhile (see takeAndSend). */
+  private nextTakeAt = 0;
   private wake: (() => void) | null = null;
   private items: Item[] = [];
   private provider!: MessagingProvider;
@@ -137,6 +139,10 @@ export class ChunkSender {
       await this.nap(Math.max(5, Math.min(next - now, NAP_MS)));
       return true;
     }
+    if (now < this.nextTakeAt) {
+      await this.nap(Math.max(5, Math.min(this.nextTakeAt - now, NAP_MS)));
+      return true;
+    }
     await this.takeAndSend(Math.min(ready, room));
     return true;
   }
@@ -156,6 +162,10 @@ export class ChunkSender {
     const take = await this.durably(() => this.deps.limiter.take(ask, want));
     if (take.granted === 0) {
       ask.waited = true;
+      // At the sender's rate: take again once a batch of tokens has gathered (the limiter's wait),
+      // even when a send completing wakes the loop earlier — a take per token costs more database
+      // round trips than the sends' own writes.
+      this.nextTakeAt = Date.now() + take.waitMs;
       await this.nap(Math.max(5, Math.min(take.waitMs, NAP_MS)));
       return;
     }

@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     singles: { type: 'string', default: '500' },
     'status-delay': { type: 'string', default: '1000' },
     kill: { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
   },
 });
@@ -197,6 +198,14 @@ async function main(): Promise<void> {
     const sends = sendsOf(`msg_${id}-`);
     const times = [...sends.values()].map((t) => t[0] as number);
     const dup = [...sends.values()].reduce((a, t) => a + t.length - 1, 0);
+    if (args.timeline) {
+      // Sends per second from the first: where sending stalls (between chunks, say).
+      const first = Math.min(...times);
+      const perSecond: number[] = [];
+      for (const t of times)
+        perSecond[Math.floor((t - first) / 1000)] = (perSecond[Math.floor((t - first) / 1000)] ?? 0) + 1;
+      log(`${phase}: sends per second ${Array.from(perSecond, (x) => x ?? 0).join(' ')}`);
+    }
     const history = (await client.workflow.getHandle(`broadcast:bench:${id}`).fetchHistory()).events ?? [];
     rows.push({
       phase,

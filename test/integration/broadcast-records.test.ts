@@ -30,11 +30,32 @@ describe('broadcast recipient records (real MongoDB-protocol server)', () => {
     await messageHistoryModel(db.conn).updateOne({ _id: 'acme:msg_bc_rec-1' }, { $set: { status: 'sent' } });
     expect(await repo.insertRecords([record(0), record(1), record(2)])).toBe(1);
     expect(await repo.insertRecords([record(2)])).toBe(0);
-    const rows = await repo.records('acme', 'bc_rec', 0, 10);
+    const rows = await repo.records('acme', 'bc_rec', 0);
     expect(rows.map((r) => [r.broadcastIndex, r.status]).sort()).toEqual([
       [0, 'queued'],
       [1, 'sent'],
       [2, 'queued'],
     ]);
+  });
+
+  it('reads one chunk by the chunk number its records carry, the others not', async () => {
+    const repo = createBroadcastRepository(db.conn);
+    const inChunk = (i: number, chunk: number) =>
+      ({
+        ...record(i),
+        _id: `acme:msg_bc_ch-${i}`,
+        messageId: `msg_bc_ch-${i}`,
+        broadcastId: 'bc_ch',
+        broadcastIndex: i,
+        broadcastChunk: chunk,
+      }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>;
+    expect(await repo.insertRecords([inChunk(0, 0), inChunk(1, 0), inChunk(1000, 1), inChunk(1001, 1)])).toBe(
+      4,
+    );
+    expect((await repo.records('acme', 'bc_ch', 1)).map((r) => r.broadcastIndex).sort()).toEqual([
+      1000, 1001,
+    ]);
+    expect((await repo.records('acme', 'bc_ch', 0)).map((r) => r.broadcastIndex).sort()).toEqual([0, 1]);
+    expect(await repo.records('acme', 'bc_ch', 2)).toEqual([]);
   });
 });

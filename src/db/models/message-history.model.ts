@@ -62,6 +62,12 @@ export interface MessageHistoryDoc {
   broadcastId?: string | null;
   broadcastIndex?: number | null;
   /**
+   * Its chunk (BROADCAST_CHUNK_SIZE recipients): an equality a chunk's read can filter on in the
+   * database (FerretDB pushes equalities down to PostgreSQL, not ranges). Absent on records written
+   * before it was added.
+   */
+  broadcastChunk?: number | null;
+  /**
    * A broadcast recipient's status changed since its tenant's callback last heard of it (statuses
    * reach its record straight from the webhooks; the broadcast's workflow sweeps these up).
    */
@@ -113,6 +119,7 @@ const schema = new Schema<MessageHistoryDoc>(
     nextAttemptAt: { type: Date, default: null },
     broadcastId: { type: String, default: null },
     broadcastIndex: { type: Number, default: null },
+    broadcastChunk: { type: Number },
     notifyPending: { type: Boolean, default: false },
     notifiedStatus: { type: String, default: null },
     notifyAttempts: { type: Number, default: 0 },

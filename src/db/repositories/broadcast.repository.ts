@@ -201,16 +201,26 @@ export function createBroadcastRepository(conn: Connection) {
       }
     },
 
-    /** The records of recipients [from, to) of a broadcast. */
-    async records(
-      tenantId: string,
-      broadcastId: string,
-      from: number,
-      to: number,
-    ): Promise<RecipientRecord[]> {
+    /**
+     * The records of one chunk's recipients. By the chunk number they carry: on FerretDB a range on
+     * `broadcastIndex` is filtered after reading every record of the broadcast (5,000 of them for a
+     * chunk of 1,000, seconds between chunks); records written before `broadcastChunk` existed are
+     * found by their index range.
+     */
+    async records(tenantId: string, broadcastId: string, chunk: number): Promise<RecipientRecord[]> {
+      const fields = { messageId: 1, broadcastIndex: 1, status: 1, sendRounds: 1, nextAttemptAt: 1 };
+      const byChunk = await Message.find(
+        { ...recipientsOf(tenantId, broadcastId), broadcastChunk: chunk },
+        fields,
+      ).lean<RecipientRecord[]>();
+      if (byChunk.length > 0) return byChunk;
+      const from = chunk * BROADCAST_CHUNK_SIZE;
       return Message.find(
-        { ...recipientsOf(tenantId, broadcastId), broadcastIndex: { $gte: from, $lt: to } },
-        { messageId: 1, broadcastIndex: 1, status: 1, sendRounds: 1, nextAttemptAt: 1 },
+        {
+          ...recipientsOf(tenantId, broadcastId),
+          broadcastIndex: { $gte: from, $lt: from + BROADCAST_CHUNK_SIZE },
+        },
+        fields,
       ).lean<RecipientRecord[]>();
     },
 
