@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { messageHistoryModel } from '../src/db/models/message-history.model';
 import {
-  cpuUse,
+  stackCpu,
   PHONE_ID,
   log,
   percentile,
@@ -154,16 +154,7 @@ async function main(): Promise<void> {
 
   async function broadcastPhase(phase: string, n: number, offset: number, kill = false): Promise<void> {
     const t0 = Date.now();
-    const cpu = cpuUse(
-      {
-        api: stack.pids.api,
-        worker: stack.worker.pid,
-        temporal: stack.pids.temporal,
-        ferretdb: stack.pids.ferretdb,
-        bench: process.pid,
-      },
-      stack.pgDatabase,
-    );
+    const cpu = stackCpu(stack);
     const res = await api(
       'POST',
       '/v1/broadcasts',
@@ -225,16 +216,7 @@ async function main(): Promise<void> {
     if (SINGLES > 0) {
       log(`single: ${SINGLES} POST /v1/messages, closed loop`);
       const t0 = Date.now();
-      const cpu = cpuUse(
-        {
-          api: stack.pids.api,
-          worker: stack.worker.pid,
-          temporal: stack.pids.temporal,
-          ferretdb: stack.pids.ferretdb,
-          bench: process.pid,
-        },
-        stack.pgDatabase,
-      );
+      const cpu = stackCpu(stack);
       const ids: string[] = [];
       await forEachConcurrently(SINGLES, 32, async (i) => {
         const r = await sendText(stack, i, `${tag}-single`);

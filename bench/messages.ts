@@ -26,6 +26,7 @@ import { workflowIds } from '../src/temporal/workflow-ids';
 import type { StatusName } from '../test/fakes/meta-graph.fake';
 import {
   cpuUse,
+  stackCpu,
   forEachConcurrently,
   log,
   percentile as pct,
@@ -306,16 +307,7 @@ async function main(): Promise<void> {
       };
       const label = `(${v}) product, ${statuses.join(' + ')}`;
       log(`${label}: closed loop`);
-      const cpu = cpuUse(
-        {
-          api: stack.pids.api,
-          worker: stack.worker.pid,
-          temporal: stack.pids.temporal,
-          ferretdb: stack.pids.ferretdb,
-          bench: process.pid,
-        },
-        stack.pgDatabase,
-      );
+      const cpu = stackCpu(stack);
       const closed = await drive(N, 0, false, send);
       const done = (ids: string[]) => () =>
         Message.countDocuments({ tenantId: 'bench', messageId: { $in: ids }, status: { $in: final } });

@@ -402,3 +402,17 @@ export function cpuUse(
       : {}),
   });
 }
+
+/** cpuUse over every process of the product's stack (and this bench process, which runs the fake). */
+export function stackCpu(stack: BenchStack): () => Record<string, number> {
+  return cpuUse(
+    {
+      api: stack.pids.api,
+      worker: stack.worker.pid,
+      temporal: stack.pids.temporal,
+      ferretdb: stack.pids.ferretdb,
+      bench: process.pid,
+    },
+    stack.pgDatabase,
+  );
+}
