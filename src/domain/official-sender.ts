@@ -11,4 +11,3 @@ export type SenderCredentials =
   | { provider: '360dialog'; apiKey: string; webhookSecret: string }
   /** Twilio: HTTP Basic with the (sub)account SID and its auth token (also the webhook signing key). */
   | { provider: 'twilio'; accountSid: string; authToken: string };
-
