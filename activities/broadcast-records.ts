@@ -1,5 +1,5 @@
 import type { BroadcastDoc } from '../src/db/models/broadcast.model';
-import type { MessageHistoryDoc } from '../src/db/models/message-history.model';
+import { QUEUED_LIFECYCLE, type MessageHistoryDoc } from '../src/db/models/message-history.model';
 import { BROADCAST_CHUNK_SIZE, recipientMessageId, type BroadcastRecipient } from '../src/domain/broadcast';
 import type { MessageContent } from '../src/schemas/message-content.schema';
 import { summarise } from './message-summary';
@@ -60,27 +60,12 @@ export function recipientRecord(
     messageContent: s.text,
     content: content as unknown as Record<string, unknown>,
     mediaData: s.media,
-    status: 'queued',
-    providerMessageId: null,
-    sentAt: null,
-    deliveredAt: null,
-    readAt: null,
-    failedAt: null,
-    cancelledAt: null,
-    retryCount: 0,
-    retryable: false,
-    errorCode: null,
-    errorMessage: null,
+    ...QUEUED_LIFECYCLE,
     metadata: rc.metadata ?? null,
     idempotencyKey: null,
     requestHash: b.requestHash,
     workflowId: b.workflowId,
-    lastFailedRunId: null,
     validityMs: b.validityMs,
-    sendRounds: 0,
-    lastErrorCode: null,
-    lastErrorMessage: null,
-    nextAttemptAt: null,
     broadcastId,
     broadcastIndex: index,
     broadcastChunk: Math.floor(index / BROADCAST_CHUNK_SIZE),

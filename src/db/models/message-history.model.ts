@@ -140,6 +140,26 @@ schema.index({ provider: 1, providerMessageId: 1 });
 schema.index({ tenantId: 1, broadcastId: 1, broadcastIndex: 1 });
 schema.index({ tenantId: 1, broadcastId: 1, notifyPending: 1 });
 
+/** The lifecycle fields of a record that was just queued: nothing sent, failed or retried yet. */
+export const QUEUED_LIFECYCLE = {
+  status: 'queued',
+  providerMessageId: null,
+  sentAt: null,
+  deliveredAt: null,
+  readAt: null,
+  failedAt: null,
+  cancelledAt: null,
+  retryCount: 0,
+  retryable: false,
+  errorCode: null,
+  errorMessage: null,
+  lastFailedRunId: null,
+  sendRounds: 0,
+  lastErrorCode: null,
+  lastErrorMessage: null,
+  nextAttemptAt: null,
+} as const satisfies Partial<MessageHistoryDoc>;
+
 export function messageHistoryModel(conn: Connection): Model<MessageHistoryDoc> {
   return (
     (conn.models.MessageHistory as Model<MessageHistoryDoc> | undefined) ??

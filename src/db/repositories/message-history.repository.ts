@@ -2,7 +2,11 @@ import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import { statusesBefore, type MessageStatus } from '../../domain/message';
 import { bulkWriteInSmallCommands } from '../bulk-writes';
 import { duplicateKeysOnly } from '../connection';
-import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
+import {
+  messageHistoryModel,
+  QUEUED_LIFECYCLE,
+  type MessageHistoryDoc,
+} from '../models/message-history.model';
 import { recipientStatusInboxModel } from '../models/broadcast.model';
 import { parseRecipientMessageId } from '../../domain/broadcast';
 import { createMessageStatsRepository } from './message-stats.repository';
@@ -185,22 +189,7 @@ export function createMessageHistoryRepository(conn: Connection) {
         {
           $setOnInsert: {
             ...fields,
-            status: 'queued',
-            providerMessageId: null,
-            sentAt: null,
-            deliveredAt: null,
-            readAt: null,
-            failedAt: null,
-            cancelledAt: null,
-            retryCount: 0,
-            retryable: false,
-            errorCode: null,
-            errorMessage: null,
-            lastFailedRunId: null,
-            sendRounds: 0,
-            lastErrorCode: null,
-            lastErrorMessage: null,
-            nextAttemptAt: null,
+            ...QUEUED_LIFECYCLE,
             createdAt: acceptedAt,
             updatedAt: acceptedAt,
             deletedAt: null,
