@@ -160,12 +160,14 @@ export function createSendLimiter(
           }
           if (r !== 'conflict' && r.granted) {
             served = r.count ?? 1;
+            for (const b of front.slice(0, served)) b.settle(Promise.resolve({ granted: true }));
+            // Their tokens are taken: the places they held are left now. A place that cannot be
+            // left (our database just went away) expires by itself a few seconds later.
             const waited = front.slice(0, served).filter((b) => b.ask.waited);
             if (waited.length > 0)
               await Waiters.deleteMany({ _id: { $in: waited.map((b) => b.ask.ticket) } }).catch(
                 () => undefined,
               );
-            for (const b of front.slice(0, served)) b.settle(Promise.resolve({ granted: true }));
           }
         }
         // The rest one by one, in order (each learns its own wait and place in the line).
