@@ -24,7 +24,8 @@ import { createSupervisor } from './lib/supervisor';
  * Ctrl-C / SIGTERM / SIGHUP stop them in reverse order and exit 0; see scripts/lib/supervisor.ts.
  * Secrets reach the children only through their environment, never their command line.
  * Where it runs can be moved (a second stack beside a developer's, as the process tests do):
- * DW_DATA_DIR, DW_TEMPORAL_PORT, DW_TEMPORAL_UI_PORT, DW_MONGO_PORT, DW_GATEWAY_PORT,
+ * DW_DATA_DIR, DW_TEMPORAL_PORT, DW_TEMPORAL_UI_PORT, DW_TEMPORAL_METRICS_PORT (default: the
+ * server's random pick), DW_MONGO_PORT, DW_GATEWAY_PORT,
  * DW_META_PORT, DW_DIALOG360_PORT, DW_TWILIO_PORT, DW_FERRETDB_DATABASE, and PORT /
  * WORKER_METRICS_PORT as the API and the worker read them.
  */
@@ -43,6 +44,7 @@ const settings = {
   dataDir: path.resolve(env.DW_DATA_DIR || path.join(root, '.data')),
   temporalPort: port('DW_TEMPORAL_PORT', 7233),
   temporalUiPort: port('DW_TEMPORAL_UI_PORT', 8233),
+  temporalMetricsPort: env.DW_TEMPORAL_METRICS_PORT ? port('DW_TEMPORAL_METRICS_PORT', 0) : undefined,
   mongoPort: port('DW_MONGO_PORT', 27017),
   gatewayPort: port('DW_GATEWAY_PORT', 3100),
   simulatorPorts: {
@@ -104,13 +106,14 @@ async function main(): Promise<void> {
   if (env.TEMPORAL_ADDRESS) {
     log('stack', `Temporal: using ${env.TEMPORAL_ADDRESS}`);
   } else {
-    const { temporalPort, temporalUiPort } = settings;
+    const { temporalPort, temporalUiPort, temporalMetricsPort } = settings;
     const t = stack.start(
       'temporal',
       toolPath('temporal'),
       temporalDevServerArgs({
         port: temporalPort,
         uiPort: temporalUiPort,
+        metricsPort: temporalMetricsPort,
         dbFile: path.join(dataDir, 'temporal.db'),
         logLevel: 'warn',
         // The UI decodes sealed payloads through the API (issue 15). The UI sends no header, so the

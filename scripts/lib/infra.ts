@@ -168,6 +168,8 @@ export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> 
 export interface TemporalDevServerOptions {
   port: number;
   uiPort?: number; // omitted → headless
+  /** Its Prometheus port; omitted → one the server picks at random (which can take a port another process was given). */
+  metricsPort?: number;
   dbFile?: string; // omitted → in memory
   logLevel?: string;
   stdio?: 'inherit' | 'pipe' | 'ignore';
@@ -182,6 +184,7 @@ export function temporalDevServerArgs(opts: TemporalDevServerOptions): string[] 
   args.push('--log-level', opts.logLevel ?? 'warn', '--log-format', 'pretty');
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
+  if (opts.metricsPort) args.push('--metrics-port', String(opts.metricsPort));
   if (opts.uiPort && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFile) {
     // WAL + synchronous=normal: 34 workflows/s against 14 with the defaults on this machine kind.

@@ -56,9 +56,21 @@ export async function startNpmStack(
   extraEnv: Record<string, string>,
   readyMs: number,
 ): Promise<NpmStack> {
-  const [temporal, ui, mongo, gateway, api, metrics, meta, dialog360, twilio] = (await distinctFreePorts(
-    9,
-  )) as [number, number, number, number, number, number, number, number, number];
+  // Temporal's metrics port too: left to the server, its random pick once took the port given to a
+  // simulator (EADDRINUSE, the stack stopped).
+  const [temporal, ui, mongo, gateway, api, metrics, meta, dialog360, twilio, temporalMetrics] =
+    (await distinctFreePorts(10)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
   const ports: StackPorts = { temporal, ui, mongo, gateway, api, metrics, meta, dialog360, twilio };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `dw-${name}-`));
   const database = `dw_${name}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -68,6 +80,7 @@ export async function startNpmStack(
     DW_DATA_DIR: dataDir,
     DW_TEMPORAL_PORT: String(temporal),
     DW_TEMPORAL_UI_PORT: String(ui),
+    DW_TEMPORAL_METRICS_PORT: String(temporalMetrics),
     DW_MONGO_PORT: String(mongo),
     DW_GATEWAY_PORT: String(gateway),
     DW_META_PORT: String(meta),
