@@ -14,11 +14,13 @@
  * reach Temporal), lost and duplicated (sends per recipient counted by the fake).
  *
  *   npx tsx bench/broadcast.ts [--recipients 5000] [--singles 500] [--status-delay 1000] [--kill]
+ *     [--timeline] [--phases single,80,ceiling,accept]
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { messageHistoryModel } from '../src/db/models/message-history.model';
 import {
+  databaseWork,
   stackCpu,
   PHONE_ID,
   log,
@@ -38,8 +40,11 @@ const { values: args } = parseArgs({
     kill: { type: 'boolean', default: false },
     timeline: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
+    /** Which phases to run (the kill phase is --kill): for a quicker look at one of them. */
+    phases: { type: 'string', default: 'single,80,ceiling,accept' },
   },
 });
+const PHASES = new Set(args.phases.split(','));
 const R = Number(args.recipients);
 const SINGLES = Number(args.singles);
 const STATUS_DELAY = Number(args['status-delay']);
@@ -136,8 +141,23 @@ async function main(): Promise<void> {
     const hi = s[Math.floor(s.length * 0.95)] as number;
     return hi > lo ? +((s.length * 0.9) / ((hi - lo) / 1000)).toFixed(1) : NaN;
   };
-  const waitDelivered = async (filter: Record<string, unknown>, n: number, what: string) => {
+  const waitDelivered = async (
+    filter: Record<string, unknown>,
+    n: number,
+    what: string,
+    acceptedBefore: number,
+  ) => {
     const deadline = Date.now() + 20 * 60_000;
+    // Until the fake has accepted them all (or accepts no more for 30 s), counting records (a read
+    // of every recipient on FerretDB) would only add its own load to what is measured.
+    for (
+      let seen = -1, since = Date.now();
+      stack.fake.accepted.length < acceptedBefore + n;
+      await sleep(100)
+    ) {
+      if (stack.fake.accepted.length !== seen) [seen, since] = [stack.fake.accepted.length, Date.now()];
+      else if (Date.now() - since > 30_000) break;
+    }
     for (;;) {
       const d = await Message.countDocuments({ ...filter, status: 'delivered' });
       if (d >= n) return;
@@ -154,7 +174,9 @@ async function main(): Promise<void> {
 
   async function broadcastPhase(phase: string, n: number, offset: number, kill = false): Promise<void> {
     const t0 = Date.now();
+    const acceptedBefore = stack.fake.accepted.length;
     const cpu = stackCpu(stack);
+    const work = stack.pgDatabase ? databaseWork(stack.pgDatabase) : null;
     const res = await api(
       'POST',
       '/v1/broadcasts',
@@ -177,7 +199,7 @@ async function main(): Promise<void> {
       await sleep(2_000);
       await stack.restart('worker');
     }
-    await waitDelivered({ broadcastId: id }, n, phase);
+    await waitDelivered({ broadcastId: id }, n, phase, acceptedBefore);
     const seconds = (Date.now() - t0) / 1000;
     const used = cpu();
     cpuRows.push({
@@ -209,13 +231,18 @@ async function main(): Promise<void> {
       duplicated: dup,
     });
     if (kill) log(`${phase}: ${dup} duplicated sends, ${inFlightAtKill} were in flight at the kill`);
+    if (work) {
+      log(`${phase}: PostgreSQL rows per recipient, by collection (this bench's own polling included)`);
+      console.table(await work(n));
+    }
   }
 
   try {
     // The single-message path, for comparison (closed loop, 32 at a time).
-    if (SINGLES > 0) {
+    if (SINGLES > 0 && PHASES.has('single')) {
       log(`single: ${SINGLES} POST /v1/messages, closed loop`);
       const t0 = Date.now();
+      const acceptedBefore = stack.fake.accepted.length;
       const cpu = stackCpu(stack);
       const ids: string[] = [];
       await forEachConcurrently(SINGLES, 32, async (i) => {
@@ -223,7 +250,7 @@ async function main(): Promise<void> {
         if (r.status !== 202 || !r.id) throw new Error(`single ${i}: ${r.status}`);
         ids.push(r.id);
       });
-      await waitDelivered({ messageId: { $in: ids } }, SINGLES, 'single');
+      await waitDelivered({ messageId: { $in: ids } }, SINGLES, 'single', acceptedBefore);
       const seconds = (Date.now() - t0) / 1000;
       const used = cpu();
       cpuRows.push({
@@ -253,15 +280,15 @@ async function main(): Promise<void> {
       });
     }
 
-    await broadcastPhase('broadcast, sender at 80/s', R, 0);
+    if (PHASES.has('80')) await broadcastPhase('broadcast, sender at 80/s', R, 0);
 
     const rate = await api('PUT', '/v1/senders/meta-bench/rate', { ratePerSecond: 1000, burst: 1000 });
     if (rate.status !== 200) throw new Error(`PUT rate: ${rate.status}`);
-    await broadcastPhase('broadcast, sender at 1,000/s (ceiling)', R, R);
+    if (PHASES.has('ceiling')) await broadcastPhase('broadcast, sender at 1,000/s (ceiling)', R, R);
 
     // Time to accept 10,000 recipients (validation, storage, workflow start); cancelled right after.
     const acceptTimes: number[] = [];
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < (PHASES.has('accept') ? 3 : 0); k++) {
       const body = {
         from: 'meta-bench',
         type: 'template',

@@ -4,7 +4,7 @@
  * processes configured like production, pointed at the Meta fake on loopback, a tenant with an API
  * key and a registered Meta sender), and the small helpers around it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import {
   createPostgresDatabase,
   dropPostgresDatabase,
   freePort,
+  postgresAdminUrl,
   startFerretDb,
   startTemporalDevServer,
   stopChild,
@@ -415,4 +416,61 @@ export function stackCpu(stack: BenchStack): () => Record<string, number> {
     },
     stack.pgDatabase,
   );
+}
+
+/**
+ * What PostgreSQL did per FerretDB collection over a phase (pg_stat_user_tables: rows read by scans
+ * and by indexes, rows inserted, updated, deleted), divided by `per`: call at its start, call the
+ * answer at its end. Tables are FerretDB's (`<collection>_<hash>`), named here by their collection.
+ * The statistics collector reports with a delay of up to a second, so the answer waits that long.
+ */
+export function databaseWork(database: string): (per: number) => Promise<Record<string, number | string>[]> {
+  const url = new URL(postgresAdminUrl());
+  url.pathname = `/${database}`;
+  const cols = [
+    'seq_scan',
+    'seq_tup_read',
+    'idx_scan',
+    'idx_tup_fetch',
+    'n_tup_ins',
+    'n_tup_upd',
+    'n_tup_del',
+  ];
+  const read = () => {
+    const out = execFileSync('psql', [
+      url.toString(),
+      '-tA',
+      '-F',
+      ',',
+      '-c',
+      `SELECT relname, ${cols.map((c) => `coalesce(${c}, 0)`).join(', ')} FROM pg_stat_user_tables`,
+    ]).toString();
+    const rows = new Map<string, number[]>();
+    for (const line of out.trim().split('\n').filter(Boolean)) {
+      const [rel, ...nums] = line.split(',');
+      const name = (rel as string).replace(/_[0-9a-f]{8}$/, '');
+      const prev = rows.get(name) ?? cols.map(() => 0);
+      rows.set(
+        name,
+        prev.map((v, i) => v + Number(nums[i])),
+      );
+    }
+    return rows;
+  };
+  const before = read();
+  return async (per) => {
+    await sleep(1_500);
+    const after = read();
+    return [...after]
+      .map(([table, nums]) => {
+        const was = before.get(table) ?? cols.map(() => 0);
+        return {
+          table,
+          ...Object.fromEntries(
+            cols.map((c, i) => [c, +(((nums[i] ?? 0) - (was[i] ?? 0)) / per).toFixed(2)]),
+          ),
+        };
+      })
+      .filter((r) => cols.some((c) => (r as Record<string, number | string>)[c] !== 0));
+  };
 }
