@@ -4,7 +4,6 @@ import type { BroadcastDoc } from '../src/db/models/broadcast.model';
 import type { BroadcastRepository } from '../src/db/repositories/broadcast.repository';
 import type { CustomerWindowRepository } from '../src/db/repositories/customer-window.repository';
 import type { SendLimiter } from '../src/db/repositories/send-limiter.repository';
-import { recipientMessageId } from '../src/domain/broadcast';
 import { customerWindow, typesAllowedOutsideWindow } from '../src/domain/customer-window';
 import type { Priority } from '../src/domain/message';
 import type { Metrics } from '../src/observability/metrics';
@@ -22,6 +21,8 @@ export interface BroadcastActivityDeps {
   windows?: { repo: Pick<CustomerWindowRepository, 'lastInboundAtMany'>; marginMs: number };
   /** Sends in flight at once per chunk (BROADCAST_MAX_IN_FLIGHT). */
   maxInFlight: number;
+  /** How long an answered send waits in the journal for its statuses (BROADCAST_STATUS_FOLD_MS; 0: none). */
+  foldMs?: number;
 }
 
 /** One chunk's sending (a send activity): who, how, and until when provider outages are retried. */
@@ -65,13 +66,17 @@ export async function sendChunk(
     );
   const b = await durably(() => repo.get(tenantId, broadcastId));
   if (!b) throw ApplicationFailure.nonRetryable(`broadcast ${broadcastId} not found`, 'BroadcastMissing');
+  // Sends journaled by an earlier chunk (or by this one's attempt that died): their records are
+  // still queued, yet they are sent. This chunk's writer writes them when due.
+  const journaled = await durably(() => repo.journaledSends(tenantId, broadcastId));
+  const isJournaled = new Set(journaled.map((j) => j.messageId));
   const records = await durably(() => repo.records(tenantId, broadcastId, input.chunk));
   const byIndex = new Map(records.map((rec) => [rec.broadcastIndex as number, rec]));
   const items: Item[] = [];
   c.recipients.forEach((recipient, i) => {
     const index = c.first + i;
     const rec = byIndex.get(index);
-    if (!rec || rec.status !== 'queued') return;
+    if (!rec || rec.status !== 'queued' || isJournaled.has(rec.messageId)) return;
     items.push({
       index,
       messageId: rec.messageId,
@@ -82,7 +87,8 @@ export async function sendChunk(
       backoffMs: input.initialRetryMs,
     });
   });
-  const writer = new OutcomeWriter(repo, tenantId, input.provider, durably, metrics);
+  const writer = new OutcomeWriter(repo, tenantId, input.provider, durably, metrics, deps.foldMs ?? 0);
+  writer.adopt(journaled);
   const sender = new ChunkSender(
     ctx,
     deps,
@@ -94,12 +100,9 @@ export async function sendChunk(
   );
   await keepWindowOpen(sender, deps, durably, tenantId, b, items);
   const result = await sender.run(items);
-  // A webhook that was still storing an early status while its `sent` was written: once more.
-  await durably(() =>
-    repo.applyStatusInbox(tenantId, {
-      messageIds: c.recipients.map((_, i) => recipientMessageId(broadcastId, c.first + i)),
-    }),
-  );
+  // The journal: the next chunk writes what is not due yet; the last chunk waits for it; a paused
+  // or cancelled broadcast's records are made right now.
+  await writer.drain(result.stopped ? 'now' : input.chunk >= b.chunkCount - 1 ? 'wait' : 'journal');
   await sender.leaveLine();
   return result;
 }

@@ -6,7 +6,7 @@ import { ProviderError } from '../src/providers/errors';
 import type { MessagingProvider } from '../src/providers/types';
 import type { MessageContent } from '../src/schemas/message-content.schema';
 import type { BroadcastActivityDeps, BroadcastChunkInput, BroadcastChunkResult } from './broadcast-chunk';
-import type { Durably, OutcomeWriter } from './broadcast-outcomes';
+import { JOURNAL_LAG_MAX, type Durably, type OutcomeWriter } from './broadcast-outcomes';
 import { personalise } from './broadcast-records';
 
 /** How often a running chunk reads whether it was paused or cancelled. */
@@ -133,7 +133,11 @@ export class ChunkSender {
     const ready = this.items.filter((it) => it.dueAt <= now).length;
     // Back-pressure: answered sends not yet recorded count against the room, so when writes lag
     // behind sends, sending slows down — a worker killed now resends at most this many.
-    const room = this.deps.maxInFlight - this.inFlight - this.writer.unwritten;
+    // Likewise when the records' writes lag behind the journal (see OutcomeWriter.lagging).
+    const room =
+      this.writer.lagging > JOURNAL_LAG_MAX
+        ? 0
+        : this.deps.maxInFlight - this.inFlight - this.writer.unwritten;
     if (ready === 0 || room <= 0) {
       const next = this.items[0]?.dueAt ?? now + 50;
       await this.nap(Math.max(5, Math.min(next - now, NAP_MS)));

@@ -10,7 +10,7 @@ import {
   type BroadcastChunkInput,
   type BroadcastChunkResult,
 } from './broadcast-chunk';
-import { durablyIn } from './broadcast-outcomes';
+import { OutcomeWriter, durablyIn } from './broadcast-outcomes';
 import { recipientRecord } from './broadcast-records';
 import type { CallbackActivityDeps } from './callbacks.activities';
 
@@ -76,9 +76,24 @@ export function createBroadcastActivities(all: {
       }
     },
 
-    /** Early webhook statuses of a broadcast's recipients left in the inbox, applied (after the last chunk). */
+    /**
+     * After the last chunk: sends left in the journal written to their records, and early webhook
+     * statuses left in the journal or the inbox applied.
+     */
     async applyBroadcastStatusInbox(r: { tenantId: string; broadcastId: string }): Promise<number> {
-      return repo.applyStatusInbox(r.tenantId, { broadcastId: r.broadcastId });
+      // Sends still journaled (a chunk that failed for good, or one left by a crash): to their records first.
+      const durably = durablyIn(Context.current(), all.metrics);
+      const journaled = await durably(() => repo.journaledSends(r.tenantId, r.broadcastId));
+      if (journaled.length > 0) {
+        const b = await durably(() => repo.get(r.tenantId, r.broadcastId));
+        const writer = new OutcomeWriter(repo, r.tenantId, b?.provider ?? 'unknown', durably, all.metrics);
+        writer.adopt(journaled);
+        await writer.drain('now');
+      }
+      const left = await durably(() =>
+        repo.applyJournalLeftovers(r.tenantId, { broadcastId: r.broadcastId }),
+      );
+      return left + (await durably(() => repo.applyStatusInbox(r.tenantId, { broadcastId: r.broadcastId })));
     },
 
     /** Queued recipients become cancelled (the broadcast was cancelled). */

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
         ? { repo: createCustomerWindowRepository(mongo), marginMs: config.CUSTOMER_WINDOW_MARGIN_MS }
         : undefined,
       maxInFlight: config.BROADCAST_MAX_IN_FLIGHT,
+      foldMs: config.BROADCAST_STATUS_FOLD_MS,
     },
     inbound: {
       repo: createInboundMessageRepository(mongo),

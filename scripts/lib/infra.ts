@@ -89,12 +89,14 @@ export function createPostgresDatabase(name: string, ifMissing = false): void {
 
 /**
  * Fields besides `_id` that hot queries filter on by equality, per collection: a broadcast's
- * recipients (`broadcastId`: its chunk reads, counts and sweeps) and a status found by its provider
- * id. Without an index FerretDB reads every record of the collection for them.
+ * recipients (`broadcastId`: its chunk reads, counts and sweeps), a status found by its provider
+ * id, and a broadcast's send journal (by broadcast, and by journal batch). Without an index FerretDB reads every record of the collection for them.
  */
 const FERRETDB_GIN_FIELDS: [collection: string, field: string][] = [
   ['whatsapp_message_histories', 'broadcastId'],
   ['whatsapp_message_histories', 'providerMessageId'],
+  ['whatsapp_broadcast_send_journal', 'broadcastId'],
+  ['whatsapp_broadcast_send_journal', 'foldBatch'],
 ];
 
 /**

@@ -155,6 +155,9 @@ export const envSchema = z.object({
   MESSAGE_WAIT_SENT_MAX_MS: durationMs.min(100).max(60_000).default(10_000),
   // Broadcasts (issue 18): sends in flight per chunk, the request body's limit, a chunk's heartbeat timeout.
   BROADCAST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000).default(64),
+  // How long a recipient's `sent` waits in the journal so that its delivered, which usually comes
+  // within a second or two, is written in the same update (0: written at once, a second write follows).
+  BROADCAST_STATUS_FOLD_MS: durationMs.min(0).max(30_000).default(2_000),
   BROADCAST_BODY_LIMIT: z
     .string()
     .regex(/^\d+(b|kb|mb)$/, 'must look like 4mb')

@@ -110,6 +110,8 @@ export function messagingDeps(opts: {
   broadcastSettings?: Partial<BroadcastSettings>;
   /** Sends in flight per broadcast chunk (default 16). */
   broadcastMaxInFlight?: number;
+  /** BROADCAST_STATUS_FOLD_MS (the journal's wait for statuses); 250 unless given. */
+  broadcastFoldMs?: number;
 }) {
   const box = createSecretBox(new Map([['k1', Buffer.alloc(32, 9)]]));
   const messages = createMessageHistoryRepository(opts.conn);
@@ -239,6 +241,8 @@ export function messagingDeps(opts: {
               ? undefined
               : { repo: windows, marginMs: opts.customerWindowMarginMs },
           maxInFlight: opts.broadcastMaxInFlight ?? 16,
+          // Short, so a test's broadcast ends soon, yet long enough that the journal is exercised.
+          foldMs: opts.broadcastFoldMs ?? 250,
         },
       },
       metrics: opts.metrics,

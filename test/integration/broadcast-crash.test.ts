@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { Worker } from '@temporalio/worker';
 import { idForKey, requestHashOf } from '../../src/api/messages/message-view';
+import { messageHistoryModel } from '../../src/db/models/message-history.model';
 import { createApiKeyRepository } from '../../src/db/repositories/api-key.repository';
 import { recipientMessageId } from '../../src/domain/broadcast';
 import { createBroadcastBody } from '../../src/schemas/broadcast.schema';
@@ -65,6 +66,9 @@ describe('broadcasts: processes killed', () => {
       CHILD_TEMPORAL_ADDRESS: testEnv('TEST_TEMPORAL_ADDRESS'),
       CHILD_TASK_QUEUE: taskQueue,
       CHILD_META_URL: fake.baseUrl,
+      // Answered sends wait in the journal 1.5 s before their records are written: at the kill, some
+      // are journaled only (never to be sent again), some are written to their records.
+      CHILD_BROADCAST_FOLD_MS: '1500',
     });
     // Meta holds every send 800 ms: at the kill, a known set of sends is in flight at the fake.
     fake.setLatency(800);
@@ -86,7 +90,12 @@ describe('broadcasts: processes killed', () => {
         })
         .expect(202)
     ).body.id as string;
-    await eventually(async () => fake.accepted.length >= 10, 'part of the broadcast sent');
+    // Far enough that some sends were written to their records, while later ones are journaled.
+    await eventually(
+      async () =>
+        (await messageHistoryModel(db.conn).countDocuments({ broadcastId: id, status: 'sent' })) > 0,
+      'part of the broadcast sent and written',
+    );
     const inFlightAtKill = fake.inFlight;
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -94,12 +103,24 @@ describe('broadcasts: processes killed', () => {
     // died) whose `sent` it never recorded. Only these may go out twice (the documented
     // at-least-once case); a recipient recorded as sent must never be sent again.
     await eventually(async () => fake.handling === 0, "the dead worker's requests handled at the fake");
+    // Recorded = written to the record, or journaled (the record written later, by the next worker).
+    const journaled = new Map(
+      (await deps.broadcasts.journaledSends(TENANT, id)).map((j) => [j.messageId, j.providerMessageId]),
+    );
     const reachedUnrecorded: number[] = [];
+    let writtenAtKill = 0;
     for (let i = 0; i < n; i++) {
       const doc = await deps.messages.get(TENANT, recipientMessageId(id, i));
-      if (doc?.status === 'queued' && fake.sendsFor(recipientMessageId(id, i)).length > 0)
+      if (doc?.status === 'sent') writtenAtKill++;
+      if (
+        doc?.status === 'queued' &&
+        !journaled.has(recipientMessageId(id, i)) &&
+        fake.sendsFor(recipientMessageId(id, i)).length > 0
+      )
         reachedUnrecorded.push(i);
     }
+    expect(journaled.size).toBeGreaterThan(0);
+    expect(writtenAtKill).toBeGreaterThan(0);
     fake.setLatency(0);
 
     const worker: Worker = await createTestWorker(temporal.nativeConnection, taskQueue, deps.activities);
@@ -121,12 +142,15 @@ describe('broadcasts: processes killed', () => {
     counts.forEach((c, i) => {
       if (c > 1) expect(reachedUnrecorded).toContain(i);
     });
-    // Every record is sent with a provider id Meta gave for it.
+    // Every record is sent with a provider id Meta gave for it; a journaled one with the journal's.
     for (let i = 0; i < n; i++) {
       const doc = await deps.messages.get(TENANT, recipientMessageId(id, i));
       expect(doc?.status).toBe('sent');
       expect(fake.sendsFor(recipientMessageId(id, i)).map((s) => s.wamid)).toContain(doc?.providerMessageId);
+      const j = journaled.get(recipientMessageId(id, i));
+      if (j) expect(doc?.providerMessageId).toBe(j);
     }
+    expect(await deps.broadcasts.journaledSends(TENANT, id)).toEqual([]);
   });
 
   it('an API that died between storing the recipients and starting the workflow: the same Idempotency-Key starts it, once', async () => {

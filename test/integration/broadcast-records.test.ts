@@ -1,4 +1,10 @@
+import type { Context } from '@temporalio/activity';
+import { durablyIn, OutcomeWriter } from '../../activities/broadcast-outcomes';
+import { recipientStatusInboxModel } from '../../src/db/models/broadcast.model';
 import { createBroadcastRepository } from '../../src/db/repositories/broadcast.repository';
+import { createMessageHistoryRepository } from '../../src/db/repositories/message-history.repository';
+import { createSendJournalRepository } from '../../src/db/repositories/send-journal.repository';
+import { sendJournalModel } from '../../src/db/models/send-journal.model';
 import { messageHistoryModel, type MessageHistoryDoc } from '../../src/db/models/message-history.model';
 import { useDatabase } from '../fixtures/infra';
 
@@ -15,6 +21,9 @@ const record = (i: number) =>
     createdAt: new Date(),
     updatedAt: new Date(),
   }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>;
+
+/** A broadcast id as the API makes them (recipients' message ids are parsed for it). */
+const BC = 'bc_JournalTest01234567890';
 
 /** The recipients' records are written once, however often the activity writing them is retried. */
 describe('broadcast recipient records (real MongoDB-protocol server)', () => {
@@ -57,5 +66,221 @@ describe('broadcast recipient records (real MongoDB-protocol server)', () => {
     ]);
     expect((await repo.records('acme', 'bc_ch', 0)).map((r) => r.broadcastIndex).sort()).toEqual([0, 1]);
     expect(await repo.records('acme', 'bc_ch', 2)).toEqual([]);
+  });
+
+  it('a journaled send takes the statuses that come meanwhile into its one write, and then leaves the journal', async () => {
+    const repo = createBroadcastRepository(db.conn);
+    const history = createMessageHistoryRepository(db.conn);
+    const rec = (i: number) =>
+      ({
+        ...record(i),
+        _id: `acme:msg_${BC}-${i}`,
+        messageId: `msg_${BC}-${i}`,
+        broadcastId: BC,
+        broadcastIndex: i,
+        broadcastChunk: 0,
+      }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>;
+    await repo.insertRecords([rec(0), rec(1)]);
+    const sentAt = new Date('2026-12-04T10:00:00Z');
+    // The provider answered both; the chunk journals them (twice: a retried write changes nothing).
+    const sends = [0, 1].map((i) => ({
+      messageId: `msg_${BC}-${i}`,
+      providerMessageId: `wamid.JR${i}`,
+      at: sentAt,
+    }));
+    await repo.journalSent('acme', 'batch-1', sends);
+    await repo.journalSent('acme', 'batch-1', sends);
+    expect((await repo.journaledSends('acme', BC)).map((j) => j.messageId).sort()).toEqual([
+      `msg_${BC}-0`,
+      `msg_${BC}-1`,
+    ]);
+    // Webhooks: recipient 0 delivered then read (and once more, a duplicate); recipient 1's delivered
+    // names another provider id (not this send's: it waits for a record that holds that id).
+    const at = (s: number) => new Date(sentAt.getTime() + s * 1_000);
+    const statuses = [
+      { messageId: `msg_${BC}-0`, providerMessageId: 'wamid.JR0', status: 'delivered' as const, at: at(2) },
+      { messageId: `msg_${BC}-0`, providerMessageId: 'wamid.JR0', status: 'read' as const, at: at(5) },
+      { messageId: `msg_${BC}-0`, providerMessageId: 'wamid.JR0', status: 'read' as const, at: at(5) },
+      { messageId: `msg_${BC}-1`, providerMessageId: 'wamid.OTHER', status: 'delivered' as const, at: at(3) },
+    ];
+    expect(await history.recordRecipientStatuses('acme', statuses)).toBe(0);
+    // The same webhook delivered again adds nothing.
+    expect(await history.recordRecipientStatuses('acme', statuses)).toBe(0);
+    // Nothing reached the records yet: they are written once, by the chunk.
+    const Message = messageHistoryModel(db.conn);
+    expect((await Message.findById(`acme:msg_${BC}-0`).lean())?.status).toBe('queued');
+    // The journal: the batch of sends and one document of statuses that joined it; the status
+    // naming another provider id waits in the inbox for a record that holds that id.
+    const Journal = sendJournalModel(db.conn);
+    expect(
+      (await Journal.find({ broadcastId: BC }).lean()).map((d) => [d.kind, d.statuses.length]).sort(),
+    ).toEqual([
+      ['sent', 0],
+      ['statuses', 3],
+    ]);
+    const Inbox = recipientStatusInboxModel(db.conn);
+    expect(await Inbox.countDocuments({ broadcastId: BC })).toBe(1);
+
+    const ctx = { heartbeat: () => undefined, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
+    const writer = new OutcomeWriter(
+      repo,
+      'acme',
+      'meta',
+      durablyIn(ctx as unknown as Context, undefined),
+      undefined,
+      60_000,
+    );
+    writer.adopt(await repo.journaledSends('acme', BC));
+    await writer.drain('journal');
+    // Not due for a minute: still journaled.
+    expect((await Message.findById(`acme:msg_${BC}-0`).lean())?.status).toBe('queued');
+    await writer.drain('now');
+
+    const r0 = await Message.findById(`acme:msg_${BC}-0`).lean();
+    expect(r0).toMatchObject({
+      status: 'read',
+      providerMessageId: 'wamid.JR0',
+      sentAt,
+      deliveredAt: at(2),
+      readAt: at(5),
+    });
+    const r1 = await Message.findById(`acme:msg_${BC}-1`).lean();
+    expect(r1).toMatchObject({ status: 'sent', providerMessageId: 'wamid.JR1' });
+    expect(r1?.deliveredAt ?? null).toBeNull();
+    expect(await repo.journaledSends('acme', BC)).toEqual([]);
+    expect(await Journal.countDocuments({ broadcastId: BC })).toBe(0);
+    // Left: only the status naming a provider id no record holds.
+    expect((await Inbox.find({ broadcastId: BC }).lean()).map((d) => d._id)).toEqual([
+      `acme:msg_${BC}-1:wamid.OTHER:delivered`,
+    ]);
+    // A status after the write goes straight to the record (nothing journaled any more).
+    expect(
+      await history.recordRecipientStatuses('acme', [
+        { messageId: `msg_${BC}-1`, providerMessageId: 'wamid.JR1', status: 'delivered', at: at(4) },
+      ]),
+    ).toBe(1);
+    expect((await Message.findById(`acme:msg_${BC}-1`).lean())?.status).toBe('delivered');
+  });
+
+  it('a status that joined a journal batch just after its write is applied by the look that follows, forward only', async () => {
+    const repo = createBroadcastRepository(db.conn);
+    const journal = createSendJournalRepository(db.conn);
+    const Message = messageHistoryModel(db.conn);
+    const id = (i: number) => `msg_${BC}-${20 + i}`;
+    await repo.insertRecords(
+      [0, 1].map(
+        (i) =>
+          ({
+            ...record(20 + i),
+            _id: `acme:${id(i)}`,
+            messageId: id(i),
+            broadcastId: BC,
+            broadcastChunk: 0,
+          }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>,
+      ),
+    );
+    const sentAt = new Date('2026-12-04T11:00:00Z');
+    await repo.journalSent('acme', 'batch-late', [
+      { messageId: id(0), providerMessageId: 'wamid.L0', at: sentAt },
+      { messageId: id(1), providerMessageId: 'wamid.L1', at: sentAt },
+    ]);
+    const batchOf = await journal.batchesOf('acme', [{ messageId: id(0), providerMessageId: 'wamid.L0' }]);
+    expect(batchOf.get(`${id(0)}:wamid.L0`)).toBe('batch-late');
+    const ctx = { heartbeat: () => undefined, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
+    const writer = new OutcomeWriter(
+      repo,
+      'acme',
+      'meta',
+      durablyIn(ctx as unknown as Context, undefined),
+      undefined,
+      1,
+    );
+    writer.adopt(await repo.journaledSends('acme', BC));
+    await writer.drain('now');
+    expect((await Message.findById(`acme:${id(0)}`).lean())?.status).toBe('sent');
+    // The webhook read the journal before that write and stores its statuses after it: a read for
+    // recipient 0, and a delivered for recipient 1 that is older than what its record says by then.
+    await Message.updateOne({ _id: `acme:${id(1)}` }, { $set: { status: 'read', readAt: new Date() } });
+    await journal.keepStatuses(
+      'acme',
+      [
+        {
+          messageId: id(0),
+          providerMessageId: 'wamid.L0',
+          status: 'read',
+          at: new Date(sentAt.getTime() + 9_000),
+          error: null,
+        },
+        {
+          messageId: id(1),
+          providerMessageId: 'wamid.L1',
+          status: 'delivered',
+          at: new Date(sentAt.getTime() + 3_000),
+          error: null,
+        },
+      ],
+      new Map([
+        [`${id(0)}:wamid.L0`, 'batch-late'],
+        [`${id(1)}:wamid.L1`, 'batch-late'],
+      ]),
+    );
+    // Two writes moved recipient 0 (the read, and its delivered time); recipient 1's delivered, none.
+    expect(await repo.applyJournalLeftovers('acme', { foldBatch: 'batch-late' })).toBe(2);
+    expect(await Message.findById(`acme:${id(0)}`).lean()).toMatchObject({
+      status: 'read',
+      deliveredAt: new Date(sentAt.getTime() + 9_000),
+      readAt: new Date(sentAt.getTime() + 9_000),
+    });
+    expect((await Message.findById(`acme:${id(1)}`).lean())?.status).toBe('read');
+    expect(await sendJournalModel(db.conn).countDocuments({ foldBatch: 'batch-late' })).toBe(0);
+  });
+
+  it('a journal batch larger than one record write is written whole, with its statuses', async () => {
+    const repo = createBroadcastRepository(db.conn);
+    const history = createMessageHistoryRepository(db.conn);
+    const Message = messageHistoryModel(db.conn);
+    const n = 300; // more than one record write takes (FOLD_MAX)
+    const id = (i: number) => `msg_${BC}-${1000 + i}`;
+    await repo.insertRecords(
+      Array.from(
+        { length: n },
+        (_, i) =>
+          ({
+            ...record(1000 + i),
+            _id: `acme:${id(i)}`,
+            messageId: id(i),
+            broadcastId: BC,
+            broadcastChunk: 1,
+          }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>,
+      ),
+    );
+    const sentAt = new Date('2026-12-04T12:00:00Z');
+    const sends = Array.from({ length: n }, (_, i) => ({
+      messageId: id(i),
+      providerMessageId: `wamid.B${i}`,
+      at: sentAt,
+    }));
+    await repo.journalSent('acme', 'batch-big', sends);
+    expect(
+      await history.recordRecipientStatuses(
+        'acme',
+        sends.map((x) => ({ ...x, status: 'delivered' as const, at: new Date(sentAt.getTime() + 1_000) })),
+      ),
+    ).toBe(0);
+    const ctx = { heartbeat: () => undefined, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
+    const writer = new OutcomeWriter(
+      repo,
+      'acme',
+      'meta',
+      durablyIn(ctx as unknown as Context, undefined),
+      undefined,
+      1,
+    );
+    writer.adopt(await repo.journaledSends('acme', BC));
+    await writer.drain('now');
+    const rows = await Message.find({ broadcastId: BC, broadcastChunk: 1 }, { status: 1 }).lean();
+    expect(rows).toHaveLength(n);
+    expect(rows.filter((r) => r.status !== 'delivered')).toEqual([]);
+    expect(await sendJournalModel(db.conn).countDocuments({ foldBatch: 'batch-big' })).toBe(0);
   });
 });

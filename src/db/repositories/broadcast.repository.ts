@@ -14,6 +14,7 @@ import {
   foldEarlyStatuses,
   type RecipientStatus,
 } from './message-history.repository';
+import { createSendJournalRepository } from './send-journal.repository';
 import { broadcastChunkModel, broadcastModel, type BroadcastDoc } from '../models/broadcast.model';
 import { messageHistoryModel, type MessageHistoryDoc } from '../models/message-history.model';
 
@@ -65,6 +66,7 @@ export function createBroadcastRepository(conn: Connection) {
   const Chunk = broadcastChunkModel(conn);
   const Message = messageHistoryModel(conn);
   const history = createMessageHistoryRepository(conn);
+  const journal = createSendJournalRepository(conn);
 
   const recipientsOf = (tenantId: string, broadcastId: string) => ({
     tenantId,
@@ -304,6 +306,12 @@ export function createBroadcastRepository(conn: Connection) {
     /** Those of recipients whose `sent` is being written, to fold into that write (recordOutcomes). */
     earlyStatuses: history.earlyStatuses,
     dropEarlyStatuses: history.dropEarlyStatuses,
+    /** Sends answered and not yet written to their records, and their statuses (see OutcomeWriter). */
+    journalSent: journal.journalSent,
+    journaledSends: journal.journaledSends,
+    journalContents: journal.contents,
+    dropJournal: journal.drop,
+    applyJournalLeftovers: history.applyJournalLeftovers,
 
     /** Recipients by status (GET /v1/broadcasts/:id). */
     async counts(tenantId: string, broadcastId: string): Promise<BroadcastCounts> {

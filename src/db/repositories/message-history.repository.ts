@@ -10,6 +10,7 @@ import {
 import { recipientStatusInboxModel } from '../models/broadcast.model';
 import { parseRecipientMessageId } from '../../domain/broadcast';
 import { createMessageStatsRepository } from './message-stats.repository';
+import { createSendJournalRepository } from './send-journal.repository';
 
 /** What the queued write needs: the accepted request's fields of the history document, plus when it was accepted. */
 export type QueuedMessageRecord = Pick<
@@ -141,6 +142,7 @@ function statusOps(tenantId: string, s: RecipientStatus): AnyBulkWriteOperation<
 export function createMessageHistoryRepository(conn: Connection) {
   const Message = messageHistoryModel(conn);
   const Inbox = recipientStatusInboxModel(conn);
+  const journal = createSendJournalRepository(conn);
 
   async function transition(
     tenantId: string,
@@ -315,6 +317,19 @@ export function createMessageHistoryRepository(conn: Connection) {
      */
     async recordRecipientStatuses(tenantId: string, statuses: RecipientStatus[]): Promise<number> {
       if (statuses.length === 0) return 0;
+      // A send still in the journal (its chunk writes its record a moment later, with the statuses
+      // that came meanwhile): its statuses join it there — one insert per batch, no record update.
+      const batchOf = await journal.batchesOf(tenantId, statuses);
+      if (batchOf.size > 0) {
+        const joins = (st: RecipientStatus) => batchOf.has(`${st.messageId}:${st.providerMessageId}`);
+        await journal.keepStatuses(
+          tenantId,
+          statuses.filter(joins).map((st) => ({ ...st, error: st.error ?? null })),
+          batchOf,
+        );
+        statuses = statuses.filter((st) => !joins(st));
+        if (statuses.length === 0) return 0;
+      }
       const ops = statuses.map((st) => statusOps(tenantId, st));
       const written = await bulkWriteInSmallCommands(
         Message,
@@ -441,6 +456,27 @@ export function createMessageHistoryRepository(conn: Connection) {
       );
       if (due.length > 0) await Inbox.deleteMany({ _id: { $in: due.map((w) => w._id) } });
       return due.length;
+    },
+
+    /**
+     * Statuses kept in the journal for sends whose records were written already (stored just too
+     * late to join that write): applied now, forward only, and dropped. One whose record holds
+     * another provider id (the send was superseded) or a later status changes nothing.
+     */
+    async applyJournalLeftovers(
+      tenantId: string,
+      which: { foldBatch: string } | { broadcastId: string },
+    ): Promise<number> {
+      const left = await journal.statusesLeft(tenantId, which);
+      if (left.ids.length === 0) return 0;
+      // In status order, so a delivered is applied before a read of the same message.
+      const ordered = [...left.statuses].sort((a, b) => RANK_OF(a.status) - RANK_OF(b.status));
+      const moved = await bulkWriteInSmallCommands(
+        Message,
+        ordered.flatMap((st) => statusOps(tenantId, st)),
+      );
+      await journal.drop(tenantId, which, left.ids);
+      return moved;
     },
 
     /** Seed markAsFailed: failed_at, error_message, retry_count + 1 (once per workflow run). */
