@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { createMetrics } from '../../src/observability/metrics';
 import { eventually } from '../helpers/messaging';
 import { startStack } from '../fixtures/stack';
+import { recipientMessageId } from '../../src/domain/broadcast';
 
 const PHONE_ID = '106540352249777';
 const TOKEN = 'EAAG-fault-token-0123456789';
@@ -132,6 +133,91 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
       expect(await m.statuses()).toEqual(m.ids.map(() => 'sent'));
     } finally {
       await m.close();
+    }
+  });
+
+  it('the database killed mid-broadcast and restarted: every recipient sent once, none failed, every status reaches its record', async () => {
+    const metrics = createMetrics(new Registry(), { defaultMetrics: false });
+    const tenant = `tenant-fault-${randomBytes(3).toString('hex')}`;
+    const stack = await startStack({
+      ownFerretDb: true,
+      queue: 'fault-bc',
+      tenants: [tenant],
+      // Meta's delivered 300 ms after each send: inside the journal's wait of 1 s, so the sends
+      // journaled when the database dies have statuses waiting to be folded into their records.
+      fakes: { meta: { tokens: { [PHONE_ID]: TOKEN }, autoStatuses: ['delivered'], statusDelayMs: 300 } },
+      messaging: { metrics, rateFor: () => ({ ratePerSec: 8, burst: 1 }), broadcastFoldMs: 1_000 },
+      senders: {
+        [tenant]: [
+          {
+            senderId: 'meta-fault',
+            phoneNumberId: PHONE_ID,
+            wabaId: '1020',
+            displayPhoneNumber: '15550000002',
+            accessToken: TOKEN,
+          },
+        ],
+      },
+    });
+    const fake = stack.fakes.meta!;
+    const ferret = stack.ferret!;
+    try {
+      const n = 30;
+      const id = (
+        await request(stack.api.app)
+          .post('/v1/broadcasts')
+          .set(stack.auth(tenant))
+          .send({
+            from: 'meta-fault',
+            type: 'template',
+            template: { name: 'fault_notice', language: 'en_US' },
+            recipients: Array.from({ length: n }, (_, i) => ({ to: `4917${String(20_000_000 + i)}` })),
+          })
+          .expect(202)
+      ).body.id as string;
+      const storageUnavailable = async () => {
+        const text = await metrics.registry.getSingleMetricAsString('whatsapp_storage_unavailable_total');
+        return text
+          .split('\n')
+          .filter((l) => l.startsWith('whatsapp_storage_unavailable_total'))
+          .reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+      };
+      await eventually(async () => fake.accepted.length >= 8, 'part of the broadcast sent');
+      await ferret.kill();
+      // The chunk meets the outage (its journal and record writes, the limiter): it waits, heartbeating.
+      await eventually(async () => (await storageUnavailable()) >= 3, 'the outage met by the chunk', 30_000);
+      await ferret.restart();
+      const recipient = (i: number) => recipientMessageId(id, i);
+      await eventually(
+        async () => (await stack.deps.broadcasts.get(tenant, id))?.status === 'completed',
+        'the broadcast completed after the database came back',
+        60_000,
+      );
+      // No worker died: nothing may go twice, nothing may fail.
+      expect(Array.from({ length: n }, (_, i) => fake.sendsFor(recipient(i)).length)).toEqual(
+        Array.from({ length: n }, () => 1),
+      );
+      // The delivered webhooks the API refused (503) while the database was down, sent again as Meta does.
+      await fake.emitStatuses(
+        fake.accepted.map((a) => ({
+          wamid: a.wamid,
+          status: 'delivered' as const,
+          callbackData: String(a.body.biz_opaque_callback_data ?? ''),
+          to: String(a.body.to ?? ''),
+        })),
+        PHONE_ID,
+      );
+      await eventually(async () => {
+        const docs = await Promise.all(
+          Array.from({ length: n }, (_, i) => stack.deps.messages.get(tenant, recipient(i))),
+        );
+        return docs.every(
+          (d) => d?.status === 'delivered' && d.providerMessageId === fake.sendsFor(d.messageId)[0]?.wamid,
+        );
+      }, 'every record delivered, with the provider id of its one send');
+      expect(await stack.deps.broadcasts.journaledSends(tenant, id)).toEqual([]);
+    } finally {
+      await stack.close();
     }
   });
 });
