@@ -26,6 +26,7 @@ import { workflowIds } from '../src/temporal/workflow-ids';
 import type { StatusName } from '../test/fakes/meta-graph.fake';
 import {
   cpuUse,
+  databaseWork,
   stackCpu,
   forEachConcurrently,
   log,
@@ -109,8 +110,16 @@ async function drive(
   return { acceptedAt, latency, t0 };
 }
 
-async function waitFor(what: string, done: () => Promise<number>, target: number): Promise<void> {
+async function waitFor(
+  what: string,
+  done: () => Promise<number>,
+  target: number,
+  sent?: () => boolean,
+): Promise<void> {
   const deadline = Date.now() + Number(args['drain-timeout']) * 1000;
+  // Until the fake has every send (`sent`), counting records would only add the bench's own
+  // reads to what is measured (FerretDB reads every record of the tenant for such a count).
+  while (sent && !sent() && Date.now() < deadline) await sleep(200);
   let last = -1;
   while (Date.now() < deadline) {
     const n = await done();
@@ -279,12 +288,19 @@ async function main(): Promise<void> {
           },
           stack.pgDatabase,
         );
+        const sentBefore = stack.fake.accepted.length;
+        const sentAll = (n: number) => () => stack.fake.accepted.length >= sentBefore + n;
         const closed = await drive(N, 0, false, start);
-        await waitFor('(a) delivered', () => records.countDocuments({ status: 'delivered' }), N);
+        await waitFor('(a) delivered', () => records.countDocuments({ status: 'delivered' }), N, sentAll(N));
         cpuPerMessage.push({ variant: '(a)', ...perMessage(cpu(), N) });
         log('(a) calibration: open loop');
         const open = await drive(OPEN_N, N, true, start);
-        await waitFor('(a) delivered', () => records.countDocuments({ status: 'delivered' }), N + OPEN_N);
+        await waitFor(
+          '(a) delivered',
+          () => records.countDocuments({ status: 'delivered' }),
+          N + OPEN_N,
+          sentAll(N + OPEN_N),
+        );
         const cost = await historyCost(client, [...closed.acceptedAt.keys()]);
         rows.push(
           row(
@@ -308,17 +324,30 @@ async function main(): Promise<void> {
       const label = `(${v}) product, ${statuses.join(' + ')}`;
       log(`${label}: closed loop`);
       const cpu = stackCpu(stack);
+      const work = stack.pgDatabase ? databaseWork(stack.pgDatabase) : null;
+      const sentBefore = stack.fake.accepted.length;
+      const sentAll = (n: number) => () => stack.fake.accepted.length >= sentBefore + n;
       const closed = await drive(N, 0, false, send);
       const done = (ids: string[]) => () =>
         Message.countDocuments({ tenantId: 'bench', messageId: { $in: ids }, status: { $in: final } });
-      await waitFor(`(${v}) ${final[0]}`, done([...closed.acceptedAt.keys()]), closed.acceptedAt.size);
+      await waitFor(
+        `(${v}) ${final[0]}`,
+        done([...closed.acceptedAt.keys()]),
+        closed.acceptedAt.size,
+        sentAll(closed.acceptedAt.size),
+      );
       cpuPerMessage.push({ variant: `(${v})`, ...perMessage(cpu(), closed.acceptedAt.size) });
+      if (work) {
+        log(`(${v}): PostgreSQL rows per message, by collection (closed loop)`);
+        console.table(await work(closed.acceptedAt.size));
+      }
       log(`${label}: open loop`);
       const open = await drive(OPEN_N, N, true, send);
       await waitFor(
         `(${v}) ${final[0]} (open loop)`,
         done([...open.acceptedAt.keys()]),
         open.acceptedAt.size,
+        sentAll(closed.acceptedAt.size + open.acceptedAt.size),
       );
       const cost = await historyCost(
         client,
