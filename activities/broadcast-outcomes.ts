@@ -214,10 +214,17 @@ export class OutcomeWriter {
       o.kind === 'sent' ? [{ messageId: o.messageId, providerMessageId: o.providerMessageId }] : [],
     );
     const batches = [...new Set(fold.map((j) => j.foldBatch))];
+    const journaled = fold.map((j) => ({
+      messageId: j.sent.messageId,
+      providerMessageId: j.sent.providerMessageId,
+    }));
     await this.durably(async () => {
       const ofJournal = await this.repo.journalContents(this.tenantId, batches);
-      const ofPlain = await this.repo.earlyStatuses(this.tenantId, plain);
-      const early = new Map<string, RecipientStatus[]>([...ofPlain.byMessage, ...ofJournal.byMessage]);
+      // And those in the inbox: statuses whose webhook overtook the send's answer (or its journal write).
+      const ofPlain = await this.repo.earlyStatuses(this.tenantId, [...plain, ...journaled]);
+      const early = new Map<string, RecipientStatus[]>(ofPlain.byMessage);
+      for (const [messageId, list] of ofJournal.byMessage)
+        early.set(messageId, [...(early.get(messageId) ?? []), ...list]);
       await this.repo.recordOutcomes(this.tenantId, [...fold.map((j) => j.sent), ...outcomes], early);
       for (const foldBatch of batches)
         await this.repo.dropJournal(this.tenantId, { foldBatch }, ofJournal.ids);
@@ -229,6 +236,15 @@ export class OutcomeWriter {
     for (const p of plain) this.written.push(p.messageId);
     for (const o of [...fold.map((j) => j.sent), ...outcomes])
       if (o.kind !== 'retrying') this.metrics?.messageTransition(o.kind, this.provider);
+  }
+
+  /**
+   * Waits until no write is under way. A chunk that fails waits for this before it gives up, so
+   * its next attempt (which may run in this process) never writes the same records at the same
+   * time (on FerretDB one of two writers of a record at once can lose its write).
+   */
+  async settle(): Promise<void> {
+    while (this.journaling || this.recording) await Promise.all([this.journaling, this.recording]);
   }
 
   /**

@@ -120,7 +120,10 @@ export class ChunkSender {
   private async step(): Promise<boolean> {
     const now = Date.now();
     this.ctx.heartbeat();
-    if (this.writer.error) throw this.writer.error;
+    if (this.writer.error) {
+      await this.writer.settle();
+      throw this.writer.error;
+    }
     this.writer.write();
     await this.pollControl(now);
     if (this.stopped) {
