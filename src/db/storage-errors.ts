@@ -89,6 +89,8 @@ interface ErrorLike {
   code?: unknown;
   message?: unknown;
   cause?: unknown;
+  /** A bulk write's error (MongoBulkWriteError) keeps the error that stopped it here, not in `cause`. */
+  errorResponse?: unknown;
   errorLabels?: unknown;
   errorLabelSet?: unknown;
 }
@@ -116,11 +118,13 @@ function saysUnavailable(e: ErrorLike): boolean {
  * key, a document the server cannot store, a mongoose validation error) and for anything else.
  */
 export function isStorageUnavailable(err: unknown): boolean {
-  let e: unknown = err;
-  // A bounded walk: cause chains are short, and a cycle must not hang the caller.
-  for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
+  // A bounded walk of causes and bulk-write responses: chains are short, and a cycle must not hang the caller.
+  const todo: unknown[] = [err];
+  for (let seen = 0; seen < 16 && todo.length > 0; seen++) {
+    const e = todo.shift();
+    if (e === null || typeof e !== 'object') continue;
     if (saysUnavailable(e as ErrorLike)) return true;
-    e = (e as ErrorLike).cause;
+    todo.push((e as ErrorLike).cause, (e as ErrorLike).errorResponse);
   }
   return false;
 }

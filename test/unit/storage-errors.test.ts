@@ -1,5 +1,11 @@
 import mongoose from 'mongoose';
-import { MongoClient, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoClient,
+  MongoNetworkError,
+  MongoServerError,
+  MongoServerSelectionError,
+} from 'mongodb';
 import { ApplicationFailure } from '@temporalio/common';
 import { isStorageUnavailable } from '../../src/db/storage-errors';
 import { freePort } from '../../scripts/lib/infra';
@@ -24,6 +30,23 @@ describe('isStorageUnavailable: the database is away (retry) or it refused the r
     await client.close();
     expect(raw).toBeInstanceOf(MongoServerSelectionError);
     expect(isStorageUnavailable(raw)).toBe(true);
+  });
+
+  it('a bulk write stopped by the server going away (the error kept in its errorResponse) is unavailability; one with write errors is not', async () => {
+    // What insertMany on a connected client threw when FerretDB was killed mid-broadcast: the
+    // driver wraps the server selection that failed in a MongoBulkWriteError, not in its cause.
+    const port = await freePort();
+    const client = new MongoClient(`mongodb://127.0.0.1:${port}/x`, { serverSelectionTimeoutMS: 200 });
+    const selection = await client.connect().catch((e: unknown) => e);
+    await client.close();
+    expect(selection).toBeInstanceOf(MongoServerSelectionError);
+    const stopped = new MongoBulkWriteError(selection as MongoServerSelectionError, {} as never);
+    expect(isStorageUnavailable(stopped)).toBe(true);
+    const duplicate = new MongoBulkWriteError(
+      { message: 'E11000 duplicate key', code: 11000, writeErrors: [] } as never,
+      {} as never,
+    );
+    expect(isStorageUnavailable(duplicate)).toBe(false);
   });
 
   it("mongoose's buffering timeout (no connection while the operation waited) is unavailability", async () => {
