@@ -2,6 +2,7 @@ import type { Context } from '@temporalio/activity';
 import { randomUUID } from 'node:crypto';
 import type { BroadcastRepository, RecipientOutcome } from '../src/db/repositories/broadcast.repository';
 import type { RecipientStatus } from '../src/db/repositories/message-history.repository';
+import { parseRecipientMessageId } from '../src/domain/broadcast';
 import type { JournaledSend } from '../src/db/repositories/send-journal.repository';
 import { isStorageUnavailable } from '../src/db/storage-errors';
 import type { Metrics } from '../src/observability/metrics';
@@ -77,7 +78,7 @@ export class OutcomeWriter {
   /** Sends in the journal, by when they are due. */
   private readonly journaled: Journaled[] = [];
   /** Journal batches written to their records, and when: their statuses are looked at once more. */
-  private folded: { foldBatch: string; at: number }[] = [];
+  private folded: { foldBatch: string; broadcastId: string; at: number }[] = [];
   /** Every recipient whose `sent` this writer wrote (the chunk's last look at the inbox). */
   private readonly written: string[] = [];
   private readonly batchPrefix = randomUUID();
@@ -188,14 +189,18 @@ export class OutcomeWriter {
     if (this.toRecord.length === 0 && due === 0 && check === 0) return;
     const outcomes = this.toRecord.splice(0);
     const fold = this.journaled.splice(0, due);
-    const late = [...new Set(this.folded.splice(0, check).map((f) => f.foldBatch))];
+    const late = this.folded.splice(0, check);
     this.inRecordWrite = outcomes.length;
     this.recording = (async () => {
       if (outcomes.length > 0 || fold.length > 0) await this.record(outcomes, fold);
       // A status whose webhook saw the journal and stored it there just after the write read it:
-      // applied now, a moment later (rare).
-      for (const foldBatch of late)
-        await this.durably(() => this.repo.applyJournalLeftovers(this.tenantId, { foldBatch }));
+      // applied now, a moment later (rare); one read for every batch due a look.
+      for (const broadcastId of new Set(late.map((f) => f.broadcastId))) {
+        const foldBatches = late.filter((f) => f.broadcastId === broadcastId).map((f) => f.foldBatch);
+        await this.durably(() =>
+          this.repo.applyJournalLeftovers(this.tenantId, { broadcastId, foldBatches }),
+        );
+      }
     })()
       .catch((err: unknown) => void (this.error ??= err))
       .finally(() => {
@@ -213,7 +218,11 @@ export class OutcomeWriter {
     const plain = outcomes.flatMap((o) =>
       o.kind === 'sent' ? [{ messageId: o.messageId, providerMessageId: o.providerMessageId }] : [],
     );
-    const batches = [...new Set(fold.map((j) => j.foldBatch))];
+    // Each journal batch written, and its broadcast (the later look at its statuses goes by broadcast).
+    const broadcastOf = new Map(
+      fold.map((j) => [j.foldBatch, parseRecipientMessageId(j.sent.messageId)?.broadcastId ?? '']),
+    );
+    const batches = [...broadcastOf.keys()];
     const journaled = fold.map((j) => ({
       messageId: j.sent.messageId,
       providerMessageId: j.sent.providerMessageId,
@@ -231,7 +240,7 @@ export class OutcomeWriter {
       await this.repo.dropEarlyStatuses(ofPlain.ids);
     });
     const at = Date.now();
-    for (const foldBatch of batches) this.folded.push({ foldBatch, at });
+    for (const [foldBatch, broadcastId] of broadcastOf) this.folded.push({ foldBatch, broadcastId, at });
     for (const j of fold) this.written.push(j.sent.messageId);
     for (const p of plain) this.written.push(p.messageId);
     for (const o of [...fold.map((j) => j.sent), ...outcomes])

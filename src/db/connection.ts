@@ -46,3 +46,23 @@ export function duplicateKeysOnly(err: unknown): number | null {
   const errors = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
   return errors.length > 0 && errors.every((e) => (e.code ?? e.err?.code) === 11000) ? errors.length : null;
 }
+
+/**
+ * Inserts documents, unordered, with `insertMany`; one whose `_id` is taken (a retried write, a
+ * duplicate delivery) is left as it is. Answers how many this call inserted. No read first:
+ * FerretDB runs `_id: {$in}` as a scan.
+ */
+export async function insertMissing<T>(
+  docs: T[],
+  insertMany: (docs: T[]) => Promise<unknown>,
+): Promise<number> {
+  if (docs.length === 0) return 0;
+  try {
+    await insertMany(docs);
+    return docs.length;
+  } catch (err) {
+    const duplicates = duplicateKeysOnly(err);
+    if (duplicates === null) throw err;
+    return docs.length - duplicates;
+  }
+}

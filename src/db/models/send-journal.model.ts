@@ -1,13 +1,11 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { RecipientStatusInboxDoc } from './broadcast.model';
 
-/** A webhook status of a broadcast recipient, as the journal keeps it until its send's record is written. */
-export interface JournaledStatus {
-  messageId: string;
-  providerMessageId: string;
-  status: 'delivered' | 'read' | 'failed';
-  at: Date;
-  error: { code: string | null; message: string } | null;
-}
+/** A webhook status of a broadcast recipient, kept as the inbox keeps one (until its send's record is written). */
+export type JournaledStatus = Pick<
+  RecipientStatusInboxDoc,
+  'messageId' | 'providerMessageId' | 'status' | 'at' | 'error'
+>;
 
 /**
  * `whatsapp_broadcast_send_journal` (issue 18): sends a broadcast chunk had answered, kept here a

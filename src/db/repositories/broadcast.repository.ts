@@ -8,7 +8,7 @@ import {
 } from '../../domain/broadcast';
 import { MESSAGE_STATUSES, statusesBefore, type MessageStatus } from '../../domain/message';
 import { bulkWriteInSmallCommands } from '../bulk-writes';
-import { duplicateKeysOnly } from '../connection';
+import { insertMissing } from '../connection';
 import {
   createMessageHistoryRepository,
   foldEarlyStatuses,
@@ -186,21 +186,14 @@ export function createBroadcastRepository(conn: Connection) {
     },
 
     /**
-     * Writes records that are not there yet (a retried activity finds some of them written: their
-     * duplicate-key errors are nothing to do). No read first: FerretDB runs `_id: {$in}` as a scan.
+     * Writes records that are not there yet (a retried activity finds some of them written).
      * Answers how many this call wrote.
      */
-    async insertRecords(records: Omit<MessageHistoryDoc, 'deletedAt'>[]): Promise<number> {
-      if (records.length === 0) return 0;
-      const fresh = records.map((r) => ({ ...r, deletedAt: null }));
-      try {
-        await Message.insertMany(fresh, { ordered: false, lean: true });
-        return fresh.length;
-      } catch (err) {
-        const duplicates = duplicateKeysOnly(err);
-        if (duplicates === null) throw err;
-        return fresh.length - duplicates;
-      }
+    insertRecords(records: Omit<MessageHistoryDoc, 'deletedAt'>[]): Promise<number> {
+      return insertMissing(
+        records.map((r) => ({ ...r, deletedAt: null })),
+        (fresh) => Message.insertMany(fresh, { ordered: false, lean: true }),
+      );
     },
 
     /**

@@ -1,7 +1,7 @@
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import { statusesBefore, type MessageStatus } from '../../domain/message';
 import { bulkWriteInSmallCommands } from '../bulk-writes';
-import { duplicateKeysOnly } from '../connection';
+import { insertMissing } from '../connection';
 import {
   messageHistoryModel,
   QUEUED_LIFECYCLE,
@@ -10,7 +10,7 @@ import {
 import { recipientStatusInboxModel } from '../models/broadcast.model';
 import { parseRecipientMessageId } from '../../domain/broadcast';
 import { createMessageStatsRepository } from './message-stats.repository';
-import { createSendJournalRepository } from './send-journal.repository';
+import { createSendJournalRepository, type LeftoverScope } from './send-journal.repository';
 
 /** What the queued write needs: the accepted request's fields of the history document, plus when it was accepted. */
 export type QueuedMessageRecord = Pick<
@@ -382,11 +382,7 @@ export function createMessageHistoryRepository(conn: Connection) {
           error: st.error ?? null,
           createdAt: new Date(),
         }));
-        try {
-          await Inbox.collection.insertMany(docs as never[], { ordered: false });
-        } catch (err) {
-          if (duplicateKeysOnly(err) === null) throw err;
-        }
+        await insertMissing(docs, (d) => Inbox.collection.insertMany(d as never[], { ordered: false }));
       }
       return written;
     },
@@ -463,10 +459,7 @@ export function createMessageHistoryRepository(conn: Connection) {
      * late to join that write): applied now, forward only, and dropped. One whose record holds
      * another provider id (the send was superseded) or a later status changes nothing.
      */
-    async applyJournalLeftovers(
-      tenantId: string,
-      which: { foldBatch: string } | { broadcastId: string },
-    ): Promise<number> {
+    async applyJournalLeftovers(tenantId: string, which: LeftoverScope): Promise<number> {
       const left = await journal.statusesLeft(tenantId, which);
       if (left.ids.length === 0) return 0;
       // In status order, so a delivered is applied before a read of the same message.
@@ -475,7 +468,11 @@ export function createMessageHistoryRepository(conn: Connection) {
         Message,
         ordered.flatMap((st) => statusOps(tenantId, st)),
       );
-      await journal.drop(tenantId, which, left.ids);
+      await journal.drop(
+        tenantId,
+        'foldBatch' in which ? which : { broadcastId: which.broadcastId },
+        left.ids,
+      );
       return moved;
     },
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { parseRecipientMessageId } from '../../domain/broadcast';
-import { duplicateKeysOnly } from '../connection';
+import { insertMissing } from '../connection';
 import { sendJournalModel, type JournaledStatus } from '../models/send-journal.model';
 
 /** A send a broadcast chunk journaled, with the journal batch it came in and when that was written. */
@@ -20,6 +20,13 @@ export interface JournalContents {
   ids: string[];
 }
 
+/** Which leftover statuses (see statusesLeft). */
+export type LeftoverScope = { foldBatch: string } | { broadcastId: string; foldBatches?: string[] };
+
+/** The equality a leftover scope is read and dropped by. */
+const scopeOf = (which: LeftoverScope) =>
+  'foldBatch' in which ? { foldBatch: which.foldBatch } : { broadcastId: which.broadcastId };
+
 const keyOf = (s: { messageId: string; providerMessageId: string }) =>
   `${s.messageId}:${s.providerMessageId}`;
 
@@ -32,14 +39,8 @@ export function createSendJournalRepository(conn: Connection) {
   const Journal = sendJournalModel(conn);
 
   /** Inserts documents; one already there (a retried write, a webhook delivered twice) is kept. */
-  async function insertKeepingFirst(docs: object[]): Promise<void> {
-    if (docs.length === 0) return;
-    try {
-      await Journal.collection.insertMany(docs as never[], { ordered: false });
-    } catch (err) {
-      if (duplicateKeysOnly(err) === null) throw err;
-    }
-  }
+  const insertKeepingFirst = (docs: object[]) =>
+    insertMissing(docs, (d) => Journal.collection.insertMany(d as never[], { ordered: false }));
 
   return {
     /** One journal batch of a broadcast's answered sends (`foldBatch`: its id, unique per write). */
@@ -157,12 +158,19 @@ export function createSendJournalRepository(conn: Connection) {
       return { byMessage, ids };
     },
 
-    /** Statuses kept for journal batches whose sends were written already (stored just too late to join). */
+    /**
+     * Statuses kept for journal batches whose sends were written already (stored just too late to
+     * join): of one batch, or of a broadcast — all of them, or of `foldBatches` only (one read for
+     * many batches).
+     */
     async statusesLeft(
       tenantId: string,
-      which: { foldBatch: string } | { broadcastId: string },
+      which: LeftoverScope,
     ): Promise<{ statuses: JournaledStatus[]; ids: string[] }> {
-      const docs = await Journal.find({ tenantId, ...which, kind: 'statuses' }).lean();
+      const only = 'foldBatches' in which && which.foldBatches ? new Set(which.foldBatches) : null;
+      const docs = (await Journal.find({ tenantId, ...scopeOf(which), kind: 'statuses' }).lean()).filter(
+        (d) => !only || only.has(d.foldBatch),
+      );
       return {
         statuses: docs.flatMap((d) => d.statuses.map((st) => ({ ...st, at: new Date(st.at) }))),
         ids: docs.map((d) => d._id),
