@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
-import { messageHistoryModel } from '../src/db/models/message-history.model';
+import { messageHistoryModel, QUEUED_LIFECYCLE } from '../src/db/models/message-history.model';
 import { cpuUse, log, runBench, startBenchMongo } from './lib/stack';
 
 const { values: args } = parseArgs({
@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
 const DOCS = Number(args.docs);
 const OPS = Number(args.ops);
 
+/** A broadcast recipient's record as the product queues it. */
 function doc(i: number) {
   return {
     _id: `bench:msg_${i}`,
@@ -36,15 +37,7 @@ function doc(i: number) {
     messageType: 'template',
     messageContent: 'Template bench_notice (en_US): C1',
     content: { type: 'template', template: { name: 'bench_notice', language: 'en_US', components: [] } },
-    status: 'queued',
-    providerMessageId: null,
-    sentAt: null,
-    deliveredAt: null,
-    readAt: null,
-    failedAt: null,
-    retryCount: 0,
-    errorCode: null,
-    errorMessage: null,
+    ...QUEUED_LIFECYCLE,
     metadata: null,
     broadcastId: 'bc_1',
     broadcastIndex: i,

@@ -25,6 +25,29 @@ const record = (i: number) =>
 /** A broadcast id as the API makes them (recipients' message ids are parsed for it). */
 const BC = 'bc_JournalTest01234567890';
 
+/** Recipient `i` of broadcast BC, queued, in `chunk`. */
+const recipientRecord = (i: number, chunk = 0) =>
+  ({
+    ...record(i),
+    _id: `acme:msg_${BC}-${i}`,
+    messageId: `msg_${BC}-${i}`,
+    broadcastId: BC,
+    broadcastChunk: chunk,
+  }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>;
+
+/** A chunk's outcome writer outside an activity: no heartbeat; a storage outage waits as it would there. */
+function outcomeWriter(repo: ReturnType<typeof createBroadcastRepository>, foldMs: number): OutcomeWriter {
+  const ctx = { heartbeat: () => undefined, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
+  return new OutcomeWriter(
+    repo,
+    'acme',
+    'meta',
+    durablyIn(ctx as unknown as Context, undefined),
+    undefined,
+    foldMs,
+  );
+}
+
 /** The recipients' records are written once, however often the activity writing them is retried. */
 describe('broadcast recipient records (real MongoDB-protocol server)', () => {
   const db = useDatabase();
@@ -71,16 +94,7 @@ describe('broadcast recipient records (real MongoDB-protocol server)', () => {
   it('a journaled send takes the statuses that come meanwhile into its one write, and then leaves the journal', async () => {
     const repo = createBroadcastRepository(db.conn);
     const history = createMessageHistoryRepository(db.conn);
-    const rec = (i: number) =>
-      ({
-        ...record(i),
-        _id: `acme:msg_${BC}-${i}`,
-        messageId: `msg_${BC}-${i}`,
-        broadcastId: BC,
-        broadcastIndex: i,
-        broadcastChunk: 0,
-      }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>;
-    await repo.insertRecords([rec(0), rec(1)]);
+    await repo.insertRecords([recipientRecord(0), recipientRecord(1)]);
     const sentAt = new Date('2026-12-04T10:00:00Z');
     // The provider answered both; the chunk journals them (twice: a retried write changes nothing).
     const sends = [0, 1].map((i) => ({
@@ -121,15 +135,7 @@ describe('broadcast recipient records (real MongoDB-protocol server)', () => {
     const Inbox = recipientStatusInboxModel(db.conn);
     expect(await Inbox.countDocuments({ broadcastId: BC })).toBe(1);
 
-    const ctx = { heartbeat: () => undefined, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
-    const writer = new OutcomeWriter(
-      repo,
-      'acme',
-      'meta',
-      durablyIn(ctx as unknown as Context, undefined),
-      undefined,
-      60_000,
-    );
+    const writer = outcomeWriter(repo, 60_000);
     writer.adopt(await repo.journaledSends('acme', BC));
     await writer.drain('journal');
     // Not due for a minute: still journaled.
@@ -167,18 +173,7 @@ describe('broadcast recipient records (real MongoDB-protocol server)', () => {
     const journal = createSendJournalRepository(db.conn);
     const Message = messageHistoryModel(db.conn);
     const id = (i: number) => `msg_${BC}-${20 + i}`;
-    await repo.insertRecords(
-      [0, 1].map(
-        (i) =>
-          ({
-            ...record(20 + i),
-            _id: `acme:${id(i)}`,
-            messageId: id(i),
-            broadcastId: BC,
-            broadcastChunk: 0,
-          }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>,
-      ),
-    );
+    await repo.insertRecords([recipientRecord(20), recipientRecord(21)]);
     const sentAt = new Date('2026-12-04T11:00:00Z');
     await repo.journalSent('acme', 'batch-late', [
       { messageId: id(0), providerMessageId: 'wamid.L0', at: sentAt },
@@ -186,15 +181,7 @@ describe('broadcast recipient records (real MongoDB-protocol server)', () => {
     ]);
     const batchOf = await journal.batchesOf('acme', [{ messageId: id(0), providerMessageId: 'wamid.L0' }]);
     expect(batchOf.get(`${id(0)}:wamid.L0`)).toBe('batch-late');
-    const ctx = { heartbeat: () => undefined, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
-    const writer = new OutcomeWriter(
-      repo,
-      'acme',
-      'meta',
-      durablyIn(ctx as unknown as Context, undefined),
-      undefined,
-      1,
-    );
+    const writer = outcomeWriter(repo, 1);
     writer.adopt(await repo.journaledSends('acme', BC));
     await writer.drain('now');
     expect((await Message.findById(`acme:${id(0)}`).lean())?.status).toBe('sent');
@@ -241,19 +228,7 @@ describe('broadcast recipient records (real MongoDB-protocol server)', () => {
     const Message = messageHistoryModel(db.conn);
     const n = 300; // more than one record write takes (FOLD_MAX)
     const id = (i: number) => `msg_${BC}-${1000 + i}`;
-    await repo.insertRecords(
-      Array.from(
-        { length: n },
-        (_, i) =>
-          ({
-            ...record(1000 + i),
-            _id: `acme:${id(i)}`,
-            messageId: id(i),
-            broadcastId: BC,
-            broadcastChunk: 1,
-          }) as unknown as Omit<MessageHistoryDoc, 'deletedAt'>,
-      ),
-    );
+    await repo.insertRecords(Array.from({ length: n }, (_, i) => recipientRecord(1000 + i, 1)));
     const sentAt = new Date('2026-12-04T12:00:00Z');
     const sends = Array.from({ length: n }, (_, i) => ({
       messageId: id(i),
@@ -267,15 +242,7 @@ describe('broadcast recipient records (real MongoDB-protocol server)', () => {
         sends.map((x) => ({ ...x, status: 'delivered' as const, at: new Date(sentAt.getTime() + 1_000) })),
       ),
     ).toBe(0);
-    const ctx = { heartbeat: () => undefined, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) };
-    const writer = new OutcomeWriter(
-      repo,
-      'acme',
-      'meta',
-      durablyIn(ctx as unknown as Context, undefined),
-      undefined,
-      1,
-    );
+    const writer = outcomeWriter(repo, 1);
     writer.adopt(await repo.journaledSends('acme', BC));
     await writer.drain('now');
     const rows = await Message.find({ broadcastId: BC, broadcastChunk: 1 }, { status: 1 }).lean();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import { createMetrics } from '../../src/observability/metrics';
+import { createMetrics, type Metrics } from '../../src/observability/metrics';
 import { eventually } from '../helpers/messaging';
 import { startStack } from '../fixtures/stack';
 import { recipientMessageId } from '../../src/domain/broadcast';
@@ -11,6 +11,23 @@ const TOKEN = 'EAAG-fault-token-0123456789';
 const MESSAGES = 12;
 /** The sender's rate: 4/s with no burst, so the 12 sends are spread over ~3 s and the fault lands mid-way. */
 const RATE = { ratePerSec: 4, burst: 1 };
+/** The Meta number every test here sends from. */
+const SENDER = {
+  senderId: 'meta-fault',
+  phoneNumberId: PHONE_ID,
+  wabaId: '1020',
+  displayPhoneNumber: '15550000002',
+  accessToken: TOKEN,
+};
+
+/** The sum of a counter's series whose line matches `which` (all of them by default). */
+async function counterTotal(metrics: Metrics, name: string, which: RegExp = /./): Promise<number> {
+  const text = await metrics.registry.getSingleMetricAsString(name);
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(name) && which.test(l))
+    .reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+}
 
 /**
  * The messaging stack (API, in-process worker, Meta fake) over a FerretDB or Temporal of the test's
@@ -32,15 +49,7 @@ async function messagingOver(own: { ownFerretDb: true } | { ownTemporal: { persi
       settings: { sendTimeoutMs: 10_000 },
     },
     senders: {
-      [tenant]: [
-        {
-          senderId: 'meta-fault',
-          phoneNumberId: PHONE_ID,
-          wabaId: '1020',
-          displayPhoneNumber: '15550000002',
-          accessToken: TOKEN,
-        },
-      ],
+      [tenant]: [SENDER],
     },
   });
   const { deps, api } = stack;
@@ -66,15 +75,10 @@ async function messagingOver(own: { ownFerretDb: true } | { ownTemporal: { persi
     statuses,
     /** Attempts (sends and local activities) that met the database unavailable, from the metrics. */
     async outageMet(): Promise<number> {
-      const text = [
-        await metrics.registry.getSingleMetricAsString('whatsapp_storage_unavailable_total'),
-        await metrics.registry.getSingleMetricAsString('whatsapp_send_attempts_total'),
-      ].join('\n');
-      let n = 0;
-      for (const line of text.split('\n'))
-        if (/^whatsapp_storage_unavailable_total|outcome="dependency_unavailable"/.test(line))
-          n += Number(line.split(' ').pop());
-      return n;
+      return (
+        (await counterTotal(metrics, 'whatsapp_storage_unavailable_total')) +
+        (await counterTotal(metrics, 'whatsapp_send_attempts_total', /outcome="dependency_unavailable"/))
+      );
     },
     async allSent(what: string) {
       await eventually(async () => (await statuses()).every((s) => s === 'sent'), what, 60_000);
@@ -148,15 +152,7 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
       fakes: { meta: { tokens: { [PHONE_ID]: TOKEN }, autoStatuses: ['delivered'], statusDelayMs: 300 } },
       messaging: { metrics, rateFor: () => ({ ratePerSec: 8, burst: 1 }), broadcastFoldMs: 1_000 },
       senders: {
-        [tenant]: [
-          {
-            senderId: 'meta-fault',
-            phoneNumberId: PHONE_ID,
-            wabaId: '1020',
-            displayPhoneNumber: '15550000002',
-            accessToken: TOKEN,
-          },
-        ],
+        [tenant]: [SENDER],
       },
     });
     const fake = stack.fakes.meta!;
@@ -175,13 +171,7 @@ describe('messages: our own dependencies fail mid-burst (dedicated FerretDB / Te
           })
           .expect(202)
       ).body.id as string;
-      const storageUnavailable = async () => {
-        const text = await metrics.registry.getSingleMetricAsString('whatsapp_storage_unavailable_total');
-        return text
-          .split('\n')
-          .filter((l) => l.startsWith('whatsapp_storage_unavailable_total'))
-          .reduce((a, l) => a + Number(l.split(' ').pop()), 0);
-      };
+      const storageUnavailable = () => counterTotal(metrics, 'whatsapp_storage_unavailable_total');
       await eventually(async () => fake.accepted.length >= 8, 'part of the broadcast sent');
       await ferret.kill();
       // The chunk meets the outage (its journal and record writes, the limiter): it waits, heartbeating.
