@@ -157,7 +157,7 @@ export const envSchema = z.object({
   BROADCAST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000).default(64),
   // How long a recipient's `sent` waits in the journal so that its delivered, which usually comes
   // within a second or two, is written in the same update (0: written at once, a second write follows).
-  BROADCAST_STATUS_FOLD_MS: durationMs.min(0).max(30_000).default(2_000),
+  BROADCAST_STATUS_FOLD_MS: durationMs.max(30_000).default(2_000),
   BROADCAST_BODY_LIMIT: z
     .string()
     .regex(/^\d+(b|kb|mb)$/, 'must look like 4mb')
