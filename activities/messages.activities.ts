@@ -131,9 +131,11 @@ export function createMessageActivities(all: { messaging: MessageActivityDeps; m
       const ctx = Context.current();
       const lastAttempt = ctx.info.attempt >= attemptsPerRound;
       const call = () => deps.registry.get(provider).send(message);
+      // The first beat after a second, not at once: the server's heartbeat timeout runs from the
+      // attempt's start anyway, and a beat is a call to the server and a write of the workflow's
+      // state — for a send that answers within the second (nearly all), one per message (issue 14).
       const beat = setInterval(() => ctx.heartbeat(), 1_000);
       try {
-        ctx.heartbeat();
         return await waitingOutStorage(ctx, () =>
           all.metrics ? all.metrics.timeSend(provider, call) : call(),
         );

@@ -60,9 +60,12 @@ async function main(): Promise<void> {
   const sessions = createSessionRepository(mongo, secrets);
   // Messages: the registry only tells the API which provider a sender uses and what it can send.
   const messageHistory = createMessageHistoryRepository(mongo);
+  // What each accepted message and each webhook reads (the key, the sender, the tenant's callback)
+  // is reused for API_READ_CACHE_MS (issue 14).
+  const readCache = { cacheMs: config.API_READ_CACHE_MS };
   const broadcasts = createBroadcastRepository(mongo);
-  const officialSenders = createSenderRepository(mongo, secrets);
-  const tenantCallbacks = createTenantCallbackRepository(mongo, secrets);
+  const officialSenders = createSenderRepository(mongo, secrets, readCache);
+  const tenantCallbacks = createTenantCallbackRepository(mongo, secrets, readCache);
   // Every provider as this configuration makes it: built once, here.
   const providers = createProviderRegistry(config);
   const statusRefKey = statusRefKeyOf(config);
@@ -181,7 +184,7 @@ async function main(): Promise<void> {
     bodyLimit: config.BODY_LIMIT,
     retryAfterSeconds: config.API_RETRY_AFTER_SECONDS,
     transport: { httpsOnly: config.HTTPS_ONLY, trustProxy: config.TRUST_PROXY },
-    apiKeys: createApiKeyRepository(mongo),
+    apiKeys: createApiKeyRepository(mongo, readCache),
     admission: admissionFrom(config, mongo),
     temporal: temporal.client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,

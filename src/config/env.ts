@@ -115,6 +115,13 @@ export const envSchema = z.object({
   TENANT_MAX_SESSIONS: z.coerce.number().int().min(1).default(50),
   TENANT_MAX_SENDERS: z.coerce.number().int().min(1).default(50),
   TENANT_MAX_QUEUED_MESSAGES: z.coerce.number().int().min(1).default(10_000),
+  /**
+   * How long the API reuses what it read of an API key, a sender and a tenant's callback setting
+   * (issue 14: three database reads per accepted message). A key revoked, a sender removed or a
+   * callback changed by another process takes effect within this; by this process, at once.
+   * 0 = read every time.
+   */
+  API_READ_CACHE_MS: durationMs.max(60_000).default(5_000),
   /** How long GET /v1/stats reuses an answer for the same tenant and query; 0 = not cached. */
   STATS_CACHE_MS: durationMs.max(600_000).default(30_000),
   /** Operators and tests only: how long the diagnostics ping's activity stays in flight (never a caller's choice). */

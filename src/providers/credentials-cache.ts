@@ -1,3 +1,4 @@
+import { cachedRead } from '../db/read-cache';
 import type { SenderCredentialsPort } from './descriptor';
 
 /**
@@ -13,31 +14,16 @@ export function cachedSenderCredentials(
   ttlMs: number,
   now: () => number = Date.now,
 ): SenderCredentialsPort {
-  const memo = <A extends [string, string], R>(read: (...a: A) => Promise<R | null>) => {
-    const kept = new Map<string, { at: number; value: Promise<R | null> }>();
-    return (...a: A): Promise<R | null> => {
-      const key = `${a[0]}\u0000${a[1]}`;
-      const hit = kept.get(key);
-      if (hit && now() - hit.at < ttlMs) return hit.value;
-      const value = read(...a).then(
-        (r) => {
-          if (r === null) kept.delete(key);
-          return r;
-        },
-        (err: unknown) => {
-          kept.delete(key);
-          throw err;
-        },
-      );
-      kept.set(key, { at: now(), value });
-      // Expired entries go as new ones come: the map holds at most the senders read within ttlMs.
-      for (const [k, v] of kept) if (now() - v.at >= ttlMs) kept.delete(k);
-      return value;
-    };
-  };
+  const opts = { ttlMs, now, keep: (r: unknown) => r !== null };
   return {
-    get: memo((tenantId: string, senderId: string) => port.get(tenantId, senderId)),
-    withCredentials: memo((tenantId: string, senderId: string) => port.withCredentials(tenantId, senderId)),
-    metaCredentials: memo((tenantId: string, senderId: string) => port.metaCredentials(tenantId, senderId)),
+    get: cachedRead((tenantId: string, senderId: string) => port.get(tenantId, senderId), opts),
+    withCredentials: cachedRead(
+      (tenantId: string, senderId: string) => port.withCredentials(tenantId, senderId),
+      opts,
+    ),
+    metaCredentials: cachedRead(
+      (tenantId: string, senderId: string) => port.metaCredentials(tenantId, senderId),
+      opts,
+    ),
   };
 }

@@ -107,6 +107,27 @@ describe('API basics over createApp (real MongoDB and Temporal)', () => {
       }
     });
 
+    it('with API_READ_CACHE_MS, reuses a key record but still checks its secret; a revoke through it counts at once', async () => {
+      const cachedKeys = createApiKeyRepository(infra.db.conn, { cacheMs: 600_000 });
+      const elsewhere = createApiKeyRepository(infra.db.conn);
+      const cachedApp = infra.app({ apiKeys: cachedKeys });
+      const key = await elsewhere.create('tenant-a', 'cached');
+      const ask = (token: string) =>
+        request(cachedApp).get('/v1/diagnostics/pings/abc').set('Authorization', `Bearer ${token}`);
+      expect((await ask(key.token)).status).toBe(404);
+      // The record is kept: a wrong secret for the same key id is still refused.
+      const wrong = `${key.token.slice(0, -1)}${key.token.endsWith('x') ? 'y' : 'x'}`;
+      expect((await ask(wrong)).status).toBe(401);
+      // Revoked by another process (the CLI): this API still has the record it read (the documented bound)…
+      expect(await elsewhere.revoke(key.keyId)).toBe(true);
+      expect((await ask(key.token)).status).toBe(404);
+      // …and a revoke through its own repository drops it at once, even when the key was already revoked.
+      expect(await cachedKeys.revoke(key.keyId)).toBe(false);
+      const res = await ask(key.token);
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('invalid_api_key');
+    });
+
     it('lets a valid key through (404 for an unknown ping, with the JSON error shape)', async () => {
       const res = await request(app)
         .get('/v1/diagnostics/pings/abc')

@@ -115,8 +115,9 @@ export function messagingDeps(opts: {
 }) {
   const box = createSecretBox(new Map([['k1', Buffer.alloc(32, 9)]]));
   const messages = createMessageHistoryRepository(opts.conn);
-  const senders = createSenderRepository(opts.conn, box);
-  const callbacks = createTenantCallbackRepository(opts.conn, box);
+  const senders = createSenderRepository(opts.conn, box, { cacheMs: 60_000 });
+  // Cached as the API's (API_READ_CACHE_MS): a change through it is seen at once.
+  const callbacks = createTenantCallbackRepository(opts.conn, box, { cacheMs: 60_000 });
   const inbound = createInboundMessageRepository(opts.conn);
   const windows = createCustomerWindowRepository(opts.conn);
   const meta = createMetaMessagingProvider({

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { apiKeyModel } from '../models/api-key.model';
+import { cachedRead } from '../read-cache';
 import { generateApiKey, hashSecret, parseApiKey, safeEqual } from '../../security/api-keys';
 
 export interface ApiKeySummary {
@@ -10,8 +11,17 @@ export interface ApiKeySummary {
   revokedAt?: Date | null;
 }
 
-export function createApiKeyRepository(conn: Connection) {
+/**
+ * `cacheMs` (the API's API_READ_CACHE_MS): how long a key's stored record is reused for the requests
+ * that present it — the secret is still hashed and compared on every request. A key revoked through
+ * this repository is refused at once; one revoked by another process (the CLI), within `cacheMs`.
+ */
+export function createApiKeyRepository(conn: Connection, opts: { cacheMs?: number } = {}) {
   const ApiKey = apiKeyModel(conn);
+  const stored = cachedRead((keyId: string) => ApiKey.findById(keyId).lean(), {
+    ttlMs: opts.cacheMs ?? 0,
+    keep: (doc) => doc !== null && !doc.revokedAt,
+  });
   return {
     /** Creates a key for the tenant; the token is returned once and never stored. */
     async create(tenantId: string, label?: string): Promise<{ keyId: string; token: string }> {
@@ -30,7 +40,7 @@ export function createApiKeyRepository(conn: Connection) {
     async authenticate(token: string): Promise<{ tenantId: string; keyId: string } | null> {
       const parsed = parseApiKey(token);
       if (!parsed) return null;
-      const doc = await ApiKey.findById(parsed.keyId).lean();
+      const doc = await stored(parsed.keyId);
       if (!doc || doc.revokedAt) return null;
       if (!safeEqual(hashSecret(parsed.secret), doc.secretHash)) return null;
       return { tenantId: doc.tenantId, keyId: doc._id };
@@ -41,6 +51,8 @@ export function createApiKeyRepository(conn: Connection) {
         { _id: keyId, revokedAt: null },
         { $set: { revokedAt: new Date() } },
       );
+      // After the write: a read that overlapped it may have kept the key as it was.
+      stored.forget(keyId);
       return res.modifiedCount === 1;
     },
 

@@ -5,6 +5,7 @@ import type { SenderCredentials } from '../../domain/official-sender';
 import { metaOfficial } from '../../providers/meta/meta.official';
 import { officialOf, type OfficialProvider } from '../../providers/official-providers';
 import type { SecretBox } from '../../security/secret-box';
+import { cachedRead } from '../read-cache';
 import { senderModel, type SenderDoc } from '../models/sender.model';
 import type { Page, PageCursor } from '../../domain/page-cursor';
 import { afterCursor, newestFirst, pageOf } from '../paging';
@@ -67,12 +68,34 @@ export const routingKeyTaken = () =>
 /** The sender's routing key, as its provider makes it (src/providers/<vendor>/<vendor>.official.ts). */
 export const routingKeyOf = (s: RegisterSender): string => officialOf(s.credentials.provider).routingKeyOf(s);
 
-/** Official senders. Credentials are sealed at rest and only opened for an adapter or a webhook check. */
-export function createSenderRepository(conn: Connection, box: SecretBox) {
+/**
+ * Official senders. Credentials are sealed at rest and only opened for an adapter or a webhook check.
+ * `cacheMs` (the API's API_READ_CACHE_MS): how long `get` (every accepted message) and
+ * `findByRoutingKey` (every webhook) reuse a sender found; a sender not found is read again each
+ * time. A register or a remove through this repository is seen at once; one by another process
+ * (an onboarding in the worker), within `cacheMs`.
+ */
+export function createSenderRepository(conn: Connection, box: SecretBox, opts: { cacheMs?: number } = {}) {
   const Sender = senderModel(conn);
   const aad = (tenantId: string, senderId: string) => `${tenantId}:${senderId}`;
   const open = (d: SenderDoc): SenderCredentials =>
     JSON.parse(box.open(d.credentialsSealed, aad(d.tenantId, d.senderId))) as SenderCredentials;
+  const cache = { ttlMs: opts.cacheMs ?? 0, keep: (r: unknown) => r !== null };
+  const byId = cachedRead(async (tenantId: string, senderId: string) => {
+    const d = await Sender.findOne({ _id: `${tenantId}:${senderId}`, tenantId }).lean<SenderDoc>();
+    return d ? view(d) : null;
+  }, cache);
+  const byRoutingKey = cachedRead(async (routingKey: string) => {
+    const d = await Sender.findOne({ routingKey }, { tenantId: 1, senderId: 1, provider: 1 }).lean<
+      Pick<SenderDoc, 'tenantId' | 'senderId' | 'provider'>
+    >();
+    return d ? { tenantId: d.tenantId, senderId: d.senderId, provider: d.provider } : null;
+  }, cache);
+  /** After a write through this repository: drops what was kept (a read overlapping the write too). */
+  const changed = () => {
+    byId.clear();
+    byRoutingKey.clear();
+  };
 
   return {
     /**
@@ -104,6 +127,7 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
       };
       try {
         await Sender.create(doc);
+        changed();
         return view(doc);
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
@@ -114,6 +138,7 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
           { $set: { credentialsSealed: doc.credentialsSealed, updatedAt: now } },
           { new: true },
         ).lean<SenderDoc>();
+        changed();
         if (mine) return view(mine);
       }
       if ((await this.routingKeyHolder(tenantId, doc.routingKey)) === 'taken') throw routingKeyTaken();
@@ -136,13 +161,11 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
       const filter: Record<string, unknown> = { _id: `${tenantId}:${senderId}`, tenantId };
       if (onlyIfOnboarding !== undefined) filter.onboardingId = onlyIfOnboarding;
       const r = await Sender.deleteOne(filter);
+      changed();
       return r.deletedCount > 0;
     },
 
-    async get(tenantId: string, senderId: string): Promise<SenderView | null> {
-      const d = await Sender.findOne({ _id: `${tenantId}:${senderId}`, tenantId }).lean<SenderDoc>();
-      return d ? view(d) : null;
-    },
+    get: (tenantId: string, senderId: string): Promise<SenderView | null> => byId(tenantId, senderId),
 
     /** The tenant's senders, newest first, a page at a time. */
     async list(tenantId: string, f: { limit: number; cursor?: PageCursor }): Promise<Page<SenderView>> {
@@ -184,14 +207,10 @@ export function createSenderRepository(conn: Connection, box: SecretBox) {
     },
 
     /** Which tenant's sender a webhook is for, by routing key (see OfficialPlatform.routingKey). */
-    async findByRoutingKey(
+    findByRoutingKey: (
       routingKey: string,
-    ): Promise<{ tenantId: string; senderId: string; provider: OfficialProvider } | null> {
-      const d = await Sender.findOne({ routingKey }, { tenantId: 1, senderId: 1, provider: 1 }).lean<
-        Pick<SenderDoc, 'tenantId' | 'senderId' | 'provider'>
-      >();
-      return d ? { tenantId: d.tenantId, senderId: d.senderId, provider: d.provider } : null;
-    },
+    ): Promise<{ tenantId: string; senderId: string; provider: OfficialProvider } | null> =>
+      byRoutingKey(routingKey),
 
     /** Which tenant's sender a Meta phone number id is (Meta inbound webhooks carry only that). */
     async findByPhoneNumberId(phoneNumberId: string): Promise<{ tenantId: string; senderId: string } | null> {
