@@ -1,5 +1,5 @@
 import { createSendLimiter } from '../../src/db/repositories/send-limiter.repository';
-import { sendLimitModel } from '../../src/db/models/send-limit.model';
+import { sendLimitModel, sendWaiterModel } from '../../src/db/models/send-limit.model';
 import type { PermitAnswer, PermitAsk } from '../../src/domain/send-permit';
 import type { Priority } from '../../src/domain/message';
 import { useDatabase } from '../fixtures/infra';
@@ -71,6 +71,80 @@ describe('send limiter: asks that come together', () => {
       expect(answers.every((a) => a.granted)).toBe(true);
       // One per batch (the first ask alone, then the rest together), not one per ask.
       expect(writes).toBeLessThan(10);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('counts the line only while a place given out may still be held', async () => {
+    let t = at;
+    const limiter = createSendLimiter(db.conn, () => ({ ratePerSec: 1, burst: 1 }), { clock: () => t });
+    const ask = asking('expiring');
+    const Waiters = sendWaiterModel(db.conn);
+    const counts = jest.spyOn(Waiters, 'countDocuments');
+    try {
+      expect(await limiter.ask(ask(0, 'normal', t - 100))).toEqual({ granted: true });
+      // Nobody ever waited for this sender: its first take did not count the line.
+      expect(counts).not.toHaveBeenCalled();
+      const waiting = ask(1, 'normal', t - 50);
+      expect((await limiter.ask(waiting)).granted).toBe(false);
+      const until = (await sendLimitModel(db.conn).findById('tenant-l:expiring').lean())?.waitersUntil;
+      expect(until).toBeGreaterThan(t);
+      // A token is back: a later message is still behind the one waiting (the line is counted)…
+      t += 1_000;
+      counts.mockClear();
+      expect((await limiter.ask(ask(2, 'normal', t))).granted).toBe(false);
+      expect(counts).toHaveBeenCalled();
+      // …which takes it when it asks again.
+      expect(await limiter.ask({ ...waiting, waited: true })).toEqual({ granted: true });
+      // Every place given out has expired: the next take does not count the line.
+      t = (until as number) + 60_000;
+      counts.mockClear();
+      expect(await limiter.ask(ask(3, 'normal', t))).toEqual({ granted: true });
+      expect(counts).not.toHaveBeenCalled();
+    } finally {
+      counts.mockRestore();
+    }
+  });
+
+  it('a waiter that joins between an ask reading the sender and taking its token turns the take into a fresh ask', async () => {
+    let t = at;
+    const limiter = createSendLimiter(db.conn, () => ({ ratePerSec: 1, burst: 1 }), { clock: () => t });
+    const ask = asking('race');
+    const Limits = sendLimitModel(db.conn);
+    expect(await limiter.ask(ask(0, 'normal', t - 100))).toEqual({ granted: true });
+    t += 1_000; // one token back
+    // Another worker's high-priority message joins the line right after this ask read the sender.
+    const join = async () => {
+      await Limits.updateOne({ _id: 'tenant-l:race' }, { $max: { waitersUntil: t + 60_000 } });
+      await sendWaiterModel(db.conn).create({
+        _id: 'message:tenant-l:race-high',
+        key: 'tenant-l:race',
+        rank: 0,
+        acceptedAt: t - 1_000,
+        expiresAt: t + 60_000,
+      });
+    };
+    const findById = Limits.findById.bind(Limits);
+    let joined = false;
+    const spy = jest.spyOn(Limits, 'findById').mockImplementation(((id: string) => {
+      const query = findById(id);
+      if (joined) return query;
+      joined = true;
+      return {
+        lean: async () => {
+          const doc = await query.lean();
+          await join();
+          return doc;
+        },
+      };
+    }) as never);
+    try {
+      const answer = await limiter.ask(ask(1, 'normal', t - 10));
+      // Not the token the high-priority message is owed: the take conflicted, the ask was made
+      // again, counted the line and found one ahead of it.
+      expect(joined).toBe(true);
+      expect(answer).toMatchObject({ granted: false, position: 1 });
     } finally {
       spy.mockRestore();
     }

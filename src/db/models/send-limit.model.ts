@@ -10,6 +10,11 @@ export interface SendLimitDoc {
   tat: number;
   ratePerSec?: number | null;
   burst?: number | null;
+  /**
+   * The latest `expiresAt` any waiter of this sender was given: once it has passed, nobody can be
+   * waiting, and an ask need not count the line. Absent on records written before it existed.
+   */
+  waitersUntil?: number | null;
 }
 
 /**
@@ -31,6 +36,7 @@ const limitSchema = new Schema<SendLimitDoc>(
     tat: { type: Number, required: true },
     ratePerSec: { type: Number, default: null },
     burst: { type: Number, default: null },
+    waitersUntil: { type: Number, default: null },
   },
   { collection: 'send_limits', versionKey: false },
 );

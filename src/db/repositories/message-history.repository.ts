@@ -153,11 +153,13 @@ export function createMessageHistoryRepository(conn: Connection) {
   ): Promise<Moved> {
     // findOneAndUpdate, not updateOne: the same round trip also says which provider moved (metrics).
     // No projection: FerretDB 1.24's findAndModify refuses `fields` ("not implemented yet").
-    const before = await Message.findOneAndUpdate(
-      { _id: docId(tenantId, messageId), status: { $in: statusesBefore(to) } },
+    // The driver's own call: a message's hot path makes two of these, and Mongoose's query
+    // building and casting cost the worker more than the round trip (the values are typed already).
+    const before = await Message.collection.findOneAndUpdate(
+      { _id: docId(tenantId, messageId) as never, status: { $in: statusesBefore(to) } },
       { $set: { ...set, status: to, updatedAt: new Date() }, ...(inc ? { $inc: inc } : {}) },
-    ).lean<Pick<MessageHistoryDoc, 'provider'>>();
-    return before ? { provider: before.provider } : null;
+    );
+    return before ? { provider: (before as unknown as Pick<MessageHistoryDoc, 'provider'>).provider } : null;
   }
 
   return {
@@ -186,20 +188,20 @@ export function createMessageHistoryRepository(conn: Connection) {
         );
         return res.modifiedCount === 1;
       }
-      const res = await Message.updateOne(
-        { _id: docId(r.tenantId, r.messageId) },
-        {
-          $setOnInsert: {
-            ...fields,
-            ...QUEUED_LIFECYCLE,
-            createdAt: acceptedAt,
-            updatedAt: acceptedAt,
-            deletedAt: null,
-          },
-        },
-        { upsert: true },
+      // An insert that leaves a record already there as it is (a replayed or retried local
+      // activity): one statement on FerretDB, where an upsert first looks the record up (issue 14).
+      const record = Message.applyDefaults({
+        _id: docId(r.tenantId, r.messageId),
+        ...fields,
+        ...QUEUED_LIFECYCLE,
+        createdAt: acceptedAt,
+        updatedAt: acceptedAt,
+        deletedAt: null,
+      });
+      const inserted = await insertMissing([record], (d) =>
+        Message.collection.insertMany(d as never[], { ordered: false }),
       );
-      return res.upsertedCount === 1;
+      return inserted === 1;
     },
 
     /**

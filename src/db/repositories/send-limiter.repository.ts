@@ -22,9 +22,10 @@ const MAX_CONFLICTS = 25;
  * Per-sender send rate shared by every worker and surviving restarts, without a workflow: a GCRA
  * token bucket (one `tat` per sender, taken by compare-and-set) in MongoDB, and a line of waiters
  * that decides who goes first when tokens are scarce (high before normal before low, FIFO by
- * acceptance). A message that finds a token and nobody ahead of it takes it at once (three reads
- * and writes, no Temporal event); one that must wait learns how long, from its place in the line,
- * and asks again then. A per-sender override of the provider's rate is read on every ask.
+ * acceptance). A message that finds a token and nobody ahead of it takes it at once (a read and a
+ * compare-and-set; a count of the line too while places given out may still be held; no Temporal
+ * event); one that must wait learns how long, from its place in the line, and asks again then. A
+ * per-sender override of the provider's rate is read on every ask.
  */
 export function createSendLimiter(
   conn: Connection,
@@ -43,13 +44,28 @@ export function createSendLimiter(
       ? { ratePerSec: doc.ratePerSec, burst: Math.max(1, doc.burst ?? 1) }
       : null;
 
-  async function takeAt(key: string, doc: SendLimitDoc | null, next: number): Promise<boolean> {
+  /**
+   * Takes tokens by compare-and-set on the `tat` read. `lineSkipped`: the line was not counted
+   * because `waitersUntil` had passed — the set then also requires it unchanged, so a waiter that
+   * joined meanwhile (which moves it forward first) turns the take into a conflict, asked again.
+   */
+  async function takeAt(
+    key: string,
+    doc: SendLimitDoc | null,
+    next: number,
+    lineSkipped: boolean,
+  ): Promise<boolean> {
     if (doc)
       return (
-        (await Limits.updateOne({ _id: key, tat: doc.tat }, { $set: { tat: next } })).modifiedCount === 1
+        (
+          await Limits.updateOne(
+            { _id: key, tat: doc.tat, ...(lineSkipped ? { waitersUntil: doc.waitersUntil } : {}) },
+            { $set: { tat: next } },
+          )
+        ).modifiedCount === 1
       );
     try {
-      await Limits.create({ _id: key, tat: next });
+      await Limits.create({ _id: key, tat: next, waitersUntil: 0 });
       return true;
     } catch (err) {
       if ((err as { code?: number }).code === 11000) return false;
@@ -87,10 +103,13 @@ export function createSendLimiter(
       ],
     };
     if (available >= 1) {
-      const before = await Waiters.countDocuments(ahead, { limit: available });
+      // Nobody can be waiting once the latest place given out has expired (or, for a sender never
+      // written, nobody ever waited): no need to count the line (issue 14: one read less per message).
+      const lineSkipped = doc === null || (typeof doc.waitersUntil === 'number' && doc.waitersUntil <= now);
+      const before = lineSkipped ? 0 : await Waiters.countDocuments(ahead, { limit: available });
       const count = Math.min(want, available - before);
       if (count >= 1) {
-        if (!(await takeAt(key, doc, base + count * interval))) return 'conflict';
+        if (!(await takeAt(key, doc, base + count * interval, lineSkipped))) return 'conflict';
         if (ask.waited) await Waiters.deleteOne({ _id: ask.ticket });
         return { granted: true, count };
       }
@@ -102,9 +121,12 @@ export function createSendLimiter(
       maxWaitMs,
       Math.max(MIN_WAIT_MS, Math.ceil(base - tolerance + position * interval - now)),
     );
+    const expiresAt = now + waitMs + PLACE_GRACE_MS;
+    // The sender's record first: from this write on, every take counts the line (or conflicts).
+    await Limits.updateOne({ _id: key }, { $max: { waitersUntil: expiresAt } });
     await Waiters.updateOne(
       { _id: ask.ticket },
-      { $set: { key, rank, acceptedAt: ask.acceptedAt, expiresAt: now + waitMs + PLACE_GRACE_MS } },
+      { $set: { key, rank, acceptedAt: ask.acceptedAt, expiresAt } },
       { upsert: true },
     );
     // How long tokens may gather without any being lost (the bucket holds `burst`), up to TAKE_GATHER_MS.
@@ -250,7 +272,10 @@ export function createSendLimiter(
     async setRateOverride(tenantId: string, senderId: string, rate: SendRate | null): Promise<void> {
       await Limits.updateOne(
         { _id: keyOf(tenantId, senderId) },
-        { $set: { ratePerSec: rate?.ratePerSec ?? null, burst: rate?.burst ?? null, tat: 0 } },
+        {
+          $set: { ratePerSec: rate?.ratePerSec ?? null, burst: rate?.burst ?? null, tat: 0 },
+          $setOnInsert: { waitersUntil: 0 },
+        },
         { upsert: true },
       );
     },
