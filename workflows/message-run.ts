@@ -195,16 +195,24 @@ export class MessageRun {
     return true;
   }
 
-  /** Delivery statuses, as signals, until a final one or the status timeout. */
+  /**
+   * Delivery statuses, as signals, until a final one or the status timeout — or until `delivered`
+   * when the run does not follow `read` (no status callback to make: a later read goes to the record).
+   */
   private async followStatuses(providerMessageId: string): Promise<void> {
     // One timer for the whole follow (not one per wait: each would cost a start and a cancel event).
     let followed = false;
     void sleep(this.input.settings.statusTimeoutMs).then(() => void (followed = true));
-    while (!isFinalStatus(this.state.status)) {
+    const done = () =>
+      isFinalStatus(this.state.status) ||
+      (this.input.followRead === false && this.state.status === 'delivered');
+    while (!done()) {
       await condition(() => this.events.length > 0 || followed);
       if (this.events.length === 0) break;
       await this.applyStatuses(this.events.splice(0), providerMessageId);
     }
+    // Statuses that came in the same task as the one that ended the follow are applied, not dropped.
+    if (this.events.length > 0) await this.applyStatuses(this.events.splice(0), providerMessageId);
   }
 
   /**

@@ -60,6 +60,14 @@ export interface MessageWorkflowInput {
    * ends at `sent` instead of waiting statusTimeoutMs for nothing. Absent (older inputs) = true.
    */
   followStatuses?: boolean;
+  /**
+   * False: the run ends at `delivered` instead of following until `read` or the status timeout; a
+   * read that comes later moves the record forward without a workflow (the API's forward-only late
+   * write). Given to messages of tenants without a status callback — their read needs no durable
+   * callback, and an open run would wait up to statusTimeoutMs for a receipt many never send.
+   * Absent (older inputs) = true.
+   */
+  followRead?: boolean;
   settings: MessageSettings;
 }
 

@@ -5,7 +5,9 @@ import type { MessageState, MessageWorkflowInput } from './message.definitions';
  * One message, one workflow (`message:<tenant>:<messageId>`): record queued and take a permit from
  * the sender's rate limiter (one local activity) → send → record sent → follow delivery statuses
  * arriving as signals until a final one or the status timeout; a sender whose provider never
- * acknowledges delivery (the seed gateway) ends at sent. Statuses only move forward.
+ * acknowledges delivery (the seed gateway) ends at sent, and a message of a tenant without a status
+ * callback ends at delivered (a later read moves its record from the webhook, with no workflow).
+ * Statuses only move forward.
  *
  * The limiter (src/db/repositories/send-limiter.repository.ts) is shared state in MongoDB, not a
  * workflow: a message that finds a token costs no event for it; one that must wait for its turn

@@ -7,6 +7,7 @@ import type {
 import { parseRecipientMessageId } from '../domain/broadcast';
 import type { MessageStatusEvent } from '../domain/message';
 import type { Logger } from '../logging/logger';
+import type { Metrics } from '../observability/metrics';
 import { workflowIds } from '../temporal/workflow-ids';
 
 export interface StatusSignalDeps {
@@ -16,6 +17,8 @@ export interface StatusSignalDeps {
     'findByProviderMessageId' | 'recordLateDelivery' | 'recordRecipientStatuses'
   >;
   logger: Logger;
+  /** Counts a late delivered/read this process wrote (the worker counts the rest). */
+  metrics?: Pick<Metrics, 'messageTransition'>;
 }
 
 /** `tenantId`: the tenant a BSP webhook authenticated; `ref`: our reference the provider echoed. */
@@ -126,8 +129,9 @@ async function signalOwner(
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
-  // The workflow stopped following statuses: final, or its status timeout passed. A delivered or
-  // read that comes later still moves the record forward (a conditional, forward-only write).
+  // The workflow stopped following statuses: final, its status timeout passed, or it ended at
+  // delivered (no status callback to make for a read). A delivered or read that comes later still
+  // moves the record forward (a conditional, forward-only write).
   const outcomes: StatusOutcome[] = [];
   for (const ev of evs) {
     const late =
@@ -139,7 +143,9 @@ async function signalOwner(
         ev.status,
         new Date(ev.at),
       ));
-    deps.logger.info(
+    if (late) deps.metrics?.messageTransition(ev.status as 'delivered' | 'read', provider);
+    // A read after a run that ended at delivered is the usual path, not news: debug.
+    deps.logger[late ? 'debug' : 'info'](
       {
         provider,
         providerMessageId: ev.providerMessageId,

@@ -2,6 +2,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { signCallback } from '../../activities/callbacks.activities';
+import { workflowIds } from '../../src/temporal/workflow-ids';
 import { eventually } from '../helpers/messaging';
 import { useStack } from '../fixtures/stack';
 
@@ -111,6 +112,26 @@ describe('messages: tenant status callbacks', () => {
         metadata: { ref: 7 },
       });
     }
+    // A tenant with a callback: the run keeps following after delivered, so a read that comes in a
+    // later webhook reaches the callback too (durably, from the workflow) and ends the run.
+    const handle = stack.temporal.client.workflow.getHandle(workflowIds.message('tenant-cb', id));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    const wamid = stack.fakes.meta.sendsFor(id)[0]?.wamid as string;
+    expect(
+      await stack.fakes.meta.emitStatuses(
+        [{ wamid, status: 'read', callbackData: `tenant-cb:${id}` }],
+        PHONE_ID,
+      ),
+    ).toBe(200);
+    await eventually(
+      async () =>
+        client.received.some(
+          (r) => r.status === 200 && (JSON.parse(r.body) as { status: string }).status === 'read',
+        ),
+      'read acknowledged',
+      30_000,
+    );
+    expect(((await handle.result()) as { status: string }).status).toBe('read');
     // Inbound: stored once per provider id, forwarded once, however often Meta redelivers it.
     for (let i = 0; i < 3; i++)
       expect(

@@ -1,3 +1,4 @@
+import { temporal } from '@temporalio/proto';
 import request from 'supertest';
 import { workflowIds } from '../../src/temporal/workflow-ids';
 import { MessageStatusKey, ProviderMessageIdKey, RecipientKey } from '../../src/temporal/search-attributes';
@@ -99,6 +100,32 @@ describe('messages: API → message workflow → Meta fake → status webhooks',
     expect(sa.get(MessageStatusKey)).toBe('read');
     expect(sa.get(RecipientKey)).toBe(testRecipientHash('16505551234'));
     expect(sa.get(ProviderMessageIdKey)).toBe(doc.body.providerMessageId);
+  });
+
+  it('ends the run of a tenant without a status callback at delivered; a later read moves the record without it', async () => {
+    stack.fakes.meta.opts.autoStatuses = ['sent', 'delivered'];
+    const id = (await post(text('no callback')).expect(202)).body.id as string;
+    const handle = stack.temporal.client.workflow.getHandle(workflowIds.message('tenant-a', id));
+    // The status timeout is a minute here: the run ends because it reached delivered.
+    expect(((await handle.result()) as { status: string }).status).toBe('delivered');
+    const events = (await handle.fetchHistory()).events ?? [];
+    const { EventType } = temporal.api.enums.v1;
+    const types = events.map((e) => e.eventType);
+    expect(types[types.length - 1]).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    expect(types).not.toContain(EventType.EVENT_TYPE_TIMER_FIRED);
+    expect((await statusOf(id)) === 'delivered').toBe(true);
+    const wamid = stack.fakes.meta.sendsFor(id)[0]?.wamid as string;
+    // The webhook's 200 comes after the record's write.
+    expect(
+      await stack.fakes.meta.emitStatuses([{ wamid, status: 'read', callbackData: `tenant-a:${id}` }]),
+    ).toBe(200);
+    const doc = (await get(`/v1/messages/${id}`).expect(200)).body;
+    expect(doc).toMatchObject({
+      status: 'read',
+      readAt: expect.any(String),
+      deliveredAt: expect.any(String),
+    });
+    expect((await handle.fetchHistory()).events).toHaveLength(events.length);
   });
 
   it('ignores duplicated and reordered statuses: read before delivered, sent last, duplicates', async () => {

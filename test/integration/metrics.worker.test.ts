@@ -28,6 +28,9 @@ describe('worker metrics: a message through a real worker and the Meta fake is c
     queue: 'metrics',
     fakes: { meta: { tokens: { [PHONE_ID]: ACCESS_TOKEN } } },
     messaging: { metrics },
+    // The API counts into the same registry (in a deployment, Prometheus sums the two processes):
+    // a read after a run that ended at delivered (no status callback) is written, and counted, there.
+    api: { webhooks: { metrics } },
     logger: log.logger,
     tenants: [TENANT],
     senders: {

@@ -16,7 +16,7 @@ import { messageSummary } from '../../temporal/workflow-summaries';
 /** What a run sends: the request at accept, the stored record at retry. */
 export type MessageToRun = Omit<
   MessageWorkflowInput,
-  'retry' | 'validityMs' | 'notify' | 'followStatuses' | 'settings'
+  'retry' | 'validityMs' | 'notify' | 'followStatuses' | 'followRead' | 'settings'
 >;
 
 /** How a run differs from the message it sends. */
@@ -42,6 +42,8 @@ export function messageWorkflowInput(
     notify: run.notify,
     // The sender may be gone by a retry; its provider still decides whether statuses will follow.
     followStatuses: run.sender?.provider.acknowledgesDelivery !== false && run.broadcastRecipient !== true,
+    // Only a status callback needs the run to wait for `read` (issue 14).
+    followRead: run.notify,
     settings,
   };
 }
