@@ -76,31 +76,38 @@ describe('send limiter: asks that come together', () => {
     }
   });
 
+  /** A sender at one token a second, burst 1, on a clock the test moves (`clock.t`). */
+  const onTestClock = (senderId: string) => {
+    const clock = { t: at };
+    const limiter = createSendLimiter(db.conn, () => ({ ratePerSec: 1, burst: 1 }), {
+      clock: () => clock.t,
+    });
+    return { clock, limiter, ask: asking(senderId) };
+  };
+
   it('counts the line only while a place given out may still be held', async () => {
-    let t = at;
-    const limiter = createSendLimiter(db.conn, () => ({ ratePerSec: 1, burst: 1 }), { clock: () => t });
-    const ask = asking('expiring');
+    const { clock, limiter, ask } = onTestClock('expiring');
     const Waiters = sendWaiterModel(db.conn);
     const counts = jest.spyOn(Waiters, 'countDocuments');
     try {
-      expect(await limiter.ask(ask(0, 'normal', t - 100))).toEqual({ granted: true });
+      expect(await limiter.ask(ask(0, 'normal', clock.t - 100))).toEqual({ granted: true });
       // Nobody ever waited for this sender: its first take did not count the line.
       expect(counts).not.toHaveBeenCalled();
-      const waiting = ask(1, 'normal', t - 50);
+      const waiting = ask(1, 'normal', clock.t - 50);
       expect((await limiter.ask(waiting)).granted).toBe(false);
       const until = (await sendLimitModel(db.conn).findById('tenant-l:expiring').lean())?.waitersUntil;
-      expect(until).toBeGreaterThan(t);
+      expect(until).toBeGreaterThan(clock.t);
       // A token is back: a later message is still behind the one waiting (the line is counted)…
-      t += 1_000;
+      clock.t += 1_000;
       counts.mockClear();
-      expect((await limiter.ask(ask(2, 'normal', t))).granted).toBe(false);
+      expect((await limiter.ask(ask(2, 'normal', clock.t))).granted).toBe(false);
       expect(counts).toHaveBeenCalled();
       // …which takes it when it asks again.
       expect(await limiter.ask({ ...waiting, waited: true })).toEqual({ granted: true });
       // Every place given out has expired: the next take does not count the line.
-      t = (until as number) + 60_000;
+      clock.t = (until as number) + 60_000;
       counts.mockClear();
-      expect(await limiter.ask(ask(3, 'normal', t))).toEqual({ granted: true });
+      expect(await limiter.ask(ask(3, 'normal', clock.t))).toEqual({ granted: true });
       expect(counts).not.toHaveBeenCalled();
     } finally {
       counts.mockRestore();
@@ -108,21 +115,19 @@ describe('send limiter: asks that come together', () => {
   });
 
   it('a waiter that joins between an ask reading the sender and taking its token turns the take into a fresh ask', async () => {
-    let t = at;
-    const limiter = createSendLimiter(db.conn, () => ({ ratePerSec: 1, burst: 1 }), { clock: () => t });
-    const ask = asking('race');
+    const { clock, limiter, ask } = onTestClock('race');
     const Limits = sendLimitModel(db.conn);
-    expect(await limiter.ask(ask(0, 'normal', t - 100))).toEqual({ granted: true });
-    t += 1_000; // one token back
+    expect(await limiter.ask(ask(0, 'normal', clock.t - 100))).toEqual({ granted: true });
+    clock.t += 1_000; // one token back
     // Another worker's high-priority message joins the line right after this ask read the sender.
     const join = async () => {
-      await Limits.updateOne({ _id: 'tenant-l:race' }, { $max: { waitersUntil: t + 60_000 } });
+      await Limits.updateOne({ _id: 'tenant-l:race' }, { $max: { waitersUntil: clock.t + 60_000 } });
       await sendWaiterModel(db.conn).create({
         _id: 'message:tenant-l:race-high',
         key: 'tenant-l:race',
         rank: 0,
-        acceptedAt: t - 1_000,
-        expiresAt: t + 60_000,
+        acceptedAt: clock.t - 1_000,
+        expiresAt: clock.t + 60_000,
       });
     };
     const findById = Limits.findById.bind(Limits);
@@ -140,7 +145,7 @@ describe('send limiter: asks that come together', () => {
       };
     }) as never);
     try {
-      const answer = await limiter.ask(ask(1, 'normal', t - 10));
+      const answer = await limiter.ask(ask(1, 'normal', clock.t - 10));
       // Not the token the high-priority message is owed: the take conflicted, the ask was made
       // again, counted the line and found one ahead of it.
       expect(joined).toBe(true);
