@@ -159,7 +159,7 @@ export function createMessageHistoryRepository(conn: Connection) {
       { _id: docId(tenantId, messageId) as never, status: { $in: statusesBefore(to) } },
       { $set: { ...set, status: to, updatedAt: new Date() }, ...(inc ? { $inc: inc } : {}) },
     );
-    return before ? { provider: (before as unknown as Pick<MessageHistoryDoc, 'provider'>).provider } : null;
+    return before ? { provider: before.provider as string } : null;
   }
 
   return {
